@@ -1,0 +1,90 @@
+/** The shape of Ravel's configuration, in one place: types, defaults and validation. */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Millis = Type.Integer({ minimum: 1, maximum: 86_400_000 });
+const Role = Type.Union([Type.Literal('gateway'), Type.Literal('actors'), Type.Literal('storage')]);
+
+const TlsFiles = Type.Object(
+  { certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }), caFile: Type.Optional(Type.String({ minLength: 1 })) },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('embedded'), Type.Literal('cluster')]),
+    /** Unique per process in a cluster; defaults to host name and pid. */
+    nodeId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })),
+    roles: Type.Array(Role, { minItems: 1, uniqueItems: true }),
+    dataDir: Type.String({ minLength: 1 }),
+    logLevel: Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'silent'].map((l) => Type.Literal(l))),
+    nats: Type.Object(
+      {
+        servers: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        user: Type.Optional(Type.String()),
+        pass: Type.Optional(Type.String()),
+        token: Type.Optional(Type.String()),
+        credsFile: Type.Optional(Type.String()),
+        tls: Type.Optional(Type.Partial(TlsFiles, { additionalProperties: false })),
+        /** Streams and buckets are created with this many replicas (3 on a 3-server cluster). */
+        replicas: Type.Integer({ minimum: 1, maximum: 5 }),
+      },
+      { additionalProperties: false },
+    ),
+    hazelcast: Type.Object(
+      {
+        members: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d{1,5}$' }), { minItems: 1 }),
+        clusterName: Type.String({ minLength: 1, maxLength: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    gateway: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Port,
+        /** `off`: plain HTTP; `self-signed`: a development certificate made at first start. */
+        tls: Type.Union([Type.Literal('off'), Type.Literal('self-signed'), TlsFiles]),
+        maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+      },
+      { additionalProperties: false },
+    ),
+    actors: Type.Object(
+      {
+        shards: Type.Integer({ minimum: 1, maximum: 65536 }),
+        askTimeoutMs: Millis,
+        passivateAfterMs: Millis,
+        leaseMs: Millis,
+        mailboxCapacity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type RavelConfig = Static<typeof ConfigSchema>;
+
+/** Everything optional, at any depth: what a config file or the environment may give. */
+export type ConfigOverrides = DeepPartial<RavelConfig>;
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+export const defaults: RavelConfig = {
+  mode: 'embedded',
+  roles: ['gateway', 'actors', 'storage'],
+  dataDir: './data',
+  logLevel: 'info',
+  nats: { servers: ['nats://127.0.0.1:4222'], replicas: 1 },
+  hazelcast: { members: ['127.0.0.1:5701'], clusterName: 'ravel' },
+  gateway: { host: '127.0.0.1', port: 8080, tls: 'off', maxBodyBytes: 1024 * 1024 },
+  actors: {
+    shards: 256,
+    askTimeoutMs: 5000,
+    passivateAfterMs: 300_000,
+    leaseMs: 3000,
+    mailboxCapacity: 1000,
+  },
+};

@@ -1,0 +1,19 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decode, encode } from './codec.ts';
+import { isRavelError } from './errors.ts';
+
+test('integers up to 2^64-1 round-trip exactly', () => {
+  const v = { small: 7, safe: 2 ** 53 - 1, big: 2n ** 63n, max: 2n ** 64n - 1n, neg: -(2n ** 63n) };
+  assert.deepEqual(decode(encode(v)), v);
+});
+
+test('a bigint beyond 64 bits is refused, not turned into a float', () => {
+  assert.throws(() => encode({ x: 2n ** 64n }), (e) => isRavelError(e, 'INVALID_ARGUMENT'));
+});
+
+test('truncated or trailing bytes are a DECODE_FAILED error', () => {
+  for (const bad of [[0x92, 0x01], [0xa5, 0x61], [], [0x01, 0x02]]) {
+    assert.throws(() => decode(new Uint8Array(bad)), (e) => isRavelError(e, 'DECODE_FAILED'), `${bad}`);
+  }
+});
