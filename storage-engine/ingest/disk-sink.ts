@@ -1,0 +1,25 @@
+/**
+ * Where a format decoder puts the logical disk it decodes from an upload. The decoders
+ * (storage-engine/formats/) know only this interface; the block store provides the real sink
+ * and tests an in-memory one.
+ *
+ * Some formats (qcow2, VHDX) may place the tables that map data after the data itself. Such
+ * data is staged by its offset in the upload and placed once its logical offset is known.
+ * The block store keeps staged bytes as blocks, so an upload is never held as a second full
+ * copy in a temporary file or in memory.
+ */
+export interface DiskSink {
+  /** The logical disk's size in bytes, once the decoder knows it. Writes past it are refused. */
+  setVirtualSize(bytes: number): void;
+  /**
+   * Logical bytes at a logical offset. Offsets come in any order and need not be aligned to
+   * anything; ranges never written read as zeros. A write may overwrite an earlier one.
+   */
+  write(logicalOffset: number, data: Uint8Array): Promise<void>;
+  /** Keeps bytes of the upload, by their offset in the upload, whose place is not known yet. */
+  stage(uploadOffset: number, data: Uint8Array): Promise<void>;
+  /** Reads back staged bytes (exactly as staged; the range must lie inside staged data). */
+  readStaged(uploadOffset: number, length: number): Promise<Uint8Array>;
+  /** Drops staged bytes that are no longer needed, so their space can be reclaimed. */
+  releaseStaged(uploadOffset: number, length: number): Promise<void>;
+}
