@@ -38,7 +38,8 @@ export function compileConfig(
   file: ConfigOverrides = {},
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): RavelConfig {
-  const merged = mergeDeep(structuredClone(defaults) as unknown as Record<string, unknown>, file);
+  const base: Record<string, unknown> = structuredClone(defaults);
+  const merged = mergeDeep(base, file);
   for (const [name, path, parse] of envOverrides) {
     const raw = env[name];
     if (raw !== undefined && raw !== '') setPath(merged, path, parse(raw));

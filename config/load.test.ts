@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileConfig } from './load.ts';
+import { isRavelError, type RavelError } from '../core/errors.ts';
+import projectConfig from '../cluster.config.ts';
+
+test('the project cluster.config.ts compiles with an empty environment', () => {
+  const c = compileConfig(projectConfig, {});
+  assert.equal(c.mode, 'embedded');
+  assert.deepEqual(c.roles, ['gateway', 'actors', 'storage']);
+});
+
+test('environment variables override the file, typed by their path', () => {
+  const c = compileConfig(
+    { gateway: { port: 1 } },
+    { RAVEL_MODE: 'cluster', RAVEL_GATEWAY_PORT: '9443', RAVEL_NATS_SERVERS: 'nats://a:1, nats://b:2' },
+  );
+  assert.equal(c.mode, 'cluster');
+  assert.equal(c.gateway.port, 9443);
+  assert.deepEqual(c.nats.servers, ['nats://a:1', 'nats://b:2']);
+  assert.equal(c.gateway.host, '127.0.0.1', 'values not overridden keep their defaults');
+});
+
+const invalid = (path: string) => (e: unknown) =>
+  isRavelError(e, 'CONFIG_INVALID') && (e as RavelError).details?.['path'] === path;
+
+test('a wrong value stops compilation with its path', () => {
+  assert.throws(() => compileConfig({}, { RAVEL_GATEWAY_PORT: 'eighty' }), invalid('gateway.port'));
+  assert.throws(() => compileConfig({ gateway: { port: 70000 } }, {}), invalid('gateway.port'));
+  assert.throws(() => compileConfig({}, { RAVEL_MODE: 'cloud' }), invalid('mode'));
+  assert.throws(() => compileConfig({ hazelcast: { members: ['no-port'] } }, {}), invalid('hazelcast.members.0'));
+});
+
+test('an unknown key is refused rather than ignored', () => {
+  const bad = JSON.parse('{"gateway":{"prot":80}}') as object;
+  assert.throws(() => compileConfig(bad, {}), (e) => isRavelError(e, 'CONFIG_INVALID'));
+});
+
+test('the compiled configuration is frozen', () => {
+  const c = compileConfig({}, {});
+  assert.ok(Object.isFrozen(c));
+});
