@@ -26,6 +26,11 @@ export interface BusMessage {
   readonly reply: string | undefined;
 }
 
+/**
+ * Called once per message, in arrival order per subscription. A returned promise is not awaited
+ * before the next message is handed over (a slow handler must not stall the subscription); a
+ * rejection is logged. Handlers that need one-at-a-time processing queue the work themselves.
+ */
 export type MessageHandler = (msg: BusMessage) => void | Promise<void>;
 
 export interface SubscribeOptions {
@@ -35,7 +40,7 @@ export interface SubscribeOptions {
 
 export interface Subscription {
   readonly subject: string;
-  /** Stops delivery; messages already handed to the handler finish. */
+  /** Stops delivery; resolves once the handler promises already started have settled. */
   unsubscribe(): Promise<void>;
 }
 
@@ -46,7 +51,7 @@ export interface PublishOptions {
 }
 
 export interface RequestOptions {
-  /** Deadline in ms. Required: there is no hidden default. */
+  /** Deadline in ms, positive. Required: there is no hidden default. An abort fails with TIMEOUT. */
   timeoutMs: number;
   headers?: Headers;
   signal?: AbortSignal;
@@ -145,10 +150,14 @@ export interface Streams {
   get(stream: string, seq: number): Promise<StoredMessage | undefined>;
   /**
    * Replays stored messages from `fromSeq` in order, then follows new ones as they are stored,
-   * until the signal aborts or the iterator is returned.
+   * until the signal aborts, the iterator is returned, or the bus closes (the loop just ends).
    */
   replay(stream: string, options?: ReplayOptions, signal?: AbortSignal): AsyncIterable<StoredMessage>;
-  /** Pulls from a durable work-queue consumer and hands each message to `handler`. */
+  /**
+   * Pulls from a durable work-queue consumer and hands each message to `handler`. A handler that
+   * rejects without settling the message naks it. Unfinished messages are delivered again after
+   * ackWait (measured on the bus's clock), also to a consumer opened after a restart.
+   */
   consume(
     stream: string,
     options: WorkQueueOptions,
@@ -174,6 +183,11 @@ export interface KvBucketConfig {
 
 export type KvCasResult = { readonly ok: true; readonly revision: number } | { readonly ok: false };
 
+/**
+ * A bucket of a key-value store. Bucket names follow stream names; keys are letters, digits and
+ * `- / _ = .` without empty dot-separated segments (INVALID_ARGUMENT otherwise). Acknowledged
+ * writes are durable. A compare-and-set that loses answers `{ ok: false }`; it does not throw.
+ */
 export interface KeyValue {
   readonly bucket: string;
   get(key: string): Promise<KvEntry | undefined>;
