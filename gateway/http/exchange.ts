@@ -1,0 +1,48 @@
+/**
+ * One request's response, guarded: uWS terminates the process on a write to an aborted or
+ * finished response, so every write goes through `send`, which writes at most once, never
+ * after an abort, and always inside `cork` (writes after an await are otherwise one
+ * syscall each, and uWS warns about them).
+ */
+import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
+import { statusLine, type WireReply } from './wire-reply.ts';
+
+export class Exchange {
+  aborted = false;
+  done = false;
+  /** Status sent, for metrics; 0 when aborted before any answer. */
+  status = 0;
+  private readonly abortListeners: (() => void)[] = [];
+
+  constructor(readonly res: HttpResponse) {
+    res.onAborted(() => {
+      this.aborted = true;
+      for (const l of this.abortListeners) l();
+    });
+  }
+
+  get open(): boolean {
+    return !this.aborted && !this.done;
+  }
+
+  onAbort(listener: () => void): void {
+    this.abortListeners.push(listener);
+  }
+
+  /**
+   * Writes the whole reply. `closeConnection` is for answers sent before the request body
+   * was read to its end (413, early 401): the rest of the body must not be read as a new request.
+   * Answers false when the response was no longer open.
+   */
+  send(reply: WireReply, closeConnection = false): boolean {
+    if (!this.open) return false;
+    this.done = true;
+    this.status = reply.status;
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(reply.status));
+      for (const [k, v] of reply.headers) this.res.writeHeader(k, v);
+      this.res.end(reply.body ?? '', closeConnection);
+    });
+    return true;
+  }
+}

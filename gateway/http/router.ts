@@ -1,0 +1,67 @@
+/**
+ * The route table compiled for lookup: routes grouped by segment count and tried from most
+ * to least specific, so `/applications/filter` wins over `/applications/{id}`. A path that
+ * matches some route under another method answers 405 with `Allow`.
+ */
+import type { AnyRoute, HttpMethod } from './route.ts';
+import { compilePattern, matchPattern, splitPath, type CompiledPattern } from './path-pattern.ts';
+import { compileRouteChecks, type RouteChecks } from './validate.ts';
+
+export interface CompiledRoute {
+  readonly spec: AnyRoute;
+  readonly pattern: CompiledPattern;
+  readonly checks: RouteChecks;
+  /** Lower-case request headers to copy for this route. */
+  readonly headers: readonly string[];
+}
+
+export type RouteMatch =
+  | { readonly kind: 'found'; readonly route: CompiledRoute; readonly params: Record<string, string> }
+  | { readonly kind: 'wrong-method'; readonly allow: readonly HttpMethod[] }
+  | { readonly kind: 'not-found' };
+
+const NOT_FOUND: RouteMatch = { kind: 'not-found' };
+
+export class Router {
+  private readonly bySegments = new Map<number, CompiledRoute[]>();
+  readonly routes: readonly CompiledRoute[];
+
+  constructor(specs: readonly AnyRoute[], baseHeaders: readonly string[]) {
+    const seen = new Set<string>();
+    this.routes = specs.map((spec) => {
+      const pattern = compilePattern(spec.path);
+      const key = `${spec.method} ${pattern.segments.map((s) => s.map((p) => ('literal' in p ? p.literal : '{}')).join(';')).join('/')}`;
+      if (seen.has(key)) throw new Error(`two routes for ${spec.method} ${spec.path}`);
+      seen.add(key);
+      const headers = [...new Set([...baseHeaders, ...(spec.headers ?? []).map((h) => h.toLowerCase())])];
+      return { spec, pattern, checks: compileRouteChecks(spec), headers };
+    });
+    for (const r of this.routes) {
+      const n = r.pattern.segments.length;
+      const list = this.bySegments.get(n) ?? [];
+      list.push(r);
+      this.bySegments.set(n, list);
+    }
+    for (const list of this.bySegments.values()) list.sort((a, b) => b.pattern.specificity - a.pattern.specificity);
+  }
+
+  /** `path` is relative to the API root (e.g. `/applications/7;deployment`). */
+  match(method: string, path: string): RouteMatch {
+    const segments = splitPath(path);
+    const candidates = this.bySegments.get(segments.length);
+    if (candidates === undefined) return NOT_FOUND;
+    let allow: HttpMethod[] | undefined;
+    let allowFrom: CompiledPattern | undefined;
+    for (const route of candidates) {
+      // Once a route of one shape matched under another method, a less specific shape
+      // must not answer for this path: `/applications/filter` is not `/applications/{id}`.
+      if (allowFrom !== undefined && route.pattern.specificity < allowFrom.specificity) break;
+      const params = matchPattern(route.pattern, segments);
+      if (params === undefined) continue;
+      if (route.spec.method === method) return { kind: 'found', route, params };
+      (allow ??= []).push(route.spec.method);
+      allowFrom ??= route.pattern;
+    }
+    return allow === undefined ? NOT_FOUND : { kind: 'wrong-method', allow };
+  }
+}

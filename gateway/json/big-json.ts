@@ -1,0 +1,55 @@
+/**
+ * JSON for the API: ids inside designs go up to 2^63 (API.md), past what a double holds
+ * exactly. Integer literals beyond 2^53 parse to bigint and bigint writes back as an exact
+ * JSON integer. The common body has no such literal and takes plain JSON.parse/stringify.
+ */
+import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
+import { RavelError } from '../../core/errors.ts';
+import { scanJson } from './json-scan.ts';
+
+export interface JsonLimits {
+  /** Deepest nesting of arrays and objects accepted. */
+  readonly maxDepth: number;
+}
+
+const INTEGER = /^-?\d+$/;
+
+/** Integers that fit a double exactly stay numbers; larger ones become bigint; the rest are doubles. */
+export function parseJsonNumber(literal: string): number | bigint {
+  if (INTEGER.test(literal)) {
+    const n = Number(literal);
+    return Number.isSafeInteger(n) ? n : BigInt(literal);
+  }
+  return Number(literal);
+}
+
+/**
+ * Parses a request body. Throws INVALID_ARGUMENT with a message a client can act on: the
+ * body is not JSON, or nests deeper than the limit.
+ */
+export function parseJson(bytes: Uint8Array, limits: JsonLimits): unknown {
+  const scan = scanJson(bytes, limits.maxDepth);
+  if (scan.depth > limits.maxDepth) {
+    throw new RavelError('INVALID_ARGUMENT', `JSON nests deeper than ${limits.maxDepth} levels`);
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return scan.hasLongNumber ? losslessParse(text, null, parseJsonNumber) : JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RavelError('INVALID_ARGUMENT', `request body is not valid JSON: ${why}`, { cause: e });
+  }
+}
+
+/** Writes JSON; bigint values come out as exact integer literals. */
+export function stringifyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    // JSON.stringify refuses bigint with a TypeError: only then pay for the lossless writer.
+    if (!(e instanceof TypeError)) throw e;
+    const out = losslessStringify(value);
+    if (out === undefined) throw new RavelError('INTERNAL', 'reply is not serializable as JSON', { cause: e });
+    return out;
+  }
+}
