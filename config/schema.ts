@@ -45,6 +45,21 @@ export const ConfigSchema = Type.Object(
         /** `off`: plain HTTP; `self-signed`: a development certificate made at first start. */
         tls: Type.Union([Type.Literal('off'), Type.Literal('self-signed'), TlsFiles]),
         maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 }),
+        /** Token buckets per principal and per client address; the gateway has defaults. */
+        rateLimit: Type.Optional(
+          Type.Object(
+            {
+              perPrincipal: Type.Object({ perSecond: Type.Number({ exclusiveMinimum: 0 }), burst: Type.Integer({ minimum: 1 }) }),
+              perAddress: Type.Object({ perSecond: Type.Number({ exclusiveMinimum: 0 }), burst: Type.Integer({ minimum: 1 }) }),
+              maxBuckets: Type.Integer({ minimum: 16, maximum: 10_000_000 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        /** With TLS on: a plain-HTTP port that redirects pages to https and refuses API calls. */
+        plainHttpPort: Type.Optional(Port),
+        /** How long shutdown waits for in-flight requests before closing connections. */
+        shutdownGraceMs: Type.Optional(Millis),
       },
       { additionalProperties: false },
     ),
@@ -55,6 +70,12 @@ export const ConfigSchema = Type.Object(
         passivateAfterMs: Millis,
         leaseMs: Millis,
         mailboxCapacity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        /** A retried command with an idempotency key is recognised for this long... */
+        idempotencyWindowMs: Millis,
+        /** ...and among this many most recent keys of the actor. */
+        idempotencyKeysPerActor: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** Turns of one actor that one durable write may carry (group commit). */
+        maxTurnsPerCommit: Type.Integer({ minimum: 1, maximum: 10_000 }),
       },
       { additionalProperties: false },
     ),
@@ -86,5 +107,8 @@ export const defaults: RavelConfig = {
     passivateAfterMs: 300_000,
     leaseMs: 3000,
     mailboxCapacity: 1000,
+    idempotencyWindowMs: 600_000,
+    idempotencyKeysPerActor: 256,
+    maxTurnsPerCommit: 64,
   },
 };
