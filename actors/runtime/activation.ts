@@ -1,0 +1,301 @@
+/**
+ * One live actor: its state, its mailbox and its turn loop. Turns run one at a time; the turns
+ * of a batch (whatever waited in the mailbox, up to `maxTurnsPerCommit`) share one durable
+ * write, and their replies are released only once that write has resolved (group commit per
+ * actor). A turn that throws leaves nothing; a write that fails drops the activation.
+ */
+import { match } from 'ts-pattern';
+import type { TimerHandle } from '../../core/clock.ts';
+import { RavelError, toRavelError } from '../../core/errors.ts';
+import type { ActorRef, AnyActorKind, Reminder } from '../actor-kind.ts';
+import { refString } from './actor-address.ts';
+import type { ActivationHost } from './activation-host.ts';
+import { type IdempotencyEntry } from './actor-record.ts';
+import { commitActivation } from './activation-commit.ts';
+import { settle, wake, type Delivery, type MessageDelivery } from './delivery.ts';
+import { retryable } from './envelope.ts';
+import { Mailbox } from './mailbox.ts';
+import { TurnContext, type ReminderMap } from './turn-context.ts';
+
+export type ActivationStatus = 'loading' | 'idle' | 'running' | 'dropped';
+
+type Held = readonly [MessageDelivery, RavelError | undefined, unknown];
+
+const noReminders: ReminderMap = new Map();
+
+export class Activation {
+  status: ActivationStatus = 'loading';
+  state: unknown;
+  reminders: ReminderMap = noReminders;
+  idempotency: Map<string, IdempotencyEntry> | undefined;
+  /** The durable revision this activation last read or wrote; 0 before the first write. */
+  revision = 0;
+  /** The due time the reminder index holds for this actor, if any. */
+  indexedDue: number | undefined;
+  lastActive: number;
+  readonly mailbox: Mailbox<Delivery>;
+  /** After a reminder turn fails, due reminders wait until then before they are tried again. */
+  private reminderBackoffUntil = 0;
+  private scheduled = false;
+  private wakeQueued = false;
+  private timer: TimerHandle | undefined;
+  private idleWaiters: Array<() => void> | undefined;
+
+  constructor(
+    readonly ref: ActorRef,
+    readonly key: string,
+    readonly shard: number,
+    readonly epoch: number,
+    readonly kind: AnyActorKind,
+    readonly host: ActivationHost,
+  ) {
+    this.mailbox = new Mailbox(host.settings.mailboxCapacity);
+    this.lastActive = host.clock.now();
+  }
+
+  /** Claims the durable record and reads the state; messages wait in the mailbox meanwhile. */
+  async load(): Promise<void> {
+    try {
+      const claimed = await this.host.records.claim(this.key, this.epoch);
+      if (this.status === 'dropped') return;
+      const rec = claimed.record;
+      if (rec === undefined) {
+        this.state = this.kind.initialState(this.ref.id);
+      } else {
+        this.state = this.kind.decodeState(rec.state, rec.schemaVersion);
+        if (rec.reminders.length > 0) this.reminders = new Map(rec.reminders.map((r) => [r.name, r]));
+        if (rec.idempotency.length > 0) this.idempotency = new Map(rec.idempotency.map((k) => [k.key, k]));
+        this.indexedDue = earliestDue(this.reminders);
+      }
+      this.revision = claimed.revision;
+      this.status = 'idle';
+      this.host.metrics.activationsStarted++;
+      this.armReminderTimer();
+      this.schedule();
+      this.notifyIdle();
+    } catch (e) {
+      this.drop(toRavelError(e));
+    }
+  }
+
+  /** Queues a delivery; false when the mailbox is full. */
+  enqueue(d: Delivery): boolean {
+    if (!this.mailbox.push(d)) return false;
+    this.schedule();
+    return true;
+  }
+
+  /** Stops this activation: whatever waits is answered with `error`, and nothing more is written. */
+  drop(error: RavelError): void {
+    if (this.status === 'dropped') return;
+    this.status = 'dropped';
+    this.disarmReminderTimer();
+    for (const d of this.mailbox.drain()) if (d.type === 'message') settle(d, error, undefined);
+    this.host.onDropped(this);
+    this.notifyIdle();
+  }
+
+  /** True, and dropped quietly, when idle long enough with nothing waiting. */
+  passivateIfIdle(now: number, afterMs: number): boolean {
+    if (this.status !== 'idle' || !this.mailbox.isEmpty || now - this.lastActive < afterMs) return false;
+    this.status = 'dropped';
+    this.disarmReminderTimer();
+    return true;
+  }
+
+  get isBusy(): boolean {
+    return this.status === 'running' || this.status === 'loading' || (this.status !== 'dropped' && !this.mailbox.isEmpty);
+  }
+
+  /** Resolves once nothing runs or waits (or the activation is dropped). */
+  whenIdle(): Promise<void> {
+    if (!this.isBusy) return Promise.resolve();
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
+  }
+
+  private notifyIdle(): void {
+    if (this.idleWaiters === undefined || this.isBusy) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = undefined;
+    for (const w of waiters) w();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.status !== 'idle' || this.mailbox.isEmpty) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      if (this.status !== 'idle') return;
+      this.status = 'running';
+      this.run().catch((e: unknown) => this.drop(toRavelError(e)));
+    });
+  }
+
+  private async run(): Promise<void> {
+    const max = this.host.settings.maxTurnsPerCommit;
+    while (this.status === 'running' && !this.mailbox.isEmpty) {
+      const held: Held[] = [];
+      let dirty = false;
+      for (let n = 0; n < max && this.status === 'running'; n++) {
+        const d = this.mailbox.shift();
+        if (d === undefined) break;
+        const r = match(d)
+          .with({ type: 'message' }, (m) => this.turn(m, held, dirty))
+          .with({ type: 'wake' }, () => this.fireDueReminders())
+          .exhaustive();
+        const changed = typeof r === 'boolean' ? r : await r;
+        dirty ||= changed;
+      }
+      if (this.status !== 'running') {
+        for (const [d] of held) settle(d, retryable('activation stopped before its write', 'dropped'), undefined);
+        return;
+      }
+      if (dirty) {
+        try {
+          await commitActivation(this, held.length);
+        } catch (e) {
+          const err = toRavelError(e);
+          for (const [d] of held) settle(d, err, undefined);
+          this.drop(err.code === 'FENCED' ? err : retryable('activation dropped after a failed write', 'dropped'));
+          return;
+        }
+        this.armReminderTimer();
+      }
+      for (const [d, err, value] of held) settle(d, err, value);
+    }
+    if (this.status === 'running') {
+      this.status = 'idle';
+      this.lastActive = this.host.clock.now();
+      this.schedule();
+      this.notifyIdle();
+    }
+  }
+
+  /**
+   * One message's turn. Answers now when nothing is pending a write, else holds the answer.
+   * Synchronous when the handler is: no promise per message on the fast path.
+   */
+  private turn(d: MessageDelivery, held: Held[], dirtyBefore: boolean): boolean | Promise<boolean> {
+    const out = (dirty: boolean, err: RavelError | undefined, value: unknown): boolean => {
+      if (dirty || dirtyBefore) held.push([d, err, value]);
+      else settle(d, err, value);
+      return dirty;
+    };
+    if (d.deadline !== undefined && this.host.clock.now() > d.deadline) {
+      return out(false, new RavelError('TIMEOUT', 'the ask waited in the mailbox past its deadline'), undefined);
+    }
+    const key = d.idempotencyKey;
+    const earlier = key === undefined ? undefined : this.idempotency?.get(key);
+    if (earlier !== undefined) return out(false, undefined, earlier.reply);
+    const ctx = this.context();
+    const finish = (value: unknown): boolean => {
+      if (this.status !== 'running') return out(false, retryable('activation stopped during its turn', 'dropped'), undefined);
+      let dirty = this.apply(ctx);
+      if (key !== undefined) {
+        (this.idempotency ??= new Map()).set(key, { key, at: this.host.clock.now(), reply: value ?? null });
+        dirty = true;
+      }
+      return out(dirty, undefined, value);
+    };
+    let value: unknown;
+    try {
+      value = this.kind.handle(ctx, d.msg);
+    } catch (e) {
+      return out(false, toRavelError(e), undefined);
+    }
+    if (!isThenable(value)) return finish(value);
+    return Promise.resolve(value).then(finish, (e: unknown) => out(false, toRavelError(e), undefined));
+  }
+
+  /** Fires every reminder that is due, each as a turn; its commit removes or reschedules it. */
+  private async fireDueReminders(): Promise<boolean> {
+    this.wakeQueued = false;
+    const now = this.host.clock.now();
+    if (now < this.reminderBackoffUntil) return false;
+    const due = [...this.reminders.values()].filter((r) => r.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+    let dirty = false;
+    for (const r of due) {
+      if (this.reminders.get(r.name) !== r || this.status !== 'running') continue;
+      const counter = this.host.metrics.counter(this.kind.name, '$reminder');
+      const started = performance.now();
+      const ctx = this.context();
+      ctx.reminders.cancel(r.name);
+      try {
+        if (this.kind.onReminder !== undefined) await this.kind.onReminder(ctx, r);
+      } catch (e) {
+        counter.done(started, false);
+        this.host.log.warn({ err: e, actor: refString(this.ref), reminder: r.name }, 'reminder turn failed; retrying later');
+        this.reminderBackoffUntil = now + this.host.settings.reminderRetryMs;
+        this.armReminderTimer();
+        continue;
+      }
+      counter.done(started, true);
+      if (this.status !== 'running') return dirty;
+      dirty = this.apply(ctx) || dirty;
+    }
+    return dirty;
+  }
+
+  private context(): TurnContext<unknown> {
+    const { clock, log, sender } = this.host;
+    return new TurnContext(this.ref, this.state, this.reminders, clock, () => log.child({ actor: refString(this.ref) }), sender);
+  }
+
+  /** Takes a finished turn's changes; true when there is something to write. */
+  private apply(ctx: TurnContext<unknown>): boolean {
+    let dirty = false;
+    if (ctx.stateChanged) {
+      this.state = ctx.state;
+      dirty = true;
+    }
+    const reminders = ctx.remindersChanged();
+    if (reminders !== undefined) {
+      this.reminders = reminders;
+      dirty = true;
+    }
+    return dirty;
+  }
+
+  armReminderTimer(): void {
+    this.disarmReminderTimer();
+    const due = earliestDue(this.reminders);
+    if (due === undefined || this.status === 'dropped') return;
+    const { clock } = this.host;
+    this.timer = clock.setTimeout(() => {
+      this.timer = undefined;
+      this.queueWake();
+    }, Math.max(0, due - clock.now(), this.reminderBackoffUntil - clock.now()));
+  }
+
+  private disarmReminderTimer(): void {
+    if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Wakes the actor to fire due reminders; a full mailbox defers the wake-up a little. */
+  queueWake(): void {
+    if (this.wakeQueued || this.status === 'dropped') return;
+    if (this.enqueue(wake)) this.wakeQueued = true;
+    else this.retryWakeLater();
+  }
+
+  private retryWakeLater(): void {
+    this.disarmReminderTimer();
+    this.timer = this.host.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.queueWake();
+    }, this.host.settings.reminderRetryMs);
+  }
+}
+
+export function earliestDue(reminders: ReminderMap): number | undefined {
+  let min: number | undefined;
+  for (const r of reminders.values()) if (min === undefined || r.dueAt < min) min = r.dueAt;
+  return min;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+export type { Reminder };

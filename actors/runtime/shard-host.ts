@@ -1,0 +1,235 @@
+/**
+ * The shards this node owns and the activations living in them. `deliver` is the one door every
+ * message enters by, local or remote: it checks the lease, decodes, counts, traces, and queues
+ * the message in the actor's mailbox (activating the actor first when needed).
+ */
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { RavelError, toRavelError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import type { Subscription } from '../../bus/bus.ts';
+import type { ActorMessage, ActorRef, ActorSender, AnyActorKind } from '../actor-kind.ts';
+import { actorKey, refString } from './actor-address.ts';
+import { Activation, earliestDue } from './activation.ts';
+import type { ActivationHost } from './activation-host.ts';
+import type { MessageDelivery, ReplyFn } from './delivery.ts';
+import { retryable } from './envelope.ts';
+import type { ActorMetrics } from './metrics.ts';
+import type { RecordStore } from './record-store.ts';
+import type { ReminderIndex } from './reminder-index.ts';
+import type { RuntimeSettings } from './runtime-settings.ts';
+import { shardOf } from './shard-hash.ts';
+import type { HeldLease } from './shard-lease.ts';
+
+export interface OwnedShard {
+  readonly shard: number;
+  lease: HeldLease;
+  /** `handing-over`: refuses new messages while the ones accepted finish. */
+  status: 'active' | 'handing-over';
+  readonly activations: Set<Activation>;
+  subscription: Subscription | undefined;
+  /** Wake-ups for passivated actors with reminders, by actor key. */
+  readonly wakes: Map<string, TimerHandle>;
+}
+
+export interface DeliveryOptions {
+  readonly ask: boolean;
+  readonly idempotencyKey: string | undefined;
+  readonly deadline: number | undefined;
+}
+
+/** What the one door reports, when a tracer is set. */
+export interface TraceEvent {
+  readonly phase: 'accepted' | 'refused' | 'completed' | 'failed';
+  readonly ref: ActorRef;
+  readonly type: string;
+  readonly error?: RavelError;
+}
+
+export class ShardHost implements ActivationHost {
+  readonly owned = new Map<number, OwnedShard>();
+  private readonly live = new Map<string, Map<string, Activation>>();
+  private activationCount = 0;
+
+  constructor(
+    readonly clock: Clock,
+    readonly log: Logger,
+    readonly sender: ActorSender,
+    readonly records: RecordStore,
+    readonly reminderIndex: ReminderIndex,
+    readonly metrics: ActorMetrics,
+    readonly settings: RuntimeSettings,
+    private readonly kinds: ReadonlyMap<string, AnyActorKind>,
+    private readonly trace: ((e: TraceEvent) => void) | undefined,
+  ) {}
+
+  get activations(): number {
+    return this.activationCount;
+  }
+
+  /**
+   * Queues a message for a local actor. Answers undefined when accepted (the reply comes through
+   * `reply`), or the refusal: retryable `not-owner` when this node does not serve the shard,
+   * MAILBOX_FULL, or the kind's decode error.
+   */
+  deliver(ref: ActorRef, kind: AnyActorKind, raw: unknown, fromVersion: number, o: DeliveryOptions, reply: ReplyFn): RavelError | undefined {
+    let act = this.live.get(ref.kind)?.get(ref.id);
+    const shard = act?.shard ?? shardOf(ref.kind, ref.id, this.settings.shards);
+    const owned = this.owned.get(shard);
+    if (owned === undefined || owned.status !== 'active' || this.clock.now() >= owned.lease.validUntil) {
+      return notOwner(shard);
+    }
+    let msg: ActorMessage;
+    try {
+      msg = kind.decodeMessage(raw, fromVersion);
+    } catch (e) {
+      return this.refuse(ref, typeOf(raw), toRavelError(e, 'DECODE_FAILED'));
+    }
+    const counter = this.metrics.counter(ref.kind, msg.type);
+    act ??= this.activate(ref, kind, owned);
+    const d: MessageDelivery = {
+      type: 'message',
+      msg,
+      ask: o.ask,
+      idempotencyKey: o.idempotencyKey,
+      deadline: o.deadline,
+      reply: this.trace === undefined ? reply : this.traced(ref, msg.type, reply),
+      counter,
+      acceptedAt: performance.now(),
+    };
+    if (!act.enqueue(d)) {
+      counter.refused++;
+      return this.refuse(ref, msg.type, new RavelError('MAILBOX_FULL', `mailbox of ${refString(ref)} is full`, { details: { capacity: this.settings.mailboxCapacity } }), true);
+    }
+    counter.accepted++;
+    this.trace?.({ phase: 'accepted', ref, type: msg.type });
+    return undefined;
+  }
+
+  /** Wakes an actor whose reminder is due, activating it when it is not live. */
+  wake(ref: ActorRef): void {
+    const kind = this.kinds.get(ref.kind);
+    const shard = shardOf(ref.kind, ref.id, this.settings.shards);
+    const owned = this.owned.get(shard);
+    if (kind === undefined || owned === undefined || owned.status !== 'active') return;
+    const act = this.live.get(ref.kind)?.get(ref.id) ?? this.activate(ref, kind, owned);
+    act.queueWake();
+  }
+
+  /** Arms a wake-up for a passivated actor's (or an indexed actor's) earliest reminder. */
+  scheduleWake(owned: OwnedShard, ref: ActorRef, dueAt: number): void {
+    const key = actorKey(ref);
+    const old = owned.wakes.get(key);
+    if (old !== undefined) this.clock.clearTimeout(old);
+    const handle = this.clock.setTimeout(() => {
+      owned.wakes.delete(key);
+      this.wake(ref);
+    }, Math.max(0, dueAt - this.clock.now()));
+    owned.wakes.set(key, handle);
+  }
+
+  /** Passivates what has been idle long enough; its reminders are handed to a shard wake-up. */
+  sweepIdle(): void {
+    const now = this.clock.now();
+    for (const owned of this.owned.values()) {
+      for (const act of owned.activations) {
+        if (!act.passivateIfIdle(now, this.settings.passivateAfterMs)) continue;
+        this.forget(act);
+        this.metrics.passivations++;
+        const due = earliestDue(act.reminders);
+        if (due !== undefined) this.scheduleWake(owned, act.ref, due);
+      }
+    }
+  }
+
+  /** Stops serving a shard that is lost: everything waiting gets a retryable error. */
+  loseShard(shard: number, why: string): void {
+    const owned = this.owned.get(shard);
+    if (owned === undefined) return;
+    this.owned.delete(shard);
+    for (const t of owned.wakes.values()) this.clock.clearTimeout(t);
+    owned.wakes.clear();
+    for (const act of [...owned.activations]) act.drop(retryable(`shard ${shard} lost: ${why}`, 'shard-lost', { shard }));
+    this.unsubscribe(owned);
+  }
+
+  /**
+   * Hands a shard over: refuses new messages, lets every accepted one finish its turn and its
+   * write, then forgets the activations. The caller releases the lease after.
+   */
+  async quiesce(shard: number): Promise<void> {
+    const owned = this.owned.get(shard);
+    if (owned === undefined) return;
+    owned.status = 'handing-over';
+    for (const t of owned.wakes.values()) this.clock.clearTimeout(t);
+    owned.wakes.clear();
+    for (;;) {
+      const busy = [...owned.activations].filter((a) => a.isBusy);
+      if (busy.length === 0) break;
+      await Promise.all(busy.map((a) => a.whenIdle()));
+    }
+    for (const act of [...owned.activations]) {
+      act.passivateIfIdle(Number.POSITIVE_INFINITY, 0);
+      this.forget(act);
+    }
+    this.owned.delete(shard);
+    this.unsubscribe(owned);
+  }
+
+  onDropped(act: { readonly key: string; readonly ref: ActorRef }): void {
+    if (act instanceof Activation) this.forget(act);
+  }
+
+  private activate(ref: ActorRef, kind: AnyActorKind, owned: OwnedShard): Activation {
+    const act = new Activation(ref, actorKey(ref), owned.shard, owned.lease.epoch, kind, this);
+    let byId = this.live.get(ref.kind);
+    if (byId === undefined) this.live.set(ref.kind, (byId = new Map<string, Activation>()));
+    byId.set(ref.id, act);
+    owned.activations.add(act);
+    this.activationCount++;
+    const wake = owned.wakes.get(act.key);
+    if (wake !== undefined) {
+      // The activation arms its own reminder timer once loaded.
+      this.clock.clearTimeout(wake);
+      owned.wakes.delete(act.key);
+    }
+    void act.load();
+    return act;
+  }
+
+  private forget(act: Activation): void {
+    const byId = this.live.get(act.ref.kind);
+    if (byId?.get(act.ref.id) !== act) return;
+    byId.delete(act.ref.id);
+    this.owned.get(act.shard)?.activations.delete(act);
+    this.activationCount--;
+  }
+
+  private unsubscribe(owned: OwnedShard): void {
+    const sub = owned.subscription;
+    owned.subscription = undefined;
+    sub?.unsubscribe().catch((e: unknown) => this.log.warn({ err: e, shard: owned.shard }, 'shard unsubscribe failed'));
+  }
+
+  private refuse(ref: ActorRef, type: string, error: RavelError, counted = false): RavelError {
+    if (!counted) this.metrics.counter(ref.kind, type).refused++;
+    this.trace?.({ phase: 'refused', ref, type, error });
+    return error;
+  }
+
+  private traced(ref: ActorRef, type: string, reply: ReplyFn): ReplyFn {
+    return (error, value) => {
+      this.trace?.(error === undefined ? { phase: 'completed', ref, type } : { phase: 'failed', ref, type, error });
+      reply(error, value);
+    };
+  }
+}
+
+export function notOwner(shard: number): RavelError {
+  return retryable(`this node does not serve shard ${shard}`, 'not-owner', { shard });
+}
+
+function typeOf(raw: unknown): string {
+  const t = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  return typeof t === 'string' && t.length <= 64 ? t : '$invalid';
+}
+
