@@ -8,6 +8,8 @@ export const errorCodes = {
   // input
   INVALID_ARGUMENT: 400,
   DECODE_FAILED: 400,
+  // an upload in a format, or using a feature of one, that Ravel refuses (backing files, zstd, ...)
+  UNSUPPORTED_FORMAT: 415,
   CONFIG_INVALID: 500,
   SUBJECT_INVALID: 400,
   // identity and access

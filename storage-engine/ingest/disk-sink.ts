@@ -22,4 +22,10 @@ export interface DiskSink {
   readStaged(uploadOffset: number, length: number): Promise<Uint8Array>;
   /** Drops staged bytes that are no longer needed, so their space can be reclaimed. */
   releaseStaged(uploadOffset: number, length: number): Promise<void>;
+  /**
+   * Reads back logical bytes written so far (ranges never written read as zeros; the range
+   * must lie inside the virtual size). Ingest uses it to hash the logical disk in order when a
+   * format delivered its data out of order, and to check a resumed upload.
+   */
+  readLogical(logicalOffset: number, length: number): Promise<Uint8Array>;
 }
