@@ -9,7 +9,11 @@
  * copy in a temporary file or in memory.
  */
 export interface DiskSink {
-  /** The logical disk's size in bytes, once the decoder knows it. Writes past it are refused. */
+  /**
+   * The logical disk's size in bytes, once the decoder knows it. Writes past it are refused.
+   * It may be called again with a larger size (never a smaller one): a raw upload's size grows
+   * as its bytes arrive.
+   */
   setVirtualSize(bytes: number): void;
   /**
    * Logical bytes at a logical offset. Offsets come in any order and need not be aligned to
