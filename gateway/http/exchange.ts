@@ -29,6 +29,15 @@ export class Exchange {
     this.abortListeners.push(listener);
   }
 
+  /** Hands the response to a WebSocket upgrade (inside cork); false when no longer open. */
+  upgrade(fn: () => void): boolean {
+    if (!this.open) return false;
+    this.done = true;
+    this.status = 101;
+    this.res.cork(fn);
+    return true;
+  }
+
   /**
    * Writes the whole reply. `closeConnection` is for answers sent before the request body
    * was read to its end (413, early 401): the rest of the body must not be read as a new request.

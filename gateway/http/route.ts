@@ -99,7 +99,7 @@ export type AnyRoute = RouteSpec<RouteSchemas>;
 
 /** Declares a route; the handler's request type follows from the schemas. */
 export function defineRoute<S extends RouteSchemas>(spec: RouteSpec<S>): AnyRoute {
-  return spec as unknown as AnyRoute;
+  return spec;
 }
 
 export function json(body: unknown, extra: Omit<ReplyCommon, 'location'> = {}): Reply {

@@ -47,6 +47,8 @@ export function encodeReply(reply: Reply, secure: boolean): WireReply {
 export function encodeError(e: unknown, extraHeaders: HeaderList = []): WireReply {
   const err = e instanceof RavelError ? e : new RavelError('INTERNAL', 'internal error', { cause: toRavelError(e) });
   const wire = errorToWire(err);
+  const retry = err.details?.['retryAfterSeconds'];
+  if (typeof retry === 'number') extraHeaders = [...extraHeaders, ['Retry-After', String(Math.max(1, Math.ceil(retry)))]];
   return {
     status: err.httpStatus,
     headers: [

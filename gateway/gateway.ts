@@ -1,0 +1,74 @@
+/**
+ * The gateway seam: how people and programs reach Ravel. `createGateway` takes the route
+ * table (written on `defineRoute`), the authenticator, readiness probes, metrics hooks and
+ * the live event source, and serves them on uWebSockets.js:
+ *
+ * - `/api/v1/...` the route table (plus `/login`, `/logout`, `/openapi.json`);
+ * - `/api/v1/live` WebSocket live status;
+ * - `/healthz`, `/readyz`, `/metrics` outside the API root;
+ * - everything else: the web console's static files.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { Lifecycle } from '../core/lifecycle.ts';
+import type { Logger } from '../core/log.ts';
+import type { RavelConfig } from '../config/schema.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import type { AnyRoute } from './http/route.ts';
+import type { LiveEvent, LiveEventSource } from './live/live-events.ts';
+import type { MetricsHook } from './ops/metrics.ts';
+import type { ReadinessProbe } from './ops/readiness.ts';
+
+export type { Authenticator, LoginResult } from './auth/authenticator.ts';
+export type { LiveEvent, LiveEventSource } from './live/live-events.ts';
+export type { MetricsHook } from './ops/metrics.ts';
+export type { ReadinessProbe } from './ops/readiness.ts';
+export * from './http/route.ts';
+
+/** Limits with sensible defaults; tests tighten them. */
+export interface GatewayTuning {
+  /** Deepest JSON nesting accepted in a body (default 32). */
+  readonly maxJsonDepth: number;
+  /** Largest WebSocket message a client may send (default 16 KiB). */
+  readonly wsMaxPayloadBytes: number;
+  /** Seconds without traffic before a WebSocket is pinged and then dropped (default 120). */
+  readonly wsIdleTimeoutSeconds: number;
+  /** Send buffer past which a live client is closed with 4008 (default 1 MiB). */
+  readonly wsMaxBufferedBytes: number;
+  readonly wsMaxTopicsPerClient: number;
+  /** How long /readyz waits for each probe (default 2000 ms). */
+  readonly readinessTimeoutMs: number;
+  /** Where the console's files are read from (default gateway/console). */
+  readonly consoleDir: string;
+}
+
+export interface GatewayDeps {
+  readonly config: Pick<RavelConfig, 'gateway' | 'dataDir'>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly routes: readonly AnyRoute[];
+  readonly authenticator: Authenticator;
+  readonly readiness?: readonly ReadinessProbe[];
+  readonly metrics?: readonly MetricsHook[];
+  readonly events?: LiveEventSource;
+  readonly tuning?: Partial<GatewayTuning>;
+}
+
+export interface Gateway {
+  /** The port listened on (the real one when configured as 0). */
+  readonly port: number;
+  /** `http(s)://host:port`. */
+  readonly url: string;
+  readonly lifecycle: Lifecycle;
+  /** Connected live clients. */
+  readonly liveClients: number;
+  /** Sends an event to the subscribed clients of its tenant (events from `events` arrive here too). */
+  broadcast(event: LiveEvent): number;
+  /**
+   * Graceful shutdown: stop accepting, answer new requests on open connections with 503,
+   * close WebSockets with 1001, wait for in-flight requests up to `shutdownGraceMs`, then
+   * close every connection.
+   */
+  close(): Promise<void>;
+}
+
+export const API_PREFIX = '/api/v1';

@@ -1,0 +1,146 @@
+/**
+ * The request pipeline under /api/v1. The synchronous part copies everything it needs out
+ * of uWS (method, URL, query, headers, address), registers onAborted and onData, and
+ * answers what needs no await (404, 405, 429 per address, draining). The asynchronous part
+ * resolves the principal while the body streams in, checks the per-principal rate, the
+ * schemas, and only then calls the handler; its answer goes out through the guarded Exchange.
+ */
+import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
+import type { Logger } from '../../core/log.ts';
+import { RavelError, isRavelError } from '../../core/errors.ts';
+import { parseJson, type JsonLimits } from '../json/big-json.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { parseBasic, readCookie, resolvePrincipal, SESSION_COOKIE, TOKEN_HEADER } from '../auth/credentials.ts';
+import type { TokenBuckets } from '../limits/token-buckets.ts';
+import type { GatewayMetrics } from '../ops/metrics.ts';
+import { Exchange } from './exchange.ts';
+import { declaredLength, readBody } from './request-body.ts';
+import type { HttpMethod, ParsedRequest } from './route.ts';
+import type { CompiledRoute, Router } from './router.ts';
+import { encodeError, encodeReply } from './wire-reply.ts';
+import type { Inflight } from './inflight.ts';
+
+export const BASE_HEADERS = ['cookie', 'authorization', TOKEN_HEADER, 'content-type', 'content-length', 'transfer-encoding'];
+
+export interface DispatchContext {
+  readonly router: Router;
+  readonly prefix: string;
+  readonly authenticator: Authenticator;
+  readonly perAddress: TokenBuckets;
+  readonly perPrincipal: TokenBuckets;
+  readonly maxBodyBytes: number;
+  readonly json: JsonLimits;
+  readonly secure: boolean;
+  readonly metrics: GatewayMetrics;
+  readonly inflight: Inflight;
+  readonly log: Logger;
+}
+
+export function rateLimited(retryAfterSeconds: number, who: string): RavelError {
+  return new RavelError('RATE_LIMITED', `too many requests from this ${who}; retry in ${retryAfterSeconds} s`, {
+    details: { retryAfterSeconds },
+  });
+}
+
+export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    const started = performance.now();
+    const ex = new Exchange(res);
+    const method = req.getCaseSensitiveMethod().toUpperCase();
+    const path = req.getUrl().slice(ctx.prefix.length) || '/';
+    const finishSync = (label: string, err: unknown, close = false): void => {
+      ex.send(encodeError(err), close);
+      ctx.metrics.observe(label, method, ex.status, (performance.now() - started) / 1000);
+    };
+    if (ctx.inflight.draining) return finishSync('draining', new RavelError('UNAVAILABLE', 'the gateway is shutting down'), true);
+
+    const match = ctx.router.match(method, path);
+    if (match.kind === 'not-found') return finishSync('unmatched', new RavelError('NOT_FOUND', `no such resource: ${path}`));
+    if (match.kind === 'wrong-method') {
+      ex.send(encodeError(new RavelError('METHOD_NOT_ALLOWED', `${method} is not allowed here`), [['Allow', match.allow.join(', ')]]));
+      return;
+    }
+    const route = match.route;
+    const headers: Record<string, string> = {};
+    for (const h of route.headers) {
+      const v = req.getHeader(h);
+      if (v !== '') headers[h] = v;
+    }
+    const query = req.getQuery() ?? '';
+    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+    const length = declaredLength(headers['content-length'] ?? '');
+    const hasBody = (length !== undefined && length > 0) || headers['transfer-encoding'] !== undefined;
+
+    const byAddress = ctx.perAddress.take(remoteAddress);
+    if (!byAddress.ok) return finishSync(route.spec.path, rateLimited(byAddress.retryAfterSeconds, 'address'), hasBody);
+
+    const body = hasBody ? readBody(ex, ctx.maxBodyBytes, length) : Promise.resolve(undefined);
+    ctx.inflight.enter();
+    void run(ctx, ex, route, match.params, { method: method as HttpMethod, path, query, headers, remoteAddress }, body)
+      .catch((e: unknown) => ctx.log.error({ err: e }, 'gateway pipeline failed'))
+      .finally(() => {
+        ctx.inflight.leave();
+        ctx.metrics.observe(route.spec.path, method, ex.status, (performance.now() - started) / 1000);
+      });
+  };
+}
+
+interface Copied {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Record<string, string>;
+  readonly remoteAddress: string;
+}
+
+async function run(
+  ctx: DispatchContext,
+  ex: Exchange,
+  route: CompiledRoute,
+  rawParams: Record<string, string>,
+  c: Copied,
+  bodyP: Promise<Uint8Array | undefined>,
+): Promise<void> {
+  let bodyRead = false;
+  try {
+    const sessionCookie = readCookie(c.headers['cookie'] ?? '', SESSION_COOKIE);
+    const token = c.headers[TOKEN_HEADER];
+    const principalP = resolvePrincipal(ctx.authenticator, { sessionCookie, token }, route.spec.auth);
+    // Both at once: a bad credential answers without waiting for the body, and an
+    // oversized body answers 413 at the chunk that passes the limit.
+    const [principal, bytes] = await Promise.all([principalP, bodyP.then((b) => ((bodyRead = true), b))]);
+    if (!ex.open) return;
+    if (principal !== undefined) {
+      const byPrincipal = ctx.perPrincipal.take(principal.id);
+      if (!byPrincipal.ok) throw rateLimited(byPrincipal.retryAfterSeconds, 'user or token');
+    }
+    const params = route.checks.params(rawParams);
+    const query = route.checks.query(c.query === '' ? {} : Object.fromEntries(new URLSearchParams(c.query)));
+    let parsed: unknown;
+    if (route.checks.wantsBody && bytes !== undefined && bytes.byteLength > 0) {
+      const type = (c.headers['content-type'] ?? '').toLowerCase();
+      if (!type.startsWith('application/json')) throw new RavelError('INVALID_ARGUMENT', 'Content-Type must be application/json');
+      parsed = parseJson(bytes, ctx.json);
+    }
+    const body = route.checks.body(parsed);
+    const parsedReq: ParsedRequest = {
+      method: c.method,
+      path: c.path,
+      params: params,
+      query: query,
+      body: body,
+      principal,
+      headers: c.headers,
+      basicAuth: c.headers['authorization'] === undefined ? undefined : parseBasic(c.headers['authorization']),
+      sessionCookie,
+      remoteAddress: c.remoteAddress,
+      secure: ctx.secure,
+    };
+    const reply = await route.spec.handler(parsedReq);
+    ex.send(encodeReply(reply, ctx.secure));
+  } catch (e) {
+    if (!ex.open) return;
+    if (!isRavelError(e) || e.httpStatus >= 500) ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
+    ex.send(encodeError(e), !bodyRead);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `/api/v1/live` on uWS: the upgrade is authenticated (session cookie or token) and refused
+ * with a normal HTTP error before upgrading otherwise; small frames only; idle clients are
+ * pinged and dropped; messages are subscribe/unsubscribe commands.
+ */
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
+import type { Logger } from '../../core/log.ts';
+import { RavelError } from '../../core/errors.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { readCookie, resolvePrincipal, SESSION_COOKIE, TOKEN_HEADER } from '../auth/credentials.ts';
+import { Exchange } from '../http/exchange.ts';
+import { rateLimited } from '../http/dispatch.ts';
+import type { Inflight } from '../http/inflight.ts';
+import { encodeError } from '../http/wire-reply.ts';
+import type { TokenBuckets } from '../limits/token-buckets.ts';
+import { stringifyJson } from '../json/big-json.ts';
+import type { LiveCommand, LiveConnection } from './live-events.ts';
+import type { LiveHub } from './live-hub.ts';
+
+export interface LiveEndpointOptions {
+  readonly hub: LiveHub;
+  readonly authenticator: Authenticator;
+  readonly perAddress: TokenBuckets;
+  readonly inflight: Inflight;
+  readonly log: Logger;
+  readonly maxPayloadLength: number;
+  readonly idleTimeoutSeconds: number;
+  readonly maxBufferedBytes: number;
+}
+
+let nextConnectionId = 1;
+
+export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConnection> {
+  return {
+    maxPayloadLength: o.maxPayloadLength,
+    idleTimeout: o.idleTimeoutSeconds,
+    sendPingsAutomatically: true,
+    // Above our own bound, so that the hub sees the buffer pass it and closes with a code.
+    maxBackpressure: o.maxBufferedBytes * 2,
+    closeOnBackpressureLimit: 0,
+    upgrade: (res, req, context) => upgrade(o, res, req, context),
+    open: (ws) => o.hub.add(ws),
+    message: (ws, message) => {
+      const cmd = parseCommand(Buffer.from(message).toString('utf8'));
+      const answer = cmd === undefined ? { op: 'error', code: 'INVALID_ARGUMENT', message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...]}' } : o.hub.command(ws, cmd);
+      o.hub.send(ws, stringifyJson(answer));
+    },
+    close: (ws) => o.hub.remove(ws),
+  };
+}
+
+function upgrade(o: LiveEndpointOptions, res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+  const ex = new Exchange(res);
+  const key = req.getHeader('sec-websocket-key');
+  const protocol = req.getHeader('sec-websocket-protocol');
+  const extensions = req.getHeader('sec-websocket-extensions');
+  const sessionCookie = readCookie(req.getHeader('cookie'), SESSION_COOKIE);
+  const tokenHeader = req.getHeader(TOKEN_HEADER);
+  const token = tokenHeader === '' ? undefined : tokenHeader;
+  const address = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+  if (o.inflight.draining) {
+    ex.send(encodeError(new RavelError('UNAVAILABLE', 'the gateway is shutting down')), true);
+    return;
+  }
+  const byAddress = o.perAddress.take(address);
+  if (!byAddress.ok) {
+    ex.send(encodeError(rateLimited(byAddress.retryAfterSeconds, 'address')));
+    return;
+  }
+  void resolvePrincipal(o.authenticator, { sessionCookie, token }, 'session-or-token').then(
+    (principal) => {
+      if (principal === undefined) return; // not reached: the requirement throws instead
+      const conn: LiveConnection = { id: nextConnectionId++, principal, topics: new Set(), closed: false };
+      ex.upgrade(() => res.upgrade(conn, key, protocol, extensions, context));
+    },
+    (e: unknown) => {
+      if (ex.send(encodeError(e))) o.log.debug({ address }, 'live upgrade refused');
+    },
+  );
+}
+
+function parseCommand(text: string): LiveCommand | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { op, topics } = v as Record<string, unknown>;
+  if (op !== 'subscribe' && op !== 'unsubscribe') return undefined;
+  if (!Array.isArray(topics) || topics.length > 64 || !topics.every((t) => typeof t === 'string' && t.length <= 64)) return undefined;
+  return { op, topics: topics as string[] };
+}

@@ -1,0 +1,88 @@
+/**
+ * `/api/v1/openapi.json` written from the same route table that serves requests, so the
+ * description cannot drift from what is checked. TypeBox schemas are JSON Schema already;
+ * only bigint (not a JSON Schema type) is rewritten as an int64 integer.
+ */
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { errorCodes } from '../../core/errors.ts';
+import type { AnyRoute } from '../http/route.ts';
+
+export interface OpenApiInfo {
+  readonly title: string;
+  readonly version: string;
+  readonly basePath: string;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Record<string, Json> {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const r of routes) {
+    const item = (paths[r.path] ??= {});
+    item[r.method.toLowerCase()] = operation(r);
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: info.title, version: info.version },
+    servers: [{ url: info.basePath }],
+    paths,
+    components: {
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'ravel_session' },
+        token: { type: 'apiKey', in: 'header', name: 'X-Ephemeral-Token-Authorization' },
+        basic: { type: 'http', scheme: 'basic' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['code', 'message'],
+          properties: { code: { type: 'string', enum: Object.keys(errorCodes) }, message: { type: 'string' } },
+        },
+      },
+    },
+  };
+}
+
+function operation(r: AnyRoute): Json {
+  const parameters: Json[] = [];
+  for (const [where, schema] of [['path', r.schema.params], ['query', r.schema.query]] as const) {
+    const props = (schema as { properties?: Record<string, TSchema> } | undefined)?.properties ?? {};
+    const required = new Set((schema as { required?: string[] } | undefined)?.required ?? []);
+    for (const [name, s] of Object.entries(props)) {
+      parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema: toJsonSchema(s) });
+    }
+  }
+  const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const op: Record<string, Json> = {
+    operationId: `${r.method.toLowerCase()} ${r.path}`,
+    parameters,
+    responses: { [String(r.successStatus ?? 200)]: { description: 'success' }, default: error },
+    security: r.auth === 'none' ? [] : [{ session: [] }, { token: [] }],
+  };
+  if (r.summary !== undefined) op['summary'] = r.summary;
+  if (r.schema.body !== undefined) {
+    op['requestBody'] = { required: true, content: { 'application/json': { schema: toJsonSchema(r.schema.body) } } };
+  }
+  return op;
+}
+
+/** A plain JSON copy of a TypeBox schema, with bigint turned into int64 integers. */
+export function toJsonSchema(schema: TSchema): Json {
+  return convert(schema) as Json;
+}
+
+function convert(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(convert);
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string | symbol, unknown>;
+  if (o[Kind] === 'BigInt') {
+    const out: Record<string, unknown> = { type: 'integer', format: 'int64' };
+    if (typeof o['minimum'] === 'bigint') out['minimum'] = Number(o['minimum']);
+    if (typeof o['maximum'] === 'bigint') out['maximum'] = Number(o['maximum']);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = convert(x);
+  return out;
+}
