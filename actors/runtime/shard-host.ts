@@ -154,11 +154,12 @@ export class ShardHost implements ActivationHost {
 
   /**
    * Hands a shard over: refuses new messages, lets every accepted one finish its turn and its
-   * write, then forgets the activations. The caller releases the lease after.
+   * write, then forgets the activations. Answers the lease for the caller to release, or
+   * undefined when the shard was lost meanwhile.
    */
-  async quiesce(shard: number): Promise<void> {
+  async quiesce(shard: number): Promise<HeldLease | undefined> {
     const owned = this.owned.get(shard);
-    if (owned === undefined) return;
+    if (owned === undefined) return undefined;
     owned.status = 'handing-over';
     for (const t of owned.wakes.values()) this.clock.clearTimeout(t);
     owned.wakes.clear();
@@ -171,8 +172,10 @@ export class ShardHost implements ActivationHost {
       act.passivateIfIdle(Number.POSITIVE_INFINITY, 0);
       this.forget(act);
     }
+    if (this.owned.get(shard) !== owned) return undefined;
     this.owned.delete(shard);
     this.unsubscribe(owned);
+    return owned.lease;
   }
 
   onDropped(act: { readonly key: string; readonly ref: ActorRef }): void {

@@ -71,7 +71,14 @@ export class ShardLeases {
   /** Gives a lease up at once, so the next owner need not wait for it to expire. */
   async release(held: HeldLease): Promise<void> {
     const lease: ShardLease = { owner: '', epoch: held.epoch, expiresAt: 0 };
-    await this.map.compareAndSetVersion(String(held.shard), held.version, lease);
+    let version = held.version;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if ((await this.map.compareAndSetVersion(String(held.shard), version, lease)).ok) return;
+      // A renewal may have landed meanwhile: release the same lease at its newer version.
+      const now = await this.map.getVersioned(String(held.shard));
+      if (now === undefined || now.value.owner !== this.nodeId || now.value.epoch !== held.epoch) return;
+      version = now.version;
+    }
   }
 
   /** The next epoch of a shard from the durable counter, above `atLeast`. */

@@ -1,0 +1,110 @@
+/**
+ * The sending side of ask and tell, the same for every ActorRef: straight into the mailbox when
+ * this node serves the actor's shard (no bus hop, no encoding), else over the bus to the shard's
+ * subject. Retryable refusals (no owner right now, not the owner, fenced before writing) are
+ * retried with backoff until the deadline, finding the owner afresh each time.
+ */
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { RavelError } from '../../core/errors.ts';
+import type { Bus } from '../../bus/bus.ts';
+import type { ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } from '../actor-kind.ts';
+import { checkRef, refString, shardSubject } from './actor-address.ts';
+import { ignoreReply } from './delivery.ts';
+import { decodeReply, encodeRequest, isRetryable, type WireRequest } from './envelope.ts';
+import type { RuntimeSettings } from './runtime-settings.ts';
+import { shardOf } from './shard-hash.ts';
+import type { ShardHost } from './shard-host.ts';
+
+const accepted: Promise<void> = Promise.resolve();
+
+export class Router implements ActorSender {
+  constructor(
+    private readonly host: ShardHost,
+    private readonly kinds: ReadonlyMap<string, AnyActorKind>,
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+    private readonly settings: RuntimeSettings,
+  ) {}
+
+  ask<R = unknown>(ref: ActorRef, msg: ActorMessage, options?: AskOptions): Promise<R> {
+    const kind = this.kindOf(ref);
+    const deadline = this.clock.now() + (options?.timeoutMs ?? this.settings.askTimeoutMs);
+    const key = options?.idempotencyKey;
+    return this.withRetries(ref, deadline, () => this.askOnce(ref, kind, msg, key, deadline)) as Promise<R>;
+  }
+
+  tell(ref: ActorRef, msg: ActorMessage, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
+    const kind = this.kindOf(ref);
+    const key = options?.idempotencyKey;
+    const o = { ask: false, idempotencyKey: key, deadline: undefined };
+    const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, ignoreReply);
+    if (refused === undefined) return accepted;
+    if (!isRetryable(refused)) return Promise.reject(refused);
+    const deadline = this.clock.now() + this.settings.askTimeoutMs;
+    return this.withRetries(ref, deadline, () => this.tellOnce(ref, kind, msg, key, deadline));
+  }
+
+  private kindOf(ref: ActorRef): AnyActorKind {
+    checkRef(ref);
+    const kind = this.kinds.get(ref.kind);
+    if (kind === undefined) throw new RavelError('INVALID_ARGUMENT', `actor kind ${JSON.stringify(ref.kind)} is not registered on this node`);
+    return kind;
+  }
+
+  private async askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<unknown> {
+    let timer: TimerHandle | undefined;
+    let settleAsk: ((e: RavelError | undefined, v: unknown) => void) | undefined;
+    const local = new Promise<unknown>((resolve, reject) => {
+      settleAsk = (e, v) => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        if (e === undefined) resolve(v);
+        else reject(e);
+      };
+    });
+    const o = { ask: true, idempotencyKey: key, deadline };
+    const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, (e, v) => settleAsk?.(e, v));
+    if (refused === undefined) {
+      timer = this.clock.setTimeout(
+        () => settleAsk?.(new RavelError('TIMEOUT', `no reply from ${refString(ref)} in time`), undefined),
+        Math.max(0, deadline - this.clock.now()),
+      );
+      return local;
+    }
+    if (refused.details?.['reason'] !== 'not-owner') throw refused;
+    return this.remote(ref, kind, msg, 1, key, deadline);
+  }
+
+  private async tellOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<void> {
+    const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, { ask: false, idempotencyKey: key, deadline: undefined }, ignoreReply);
+    if (refused === undefined) return;
+    if (refused.details?.['reason'] !== 'not-owner') throw refused;
+    await this.remote(ref, kind, msg, 0, key, deadline);
+  }
+
+  private async remote(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, a: 0 | 1, key: string | undefined, deadline: number): Promise<unknown> {
+    const left = deadline - this.clock.now();
+    if (left <= 0) throw new RavelError('TIMEOUT', `deadline passed before ${refString(ref)} was reached`);
+    const req: WireRequest = { k: ref.kind, i: ref.id, m: msg, v: kind.schemaVersion, a, t: left, ...(key === undefined ? {} : { x: key }) };
+    const subject = shardSubject(this.settings.subjectPrefix, shardOf(ref.kind, ref.id, this.settings.shards));
+    const reply = await this.bus.request(subject, encodeRequest(req), { timeoutMs: left });
+    return decodeReply(reply.data);
+  }
+
+  private async withRetries<T>(ref: ActorRef, deadline: number, once: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await once();
+      } catch (e) {
+        if (!isRetryable(e)) throw e;
+        const left = deadline - this.clock.now();
+        if (left <= 0) {
+          throw new RavelError('TIMEOUT', `no node served ${refString(ref)} before the deadline`, {
+            cause: e,
+            details: { lastError: (e as RavelError).code, reason: (e as RavelError).details?.['reason'] ?? null },
+          });
+        }
+        await this.clock.sleep(Math.min(left, Math.min(250, 10 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+}
