@@ -28,7 +28,7 @@ interface BlockOp {
   readonly value: EntryValue | 'zeros';
 }
 
-const BATCH_BYTES = 4 * 1024 * 1024;
+const BATCH_BYTES = 16 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
 
 export class BuildingVersion {

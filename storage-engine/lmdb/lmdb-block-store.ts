@@ -224,10 +224,15 @@ export class LmdbBlockStore implements BlockStore {
       let flattened = 0;
       for (const v of this.maintenance.purging(false)) purged += await this.maintenance.purge(v.tenantNum, v.id);
       for (let deep = this.maintenance.tooDeep(this.maxDepth); deep[0] !== undefined; ) {
-        if (await this.maintenance.flatten(deep[0].tenantNum, deep[0].id)) flattened++;
+        if (await this.maintenance.flatten(deep[0].tenantNum, deep[0].id, 'chain')) flattened++;
         const next = this.maintenance.tooDeep(this.maxDepth);
         if (next[0]?.id === deep[0].id) break;
         deep = next;
+      }
+      // A deleted version with one child only holds blocks that child may not need: fold it in.
+      for (let only = this.maintenance.onlyChildren(), rounds = 0; only.length > 0 && rounds < 64; rounds++) {
+        for (const v of only) if (await this.maintenance.flatten(v.tenantNum, v.id, 'base')) purged++;
+        only = this.maintenance.onlyChildren();
       }
       const collectedBlocks = await this.maintenance.collect();
       await this.tables.durable();

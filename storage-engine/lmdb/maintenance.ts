@@ -67,16 +67,20 @@ export class Maintenance {
   }
 
   /**
-   * Copies into the version every entry it reads through its bases, then cuts it loose from
+   * Copies into the version every entry it reads through its bases ('chain'), or through its
+   * base alone ('base', to fold a deleted base into its only child), then points it past
    * them. Reads are the same before, during and after: ancestors never change, and a copied
    * entry is exactly what the version resolved to there.
    */
-  async flatten(tenantNum: number, versionId: string): Promise<boolean> {
+  async flatten(tenantNum: number, versionId: string, scope: 'chain' | 'base'): Promise<boolean> {
     const tenantId = this.tenantId(tenantNum);
+    const eligible = (rec: VersionRecord | undefined): rec is VersionRecord =>
+      rec !== undefined && rec.baseId !== null && (rec.state === 'committed' || (scope === 'base' && rec.state === 'deleted'));
     const start = this.t.versions.get([tenantNum, versionId]);
-    if (start === undefined || start.state !== 'committed' || start.baseId === null) return false;
+    if (!eligible(start)) return false;
     const num = start.num;
     let ancestorId: string | null = start.baseId;
+    let newBase: string | null = null;
     while (ancestorId !== null) {
       const ancestor = this.t.versions.get([tenantNum, ancestorId]);
       if (ancestor === undefined) throw new RavelError('CORRUPT', `missing base version ${ancestorId}`);
@@ -85,7 +89,7 @@ export class Maintenance {
         const entries = [...this.t.maps.getRange({ start: [ancestor.num, from], end: [ancestor.num + 1], limit: CHUNK })];
         if (entries.length === 0) break;
         const alive = await this.t.txn(() => {
-          if (this.t.versions.get([tenantNum, versionId])?.state !== 'committed') return false;
+          if (!eligible(this.t.versions.get([tenantNum, versionId]))) return false;
           const delta = emptyDelta();
           for (const { key, value } of entries) {
             if (this.t.maps.doesExist([num, key[1]])) continue;
@@ -99,11 +103,20 @@ export class Maintenance {
         from = (entries[entries.length - 1]?.key[1] ?? 0) + 1;
       }
       ancestorId = ancestor.baseId;
+      if (scope === 'base') {
+        newBase = ancestorId;
+        break;
+      }
     }
     const orphan = await this.t.txn(() => {
       const rec = this.t.versions.get([tenantNum, versionId]);
-      if (rec?.state !== 'committed' || rec.baseId === null) return null;
-      this.t.put(this.t.versions, [tenantNum, versionId], { ...rec, baseId: null });
+      if (!eligible(rec) || rec.baseId === null) return null;
+      if (newBase !== null) {
+        const nb = this.t.versions.get([tenantNum, newBase]);
+        if (nb === undefined) throw new RavelError('CORRUPT', `missing base version ${newBase}`);
+        this.t.put(this.t.versions, [tenantNum, newBase], { ...nb, children: nb.children + 1 });
+      }
+      this.t.put(this.t.versions, [tenantNum, versionId], { ...rec, baseId: newBase });
       return this.dropChild(tenantNum, rec.baseId);
     });
     if (orphan !== null) await this.purge(tenantNum, orphan);
@@ -129,6 +142,16 @@ export class Maintenance {
       .map((v) => ({ tenantNum: v.tenantNum, id: v.rec.id, depth: depthOf(v.tenantNum, v.rec) }))
       .filter((v) => v.depth > maxDepth)
       .sort((a, b) => a.depth - b.depth);
+  }
+
+  /** Children that are the only child of a deleted base, which can be folded into them. */
+  onlyChildren(): Array<{ tenantNum: number; id: string }> {
+    const all = this.allVersions();
+    const deleted = new Set(all.filter((v) => v.rec.state === 'deleted' && v.rec.children === 1).map((v) => `${v.tenantNum}/${v.rec.id}`));
+    return all
+      .filter((v) => v.rec.baseId !== null && deleted.has(`${v.tenantNum}/${v.rec.baseId}`))
+      .filter((v) => v.rec.state === 'committed' || v.rec.state === 'deleted')
+      .map((v) => ({ tenantNum: v.tenantNum, id: v.rec.id }));
   }
 
   /** Versions left purging (by a crash, or by a delete whose purge has not run yet). */
