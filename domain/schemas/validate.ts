@@ -32,7 +32,7 @@ export function parseInput<T extends TSchema>(schema: T, value: unknown, where =
       details: { field },
     });
   }
-  return Value.Clean(schema, Value.Clone(value)) as Static<T>;
+  return Value.Clean(schema, Value.Clone(value));
 }
 
 /**

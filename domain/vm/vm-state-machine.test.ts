@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { isRavelError } from '../../core/errors.ts';
+import { action, allowedNextStates, hostReports, transitionVm, transitionVmOrThrow, vmActions, vmStates, type VmEvent } from './vm-state-machine.ts';
+import type { VmState } from '../schemas/vm.ts';
+
+const arbState = fc.constantFrom(...vmStates);
+const arbEvent: fc.Arbitrary<VmEvent> = fc.oneof(
+  fc.constantFrom(...vmActions).map(action),
+  fc.constantFrom(...hostReports).chain((report) =>
+    report === 'provisioned'
+      ? fc.boolean().map((startAfter): VmEvent => ({ kind: 'host', report, startAfter }))
+      : fc.constant<VmEvent>({ kind: 'host', report }),
+  ),
+);
+
+test('property: from any state, any sequence of events only takes edges the table allows', () => {
+  fc.assert(
+    fc.property(arbState, fc.array(arbEvent, { maxLength: 40 }), (start, events) => {
+      let s: VmState = start;
+      for (const e of events) {
+        const t = transitionVm(s, e);
+        if (t.ok) {
+          assert.ok(allowedNextStates[s].includes(t.state), `${s} -> ${t.state} on ${JSON.stringify(e)}`);
+          s = t.state;
+        } else {
+          assert.equal(t.error.code, 'ILLEGAL_STATE');
+          assert.equal(t.error.httpStatus, 409);
+        }
+      }
+    }),
+  );
+});
+
+test('property: a refused event leaves the state as it was (the function is pure)', () => {
+  fc.assert(
+    fc.property(arbState, arbEvent, (s, e) => {
+      const a = transitionVm(s, e);
+      const b = transitionVm(s, e);
+      assert.deepEqual(a.ok ? [a.state, a.commands] : a.error.code, b.ok ? [b.state, b.commands] : b.error.code);
+    }),
+  );
+});
+
+test('the happy path: publish, boot, stop, start, restart', () => {
+  let s: VmState = 'STOPPED';
+  const step = (e: VmEvent, want: VmState, cmds: string[]): void => {
+    const t = transitionVmOrThrow(s, e);
+    assert.equal(t.state, want);
+    assert.deepEqual(t.commands, cmds);
+    s = t.state;
+  };
+  step(action('publish'), 'PUBLISHING', ['provision']);
+  step({ kind: 'host', report: 'provisioned', startAfter: true }, 'STARTING', ['boot']);
+  step({ kind: 'host', report: 'booted' }, 'STARTED', []);
+  step(action('restart'), 'RESTARTING', ['reboot']);
+  step({ kind: 'host', report: 'booted' }, 'STARTED', []);
+  step(action('stop'), 'STOPPING', ['shutdown']);
+  step(action('poweroff'), 'STOPPING', ['poweroff']);
+  step({ kind: 'host', report: 'stopped' }, 'STOPPED', []);
+  step(action('resetDisks'), 'STOPPED', ['resetDisks']);
+});
+
+test('illegal actions are refused with ILLEGAL_STATE', () => {
+  const cases: [VmState, Parameters<typeof action>[0]][] = [
+    ['STARTED', 'start'],
+    ['STOPPED', 'stop'],
+    ['STOPPED', 'restart'],
+    ['PUBLISHING', 'start'],
+    ['STARTED', 'resetDisks'],
+    ['STARTED', 'repair'],
+    ['STARTED', 'redeploy'],
+    ['ERROR', 'start'],
+  ];
+  for (const [s, a] of cases) {
+    assert.throws(() => transitionVmOrThrow(s, action(a)), (e: unknown) => isRavelError(e, 'ILLEGAL_STATE'), `${a} in ${s}`);
+  }
+});
+
+test('a lost host or failure puts any VM in ERROR, and repair reprovisions it', () => {
+  for (const s of vmStates) {
+    const t = transitionVmOrThrow(s, { kind: 'host', report: 'hostLost' });
+    assert.equal(t.state, 'ERROR');
+  }
+  assert.deepEqual(transitionVmOrThrow('ERROR', action('repair')), { state: 'PUBLISHING', commands: ['reprovision'] });
+});
+
+test('a stale boot report while stopping is refused, not applied', () => {
+  const t = transitionVm('STOPPING', { kind: 'host', report: 'booted' });
+  assert.equal(t.ok, false);
+});
