@@ -89,6 +89,7 @@ export class Activation {
   drop(error: RavelError): void {
     if (this.status === 'dropped') return;
     this.status = 'dropped';
+    if (error.code === 'FENCED') this.host.metrics.fenced++;
     this.disarmReminderTimer();
     for (const d of this.mailbox.drain()) if (d.type === 'message') settle(d, error, undefined);
     this.host.onDropped(this);

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ActorRef, Reminder } from '../actor-kind.ts';
+import { counterKind, type CounterState } from './testing/counter-kind.ts';
+import { TestCluster } from './testing/harness.ts';
+
+const c1: ActorRef = { kind: 'counter', id: 'c1' };
+type Fired = Array<{ id: string; reminder: Reminder; at: number }>;
+
+test('a reminder fires once, at its time, and its firing removes it from the record', async () => {
+  const tc = new TestCluster();
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    const due = tc.clock.now() + 1000;
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'r', at: due }));
+    await tc.advance(900);
+    assert.equal(fired.length, 0);
+    await tc.advance(200);
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0]?.reminder.dueAt, due);
+    assert.deepEqual(fired[0]?.reminder.data, { note: 'r' });
+    await tc.advance(5000);
+    assert.equal(fired.length, 1, 'fired twice');
+    const s = await tc.drive(a.ask<CounterState>(c1, { type: 'get' }));
+    assert.deepEqual(s.log, ['fired:r']);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a cancelled or replaced reminder does not fire at its old time', async () => {
+  const tc = new TestCluster();
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    const now = tc.clock.now();
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'x', at: now + 500 }));
+    await tc.drive(a.ask(c1, { type: 'cancel', name: 'x' }));
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'y', at: now + 500 }));
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'y', at: now + 2000 }));
+    await tc.advance(1000);
+    assert.equal(fired.length, 0);
+    await tc.advance(1500);
+    assert.deepEqual(fired.map((f) => f.reminder.name), ['y']);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a passivated actor is woken for its reminder', async () => {
+  const tc = new TestCluster({ passivateAfterMs: 500 });
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'later', at: tc.clock.now() + 10_000 }));
+    await tc.advance(2000);
+    assert.equal(a.metrics().activations, 0, 'passivated');
+    await tc.advance(9000);
+    assert.equal(fired.length, 1);
+    assert.equal(a.metrics().activationsStarted, 2);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('reminders survive a restart of everything on the same data dir, and missed ones catch up once', async () => {
+  const tc = new TestCluster();
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    const t0 = tc.clock.now();
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'missed', at: t0 + 1000 }));
+    await tc.drive(a.ask({ kind: 'counter', id: 'c2' }, { type: 'remind', name: 'future', at: t0 + 60_000 }));
+    await tc.drive(a.stop());
+    await tc.restartInfrastructure();
+    await tc.clock.advance(30_000); // down while 'missed' was due
+    const b = await tc.start('b', [counterKind({ fired })]);
+    await tc.advance(500);
+    assert.deepEqual(fired.map((f) => [f.id, f.reminder.name, f.reminder.dueAt]), [['c1', 'missed', t0 + 1000]]);
+    await tc.advance(30_000);
+    assert.deepEqual(fired.map((f) => f.reminder.name), ['missed', 'future']);
+    await tc.advance(10_000);
+    assert.equal(fired.length, 2, 'a reminder fired twice');
+    const s = await tc.drive(b.ask<CounterState>(c1, { type: 'get' }));
+    assert.deepEqual(s.log, ['fired:missed']);
+  } finally {
+    await tc.close();
+  }
+});
