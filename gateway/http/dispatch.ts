@@ -139,7 +139,12 @@ async function run(
     const reply = await route.spec.handler(parsedReq);
     ex.send(encodeReply(reply, ctx.secure));
   } catch (e) {
-    if (!ex.open) return;
+    // After an abort only our own errors are expected; anything else (uWS refusing a
+    // write, a handler bug) is worth a log line even though nobody is listening.
+    if (!ex.open) {
+      if (!isRavelError(e)) ctx.log.error({ err: e, route: route.spec.path }, 'request failed after its client left');
+      return;
+    }
     if (!isRavelError(e) || e.httpStatus >= 500) ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
     ex.send(encodeError(e), !bodyRead);
   }

@@ -29,7 +29,7 @@ export const generousRateLimit = {
 
 export async function startTestGateway(
   gateway: Partial<RavelConfig['gateway']> = {},
-  extra: Partial<Omit<GatewayDeps, 'config' | 'clock' | 'authenticator'>> = {},
+  extra: Partial<Omit<GatewayDeps, 'config' | 'clock' | 'authenticator' | 'routes'>> = {},
 ): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ravel-gw-'));
   const clock = new ManualClock();
