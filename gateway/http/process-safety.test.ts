@@ -63,7 +63,7 @@ test('answers written after awaits are corked: no uWS cork warning on any path',
 test('clients that abort mid-body, mid-response and mid-headers, 300 times, leave the process up', async () => {
   for (let i = 0; i < 100; i++) {
     const sockets = await Promise.all([openSocket(port), openSocket(port), openSocket(port)]);
-    const [midBody, midResponse, midHeaders] = sockets as [(typeof sockets)[0], (typeof sockets)[0], (typeof sockets)[0]];
+    const [midBody, midResponse, midHeaders] = sockets;
     midBody.write(`POST /api/v1/things HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":"`);
     midResponse.write(`GET /api/v1/slow?ms=${i % 20} HTTP/1.1\r\nHost: x\r\n\r\n`);
     midHeaders.write('GET /api/v1/things/1 HTTP/1.1\r\nHost: x\r\nCoo');
