@@ -31,13 +31,16 @@ export interface AskOptions {
 
 /** Sends to other actors, from inside a turn or from outside any actor. */
 export interface ActorSender {
-  /** Request/reply with a deadline. Rejects with a RavelError (TIMEOUT, MAILBOX_FULL, ...). */
-  ask<R = unknown>(ref: ActorRef, msg: ActorMessage, options?: AskOptions): Promise<R>;
+  /**
+   * Request/reply with a deadline. Rejects with a RavelError (TIMEOUT, MAILBOX_FULL, ...).
+   * Generic in the message so that a literal of a kind's union is accepted as it is.
+   */
+  ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R>;
   /**
    * One way. Resolves once the target's node has accepted the message into the mailbox (so a
    * refused or undeliverable message is an error here, never silently lost); the turn runs later.
    */
-  tell(ref: ActorRef, msg: ActorMessage, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void>;
+  tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void>;
 }
 
 export interface Reminder {

@@ -120,11 +120,11 @@ export class ActorSystem implements ActorSender, ActorMetricsSource {
     }
   }
 
-  ask<R = unknown>(ref: ActorRef, msg: ActorMessage, options?: AskOptions): Promise<R> {
-    return this.sender().ask<R>(ref, msg, options);
+  ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R> {
+    return this.sender().ask<R, M>(ref, msg, options);
   }
 
-  tell(ref: ActorRef, msg: ActorMessage, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
+  tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
     return this.sender().tell(ref, msg, options);
   }
 

@@ -26,14 +26,14 @@ export class Router implements ActorSender {
     private readonly settings: RuntimeSettings,
   ) {}
 
-  ask<R = unknown>(ref: ActorRef, msg: ActorMessage, options?: AskOptions): Promise<R> {
+  ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R> {
     const kind = this.kindOf(ref);
     const deadline = this.clock.now() + (options?.timeoutMs ?? this.settings.askTimeoutMs);
     const key = options?.idempotencyKey;
     return this.withRetries(ref, deadline, () => this.askOnce(ref, kind, msg, key, deadline)) as Promise<R>;
   }
 
-  tell(ref: ActorRef, msg: ActorMessage, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
+  tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
     const kind = this.kindOf(ref);
     const key = options?.idempotencyKey;
     const o = { ask: false, idempotencyKey: key, deadline: undefined };

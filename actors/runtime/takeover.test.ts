@@ -90,7 +90,7 @@ test('an old owner whose lease was taken cannot write: its late turn is fenced a
     await balanced(tc, a, b);
     const x = ownedBy(a);
     await tc.drive(a.ask(x, { type: 'add', by: 1 }));
-    const late = a.ask<number>(x, { type: 'wait', gate: 'g' }, { timeoutMs: 30_000 });
+    const late = a.ask(x, { type: 'wait', gate: 'g' }, { timeoutMs: 30_000 });
     await tc.advance(10);
     a.suspendPlacement(); // frozen: a stops renewing, but its turn is still in progress
     await tc.advance(4000);
