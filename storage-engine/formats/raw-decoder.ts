@@ -1,0 +1,114 @@
+/**
+ * Raw bytes, written as they arrive. The last 512 bytes are held back until the end, where they
+ * decide between raw and a fixed VHD (whose footer is not part of the disk). The primary volume
+ * descriptor of an ISO 9660 image is caught as it passes.
+ */
+import type { DecodedDisk, DecoderCheckpoint, DecoderInit, FormatDecoder } from './format.ts';
+import { concatBytes } from './bytes.ts';
+import { decodeFailed } from './decode-error.ts';
+import { hasVhdCookie, parseVhdFooter, VhdDiskType, VHD_FOOTER_SIZE } from './vhd/footer.ts';
+import { ISO_PVD_OFFSET, ISO_SECTOR, parsePrimaryVolumeDescriptor } from './iso/iso9660.ts';
+import type { DiskSink } from '../ingest/disk-sink.ts';
+
+const SECTOR = 512;
+
+export interface RawState {
+  readonly received: number;
+  readonly tail: string;
+  readonly pvd: string;
+}
+
+export class RawDecoder implements FormatDecoder {
+  private readonly sink: DiskSink;
+  private received = 0;
+  private written = 0;
+  private tail: Uint8Array = new Uint8Array(0);
+  private pvd = new Uint8Array(ISO_SECTOR);
+
+  constructor(init: DecoderInit, from?: RawState) {
+    this.sink = init.sink;
+    if (from !== undefined) {
+      this.tail = Buffer.from(from.tail, 'base64');
+      this.received = from.received;
+      this.written = from.received - this.tail.length;
+      this.pvd.set(Buffer.from(from.pvd, 'base64').subarray(0, ISO_SECTOR));
+    }
+  }
+
+  async push(chunk: Uint8Array): Promise<void> {
+    this.capturePvd(this.received, chunk);
+    this.received += chunk.length;
+    const flush = this.tail.length + chunk.length - VHD_FOOTER_SIZE;
+    if (flush <= 0) {
+      this.tail = concatBytes([this.tail, chunk]);
+      return;
+    }
+    this.sink.setVirtualSize(this.written + flush);
+    const fromTail = Math.min(flush, this.tail.length);
+    if (fromTail > 0) await this.writeNext(this.tail.subarray(0, fromTail));
+    const fromChunk = flush - fromTail;
+    if (fromChunk > 0) await this.writeNext(chunk.subarray(0, fromChunk));
+    this.tail = concatBytes([this.tail.subarray(fromTail), chunk.subarray(fromChunk)]);
+  }
+
+  async finish(): Promise<DecodedDisk> {
+    if (this.received === 0) throw decodeFailed('empty', 'the upload is empty', 'raw');
+    if (this.tail.length === VHD_FOOTER_SIZE && hasVhdCookie(this.tail)) {
+      const footer = parseVhdFooter(this.tail);
+      if (footer.diskType !== VhdDiskType.fixed) {
+        throw decodeFailed('bad-disk-type', 'vhd: a dynamic disk footer with no header copy at the start', 'vhd');
+      }
+      if (footer.currentSize !== this.written) {
+        throw decodeFailed(
+          'size-mismatch',
+          `vhd: footer says ${footer.currentSize} bytes, the upload holds ${this.written}`,
+          'vhd-fixed',
+        );
+      }
+      this.sink.setVirtualSize(this.written);
+      return { format: 'vhd-fixed', virtualSize: this.written };
+    }
+    this.sink.setVirtualSize(this.received);
+    await this.writeNext(this.tail);
+    this.tail = new Uint8Array(0);
+    const iso = parsePrimaryVolumeDescriptor(this.pvd);
+    if (iso !== undefined) {
+      if (iso.volumeBytes > this.received) {
+        throw decodeFailed('truncated', `iso: volume declares ${iso.volumeBytes} bytes, upload holds ${this.received}`, 'iso');
+      }
+      return { format: 'iso', virtualSize: this.received, label: iso.label };
+    }
+    if (this.received % SECTOR !== 0) {
+      throw decodeFailed('unaligned-size', `raw: ${this.received} bytes is not a whole number of sectors`, 'raw');
+    }
+    return { format: 'raw', virtualSize: this.received };
+  }
+
+  checkpoint(): DecoderCheckpoint {
+    const state: RawState = {
+      received: this.received,
+      tail: Buffer.from(this.tail).toString('base64'),
+      pvd: Buffer.from(this.pvd).toString('base64'),
+    };
+    return { format: 'raw', uploadOffset: this.received, state: { ...state } };
+  }
+
+  private async writeNext(bytes: Uint8Array): Promise<void> {
+    await this.sink.write(this.written, bytes);
+    this.written += bytes.length;
+  }
+
+  private capturePvd(at: number, chunk: Uint8Array): void {
+    const from = Math.max(at, ISO_PVD_OFFSET);
+    const to = Math.min(at + chunk.length, ISO_PVD_OFFSET + ISO_SECTOR);
+    if (from < to) this.pvd.set(chunk.subarray(from - at, to - at), from - ISO_PVD_OFFSET);
+  }
+}
+
+export function rawStateFrom(state: Readonly<Record<string, unknown>>): RawState {
+  const { received, tail, pvd } = state;
+  if (typeof received !== 'number' || typeof tail !== 'string' || typeof pvd !== 'string') {
+    throw decodeFailed('bad-checkpoint', 'raw checkpoint is malformed', 'raw');
+  }
+  return { received, tail, pvd };
+}

@@ -1,0 +1,27 @@
+/** Picks the decoder for a detected format, or rebuilds one from a checkpoint. */
+import { match } from 'ts-pattern';
+import type { Detected } from '../formats/detect.ts';
+import type { DecoderCheckpoint, DecoderInit, FormatDecoder } from '../formats/format.ts';
+import { RawDecoder, rawStateFrom } from '../formats/raw-decoder.ts';
+import { unsupported } from '../formats/decode-error.ts';
+import { RavelError } from '../../core/errors.ts';
+
+export function createDecoder(detected: Exclude<Detected, { kind: 'ova' }>, init: DecoderInit): FormatDecoder {
+  return match(detected)
+    .with({ kind: 'raw' }, () => new RawDecoder(init))
+    .with({ kind: 'vmdk-descriptor' }, () => {
+      throw unsupported('external-extent', 'vmdk: a descriptor alone names extents outside the upload', 'vmdk');
+    })
+    .with({ kind: 'qcow2' }, { kind: 'vmdk-sparse' }, { kind: 'vmdk-stream' }, { kind: 'vhd-dynamic' }, { kind: 'vhdx' }, (d) => {
+      throw unsupported('not-implemented', `${d.kind} is not decoded yet`);
+    })
+    .exhaustive();
+}
+
+export function resumeDecoder(cp: DecoderCheckpoint, init: DecoderInit): FormatDecoder {
+  return match(cp.format)
+    .with('raw', () => new RawDecoder(init, rawStateFrom(cp.state)))
+    .otherwise((f) => {
+      throw new RavelError('INVALID_ARGUMENT', `an ingest of ${f} cannot be resumed`);
+    });
+}

@@ -1,0 +1,76 @@
+/**
+ * Ingest: an upload of unknown format in, the logical disk(s) it holds written into sinks, and
+ * what was learnt out. The format comes from the content; an OVA yields one disk per OVF disk.
+ * Chunks are pulled one at a time, so the sink's pace sets the upload's. Any refusal is a
+ * RavelError (DECODE_FAILED, UNSUPPORTED_FORMAT, PAYLOAD_TOO_LARGE) and stops the ingest; the
+ * caller drops whatever its sinks hold.
+ */
+import { RavelError, toRavelError } from '../../core/errors.ts';
+import { defaultLimits, type DecodeLimits } from '../formats/format.ts';
+import { detectFormat, SNIFF_BYTES } from '../formats/detect.ts';
+import { chunksOf, observed, sniff, type UploadSource } from './chunk-source.ts';
+import { plainSha256, resumableSha256, type Sha256 } from './sha256.ts';
+import { DiskRun } from './disk-run.ts';
+import { ingestOva } from './ova-ingest.ts';
+import type { DiskRef, IngestOptions, IngestResult, SinkFactory } from './ingest-types.ts';
+
+export type { DiskRef, IngestCheckpoint, IngestOptions, IngestResult, SinkFactory } from './ingest-types.ts';
+
+const singleDisk: DiskRef = { index: 0, name: 'disk' };
+
+export async function ingest(
+  source: UploadSource,
+  sinkFactory: SinkFactory,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  try {
+    return await run(source, sinkFactory, options);
+  } catch (e) {
+    throw toRavelError(e, 'INTERNAL');
+  }
+}
+
+async function run(source: UploadSource, sinkFactory: SinkFactory, options: IngestOptions): Promise<IngestResult> {
+  const limits: DecodeLimits = { ...defaultLimits, ...options.limits };
+  const from = options.resumeFrom;
+  const resumable = options.onCheckpoint !== undefined || from !== undefined;
+  const upload: Sha256 = resumable ? await resumableSha256(from?.uploadHash) : plainSha256();
+  let uploadBytes = from?.uploadOffset ?? 0;
+  const chunks = observed(chunksOf(source), (c) => {
+    upload.update(c);
+    uploadBytes += c.length;
+  });
+
+  let disk: DiskRun;
+  let rest: AsyncIterator<Uint8Array>;
+  if (from === undefined) {
+    const sniffed = await sniff(chunks, SNIFF_BYTES);
+    rest = sniffed.rest;
+    if (detectFormat(sniffed.head).kind === 'ova') {
+      const ova = await ingestOva(sniffed.head, rest, sinkFactory, limits);
+      return { kind: 'ova', ...ova, uploadBytes, uploadSha256: upload.digestHex() };
+    }
+    disk = await DiskRun.start(singleDisk, sniffed.head, await sinkFactory(singleDisk), limits, resumable);
+    if (sniffed.head.length > 0) await disk.push(sniffed.head);
+  } else {
+    if (from.version !== 1) throw new RavelError('INVALID_ARGUMENT', 'unknown checkpoint version');
+    disk = await DiskRun.resume(singleDisk, from, await sinkFactory(singleDisk), limits);
+    rest = chunks[Symbol.asyncIterator]();
+  }
+
+  const every = options.checkpointEveryBytes ?? 64 * 1024 * 1024;
+  let lastCheckpoint = uploadBytes;
+  for (let r = await rest.next(); r.done !== true; r = await rest.next()) {
+    await disk.push(r.value);
+    if (options.onCheckpoint !== undefined && uploadBytes - lastCheckpoint >= every) {
+      const parts = disk.checkpointParts();
+      const uploadHash = upload.save();
+      if (parts !== undefined && uploadHash !== undefined) {
+        await options.onCheckpoint({ version: 1, uploadOffset: uploadBytes, uploadHash, ...parts });
+        lastCheckpoint = uploadBytes;
+      }
+    }
+  }
+  const result = await disk.finish();
+  return { kind: 'disk', disk: result, uploadBytes, uploadSha256: upload.digestHex() };
+}
