@@ -37,7 +37,8 @@ test('a fixed VHD is told from raw by its footer, which is not part of the disk'
 test('a fixed VHD with a bad footer checksum or a size that disagrees is refused', async () => {
   const vhd = await convertRaw(makeRaw(1), 'vpc', ['-o', 'subformat=fixed,force_size=on']);
   const badSum = vhd.slice();
-  badSum[vhd.length - 512 + 48 + 7] ^= 0x02;
+  const at = vhd.length - 512 + 48 + 7;
+  badSum[at] = (badSum[at] ?? 0) ^ 0x02;
   await assert.rejects(ingestBytes(badSum), (e) => isRavelError(e, 'DECODE_FAILED') && e.details?.['reason'] === 'bad-checksum');
   const truncated = new Uint8Array(vhd.length - 4096);
   truncated.set(vhd.subarray(0, truncated.length - 512));
