@@ -24,7 +24,7 @@ export interface WriteOptions {
   /**
    * The entry disappears this long after this write (a lease). Absent: it lives until
    * deleted. Expiry is at least this long; the embedded grid expires on its Clock, Hazelcast
-   * on the members' clocks with up to about a second of lateness. Code that needs exact
+   * on the members' clocks with up to about two seconds of lateness. Code that needs exact
    * expiry keeps its own deadline inside the value and uses TTL to clean up.
    */
   ttlMs?: number;

@@ -12,8 +12,9 @@ export function uniqueName(what: string): string {
 
 /** One test with a fresh fixture, closed afterwards whatever happens. */
 export function gridTest(name: string, setup: GridSetup, body: (fx: GridFixture) => Promise<void>): void {
-  test(name, async () => {
-    const fx = await setup();
+  test(name, async (t) => {
+    const fx = await setup(t);
+    if (fx === undefined) return;
     try {
       await body(fx);
     } finally {
