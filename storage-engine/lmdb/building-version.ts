@@ -122,7 +122,6 @@ export class BuildingVersion {
       await this.put(index, block);
       pos = to;
     }
-    this.submit();
   }
 
   private async put(index: number, block: Buffer): Promise<void> {
