@@ -30,6 +30,23 @@ export function listenCases(setup: GridSetup): void {
     ]);
   });
 
+  gridTest('writes with a TTL are heard once each', setup, async (fx) => {
+    const m = fx.grid.map<string>(uniqueName('m'));
+    const rec = recorder<string>();
+    await m.listen(rec.listener);
+    await m.set('k', 'a', { ttlMs: fx.ttlMs * 10 });
+    await m.compareAndSetVersion('k', 1, 'b', { ttlMs: fx.ttlMs * 10 });
+    await m.set('k', 'c', { ttlMs: fx.ttlMs * 10 });
+    await m.delete('k');
+    await eventually('the delete', () => has(rec.changes, 'deleted', 'k'), fx.eventWaitMs);
+    assert.deepEqual(rec.changes, [
+      { type: 'set', key: 'k', value: 'a', version: 1 },
+      { type: 'set', key: 'k', value: 'b', version: 2 },
+      { type: 'set', key: 'k', value: 'c', version: 3 },
+      { type: 'deleted', key: 'k' },
+    ]);
+  });
+
   gridTest('a listener sees an entry expire', setup, async (fx) => {
     const m = fx.grid.map<string>(uniqueName('m'));
     const rec = recorder<string>();

@@ -6,6 +6,7 @@
  */
 import { type IMap, type MapListener, type EntryEvent } from 'hazelcast-client';
 import { bytesEqual } from '../../core/codec.ts';
+import { RavelError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { CasResult, GridChange, GridMap, ListenOptions, Unlisten, Versioned, WriteOptions } from '../grid.ts';
 import { checkKey, checkVersion, encodeValue, ttlOf } from '../grid-arguments.ts';
@@ -53,7 +54,7 @@ export class HazelcastMapImpl<V> implements GridMap<V> {
 
   async set(key: string, value: V, options?: WriteOptions): Promise<number> {
     const r = await this.write(key, value, options, () => true);
-    if (!r.ok) throw new Error('an unconditional write lost');
+    if (!r.ok) throw new RavelError('INTERNAL', 'an unconditional write lost');
     return r.version;
   }
 
