@@ -1,6 +1,7 @@
 /** What each implementation gives the shared Bus conformance suite, and helpers for the cases. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
 import { isRavelError, type ErrorCode } from '../../core/errors.ts';
 import type { Bus, BusMessage, Subscription } from '../bus.ts';
 
@@ -14,7 +15,8 @@ export interface BusFixture {
   teardown(): Promise<void>;
 }
 
-export type FixtureFactory = () => Promise<BusFixture>;
+/** Makes a fresh fixture for one case, or answers undefined when the case was skipped on `t`. */
+export type FixtureFactory = (t: TestContext) => Promise<BusFixture | undefined>;
 
 /** Unique names per test, so tests sharing a server never see each other's subjects or streams. */
 export function uniq(): string {
@@ -54,9 +56,10 @@ export function collect(bus: Bus, subject: string, queue?: string): { msgs: BusM
 }
 
 /** Runs a case on a fresh fixture and always tears it down. */
-export function withFixture(setup: FixtureFactory, fn: (fx: BusFixture) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const fx = await setup();
+export function withFixture(setup: FixtureFactory, fn: (fx: BusFixture) => Promise<void>): (t: TestContext) => Promise<void> {
+  return async (t) => {
+    const fx = await setup(t);
+    if (fx === undefined) return;
     try {
       await fn(fx);
     } finally {

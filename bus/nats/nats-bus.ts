@@ -1,0 +1,225 @@
+/**
+ * The Bus over a NATS server: core messaging through `nats`, durable parts through JetStream
+ * (file storage, replicas from the options). The client reconnects forever; each call waits at
+ * most `callTimeoutMs` (requests: their own deadline), and a call that times out while the
+ * connection is down fails with UNAVAILABLE.
+ */
+import { readFileSync } from 'node:fs';
+import { Events, StorageType, connect, credsAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription as NatsSub } from 'nats';
+import { RavelError } from '../../core/errors.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import type {
+  Bus,
+  BusMessage,
+  Headers,
+  KeyValue,
+  KvBucketConfig,
+  MessageHandler,
+  PublishOptions,
+  RequestOptions,
+  SubscribeOptions,
+  Subscription,
+} from '../bus.ts';
+import { checkName, checkSubject } from '../subject.ts';
+import { fromNatsHeaders, mapError, toNatsHeaders, type NatsContext } from './nats-context.ts';
+import { fromNats } from './nats-errors.ts';
+import { NatsKv } from './nats-kv.ts';
+import { NatsStreams } from './nats-streams.ts';
+
+export interface NatsBusOptions {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+  credsFile?: string;
+  tls?: { certFile?: string; keyFile?: string; caFile?: string };
+  /** Replicas of streams and buckets that do not say (3 on a three-server cluster). */
+  replicas: number;
+  /** The longest any JetStream call waits, connected or not. Default 5000. */
+  callTimeoutMs?: number;
+  name?: string;
+  logger?: Logger;
+}
+
+export class NatsBus implements Bus {
+  readonly streams: NatsStreams;
+  private readonly ctx: NatsContext;
+  private readonly stoppers = new Set<() => Promise<void>>();
+  private closed = false;
+  private up = true;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    options: NatsBusOptions,
+    jsm: NatsContext['jsm'],
+  ) {
+    const timeout = options.callTimeoutMs ?? 5000;
+    this.ctx = {
+      nc,
+      js: nc.jetstream({ timeout }),
+      jsm,
+      log: options.logger ?? silentLogger,
+      replicas: options.replicas,
+      guard: () => this.guard(),
+      connected: () => this.up,
+      track: (stop) => {
+        this.stoppers.add(stop);
+        return () => void this.stoppers.delete(stop);
+      },
+    };
+    this.streams = new NatsStreams(this.ctx);
+    void this.watchStatus();
+  }
+
+  static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    const timeout = options.callTimeoutMs ?? 5000;
+    const opts: ConnectionOptions = {
+      servers: options.servers,
+      name: options.name ?? 'ravel',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 100,
+      timeout,
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.pass === undefined ? {} : { pass: options.pass }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.credsFile === undefined ? {} : { authenticator: credsAuthenticator(readFileSync(options.credsFile)) }),
+      ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
+    };
+    let nc: NatsConnection;
+    try {
+      nc = await connect(opts);
+    } catch (e) {
+      throw fromNats(e, { what: `connect to ${options.servers.join(',')}`, connected: false, noRespondersMeans: 'UNAVAILABLE' });
+    }
+    try {
+      return new NatsBus(nc, options, await nc.jetstreamManager({ timeout }));
+    } catch (e) {
+      await nc.close();
+      throw fromNats(e, { what: 'JetStream', connected: true, noRespondersMeans: 'UNAVAILABLE' });
+    }
+  }
+
+  publish(subject: string, data: Uint8Array, options: PublishOptions = {}): void {
+    this.guard();
+    checkSubject(subject);
+    if (options.reply !== undefined) checkSubject(options.reply);
+    const headers = toNatsHeaders(options.headers);
+    try {
+      this.nc.publish(subject, data, {
+        ...(headers === undefined ? {} : { headers }),
+        ...(options.reply === undefined ? {} : { reply: options.reply }),
+      });
+    } catch (e) {
+      throw mapError(this.ctx, e, `publish ${subject}`);
+    }
+  }
+
+  subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
+    this.guard();
+    checkSubject(subject, true);
+    if (options.queue !== undefined) checkSubject(options.queue);
+    const inFlight = new Set<Promise<void>>();
+    const log = this.ctx.log;
+    const failed = (e: unknown): void => log.error({ err: e, subject }, 'bus message handler failed');
+    let sub: NatsSub;
+    try {
+      sub = this.nc.subscribe(subject, {
+        ...(options.queue === undefined ? {} : { queue: options.queue }),
+        callback: (err, m) => {
+          if (err !== null) return failed(err);
+          try {
+            const r = handler({ subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers), reply: m.reply === '' ? undefined : m.reply });
+            if (r instanceof Promise) {
+              const p: Promise<void> = r.catch(failed).finally(() => inFlight.delete(p));
+              inFlight.add(p);
+            }
+          } catch (e) {
+            failed(e);
+          }
+        },
+      });
+    } catch (e) {
+      throw mapError(this.ctx, e, `subscribe ${subject}`);
+    }
+    return {
+      subject,
+      unsubscribe: async () => {
+        if (!sub.isClosed()) sub.unsubscribe();
+        await Promise.allSettled([...inFlight]);
+      },
+    };
+  }
+
+  async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
+    this.guard();
+    checkSubject(subject);
+    if (!(options.timeoutMs > 0)) throw new RavelError('INVALID_ARGUMENT', 'request timeoutMs must be positive');
+    const aborted = (): RavelError => new RavelError('TIMEOUT', `request on ${subject} was aborted`, { details: { subject, aborted: true } });
+    if (options.signal?.aborted === true) throw aborted();
+    const headers = toNatsHeaders(options.headers);
+    const reply = this.nc.request(subject, data, { timeout: options.timeoutMs, ...(headers === undefined ? {} : { headers }) });
+    const signal = options.signal;
+    let onAbort: (() => void) | undefined;
+    const abort = signal === undefined ? undefined : new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(aborted())), { once: true }));
+    try {
+      const m = await (abort === undefined ? reply : Promise.race([reply, abort]));
+      return { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers), reply: m.reply === '' ? undefined : m.reply };
+    } catch (e) {
+      throw mapError(this.ctx, e, `request ${subject}`);
+    } finally {
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+      reply.catch(() => undefined);
+    }
+  }
+
+  respond(msg: BusMessage, data: Uint8Array, headers?: Headers): void {
+    this.guard();
+    if (msg.reply === undefined) throw new RavelError('INVALID_ARGUMENT', `message on ${msg.subject} asked for no reply`);
+    this.publish(msg.reply, data, headers === undefined ? {} : { headers });
+  }
+
+  async flush(): Promise<void> {
+    this.guard();
+    try {
+      await this.nc.flush();
+    } catch (e) {
+      throw mapError(this.ctx, e, 'flush');
+    }
+  }
+
+  async kv(bucket: string, config: KvBucketConfig = {}): Promise<KeyValue> {
+    this.guard();
+    checkName(bucket, 'bucket');
+    try {
+      const kv = await this.ctx.js.views.kv(bucket, {
+        replicas: config.replicas ?? this.ctx.replicas,
+        history: config.history ?? 1,
+        storage: StorageType.File,
+      });
+      return new NatsKv(this.ctx, bucket, kv);
+    } catch (e) {
+      throw mapError(this.ctx, e, `kv bucket ${bucket}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.stoppers].map((stop) => stop()));
+    this.stoppers.clear();
+    await this.nc.close();
+  }
+
+  private guard(): void {
+    if (this.closed) throw new RavelError('CLOSED', 'the bus is closed');
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === Events.Disconnect) this.up = false;
+      else if (s.type === Events.Reconnect) this.up = true;
+      if (s.type === Events.Disconnect || s.type === Events.Reconnect) this.ctx.log.warn({ nats: s.type, server: s.data }, 'NATS connection');
+    }
+  }
+}

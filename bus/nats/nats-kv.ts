@@ -1,0 +1,78 @@
+/** A key-value bucket on JetStream (`js.views.kv`); compare-and-set through expected revisions. */
+import { Empty, headers, type KV } from 'nats';
+import type { KeyValue, KvCasResult, KvEntry } from '../bus.ts';
+import { checkKvKey } from '../subject.ts';
+import { mapError, type NatsContext } from './nats-context.ts';
+import { JsErr, jsErrCode } from './nats-errors.ts';
+
+export class NatsKv implements KeyValue {
+  constructor(
+    private readonly ctx: NatsContext,
+    readonly bucket: string,
+    private readonly kv: KV,
+  ) {}
+
+  async get(key: string): Promise<KvEntry | undefined> {
+    this.ctx.guard();
+    checkKvKey(key);
+    try {
+      const e = await this.kv.get(key);
+      return e === null || e.operation !== 'PUT' ? undefined : { key, value: e.value, revision: e.revision };
+    } catch (err) {
+      throw mapError(this.ctx, err, `kv get ${this.bucket}/${key}`);
+    }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<number> {
+    this.ctx.guard();
+    checkKvKey(key);
+    try {
+      return await this.kv.put(key, value);
+    } catch (err) {
+      throw mapError(this.ctx, err, `kv put ${this.bucket}/${key}`);
+    }
+  }
+
+  create(key: string, value: Uint8Array): Promise<KvCasResult> {
+    return this.cas(key, 'create', () => this.kv.create(key, value));
+  }
+
+  update(key: string, value: Uint8Array, expectedRevision: number): Promise<KvCasResult> {
+    return this.cas(key, 'update', () => this.kv.update(key, value, expectedRevision));
+  }
+
+  /** Writes the KV delete marker itself, so the answer carries the marker's revision. */
+  delete(key: string, expectedRevision?: number): Promise<KvCasResult> {
+    const h = headers();
+    h.set('KV-Operation', 'DEL');
+    return this.cas(key, 'delete', async () => {
+      const ack = await this.ctx.js.publish(`$KV.${this.bucket}.${key}`, Empty, {
+        headers: h,
+        ...(expectedRevision === undefined ? {} : { expect: { lastSubjectSequence: expectedRevision } }),
+      });
+      return ack.seq;
+    });
+  }
+
+  async keys(prefix = ''): Promise<string[]> {
+    this.ctx.guard();
+    try {
+      const out: string[] = [];
+      for await (const k of await this.kv.keys()) if (k.startsWith(prefix)) out.push(k);
+      return out;
+    } catch (err) {
+      throw mapError(this.ctx, err, `kv keys ${this.bucket}`);
+    }
+  }
+
+  private async cas(key: string, what: string, write: () => Promise<number>): Promise<KvCasResult> {
+    this.ctx.guard();
+    checkKvKey(key);
+    try {
+      return { ok: true, revision: await write() };
+    } catch (err) {
+      if (jsErrCode(err) === JsErr.wrongLastSequence) return { ok: false };
+      throw mapError(this.ctx, err, `kv ${what} ${this.bucket}/${key}`);
+    }
+  }
+}

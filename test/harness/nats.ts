@@ -1,0 +1,132 @@
+/**
+ * NATS servers with JetStream for tests: one, or a cluster of three joined by routes with
+ * clustered JetStream. Each server has its own free ports, a config file and a store in a temp
+ * dir; `restart(i)` brings it back on the same ports and store; `kill(i)` is SIGKILL. `stop()`
+ * ends them all and removes the temp dir. Servers are children from child-process.ts, so none
+ * outlives the test process.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild, waitUntil, type Child } from './child-process.ts';
+import { freePorts } from './ports.ts';
+
+export interface NatsServerSpec {
+  readonly name: string;
+  readonly port: number;
+  readonly monitorPort: number;
+  readonly clusterPort: number | undefined;
+  readonly storeDir: string;
+  /** Route URLs of the other members (empty for a single server). */
+  readonly routes: readonly string[];
+}
+
+export interface NatsServers {
+  /** Client URLs, one per server. */
+  readonly urls: readonly string[];
+  readonly specs: readonly NatsServerSpec[];
+  /** SIGKILL, and wait until it has exited. */
+  kill(i: number): Promise<void>;
+  /** Stops server i (if running) and starts it again on the same ports and store. */
+  restart(i: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The config file of one server. TLS and permissions will be added here. */
+export function natsConfig(spec: NatsServerSpec): string {
+  const lines = [
+    `server_name: ${spec.name}`,
+    `listen: 127.0.0.1:${spec.port}`,
+    `http: 127.0.0.1:${spec.monitorPort}`,
+    `jetstream {`,
+    `  store_dir: "${spec.storeDir}"`,
+    `  max_memory_store: 256MB`,
+    `  max_file_store: 2GB`,
+    `}`,
+  ];
+  if (spec.clusterPort !== undefined) {
+    lines.push(
+      `cluster {`,
+      `  name: ravel-test`,
+      `  listen: 127.0.0.1:${spec.clusterPort}`,
+      `  routes: [${spec.routes.map((r) => JSON.stringify(r)).join(', ')}]`,
+      `}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function startNats(options: { cluster?: boolean } = {}): Promise<NatsServers> {
+  const n = options.cluster === true ? 3 : 1;
+  const root = mkdtempSync(join(tmpdir(), 'ravel-nats-'));
+  const ports = await freePorts(n * 3);
+  const port = (i: number, k: number): number => ports[i * 3 + k] as number;
+  const specs: NatsServerSpec[] = Array.from({ length: n }, (_, i) => ({
+    name: `n${i}`,
+    port: port(i, 0),
+    monitorPort: port(i, 1),
+    clusterPort: n > 1 ? port(i, 2) : undefined,
+    storeDir: join(root, `n${i}`, 'store'),
+    routes: n > 1 ? routesOf(n, i, port) : [],
+  }));
+  const children: Array<Child | undefined> = [];
+
+  const launch = (i: number): Child => {
+    const spec = specs[i] as NatsServerSpec;
+    mkdirSync(spec.storeDir, { recursive: true });
+    const file = join(root, `n${i}`, 'nats.conf');
+    writeFileSync(file, natsConfig(spec));
+    const child = startChild(`nats-server ${spec.name}`, 'nats-server', ['-c', file]);
+    children[i] = child;
+    return child;
+  };
+  const ready = async (i: number): Promise<void> => {
+    const spec = specs[i] as NatsServerSpec;
+    await waitUntil(`nats-server ${spec.name}`, () => jetStreamReady(spec, n > 1), 20_000, children[i]);
+  };
+
+  const servers: NatsServers = {
+    urls: specs.map((s) => `nats://127.0.0.1:${s.port}`),
+    specs,
+    async kill(i) {
+      const c = children[i];
+      if (c === undefined) return;
+      c.signal('SIGKILL');
+      await c.exited;
+    },
+    async restart(i) {
+      await children[i]?.stop();
+      launch(i);
+      await ready(i);
+    },
+    async stop() {
+      await Promise.all(children.map((c) => (c === undefined ? Promise.resolve() : c.stop())));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (let i = 0; i < n; i++) launch(i);
+    for (let i = 0; i < n; i++) await ready(i);
+  } catch (e) {
+    await servers.stop();
+    throw e;
+  }
+  return servers;
+}
+
+function routesOf(n: number, self: number, port: (i: number, k: number) => number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) if (i !== self) out.push(`nats-route://127.0.0.1:${port(i, 2)}`);
+  return out;
+}
+
+/** JetStream answers healthy, and in a cluster a meta leader has been elected. */
+async function jetStreamReady(spec: NatsServerSpec, clustered: boolean): Promise<boolean> {
+  const health = await fetch(`http://127.0.0.1:${spec.monitorPort}/healthz?js-enabled-only=true`);
+  if (!health.ok) return false;
+  if (!clustered) return true;
+  const jsz = (await (await fetch(`http://127.0.0.1:${spec.monitorPort}/jsz`)).json()) as {
+    meta_cluster?: { leader?: string };
+  };
+  return typeof jsz.meta_cluster?.leader === 'string' && jsz.meta_cluster.leader !== '';
+}
