@@ -41,6 +41,8 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  private readonly series = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
+
   constructor(private readonly hooks: readonly MetricsHook[] = []) {}
 
   /** `status` 0 means the client aborted first. */
@@ -49,9 +51,16 @@ export class GatewayMetrics {
       this.aborted.inc({ route });
       return;
     }
-    const labels = { route, method, status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    const key = `${status} ${method} ${route}`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      // Label children resolved once per series: prom-client hashes label objects on every call otherwise.
+      const labels = { route, method, status: String(status) };
+      series = { count: this.requests.labels(labels), latency: this.latency.labels(labels) };
+      this.series.set(key, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
   }
 
   async render(): Promise<string> {
