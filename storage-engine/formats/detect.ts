@@ -19,7 +19,7 @@ export type Detected =
   | { readonly kind: 'ova' }
   | { readonly kind: 'raw' };
 
-const VMDK_FLAG_MARKERS = 1 << 16;
+const VMDK_FLAG_MARKERS = 1 << 17;
 
 export function detectFormat(head: Uint8Array): Detected {
   if (startsWith(head, 'QFI\xfb')) return { kind: 'qcow2' };

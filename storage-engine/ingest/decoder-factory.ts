@@ -3,6 +3,9 @@ import { match } from 'ts-pattern';
 import type { Detected } from '../formats/detect.ts';
 import type { DecoderCheckpoint, DecoderInit, FormatDecoder } from '../formats/format.ts';
 import { RawDecoder, rawStateFrom } from '../formats/raw-decoder.ts';
+import { VhdDynamicDecoder } from '../formats/vhd/dynamic-decoder.ts';
+import { VmdkSparseDecoder } from '../formats/vmdk/sparse-decoder.ts';
+import { VmdkStreamDecoder, streamStateFrom } from '../formats/vmdk/stream-decoder.ts';
 import { unsupported } from '../formats/decode-error.ts';
 import { RavelError } from '../../core/errors.ts';
 
@@ -12,7 +15,10 @@ export function createDecoder(detected: Exclude<Detected, { kind: 'ova' }>, init
     .with({ kind: 'vmdk-descriptor' }, () => {
       throw unsupported('external-extent', 'vmdk: a descriptor alone names extents outside the upload', 'vmdk');
     })
-    .with({ kind: 'qcow2' }, { kind: 'vmdk-sparse' }, { kind: 'vmdk-stream' }, { kind: 'vhd-dynamic' }, { kind: 'vhdx' }, (d) => {
+    .with({ kind: 'vhd-dynamic' }, () => new VhdDynamicDecoder(init))
+    .with({ kind: 'vmdk-sparse' }, () => new VmdkSparseDecoder(init))
+    .with({ kind: 'vmdk-stream' }, () => new VmdkStreamDecoder(init))
+    .with({ kind: 'qcow2' }, { kind: 'vhdx' }, (d) => {
       throw unsupported('not-implemented', `${d.kind} is not decoded yet`);
     })
     .exhaustive();
@@ -21,6 +27,7 @@ export function createDecoder(detected: Exclude<Detected, { kind: 'ova' }>, init
 export function resumeDecoder(cp: DecoderCheckpoint, init: DecoderInit): FormatDecoder {
   return match(cp.format)
     .with('raw', () => new RawDecoder(init, rawStateFrom(cp.state)))
+    .with('vmdk-stream', () => new VmdkStreamDecoder(init, streamStateFrom(cp.state)))
     .otherwise((f) => {
       throw new RavelError('INVALID_ARGUMENT', `an ingest of ${f} cannot be resumed`);
     });

@@ -2,6 +2,7 @@
  * Test fixtures: raw disks with random, repeated and zero regions, images converted from them
  * by qemu-img at test time, and ingest into memory sinks.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MemorySink } from '../../ingest/memory-sink.ts';
+import { isRavelError } from '../../../core/errors.ts';
 import { ingest, type IngestOptions, type IngestResult } from '../../ingest/ingest.ts';
 import type { DiskRef } from '../../ingest/ingest-types.ts';
 
@@ -115,4 +117,34 @@ export function padded(raw: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(size);
   out.set(raw.subarray(0, Math.min(size, raw.length)));
   return out;
+}
+
+/** Ingests an image in a few chunkings and checks it decodes to exactly `raw`, hashes included. */
+export async function assertDecodesTo(image: Uint8Array, raw: Uint8Array, format: string, chunks = [1 << 20, 4099]): Promise<MemorySink> {
+  let sink: MemorySink | undefined;
+  for (const size of chunks) {
+    const got = await ingestBytes(image, size);
+    const r = got.result;
+    if (r.kind !== 'disk') throw new Error(`expected one disk, got ${r.kind}`);
+    assert.equal(r.disk.format, format);
+    assert.equal(r.disk.virtualSize, raw.length);
+    assert.equal(r.uploadBytes, image.length);
+    assert.equal(r.uploadSha256, sha256(image));
+    assert.equal(r.disk.logicalSha256, sha256(raw));
+    sink = onlySink(got);
+    assert.ok(Buffer.from(await sink.contents()).equals(raw), `${format} in chunks of ${size} decodes bit-identical`);
+    assert.equal(sink.stagedBytes, 0, 'nothing left staged');
+  }
+  if (sink === undefined) throw new Error('no chunk sizes');
+  return sink;
+}
+
+/** A predicate for assert.rejects: a RavelError with this code and details.reason. */
+export function refusedWith(code: string, reason: string): (e: unknown) => boolean {
+  return (e) => {
+    assert.ok(isRavelError(e), `a RavelError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.details?.['reason'], reason, e.message);
+    return true;
+  };
 }

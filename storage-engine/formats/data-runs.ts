@@ -1,0 +1,42 @@
+/**
+ * Data mappings (upload offset -> logical offset) found in a table, merged into runs where
+ * both sides continue, and claimed as streamed ranges that go straight to the sink. Merging
+ * keeps the claims of an image written in order (as qemu-img writes) to a handful.
+ */
+import type { DiskSink } from '../ingest/disk-sink.ts';
+import type { UploadScheduler } from './upload-scheduler.ts';
+
+const MAX_RUN = 64 * 1024 * 1024;
+
+export class DataRuns {
+  private run: { host: number; logical: number; length: number } | undefined;
+
+  constructor(
+    private readonly scheduler: UploadScheduler,
+    private readonly sink: DiskSink,
+    private readonly what: string,
+  ) {}
+
+  async add(host: number, logical: number, length: number): Promise<void> {
+    const r = this.run;
+    if (r !== undefined && r.host + r.length === host && r.logical + r.length === logical && r.length + length <= MAX_RUN) {
+      r.length += length;
+      return;
+    }
+    await this.flush();
+    this.run = { host, logical, length };
+  }
+
+  async flush(): Promise<void> {
+    const r = this.run;
+    if (r === undefined) return;
+    this.run = undefined;
+    await this.scheduler.claim({
+      kind: 'stream',
+      offset: r.host,
+      length: r.length,
+      what: this.what,
+      deliver: (at, bytes) => this.sink.write(r.logical + at, bytes),
+    });
+  }
+}

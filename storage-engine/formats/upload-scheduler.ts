@@ -1,0 +1,149 @@
+/**
+ * Random access over an upload that can only be read once, front to back. A decoder claims
+ * ranges of the upload as its tables reveal them: a range still ahead is taken as it passes; a
+ * range already passed is read back from staging. Bytes no claim covers are staged in the sink
+ * (they may be data whose table comes later) until the decoder says its tables are complete,
+ * after which they are dropped. Every byte is used at most once: two claims on the same bytes,
+ * or a claim on bytes already used, is a corrupt (overlapping) table.
+ */
+import type { DiskSink } from '../ingest/disk-sink.ts';
+import { decodeFailed, tooLarge } from './decode-error.ts';
+import { MinHeap } from './min-heap.ts';
+import { StagedRanges } from './staged-ranges.ts';
+import { concatBytes } from './bytes.ts';
+
+/** A range of the upload a decoder needs, with what to do with its bytes. */
+export type Claim =
+  | {
+      readonly kind: 'whole';
+      readonly offset: number;
+      readonly length: number;
+      readonly what: string;
+      /** All the range's bytes at once (tables, headers, compressed clusters). */
+      take(bytes: Uint8Array): Promise<void>;
+    }
+  | {
+      readonly kind: 'stream';
+      readonly offset: number;
+      readonly length: number;
+      readonly what: string;
+      /** The range's bytes piece by piece, in order (data that goes straight to the sink). */
+      deliver(at: number, bytes: Uint8Array): Promise<void>;
+    };
+
+const READ_BACK_PIECE = 1024 * 1024;
+
+export class UploadScheduler {
+  private position = 0;
+  private readonly pending = new MinHeap<Claim>((c) => c.offset);
+  private active: { claim: Claim; filled: number; buf: Uint8Array | undefined } | undefined;
+  private readonly staged = new StagedRanges();
+  private discard = false;
+
+  constructor(
+    private readonly sink: DiskSink,
+    private readonly format: string,
+    private readonly maxPending: number,
+  ) {}
+
+  /** Upload bytes seen so far. */
+  get received(): number {
+    return this.position;
+  }
+
+  /** The decoder knows every table: bytes no claim covers are no longer kept. */
+  tablesComplete(): void {
+    this.discard = true;
+  }
+
+  async claim(c: Claim): Promise<void> {
+    if (!Number.isSafeInteger(c.offset) || !Number.isSafeInteger(c.length) || c.offset < 0 || c.length < 0) {
+      throw decodeFailed('out-of-range', `${this.format}: ${c.what} has a bad offset or length`, this.format);
+    }
+    if (c.length === 0) return;
+    if (c.offset >= this.position) {
+      if (this.pending.size >= this.maxPending) {
+        throw tooLarge('too-many-ranges', `${this.format}: more than ${this.maxPending} ranges outstanding`, this.format);
+      }
+      this.pending.push(c);
+      return;
+    }
+    const passedEnd = Math.min(c.offset + c.length, this.position);
+    if (!this.staged.covers(c.offset, passedEnd)) {
+      throw decodeFailed('overlap', `${this.format}: ${c.what} at ${c.offset} overlaps bytes already used`, this.format);
+    }
+    const parts: Uint8Array[] = [];
+    for (let at = c.offset; at < passedEnd; at += READ_BACK_PIECE) {
+      const n = Math.min(READ_BACK_PIECE, passedEnd - at);
+      const bytes = await this.sink.readStaged(at, n);
+      if (c.kind === 'stream') await c.deliver(at - c.offset, bytes);
+      else parts.push(bytes);
+    }
+    this.staged.remove(c.offset, passedEnd);
+    await this.sink.releaseStaged(c.offset, passedEnd - c.offset);
+    const rest = c.offset + c.length - passedEnd;
+    const done = passedEnd - c.offset;
+    if (c.kind === 'stream') {
+      if (rest > 0) {
+        await this.claim({ ...c, offset: passedEnd, length: rest, deliver: (at, b) => c.deliver(at + done, b) });
+      }
+    } else if (rest > 0) {
+      const prefix = concatBytes(parts);
+      await this.claim({ ...c, offset: passedEnd, length: rest, take: (b) => c.take(concatBytes([prefix, b])) });
+    } else {
+      await c.take(concatBytes(parts));
+    }
+  }
+
+  async push(chunk: Uint8Array): Promise<void> {
+    let i = 0;
+    while (i < chunk.length) {
+      const a = this.active;
+      if (a !== undefined) {
+        const n = Math.min(a.claim.length - a.filled, chunk.length - i);
+        const piece = chunk.subarray(i, i + n);
+        if (a.claim.kind === 'stream') await a.claim.deliver(a.filled, piece);
+        else a.buf?.set(piece, a.filled);
+        a.filled += n;
+        i += n;
+        this.position += n;
+        if (a.filled === a.claim.length) {
+          this.active = undefined;
+          if (a.claim.kind === 'whole') await a.claim.take(a.buf ?? new Uint8Array(0));
+        }
+        continue;
+      }
+      const next = this.pending.peek();
+      if (next !== undefined && next.offset < this.position) {
+        throw decodeFailed('overlap', `${this.format}: ${next.what} at ${next.offset} overlaps another range`, this.format);
+      }
+      const gap = next === undefined ? chunk.length - i : Math.min(next.offset - this.position, chunk.length - i);
+      if (gap > 0) {
+        if (!this.discard) {
+          await this.sink.stage(this.position, chunk.subarray(i, i + gap));
+          this.staged.append(this.position, this.position + gap);
+        }
+        this.position += gap;
+        i += gap;
+        continue;
+      }
+      this.pending.pop();
+      if (next !== undefined) {
+        this.active = { claim: next, filled: 0, buf: next.kind === 'whole' ? new Uint8Array(next.length) : undefined };
+      }
+    }
+  }
+
+  /** The upload has ended: every claim must have been met. Releases what is still staged. */
+  async finish(): Promise<void> {
+    const missing = this.active?.claim ?? this.pending.peek();
+    if (missing !== undefined) {
+      throw decodeFailed(
+        'truncated',
+        `${this.format}: ${missing.what} at ${missing.offset} lies past the end of the upload (${this.position} bytes)`,
+        this.format,
+      );
+    }
+    for (const [s, e] of this.staged.all()) await this.sink.releaseStaged(s, e - s);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Dynamic VHD: a footer copy at 0, the dynamic header (`cxsparse`) it points to, the block
+ * allocation table, and blocks of a sector bitmap followed by data. Sectors whose bitmap bit is
+ * clear read as zeros. Tables are read through the upload scheduler, so their order in the
+ * file does not matter.
+ */
+import type { DecodedDisk, DecoderInit, FormatDecoder } from '../format.ts';
+import type { DiskSink } from '../../ingest/disk-sink.ts';
+import { ByteView, startsWith } from '../bytes.ts';
+import { decodeFailed, tooLarge } from '../decode-error.ts';
+import { UploadScheduler } from '../upload-scheduler.ts';
+import { TailBytes } from '../tail-bytes.ts';
+import { parseVhdFooter, vhdChecksum, VhdDiskType, VHD_FOOTER_SIZE } from './footer.ts';
+
+const F = 'vhd-dynamic';
+const SECTOR = 512;
+const HEADER_SIZE = 1024;
+const UNUSED = 0xffffffff;
+
+export class VhdDynamicDecoder implements FormatDecoder {
+  private readonly sink: DiskSink;
+  private readonly scheduler: UploadScheduler;
+  private virtualSize = 0;
+  private blocksOutstanding = 0;
+  private readonly tail = new TailBytes(VHD_FOOTER_SIZE);
+  private head: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly init: DecoderInit) {
+    this.sink = init.sink;
+    this.scheduler = new UploadScheduler(init.sink, F, init.limits.maxTableBytes / 4);
+    void this.scheduler.claim({ kind: 'whole', offset: 0, length: VHD_FOOTER_SIZE, what: 'footer copy', take: (b) => this.footer(b) });
+  }
+
+  push(chunk: Uint8Array): Promise<void> {
+    this.tail.add(chunk);
+    return this.scheduler.push(chunk);
+  }
+
+  async finish(): Promise<DecodedDisk> {
+    await this.scheduler.finish();
+    if (!Buffer.from(this.tail.bytes).equals(this.head)) {
+      throw decodeFailed('truncated', 'vhd: the upload does not end with the footer', F);
+    }
+    return { format: F, virtualSize: this.virtualSize };
+  }
+
+  checkpoint(): undefined {
+    return undefined;
+  }
+
+  private async footer(b: Uint8Array): Promise<void> {
+    const f = parseVhdFooter(b);
+    this.head = b;
+    if (f.diskType !== VhdDiskType.dynamic) throw decodeFailed('bad-disk-type', 'vhd: a fixed footer at the start', F);
+    this.virtualSize = f.currentSize;
+    this.sink.setVirtualSize(f.currentSize);
+    if (f.dataOffset > BigInt(Number.MAX_SAFE_INTEGER)) throw decodeFailed('out-of-range', 'vhd: bad header offset', F);
+    const at = Number(f.dataOffset);
+    await this.scheduler.claim({ kind: 'whole', offset: at, length: HEADER_SIZE, what: 'dynamic header', take: (h) => this.header(h) });
+  }
+
+  private async header(h: Uint8Array): Promise<void> {
+    const v = new ByteView(h, 'vhd dynamic header');
+    if (!startsWith(h, 'cxsparse')) throw decodeFailed('bad-magic', 'vhd: dynamic header has no cxsparse cookie', F);
+    if (vhdChecksum(h, 36, HEADER_SIZE) !== v.u32be(36)) throw decodeFailed('bad-checksum', 'vhd: dynamic header checksum does not match', F);
+    const tableOffset = v.u64be(16);
+    const entries = v.u32be(28);
+    const blockSize = v.u32be(32);
+    if (blockSize < SECTOR || (blockSize & (blockSize - 1)) !== 0 || blockSize > 256 * 1024 * 1024) {
+      throw decodeFailed('bad-block-size', `vhd: block size ${blockSize} is not a power of two`, F);
+    }
+    if (entries * blockSize < this.virtualSize) {
+      throw decodeFailed('size-mismatch', 'vhd: the block table is too small for the disk size', F);
+    }
+    const needed = Math.ceil(this.virtualSize / blockSize);
+    if (entries * 4 > this.init.limits.maxTableBytes) throw tooLarge('table', `vhd: block table of ${entries} entries`, F);
+    await this.scheduler.claim({
+      kind: 'whole',
+      offset: tableOffset,
+      length: entries * 4,
+      what: 'block allocation table',
+      take: (bat) => this.bat(bat, needed, blockSize),
+    });
+  }
+
+  private async bat(bat: Uint8Array, needed: number, blockSize: number): Promise<void> {
+    const v = new ByteView(bat, 'vhd bat');
+    const bitmapBytes = Math.ceil(blockSize / SECTOR / 8 / SECTOR) * SECTOR;
+    for (let i = 0; i < needed; i++) {
+      const sector = v.u32be(i * 4);
+      if (sector === UNUSED) continue;
+      const logical = i * blockSize;
+      const length = Math.min(blockSize, this.virtualSize - logical);
+      const at = sector * SECTOR;
+      this.blocksOutstanding++;
+      await this.scheduler.claim({
+        kind: 'whole',
+        offset: at,
+        length: bitmapBytes,
+        what: `sector bitmap of block ${i}`,
+        take: (bitmap) => this.block(bitmap, at + bitmapBytes, logical, length),
+      });
+    }
+    if (this.blocksOutstanding === 0) this.scheduler.tablesComplete();
+  }
+
+  private async block(bitmap: Uint8Array, at: number, logical: number, length: number): Promise<void> {
+    if (--this.blocksOutstanding === 0) this.scheduler.tablesComplete();
+    const all = bitmap.subarray(0, Math.ceil(length / SECTOR / 8)).every((x) => x === 0xff);
+    await this.scheduler.claim({
+      kind: 'stream',
+      offset: at,
+      length,
+      what: 'data block',
+      deliver: (rel, bytes) => (all ? this.sink.write(logical + rel, bytes) : this.writeMapped(bitmap, logical, rel, bytes)),
+    });
+  }
+
+  /** Writes only the sectors whose bitmap bit is set (most significant bit first). */
+  private async writeMapped(bitmap: Uint8Array, logical: number, rel: number, bytes: Uint8Array): Promise<void> {
+    let runStart = -1;
+    for (let o = 0; o <= bytes.length; ) {
+      const sector = Math.floor((rel + o) / SECTOR);
+      const set = o < bytes.length && ((bitmap[sector >> 3] ?? 0) & (0x80 >> (sector & 7))) !== 0;
+      if (set && runStart < 0) runStart = o;
+      if (!set && runStart >= 0) {
+        await this.sink.write(logical + rel + runStart, bytes.subarray(runStart, o));
+        runStart = -1;
+      }
+      if (o === bytes.length) break;
+      o = Math.min(bytes.length, (sector + 1) * SECTOR - rel);
+    }
+  }
+}
