@@ -173,7 +173,9 @@ export class HazelcastMapImpl<V> implements GridMap<V> {
   /**
    * Sets the TTL of the entry just written. A writer that replaced it in between may have had
    * its own TTL overwritten by this call, so when the entry is no longer ours, give it the TTL
-   * its own envelope asks for (0: none), until what we set matches what is there.
+   * its own envelope asks for (0: none), until what we set matches what is there. A client
+   * that dies between the replace and this leaves the entry without a TTL: code that needs
+   * expiry keeps its own deadline in the value (grid.ts), and TTL only cleans up.
    */
   private async settleTtl(m: StoredMap, key: string, written: Buffer, ttl: number): Promise<void> {
     let expected = written;
