@@ -51,7 +51,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const inflight = new Inflight();
   const perAddress = new TokenBuckets(deps.clock, rate.perAddress, rate.maxBuckets);
   const perPrincipal = new TokenBuckets(deps.clock, rate.perPrincipal, rate.maxBuckets);
-  const hub = new LiveHub({ maxBufferedBytes: tuning.wsMaxBufferedBytes, maxTopicsPerClient: tuning.wsMaxTopicsPerClient }, metrics);
+  const hub = new LiveHub(
+    {
+      maxBufferedBytes: tuning.wsMaxBufferedBytes,
+      maxTopicsPerClient: tuning.wsMaxTopicsPerClient,
+    },
+    metrics,
+  );
 
   const specs = [...sessionRoutes(deps.authenticator), ...deps.routes];
   let openapi: unknown;
@@ -62,16 +68,60 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       auth: 'none',
       schema: {},
       summary: 'This description',
-      handler: async () => json((openapi ??= buildOpenApi(specs, { title: 'Ravel API', version: '1', basePath: API_PREFIX }))),
+      handler: async () =>
+        json(
+          (openapi ??= buildOpenApi(specs, {
+            title: 'Ravel API',
+            version: '1',
+            basePath: API_PREFIX,
+          })),
+        ),
     }),
   );
   const router = new Router(specs, BASE_HEADERS);
 
-  const app = tls === undefined ? uws.App() : uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ...(tls.caFile === undefined ? {} : { ca_file_name: tls.caFile }) });
-  const ops = opsHandlers({ metrics, probes: deps.readiness ?? [], clock: deps.clock, timeoutMs: tuning.readinessTimeoutMs, files: new ConsoleFiles(tuning.consoleDir) });
-  const api = apiHandler({ router, prefix: API_PREFIX, authenticator: deps.authenticator, perAddress, perPrincipal, maxBodyBytes: cfg.maxBodyBytes, json: { maxDepth: tuning.maxJsonDepth }, secure, metrics, inflight, log: deps.log });
+  const app =
+    tls === undefined
+      ? uws.App()
+      : uws.SSLApp({
+          cert_file_name: tls.certFile,
+          key_file_name: tls.keyFile,
+          ...(tls.caFile === undefined ? {} : { ca_file_name: tls.caFile }),
+        });
+  const ops = opsHandlers({
+    metrics,
+    probes: deps.readiness ?? [],
+    clock: deps.clock,
+    timeoutMs: tuning.readinessTimeoutMs,
+    files: new ConsoleFiles(tuning.consoleDir),
+  });
+  const api = apiHandler({
+    router,
+    prefix: API_PREFIX,
+    authenticator: deps.authenticator,
+    perAddress,
+    perPrincipal,
+    maxBodyBytes: cfg.maxBodyBytes,
+    json: { maxDepth: tuning.maxJsonDepth },
+    secure,
+    metrics,
+    inflight,
+    log: deps.log,
+  });
   app
-    .ws(`${API_PREFIX}/live`, liveBehavior({ hub, authenticator: deps.authenticator, perAddress, inflight, log: deps.log, maxPayloadLength: tuning.wsMaxPayloadBytes, idleTimeoutSeconds: tuning.wsIdleTimeoutSeconds, maxBufferedBytes: tuning.wsMaxBufferedBytes }))
+    .ws(
+      `${API_PREFIX}/live`,
+      liveBehavior({
+        hub,
+        authenticator: deps.authenticator,
+        perAddress,
+        inflight,
+        log: deps.log,
+        maxPayloadLength: tuning.wsMaxPayloadBytes,
+        idleTimeoutSeconds: tuning.wsIdleTimeoutSeconds,
+        maxBufferedBytes: tuning.wsMaxBufferedBytes,
+      }),
+    )
     .any(API_PREFIX, api)
     .any(`${API_PREFIX}/*`, api)
     .get('/healthz', ops.healthz)
@@ -101,9 +151,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     stopEvents?.();
     hub.closeAll();
     const grace = new AbortController();
-    await Promise.race([inflight.idle(), deps.clock.sleep(cfg.shutdownGraceMs ?? 10_000, grace.signal).catch(() => undefined)]);
+    await Promise.race([
+      inflight.idle(),
+      deps.clock.sleep(cfg.shutdownGraceMs ?? 10_000, grace.signal).catch(() => undefined),
+    ]);
     grace.abort();
-    if (inflight.size > 0) log.warn({ inflight: inflight.size }, 'closing with requests still in progress');
+    if (inflight.size > 0)
+      log.warn({ inflight: inflight.size }, 'closing with requests still in progress');
     (app as unknown as ClosableApp).close?.();
     (plainApp as unknown as ClosableApp | undefined)?.close?.();
     lifecycle = { status: 'stopped' };
@@ -123,7 +177,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     close: () =>
       match(lifecycle)
         .with({ status: 'running' }, () => (closing = shutdown()))
-        .with({ status: 'starting' }, { status: 'failed' }, { status: 'draining' }, { status: 'stopped' }, () => closing ?? Promise.resolve())
+        .with(
+          { status: 'starting' },
+          { status: 'failed' },
+          { status: 'draining' },
+          { status: 'stopped' },
+          () => closing ?? Promise.resolve(),
+        )
         .exhaustive(),
   };
 }
@@ -131,7 +191,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 function listen(app: uws.TemplatedApp, host: string, port: number): Promise<uws.us_listen_socket> {
   return new Promise((resolve, reject) => {
     app.listen(host, port, (token) => {
-      if (token === false) reject(new RavelError('UNAVAILABLE', `gateway cannot listen on ${host}:${port}`));
+      if (token === false)
+        reject(new RavelError('UNAVAILABLE', `gateway cannot listen on ${host}:${port}`));
       else resolve(token);
     });
   });

@@ -12,10 +12,18 @@ import { wrk, type WrkResult } from '../lib/wrk.ts';
 
 const { quick } = parseBenchArgs(process.argv.slice(2));
 const seconds = quick ? 3 : 10;
-const report = new BenchReport('gateway', { seconds, connections: 64, route: 'GET /api/v1/applications/{id}', auth: 'none' });
+const report = new BenchReport('gateway', {
+  seconds,
+  connections: 64,
+  route: 'GET /api/v1/applications/{id}',
+  auth: 'none',
+});
 
 async function measureGateway(): Promise<WrkResult> {
-  const child = fork(join(import.meta.dirname, 'server.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (m) => resolve(Number(m)));
@@ -37,6 +45,12 @@ report.figure('gateway GET /applications/{id}', gw.requestsPerSec, 'req/s', 'uws
 report.figure('gateway GET /applications/{id} p50', gw.p50Ms, 'ms');
 report.figure('gateway GET /applications/{id} p99', gw.p99Ms, 'ms');
 report.figure('gateway errors', gw.errors, 'responses');
-report.ratioAtLeast('gateway read vs uws hello-world', gw.requestsPerSec, hello.requestsPerSec, 'req/s', 0.5);
+report.ratioAtLeast(
+  'gateway read vs uws hello-world',
+  gw.requestsPerSec,
+  hello.requestsPerSec,
+  'req/s',
+  0.5,
+);
 report.atMost('gateway non-2xx or socket errors', gw.errors, 'responses', 0);
 report.write();

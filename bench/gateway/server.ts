@@ -10,7 +10,14 @@ import { defineRoute, json } from '../../gateway/gateway.ts';
 import { ServerId } from '../../gateway/http/schema-types.ts';
 import { FakeAuthenticator } from '../../gateway/test-support/fake-authenticator.ts';
 
-const app = { id: 0, name: 'bench-app', description: 'a small application', published: true, deployment: { totalActiveVms: 3 }, nextStopTime: 1_700_000_000_000 };
+const app = {
+  id: 0,
+  name: 'bench-app',
+  description: 'a small application',
+  published: true,
+  deployment: { totalActiveVms: 3 },
+  nextStopTime: 1_700_000_000_000,
+};
 
 const gw = await createGateway({
   config: {
@@ -20,7 +27,11 @@ const gw = await createGateway({
       port: 0,
       tls: 'off',
       maxBodyBytes: 1024 * 1024,
-      rateLimit: { perAddress: { perSecond: 1e9, burst: 1e9 }, perPrincipal: { perSecond: 1e9, burst: 1e9 }, maxBuckets: 1000 },
+      rateLimit: {
+        perAddress: { perSecond: 1e9, burst: 1e9 },
+        perPrincipal: { perSecond: 1e9, burst: 1e9 },
+        maxBuckets: 1000,
+      },
     },
   },
   clock: systemClock,

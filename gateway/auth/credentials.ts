@@ -55,7 +55,9 @@ export async function resolvePrincipal(
   const principal = await lookup(auth, creds);
   if (principal === undefined) {
     throw unauthenticated(
-      creds.token === undefined && creds.sessionCookie === undefined ? 'authentication required: log in or send a token' : 'session or token expired or unknown: log in again',
+      creds.token === undefined && creds.sessionCookie === undefined
+        ? 'authentication required: log in or send a token'
+        : 'session or token expired or unknown: log in again',
     );
   }
   if (requirement === 'operator' && !principal.operator) {

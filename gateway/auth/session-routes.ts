@@ -17,13 +17,22 @@ export function sessionRoutes(auth: Authenticator): AnyRoute[] {
       schema: {},
       summary: 'Log in with Authorization: Basic; sets the session cookie',
       handler: async (req) => {
-        if (req.basicAuth === undefined) throw new RavelError('UNAUTHENTICATED', 'send Authorization: Basic base64(user:password)');
+        if (req.basicAuth === undefined)
+          throw new RavelError(
+            'UNAUTHENTICATED',
+            'send Authorization: Basic base64(user:password)',
+          );
         const result = await auth.login(req.basicAuth);
-        if (result === undefined) throw new RavelError('UNAUTHENTICATED', 'wrong user name or password');
+        if (result === undefined)
+          throw new RavelError('UNAUTHENTICATED', 'wrong user name or password');
         const cookie =
           result.expiresInSeconds === undefined
             ? { name: SESSION_COOKIE, value: result.sessionId }
-            : { name: SESSION_COOKIE, value: result.sessionId, maxAgeSeconds: result.expiresInSeconds };
+            : {
+                name: SESSION_COOKIE,
+                value: result.sessionId,
+                maxAgeSeconds: result.expiresInSeconds,
+              };
         return json(result.user, { cookies: [cookie] });
       },
     }),

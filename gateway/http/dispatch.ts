@@ -10,7 +10,13 @@ import type { Logger } from '../../core/log.ts';
 import { RavelError, isRavelError } from '../../core/errors.ts';
 import { parseJson, type JsonLimits } from '../json/big-json.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
-import { parseBasic, readCookie, resolvePrincipal, SESSION_COOKIE, TOKEN_HEADER } from '../auth/credentials.ts';
+import {
+  parseBasic,
+  readCookie,
+  resolvePrincipal,
+  SESSION_COOKIE,
+  TOKEN_HEADER,
+} from '../auth/credentials.ts';
 import type { TokenBuckets } from '../limits/token-buckets.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import { Exchange } from './exchange.ts';
@@ -20,7 +26,14 @@ import type { CompiledRoute, Router } from './router.ts';
 import { encodeError, encodeReply } from './wire-reply.ts';
 import type { Inflight } from './inflight.ts';
 
-export const BASE_HEADERS = ['cookie', 'authorization', TOKEN_HEADER, 'content-type', 'content-length', 'transfer-encoding'];
+export const BASE_HEADERS = [
+  'cookie',
+  'authorization',
+  TOKEN_HEADER,
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+];
 
 export interface DispatchContext {
   readonly router: Router;
@@ -37,9 +50,13 @@ export interface DispatchContext {
 }
 
 export function rateLimited(retryAfterSeconds: number, who: string): RavelError {
-  return new RavelError('RATE_LIMITED', `too many requests from this ${who}; retry in ${retryAfterSeconds} s`, {
-    details: { retryAfterSeconds },
-  });
+  return new RavelError(
+    'RATE_LIMITED',
+    `too many requests from this ${who}; retry in ${retryAfterSeconds} s`,
+    {
+      details: { retryAfterSeconds },
+    },
+  );
 }
 
 export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpRequest) => void {
@@ -52,12 +69,23 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
       ex.send(encodeError(err), close);
       ctx.metrics.observe(label, method, ex.status, (performance.now() - started) / 1000);
     };
-    if (ctx.inflight.draining) return finishSync('draining', new RavelError('UNAVAILABLE', 'the gateway is shutting down'), true);
+    if (ctx.inflight.draining)
+      return finishSync(
+        'draining',
+        new RavelError('UNAVAILABLE', 'the gateway is shutting down'),
+        true,
+      );
 
     const match = ctx.router.match(method, path);
-    if (match.kind === 'not-found') return finishSync('unmatched', new RavelError('NOT_FOUND', `no such resource: ${path}`));
+    if (match.kind === 'not-found')
+      return finishSync('unmatched', new RavelError('NOT_FOUND', `no such resource: ${path}`));
     if (match.kind === 'wrong-method') {
-      ex.send(encodeError(new RavelError('METHOD_NOT_ALLOWED', `${method} is not allowed here`), [['Allow', match.allow.join(', ')]]));
+      ex.send(
+        encodeError(new RavelError('METHOD_NOT_ALLOWED', `${method} is not allowed here`), [
+          ['Allow', match.allow.join(', ')],
+        ]),
+      );
+      ctx.metrics.observe('unmatched', method, ex.status, (performance.now() - started) / 1000);
       return;
     }
     const route = match.route;
@@ -69,18 +97,36 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
     const query = req.getQuery() ?? '';
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
     const length = declaredLength(headers['content-length'] ?? '');
-    const hasBody = (length !== undefined && length > 0) || headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      (length !== undefined && length > 0) || headers['transfer-encoding'] !== undefined;
 
     const byAddress = ctx.perAddress.take(remoteAddress);
-    if (!byAddress.ok) return finishSync(route.spec.path, rateLimited(byAddress.retryAfterSeconds, 'address'), hasBody);
+    if (!byAddress.ok)
+      return finishSync(
+        route.spec.path,
+        rateLimited(byAddress.retryAfterSeconds, 'address'),
+        hasBody,
+      );
 
     const body = hasBody ? readBody(ex, ctx.maxBodyBytes, length) : Promise.resolve(undefined);
     ctx.inflight.enter();
-    void run(ctx, ex, route, match.params, { method: method as HttpMethod, path, query, headers, remoteAddress }, body)
+    void run(
+      ctx,
+      ex,
+      route,
+      match.params,
+      { method: method as HttpMethod, path, query, headers, remoteAddress },
+      body,
+    )
       .catch((e: unknown) => ctx.log.error({ err: e }, 'gateway pipeline failed'))
       .finally(() => {
         ctx.inflight.leave();
-        ctx.metrics.observe(route.spec.path, method, ex.status, (performance.now() - started) / 1000);
+        ctx.metrics.observe(
+          route.spec.path,
+          method,
+          ex.status,
+          (performance.now() - started) / 1000,
+        );
       });
   };
 }
@@ -105,21 +151,31 @@ async function run(
   try {
     const sessionCookie = readCookie(c.headers['cookie'] ?? '', SESSION_COOKIE);
     const token = c.headers[TOKEN_HEADER];
-    const principalP = resolvePrincipal(ctx.authenticator, { sessionCookie, token }, route.spec.auth);
+    const principalP = resolvePrincipal(
+      ctx.authenticator,
+      { sessionCookie, token },
+      route.spec.auth,
+    );
     // Both at once: a bad credential answers without waiting for the body, and an
     // oversized body answers 413 at the chunk that passes the limit.
-    const [principal, bytes] = await Promise.all([principalP, bodyP.then((b) => ((bodyRead = true), b))]);
+    const [principal, bytes] = await Promise.all([
+      principalP,
+      bodyP.then((b) => ((bodyRead = true), b)),
+    ]);
     if (!ex.open) return;
     if (principal !== undefined) {
       const byPrincipal = ctx.perPrincipal.take(principal.id);
       if (!byPrincipal.ok) throw rateLimited(byPrincipal.retryAfterSeconds, 'user or token');
     }
     const params = route.checks.params(rawParams);
-    const query = route.checks.query(c.query === '' ? {} : Object.fromEntries(new URLSearchParams(c.query)));
+    const query = route.checks.query(
+      c.query === '' ? {} : Object.fromEntries(new URLSearchParams(c.query)),
+    );
     let parsed: unknown;
     if (route.checks.wantsBody && bytes !== undefined && bytes.byteLength > 0) {
       const type = (c.headers['content-type'] ?? '').toLowerCase();
-      if (!type.startsWith('application/json')) throw new RavelError('INVALID_ARGUMENT', 'Content-Type must be application/json');
+      if (!type.startsWith('application/json'))
+        throw new RavelError('INVALID_ARGUMENT', 'Content-Type must be application/json');
       parsed = parseJson(bytes, ctx.json);
     }
     const body = route.checks.body(parsed);
@@ -131,7 +187,10 @@ async function run(
       body: body,
       principal,
       headers: c.headers,
-      basicAuth: c.headers['authorization'] === undefined ? undefined : parseBasic(c.headers['authorization']),
+      basicAuth:
+        c.headers['authorization'] === undefined
+          ? undefined
+          : parseBasic(c.headers['authorization']),
       sessionCookie,
       remoteAddress: c.remoteAddress,
       secure: ctx.secure,
@@ -142,10 +201,12 @@ async function run(
     // After an abort only our own errors are expected; anything else (uWS refusing a
     // write, a handler bug) is worth a log line even though nobody is listening.
     if (!ex.open) {
-      if (!isRavelError(e)) ctx.log.error({ err: e, route: route.spec.path }, 'request failed after its client left');
+      if (!isRavelError(e))
+        ctx.log.error({ err: e, route: route.spec.path }, 'request failed after its client left');
       return;
     }
-    if (!isRavelError(e) || e.httpStatus >= 500) ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
+    if (!isRavelError(e) || e.httpStatus >= 500)
+      ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
     ex.send(encodeError(e), !bodyRead);
   }
 }

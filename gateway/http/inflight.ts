@@ -22,6 +22,8 @@ export class Inflight {
 
   /** Resolves when no request is in progress. */
   idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+    return this.count === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => this.waiters.push(resolve));
   }
 }

@@ -41,7 +41,10 @@ export function compilePattern(source: string): CompiledPattern {
 }
 
 /** The decoded parameters when `path` matches, otherwise undefined. */
-export function matchPattern(p: CompiledPattern, segments: readonly string[]): Record<string, string> | undefined {
+export function matchPattern(
+  p: CompiledPattern,
+  segments: readonly string[],
+): Record<string, string> | undefined {
   if (segments.length !== p.segments.length) return undefined;
   let params: Record<string, string> | undefined;
   for (let i = 0; i < segments.length; i++) {

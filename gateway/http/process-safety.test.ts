@@ -52,7 +52,10 @@ test('answers written after awaits are corked: no uWS cork warning on any path',
     fetch(`${api()}/things/1`, { headers: { cookie: 'ravel_session=nope' } }),
     fetch(`http://127.0.0.1:${port}/readyz`),
     fetch(`http://127.0.0.1:${port}/metrics`),
-    fetch(`${api()}/login`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}` } }),
+    fetch(`${api()}/login`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}` },
+    }),
   ];
   const statuses = await Promise.all(calls.map(async (p) => (await p).status));
   assert.deepEqual(statuses, [200, 200, 404, 201, 400, 401, 200, 200, 200]);
@@ -64,7 +67,9 @@ test('clients that abort mid-body, mid-response and mid-headers, 300 times, leav
   for (let i = 0; i < 100; i++) {
     const sockets = await Promise.all([openSocket(port), openSocket(port), openSocket(port)]);
     const [midBody, midResponse, midHeaders] = sockets;
-    midBody.write(`POST /api/v1/things HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":"`);
+    midBody.write(
+      `POST /api/v1/things HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name":"`,
+    );
     midResponse.write(`GET /api/v1/slow?ms=${i % 20} HTTP/1.1\r\nHost: x\r\n\r\n`);
     midHeaders.write('GET /api/v1/things/1 HTTP/1.1\r\nHost: x\r\nCoo');
     await sleep(i % 3);

@@ -8,12 +8,19 @@ import { RavelError } from '../../core/errors.ts';
 import type { Exchange } from './exchange.ts';
 
 export function tooLarge(limit: number): RavelError {
-  return new RavelError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`, { details: { maxBodyBytes: limit } });
+  return new RavelError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`, {
+    details: { maxBodyBytes: limit },
+  });
 }
 
 /** Must be called in the synchronous part of the uWS handler, before any await. */
-export function readBody(ex: Exchange, limit: number, declaredLength: number | undefined): Promise<Uint8Array> {
-  if (declaredLength !== undefined && declaredLength > limit) return Promise.reject(tooLarge(limit));
+export function readBody(
+  ex: Exchange,
+  limit: number,
+  declaredLength: number | undefined,
+): Promise<Uint8Array> {
+  if (declaredLength !== undefined && declaredLength > limit)
+    return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;

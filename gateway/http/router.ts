@@ -16,7 +16,11 @@ export interface CompiledRoute {
 }
 
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly route: CompiledRoute; readonly params: Record<string, string> }
+  | {
+      readonly kind: 'found';
+      readonly route: CompiledRoute;
+      readonly params: Record<string, string>;
+    }
   | { readonly kind: 'wrong-method'; readonly allow: readonly HttpMethod[] }
   | { readonly kind: 'not-found' };
 
@@ -33,7 +37,9 @@ export class Router {
       const key = `${spec.method} ${pattern.segments.map((s) => s.map((p) => ('literal' in p ? p.literal : '{}')).join(';')).join('/')}`;
       if (seen.has(key)) throw new Error(`two routes for ${spec.method} ${spec.path}`);
       seen.add(key);
-      const headers = [...new Set([...baseHeaders, ...(spec.headers ?? []).map((h) => h.toLowerCase())])];
+      const headers = [
+        ...new Set([...baseHeaders, ...(spec.headers ?? []).map((h) => h.toLowerCase())]),
+      ];
       return { spec, pattern, checks: compileRouteChecks(spec), headers };
     });
     for (const r of this.routes) {
@@ -42,7 +48,8 @@ export class Router {
       list.push(r);
       this.bySegments.set(n, list);
     }
-    for (const list of this.bySegments.values()) list.sort((a, b) => b.pattern.specificity - a.pattern.specificity);
+    for (const list of this.bySegments.values())
+      list.sort((a, b) => b.pattern.specificity - a.pattern.specificity);
   }
 
   /** `path` is relative to the API root (e.g. `/applications/7;deployment`). */

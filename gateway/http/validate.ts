@@ -27,12 +27,17 @@ export function compileRouteChecks(route: AnyRoute): RouteChecks {
   const bodyIsObject = body !== undefined && body[Kind] === 'Object';
   return {
     wantsBody: b !== undefined,
-    params: (raw) => (p === undefined || params === undefined ? raw : check('path', p, coerceObject(params, raw))),
-    query: (raw) => (q === undefined || query === undefined ? raw : check('query', q, coerceObject(query, raw))),
+    params: (raw) =>
+      p === undefined || params === undefined ? raw : check('path', p, coerceObject(params, raw)),
+    query: (raw) =>
+      q === undefined || query === undefined ? raw : check('query', q, coerceObject(query, raw)),
     body: (parsed) => {
       if (b === undefined) return undefined;
       if (parsed === undefined) {
-        if (!bodyIsObject) throw new RavelError('INVALID_ARGUMENT', 'body: a JSON body is required', { details: { field: 'body' } });
+        if (!bodyIsObject)
+          throw new RavelError('INVALID_ARGUMENT', 'body: a JSON body is required', {
+            details: { field: 'body' },
+          });
         return check('body', b, {});
       }
       return check('body', b, parsed);
@@ -76,7 +81,8 @@ function coerceString(schema: TSchema, s: string): unknown {
     }
     case 'Union': {
       const kinds = ((schema as { anyOf?: TSchema[] }).anyOf ?? []).map((x) => x[Kind]);
-      if (INTEGER.test(s) && (kinds.includes('Integer') || kinds.includes('BigInt'))) return parseJsonNumber(s);
+      if (INTEGER.test(s) && (kinds.includes('Integer') || kinds.includes('BigInt')))
+        return parseJsonNumber(s);
       if ((s === 'true' || s === 'false') && kinds.includes('Boolean')) return s === 'true';
       return s;
     }

@@ -45,10 +45,14 @@ export function encodeReply(reply: Reply, secure: boolean): WireReply {
 
 /** Anything thrown becomes a RavelError; unknown errors are INTERNAL and keep their text to the log. */
 export function encodeError(e: unknown, extraHeaders: HeaderList = []): WireReply {
-  const err = e instanceof RavelError ? e : new RavelError('INTERNAL', 'internal error', { cause: toRavelError(e) });
+  const err =
+    e instanceof RavelError
+      ? e
+      : new RavelError('INTERNAL', 'internal error', { cause: toRavelError(e) });
   const wire = errorToWire(err);
   const retry = err.details?.['retryAfterSeconds'];
-  if (typeof retry === 'number') extraHeaders = [...extraHeaders, ['Retry-After', String(Math.max(1, Math.ceil(retry)))]];
+  if (typeof retry === 'number')
+    extraHeaders = [...extraHeaders, ['Retry-After', String(Math.max(1, Math.ceil(retry)))]];
   return {
     status: err.httpStatus,
     headers: [
@@ -63,7 +67,8 @@ export function encodeError(e: unknown, extraHeaders: HeaderList = []): WireRepl
 
 export function formatCookie(c: CookieSpec, secure: boolean): string {
   const parts = c.value === undefined ? [`${c.name}=`, 'Max-Age=0'] : [`${c.name}=${c.value}`];
-  if (c.value !== undefined && c.maxAgeSeconds !== undefined) parts.push(`Max-Age=${Math.floor(c.maxAgeSeconds)}`);
+  if (c.value !== undefined && c.maxAgeSeconds !== undefined)
+    parts.push(`Max-Age=${Math.floor(c.maxAgeSeconds)}`);
   parts.push('Path=/', 'HttpOnly', 'SameSite=Strict');
   if (secure) parts.push('Secure');
   return parts.join('; ');
@@ -76,11 +81,27 @@ export function headerSafe(v: string): string {
 }
 
 const reasons: Record<number, string> = {
-  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
-  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-  413: 'Payload Too Large', 429: 'Too Many Requests',
-  500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 const statusLines = new Map<number, string>();
 

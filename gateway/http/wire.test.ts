@@ -12,7 +12,11 @@ before(async () => {
 });
 after(() => t.stop());
 
-async function assertError(r: Response, status: number, code: string): Promise<{ code: string; message: string }> {
+async function assertError(
+  r: Response,
+  status: number,
+  code: string,
+): Promise<{ code: string; message: string }> {
   assert.equal(r.status, status);
   assert.equal(r.headers.get('content-type'), 'application/json');
   assert.equal(r.headers.get('error-code'), code);
@@ -48,7 +52,11 @@ test('text/plain where a route answers text; query strings are coerced to their 
 });
 
 test('unknown routes and objects the handler cannot find are 404 with error headers and body', async () => {
-  await assertError(await fetch(`${t.api}/nothing/here`, { headers: { cookie } }), 404, 'NOT_FOUND');
+  await assertError(
+    await fetch(`${t.api}/nothing/here`, { headers: { cookie } }),
+    404,
+    'NOT_FOUND',
+  );
   await assertError(await fetch(`${t.api}/things/404`, { headers: { cookie } }), 404, 'NOT_FOUND');
   await assertError(await fetch(`${t.gw.url}/not-a-console-file.js`), 404, 'NOT_FOUND');
 });
@@ -65,49 +73,90 @@ test('a known path with a wrong method is 405 with Allow', async () => {
 test('missing, unknown and expired credentials are 401; handlers are not called', async () => {
   const before = t.calls.count;
   await assertError(await fetch(`${t.api}/things/5`), 401, 'UNAUTHENTICATED');
-  await assertError(await fetch(`${t.api}/things/5`, { headers: { cookie: 'ravel_session=forged' } }), 401, 'UNAUTHENTICATED');
+  await assertError(
+    await fetch(`${t.api}/things/5`, { headers: { cookie: 'ravel_session=forged' } }),
+    401,
+    'UNAUTHENTICATED',
+  );
   const expired = t.auth.session(alice);
   t.auth.sessions.delete(expired);
-  await assertError(await fetch(`${t.api}/things/5`, { headers: { cookie: `ravel_session=${expired}` } }), 401, 'UNAUTHENTICATED');
-  await assertError(await fetch(`${t.api}/things/5`, { headers: { 'x-ephemeral-token-authorization': 'nope', cookie } }), 401, 'UNAUTHENTICATED');
+  await assertError(
+    await fetch(`${t.api}/things/5`, { headers: { cookie: `ravel_session=${expired}` } }),
+    401,
+    'UNAUTHENTICATED',
+  );
+  await assertError(
+    await fetch(`${t.api}/things/5`, {
+      headers: { 'x-ephemeral-token-authorization': 'nope', cookie },
+    }),
+    401,
+    'UNAUTHENTICATED',
+  );
   assert.equal(t.calls.count, before);
 });
 
 test('an ephemeral token header authenticates instead of a session', async () => {
   const token = t.auth.token(bob);
-  const r = await fetch(`${t.api}/things/9`, { headers: { 'X-Ephemeral-Token-Authorization': token } });
+  const r = await fetch(`${t.api}/things/9`, {
+    headers: { 'X-Ephemeral-Token-Authorization': token },
+  });
   assert.deepEqual(await r.json(), { id: 9, tenant: 'org-2', via: 'token' });
 });
 
 test('operator routes refuse users and take operators', async () => {
-  await assertError(await fetch(`${t.api}/admin/ping`, { headers: { cookie } }), 403, 'PERMISSION_DENIED');
-  const op = await fetch(`${t.api}/admin/ping`, { headers: { cookie: `ravel_session=${t.auth.session(operator)}` } });
+  await assertError(
+    await fetch(`${t.api}/admin/ping`, { headers: { cookie } }),
+    403,
+    'PERMISSION_DENIED',
+  );
+  const op = await fetch(`${t.api}/admin/ping`, {
+    headers: { cookie: `ravel_session=${t.auth.session(operator)}` },
+  });
   assert.deepEqual(await op.json(), { pong: true });
 });
 
 test('login with Basic sets an HttpOnly SameSite session cookie that then works; logout ends it', async () => {
-  const bad = await fetch(`${t.api}/login`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:wrong').toString('base64')}` } });
+  const bad = await fetch(`${t.api}/login`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('alice:wrong').toString('base64')}` },
+  });
   await assertError(bad, 401, 'UNAUTHENTICATED');
-  const r = await fetch(`${t.api}/login`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}` } });
+  const r = await fetch(`${t.api}/login`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}` },
+  });
   assert.equal(r.status, 200);
   assert.deepEqual(await r.json(), { name: 'alice', organization: 'org-1' });
   const setCookie = r.headers.get('set-cookie') ?? '';
-  assert.match(setCookie, /^ravel_session=[^;]+; Max-Age=3600; Path=\/; HttpOnly; SameSite=Strict$/);
+  assert.match(
+    setCookie,
+    /^ravel_session=[^;]+; Max-Age=3600; Path=\/; HttpOnly; SameSite=Strict$/,
+  );
   const session = setCookie.split(';')[0] as string;
   const me = await fetch(`${t.api}/things/1`, { headers: { cookie: `other=1; ${session}` } });
   assert.equal(me.status, 200);
   const out = await fetch(`${t.api}/logout`, { method: 'POST', headers: { cookie: session } });
   assert.equal(out.status, 204);
   assert.match(out.headers.get('set-cookie') ?? '', /^ravel_session=; Max-Age=0/);
-  await assertError(await fetch(`${t.api}/things/1`, { headers: { cookie: session } }), 401, 'UNAUTHENTICATED');
+  await assertError(
+    await fetch(`${t.api}/things/1`, { headers: { cookie: session } }),
+    401,
+    'UNAUTHENTICATED',
+  );
 });
 
 test(';aspect matrix routes match, and client ids in paths keep all their digits', async () => {
   const d = await fetch(`${t.api}/things/4;deployment`, { headers: { cookie } });
   assert.deepEqual(await d.json(), { id: 4, aspect: 'deployment' });
-  const v = await fetch(`${t.api}/things/4;design/vms/9223372036854775808`, { headers: { cookie } });
+  const v = await fetch(`${t.api}/things/4;design/vms/9223372036854775808`, {
+    headers: { cookie },
+  });
   assert.equal(await v.text(), '{"id":4,"vm":9223372036854775808,"aspect":"design"}');
-  await assertError(await fetch(`${t.api}/things/4;bogus`, { headers: { cookie } }), 404, 'NOT_FOUND');
+  await assertError(
+    await fetch(`${t.api}/things/4;bogus`, { headers: { cookie } }),
+    404,
+    'NOT_FOUND',
+  );
 });
 
 test('a DELETE answers 204 with no body', async () => {
@@ -119,11 +168,19 @@ test('a DELETE answers 204 with no body', async () => {
 test('openapi.json describes the routes from the same table, ;aspect paths included', async () => {
   const r = await fetch(`${t.api}/openapi.json`);
   assert.equal(r.headers.get('content-type'), 'application/json');
-  const doc = (await r.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: unknown; parameters: { name: string; schema: unknown }[] }>> };
+  const doc = (await r.json()) as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<string, { requestBody?: unknown; parameters: { name: string; schema: unknown }[] }>
+    >;
+  };
   assert.match(doc.openapi, /^3\./);
   assert.ok(doc.paths['/things/{id};design/vms/{vm}']?.['get'] !== undefined);
   assert.ok(doc.paths['/login']?.['post'] !== undefined);
   assert.ok(doc.paths['/things']?.['post']?.requestBody !== undefined);
-  const vm = doc.paths['/things/{id};design/vms/{vm}']?.['get']?.parameters.find((p) => p.name === 'vm');
+  const vm = doc.paths['/things/{id};design/vms/{vm}']?.['get']?.parameters.find(
+    (p) => p.name === 'vm',
+  );
   assert.equal(JSON.stringify(vm?.schema).includes('"format":"int64"'), true);
 });

@@ -8,7 +8,8 @@ const bytes = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 const limits = { maxDepth: 8 };
 
 test('integers past 2^53 parse to bigint and write back digit for digit', () => {
-  const text = '{"a":9223372036854775808,"b":18446744073709551615,"c":9007199254740993,"d":[-9223372036854775809]}';
+  const text =
+    '{"a":9223372036854775808,"b":18446744073709551615,"c":9007199254740993,"d":[-9223372036854775809]}';
   const v = parseJson(bytes(text), limits) as Record<string, unknown>;
   assert.equal(v['a'], 2n ** 63n);
   assert.equal(v['b'], 2n ** 64n - 1n);
@@ -18,7 +19,10 @@ test('integers past 2^53 parse to bigint and write back digit for digit', () => 
 });
 
 test('safe integers stay numbers even on the lossless path, and floats stay doubles', () => {
-  const v = parseJson(bytes('{"small":1234567890123456,"big":9007199254740993,"f":1.25}'), limits) as Record<string, unknown>;
+  const v = parseJson(
+    bytes('{"small":1234567890123456,"big":9007199254740993,"f":1.25}'),
+    limits,
+  ) as Record<string, unknown>;
   assert.equal(v['small'], 1234567890123456);
   assert.equal(typeof v['big'], 'bigint');
   assert.equal(v['f'], 1.25);
@@ -34,13 +38,20 @@ test('long digit runs inside strings do not count as numbers', () => {
 test('nesting past the limit is refused before parsing, brackets in strings ignored', () => {
   assert.equal(scanJson(bytes('{"a":"[[[[[[[[[[[[[["}'), 8).depth, 1);
   const deep = '['.repeat(9) + ']'.repeat(9);
-  assert.throws(() => parseJson(bytes(deep), limits), (e) => isRavelError(e, 'INVALID_ARGUMENT') && /deeper than 8/.test(e.message));
+  assert.throws(
+    () => parseJson(bytes(deep), limits),
+    (e) => isRavelError(e, 'INVALID_ARGUMENT') && /deeper than 8/.test(e.message),
+  );
   assert.deepEqual(parseJson(bytes('['.repeat(8) + ']'.repeat(8)), limits), [[[[[[[[]]]]]]]]);
 });
 
 test('malformed JSON is INVALID_ARGUMENT on both parse paths', () => {
   for (const text of ['{"a":', '{"a":1,}', '{"a":9223372036854775808,}', '']) {
-    assert.throws(() => parseJson(bytes(text), limits), (e) => isRavelError(e, 'INVALID_ARGUMENT') && /not valid JSON/.test(e.message), text);
+    assert.throws(
+      () => parseJson(bytes(text), limits),
+      (e) => isRavelError(e, 'INVALID_ARGUMENT') && /not valid JSON/.test(e.message),
+      text,
+    );
   }
 });
 

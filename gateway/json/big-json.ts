@@ -37,7 +37,9 @@ export function parseJson(bytes: Uint8Array, limits: JsonLimits): unknown {
     return scan.hasLongNumber ? losslessParse(text, null, parseJsonNumber) : JSON.parse(text);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new RavelError('INVALID_ARGUMENT', `request body is not valid JSON: ${why}`, { cause: e });
+    throw new RavelError('INVALID_ARGUMENT', `request body is not valid JSON: ${why}`, {
+      cause: e,
+    });
   }
 }
 
@@ -49,7 +51,8 @@ export function stringifyJson(value: unknown): string {
     // JSON.stringify refuses bigint with a TypeError: only then pay for the lossless writer.
     if (!(e instanceof TypeError)) throw e;
     const out = losslessStringify(value);
-    if (out === undefined) throw new RavelError('INTERNAL', 'reply is not serializable as JSON', { cause: e });
+    if (out === undefined)
+      throw new RavelError('INTERNAL', 'reply is not serializable as JSON', { cause: e });
     return out;
   }
 }

@@ -6,7 +6,11 @@ import { startTestGateway } from '../test-support/test-gateway.ts';
 
 test('per address: the burst passes, then 429 with Retry-After until the clock refills it', async () => {
   const t = await startTestGateway({
-    rateLimit: { perAddress: { perSecond: 0.5, burst: 3 }, perPrincipal: { perSecond: 1000, burst: 1000 }, maxBuckets: 100 },
+    rateLimit: {
+      perAddress: { perSecond: 0.5, burst: 3 },
+      perPrincipal: { perSecond: 1000, burst: 1000 },
+      maxBuckets: 100,
+    },
   });
   try {
     const statuses: number[] = [];
@@ -28,7 +32,11 @@ test('per address: the burst passes, then 429 with Retry-After until the clock r
 
 test('per principal: one user is limited, another from the same address is not', async () => {
   const t = await startTestGateway({
-    rateLimit: { perAddress: { perSecond: 1000, burst: 1000 }, perPrincipal: { perSecond: 0.25, burst: 2 }, maxBuckets: 100 },
+    rateLimit: {
+      perAddress: { perSecond: 1000, burst: 1000 },
+      perPrincipal: { perSecond: 0.25, burst: 2 },
+      maxBuckets: 100,
+    },
   });
   try {
     const a = { cookie: `ravel_session=${t.auth.session(alice)}` };

@@ -31,6 +31,10 @@ test('a busy key keeps its bucket while others churn through the cap', () => {
   b.take('busy');
   for (let i = 0; i < 100; i++) {
     b.take(`other-${i}`);
-    assert.equal(b.take('busy').ok, false, 'busy is recently used, so never evicted and never refilled for free');
+    assert.equal(
+      b.take('busy').ok,
+      false,
+      'busy is recently used, so never evicted and never refilled for free',
+    );
   }
 });

@@ -11,7 +11,8 @@ export interface BucketRule {
   readonly burst: number;
 }
 
-export type TakeResult = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
+export type TakeResult =
+  { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 
 interface Bucket {
   tokens: number;

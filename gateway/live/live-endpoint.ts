@@ -3,7 +3,12 @@
  * with a normal HTTP error before upgrading otherwise; small frames only; idle clients are
  * pinged and dropped; messages are subscribe/unsubscribe commands.
  */
-import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from '@trufflesuite/uws-js-unofficial';
+import type {
+  HttpRequest,
+  HttpResponse,
+  us_socket_context_t,
+  WebSocketBehavior,
+} from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from '../../core/log.ts';
 import { RavelError } from '../../core/errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
@@ -42,14 +47,26 @@ export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConn
     open: (ws) => o.hub.add(ws),
     message: (ws, message) => {
       const cmd = parseCommand(Buffer.from(message).toString('utf8'));
-      const answer = cmd === undefined ? { op: 'error', code: 'INVALID_ARGUMENT', message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...]}' } : o.hub.command(ws, cmd);
+      const answer =
+        cmd === undefined
+          ? {
+              op: 'error',
+              code: 'INVALID_ARGUMENT',
+              message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...]}',
+            }
+          : o.hub.command(ws, cmd);
       o.hub.send(ws, stringifyJson(answer));
     },
     close: (ws) => o.hub.remove(ws),
   };
 }
 
-function upgrade(o: LiveEndpointOptions, res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void {
+function upgrade(
+  o: LiveEndpointOptions,
+  res: HttpResponse,
+  req: HttpRequest,
+  context: us_socket_context_t,
+): void {
   const ex = new Exchange(res);
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
@@ -67,16 +84,22 @@ function upgrade(o: LiveEndpointOptions, res: HttpResponse, req: HttpRequest, co
     ex.send(encodeError(rateLimited(byAddress.retryAfterSeconds, 'address')));
     return;
   }
-  void resolvePrincipal(o.authenticator, { sessionCookie, token }, 'session-or-token').then(
-    (principal) => {
+  void resolvePrincipal(o.authenticator, { sessionCookie, token }, 'session-or-token')
+    .then((principal) => {
       if (principal === undefined) return; // not reached: the requirement throws instead
-      const conn: LiveConnection = { id: nextConnectionId++, principal, topics: new Set(), closed: false };
+      // Shutdown may have begun while we were asking the authenticator.
+      if (o.inflight.draining) throw new RavelError('UNAVAILABLE', 'the gateway is shutting down');
+      const conn: LiveConnection = {
+        id: nextConnectionId++,
+        principal,
+        topics: new Set(),
+        closed: false,
+      };
       ex.upgrade(() => res.upgrade(conn, key, protocol, extensions, context));
-    },
-    (e: unknown) => {
+    })
+    .catch((e: unknown) => {
       if (ex.send(encodeError(e))) o.log.debug({ address }, 'live upgrade refused');
-    },
-  );
+    });
 }
 
 function parseCommand(text: string): LiveCommand | undefined {
@@ -89,6 +112,11 @@ function parseCommand(text: string): LiveCommand | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const { op, topics } = v as Record<string, unknown>;
   if (op !== 'subscribe' && op !== 'unsubscribe') return undefined;
-  if (!Array.isArray(topics) || topics.length > 64 || !topics.every((t) => typeof t === 'string' && t.length <= 64)) return undefined;
+  if (
+    !Array.isArray(topics) ||
+    topics.length > 64 ||
+    !topics.every((t) => typeof t === 'string' && t.length <= 64)
+  )
+    return undefined;
   return { op, topics: topics as string[] };
 }

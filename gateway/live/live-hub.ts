@@ -7,7 +7,12 @@
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { stringifyJson } from '../json/big-json.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
-import { CloseCodes, type LiveCommand, type LiveConnection, type LiveEvent } from './live-events.ts';
+import {
+  CloseCodes,
+  type LiveCommand,
+  type LiveConnection,
+  type LiveEvent,
+} from './live-events.ts';
 
 export interface LiveHubOptions {
   readonly maxBufferedBytes: number;
@@ -79,7 +84,12 @@ export class LiveHub {
     let sent = 0;
     for (const ws of set) {
       if (!ws.getUserData().topics.has(event.topic)) continue;
-      message ??= stringifyJson({ op: 'event', topic: event.topic, seq: event.seq, data: event.data });
+      message ??= stringifyJson({
+        op: 'event',
+        topic: event.topic,
+        seq: event.seq,
+        data: event.data,
+      });
       this.send(ws, message);
       sent++;
     }

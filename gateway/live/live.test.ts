@@ -33,23 +33,33 @@ async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<vo
 }
 
 function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve) =>
+    ws.once('close', (code: number, reason: Buffer) =>
+      resolve({ code, reason: reason.toString() }),
+    ),
+  );
 }
 
 test('an upgrade without valid credentials is refused with 401 before upgrading', async () => {
   const t = await startTestGateway();
   try {
-    for (const headers of [{}, { cookie: 'ravel_session=forged' }, { 'x-ephemeral-token-authorization': 'nope' }]) {
-      const status = await new Promise<{ status: number; code: string | string[] | undefined }>((resolve, reject) => {
-        const ws = new WebSocket(liveUrl(t), { headers });
-        ws.once('unexpected-response', (_req, res) => {
-          resolve({ status: res.statusCode ?? 0, code: res.headers['error-code'] });
-          res.resume();
-          ws.terminate();
-        });
-        ws.once('open', () => reject(new Error('upgraded without credentials')));
-        ws.once('error', () => undefined);
-      });
+    for (const headers of [
+      {},
+      { cookie: 'ravel_session=forged' },
+      { 'x-ephemeral-token-authorization': 'nope' },
+    ]) {
+      const status = await new Promise<{ status: number; code: string | string[] | undefined }>(
+        (resolve, reject) => {
+          const ws = new WebSocket(liveUrl(t), { headers });
+          ws.once('unexpected-response', (_req, res) => {
+            resolve({ status: res.statusCode ?? 0, code: res.headers['error-code'] });
+            res.resume();
+            ws.terminate();
+          });
+          ws.once('open', () => reject(new Error('upgraded without credentials')));
+          ws.once('error', () => undefined);
+        },
+      );
       assert.deepEqual(status, { status: 401, code: 'UNAUTHENTICATED' });
     }
     assert.equal(t.gw.liveClients, 0);
@@ -82,8 +92,14 @@ test('subscribed clients get their tenant’s events, big integers exact; other 
     emit({ tenantId: 'org-1', topic: 'applications', seq: 2, data: {} }); // not subscribed
     emit({ tenantId: 'org-2', topic: 'vms', seq: 1, data: { vmId: 1, state: 'STOPPED' } });
     await waitFor(() => gotA.length === 2 && gotB.length === 3, 'events');
-    assert.equal(gotA[1], '{"op":"event","topic":"vms","seq":1,"data":{"vmId":9223372036854775808,"state":"STARTED"}}');
-    assert.equal((JSON.parse(gotB[2] as string) as { data: { state: string } }).data.state, 'STOPPED');
+    assert.equal(
+      gotA[1],
+      '{"op":"event","topic":"vms","seq":1,"data":{"vmId":9223372036854775808,"state":"STARTED"}}',
+    );
+    assert.equal(
+      (JSON.parse(gotB[2] as string) as { data: { state: string } }).data.state,
+      'STOPPED',
+    );
     await sleep(20);
     assert.equal(gotA.length, 2, 'no event of another topic or tenant');
     a.close();

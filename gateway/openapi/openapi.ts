@@ -36,7 +36,10 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
         Error: {
           type: 'object',
           required: ['code', 'message'],
-          properties: { code: { type: 'string', enum: Object.keys(errorCodes) }, message: { type: 'string' } },
+          properties: {
+            code: { type: 'string', enum: Object.keys(errorCodes) },
+            message: { type: 'string' },
+          },
         },
       },
     },
@@ -45,14 +48,26 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Re
 
 function operation(r: AnyRoute): Json {
   const parameters: Json[] = [];
-  for (const [where, schema] of [['path', r.schema.params], ['query', r.schema.query]] as const) {
-    const props = (schema as { properties?: Record<string, TSchema> } | undefined)?.properties ?? {};
+  for (const [where, schema] of [
+    ['path', r.schema.params],
+    ['query', r.schema.query],
+  ] as const) {
+    const props =
+      (schema as { properties?: Record<string, TSchema> } | undefined)?.properties ?? {};
     const required = new Set((schema as { required?: string[] } | undefined)?.required ?? []);
     for (const [name, s] of Object.entries(props)) {
-      parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema: toJsonSchema(s) });
+      parameters.push({
+        name,
+        in: where,
+        required: where === 'path' || required.has(name),
+        schema: toJsonSchema(s),
+      });
     }
   }
-  const error = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const error = {
+    description: 'error',
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
   const op: Record<string, Json> = {
     operationId: `${r.method.toLowerCase()} ${r.path}`,
     parameters,
@@ -61,7 +76,10 @@ function operation(r: AnyRoute): Json {
   };
   if (r.summary !== undefined) op['summary'] = r.summary;
   if (r.schema.body !== undefined) {
-    op['requestBody'] = { required: true, content: { 'application/json': { schema: toJsonSchema(r.schema.body) } } };
+    op['requestBody'] = {
+      required: true,
+      content: { 'application/json': { schema: toJsonSchema(r.schema.body) } },
+    };
   }
   return op;
 }

@@ -41,7 +41,10 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  private readonly series = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
+  private readonly series = new Map<
+    string,
+    { count: { inc(): void }; latency: { observe(v: number): void } }
+  >();
 
   constructor(private readonly hooks: readonly MetricsHook[] = []) {}
 

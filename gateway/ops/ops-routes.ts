@@ -21,21 +21,32 @@ export interface OpsDeps {
   readonly files: ConsoleFiles;
 }
 
-export function opsHandlers(d: OpsDeps): Record<'healthz' | 'readyz' | 'metrics' | 'staticFile', UwsHandler> {
+export function opsHandlers(
+  d: OpsDeps,
+): Record<'healthz' | 'readyz' | 'metrics' | 'staticFile', UwsHandler> {
   return {
     healthz: (res) => {
-      new Exchange(res).send({ status: 200, headers: [['Content-Type', JSON_TYPE]], body: '{"status":"ok"}' });
+      new Exchange(res).send({
+        status: 200,
+        headers: [['Content-Type', JSON_TYPE]],
+        body: '{"status":"ok"}',
+      });
     },
     readyz: (res) => {
       const ex = new Exchange(res);
       void runProbes(d.probes, d.clock, d.timeoutMs).then((report) => {
-        ex.send({ status: report.ready ? 200 : 503, headers: [['Content-Type', JSON_TYPE]], body: JSON.stringify(report) });
+        ex.send({
+          status: report.ready ? 200 : 503,
+          headers: [['Content-Type', JSON_TYPE]],
+          body: JSON.stringify(report),
+        });
       });
     },
     metrics: (res) => {
       const ex = new Exchange(res);
       d.metrics.render().then(
-        (body) => ex.send({ status: 200, headers: [['Content-Type', d.metrics.contentType]], body }),
+        (body) =>
+          ex.send({ status: 200, headers: [['Content-Type', d.metrics.contentType]], body }),
         (e: unknown) => ex.send(encodeError(e)),
       );
     },
@@ -50,7 +61,10 @@ export function opsHandlers(d: OpsDeps): Record<'healthz' | 'readyz' | 'metrics'
       ex.res.cork(() => {
         ex.done = true;
         ex.status = 200;
-        res.writeStatus('200 OK').writeHeader('Content-Type', file.contentType).writeHeader('X-Content-Type-Options', 'nosniff');
+        res
+          .writeStatus('200 OK')
+          .writeHeader('Content-Type', file.contentType)
+          .writeHeader('X-Content-Type-Options', 'nosniff');
         if (method === 'head') res.endWithoutBody(file.body.byteLength);
         else res.end(file.body);
       });

@@ -16,14 +16,22 @@ export interface ReadinessReport {
   readonly checks: Record<string, { ok: boolean; error?: string }>;
 }
 
-export async function runProbes(probes: readonly ReadinessProbe[], clock: Clock, timeoutMs: number): Promise<ReadinessReport> {
+export async function runProbes(
+  probes: readonly ReadinessProbe[],
+  clock: Clock,
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const results = await Promise.all(probes.map((p) => runOne(p, clock, timeoutMs)));
   const checks: ReadinessReport['checks'] = {};
   probes.forEach((p, i) => (checks[p.name] = results[i] ?? { ok: false }));
   return { ready: results.every((r) => r.ok), checks };
 }
 
-async function runOne(p: ReadinessProbe, clock: Clock, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
+async function runOne(
+  p: ReadinessProbe,
+  clock: Clock,
+  timeoutMs: number,
+): Promise<{ ok: boolean; error?: string }> {
   const ac = new AbortController();
   let timer: ReturnType<Clock['setTimeout']> | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -37,7 +37,9 @@ export class ConsoleFiles {
   /** `/` and `/console/` give index.html; unknown paths give undefined (404). */
   lookup(urlPath: string): StaticFile | undefined {
     const path = urlPath === '/' || urlPath === '' ? '/index.html' : urlPath;
-    return this.files.get(path) ?? (path.endsWith('/') ? this.files.get(`${path}index.html`) : undefined);
+    return (
+      this.files.get(path) ?? (path.endsWith('/') ? this.files.get(`${path}index.html`) : undefined)
+    );
   }
 
   get paths(): string[] {
@@ -59,7 +61,10 @@ export class ConsoleFiles {
         const body = readFileSync(full);
         if (body.byteLength > MAX_FILE_BYTES) continue;
         const url = `/${relative(root, full).split(sep).join('/')}`;
-        this.files.set(url, { body, contentType: contentTypes[extname(e.name).toLowerCase()] ?? 'application/octet-stream' });
+        this.files.set(url, {
+          body,
+          contentType: contentTypes[extname(e.name).toLowerCase()] ?? 'application/octet-stream',
+        });
       }
     }
   }

@@ -2,9 +2,24 @@
 import type { Authenticator, LoginResult } from '../auth/authenticator.ts';
 import type { BasicCredentials, Principal } from '../http/route.ts';
 
-export const alice: Principal = { id: 'user-alice', tenantId: 'org-1', operator: false, via: 'session' };
-export const bob: Principal = { id: 'user-bob', tenantId: 'org-2', operator: false, via: 'session' };
-export const operator: Principal = { id: 'op-1', tenantId: 'operators', operator: true, via: 'session' };
+export const alice: Principal = {
+  id: 'user-alice',
+  tenantId: 'org-1',
+  operator: false,
+  via: 'session',
+};
+export const bob: Principal = {
+  id: 'user-bob',
+  tenantId: 'org-2',
+  operator: false,
+  via: 'session',
+};
+export const operator: Principal = {
+  id: 'op-1',
+  tenantId: 'operators',
+  operator: true,
+  via: 'session',
+};
 
 const passwords = new Map<string, [string, Principal]>([
   ['alice', ['alice-pw', alice]],
@@ -34,7 +49,12 @@ export class FakeAuthenticator implements Authenticator {
     if (entry === undefined || entry[0] !== c.password) return undefined;
     const sessionId = `s${this.next++}x${Math.random().toString(36).slice(2)}`;
     this.sessions.set(sessionId, entry[1]);
-    return { principal: entry[1], sessionId, expiresInSeconds: 3600, user: { name: c.username, organization: entry[1].tenantId } };
+    return {
+      principal: entry[1],
+      sessionId,
+      expiresInSeconds: 3600,
+      user: { name: c.username, organization: entry[1].tenantId },
+    };
   }
 
   async logout(cookieValue: string): Promise<void> {

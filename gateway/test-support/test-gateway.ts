@@ -38,7 +38,15 @@ export async function startTestGateway(
   const gw = await createGateway({
     config: {
       dataDir,
-      gateway: { host: '127.0.0.1', port: 0, tls: 'off', maxBodyBytes: 4096, rateLimit: generousRateLimit, shutdownGraceMs: 2000, ...gateway },
+      gateway: {
+        host: '127.0.0.1',
+        port: 0,
+        tls: 'off',
+        maxBodyBytes: 4096,
+        rateLimit: generousRateLimit,
+        shutdownGraceMs: 2000,
+        ...gateway,
+      },
     },
     clock,
     log: silentLogger,

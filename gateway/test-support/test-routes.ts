@@ -12,8 +12,15 @@ export interface RouteCalls {
 }
 
 const IdParams = Type.Object({ id: ServerId });
-const Vm = Type.Object({ id: LocalId, name: Type.String({ maxLength: 100 }), numCpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })) });
-const ThingBody = Type.Object({ name: Type.String({ minLength: 1 }), design: Type.Optional(Type.Object({ vms: Type.Array(Vm) })) });
+const Vm = Type.Object({
+  id: LocalId,
+  name: Type.String({ maxLength: 100 }),
+  numCpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+});
+const ThingBody = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  design: Type.Optional(Type.Object({ vms: Type.Array(Vm) })),
+});
 
 export function testRoutes(calls: RouteCalls): AnyRoute[] {
   const counted = <T>(v: T): T => {
@@ -29,7 +36,11 @@ export function testRoutes(calls: RouteCalls): AnyRoute[] {
       handler: async (req) => {
         counted(0);
         if (req.params.id === 404) throw new RavelError('NOT_FOUND', 'no such thing');
-        return json({ id: req.params.id, tenant: req.principal?.tenantId, via: req.principal?.via });
+        return json({
+          id: req.params.id,
+          tenant: req.principal?.tenantId,
+          via: req.principal?.via,
+        });
       },
     }),
     defineRoute({
@@ -72,7 +83,8 @@ export function testRoutes(calls: RouteCalls): AnyRoute[] {
       path: '/things/{id};design/vms/{vm}',
       auth: 'session-or-token',
       schema: { params: Type.Object({ id: ServerId, vm: LocalId }) },
-      handler: async (req) => counted(json({ id: req.params.id, vm: req.params.vm, aspect: 'design' })),
+      handler: async (req) =>
+        counted(json({ id: req.params.id, vm: req.params.vm, aspect: 'design' })),
     }),
     defineRoute({
       method: 'POST',
@@ -86,7 +98,8 @@ export function testRoutes(calls: RouteCalls): AnyRoute[] {
       path: '/things/{id}/vncUrl',
       auth: 'session-or-token',
       schema: { params: IdParams, query: Type.Object({ tall: Type.Optional(Type.Boolean()) }) },
-      handler: async (req) => counted(text(`vnc://example/${req.params.id}${req.query.tall === true ? '?tall' : ''}`)),
+      handler: async (req) =>
+        counted(text(`vnc://example/${req.params.id}${req.query.tall === true ? '?tall' : ''}`)),
     }),
     defineRoute({
       method: 'GET',

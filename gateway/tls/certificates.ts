@@ -17,11 +17,16 @@ export interface TlsFiles {
 }
 
 /** undefined: plain HTTP. */
-export async function resolveTls(tls: RavelConfig['gateway']['tls'], dataDir: string, log: Logger): Promise<TlsFiles | undefined> {
+export async function resolveTls(
+  tls: RavelConfig['gateway']['tls'],
+  dataDir: string,
+  log: Logger,
+): Promise<TlsFiles | undefined> {
   if (tls === 'off') return undefined;
   if (tls !== 'self-signed') {
     for (const f of [tls.certFile, tls.keyFile]) {
-      if (!existsSync(f)) throw new RavelError('CONFIG_INVALID', `gateway.tls: file not found: ${f}`);
+      if (!existsSync(f))
+        throw new RavelError('CONFIG_INVALID', `gateway.tls: file not found: ${f}`);
     }
     return tls;
   }
@@ -39,7 +44,14 @@ export async function resolveTls(tls: RavelConfig['gateway']['tls'], dataDir: st
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
     ],
   });
   writeFileSync(keyFile, pems.private, { mode: 0o600 });

@@ -16,7 +16,12 @@ export function plainHttpApp(httpsPort: number, apiPrefix: string): uws.Template
     const rawHost = req.getHeader('host').replace(/:\d+$/, '');
     const host = /^[A-Za-z0-9.\-[\]:]{1,255}$/.test(rawHost) ? rawHost : 'localhost';
     if (url.startsWith(apiPrefix)) {
-      const e = encodeError(new RavelError('PERMISSION_DENIED', `TLS required: use https://${host}:${httpsPort}${apiPrefix}`));
+      const e = encodeError(
+        new RavelError(
+          'PERMISSION_DENIED',
+          `TLS required: use https://${host}:${httpsPort}${apiPrefix}`,
+        ),
+      );
       res.cork(() => {
         res.writeStatus(statusLine(e.status));
         for (const [k, v] of e.headers) res.writeHeader(k, v);

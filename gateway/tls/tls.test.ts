@@ -13,7 +13,12 @@ interface HttpsAnswer {
   body: string;
 }
 
-function httpsCall(url: string, ca: string, method = 'GET', headers: Record<string, string> = {}): Promise<HttpsAnswer> {
+function httpsCall(
+  url: string,
+  ca: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, ca, headers }, (res) => {
       let body = '';
@@ -32,11 +37,17 @@ test('self-signed: generated into the data dir, verified by its own certificate,
     assert.match(t.gw.url, /^https:/);
     const certFile = join(t.dataDir, 'tls', 'gateway-cert.pem');
     const ca = readFileSync(certFile, 'utf8');
-    assert.equal(statSync(join(t.dataDir, 'tls', 'gateway-key.pem')).mode & 0o077, 0, 'the key is private to its owner');
+    assert.equal(
+      statSync(join(t.dataDir, 'tls', 'gateway-key.pem')).mode & 0o077,
+      0,
+      'the key is private to its owner',
+    );
     const r = await httpsCall(`${t.api}/public`, ca);
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'application/json');
-    const login = await httpsCall(`${t.api}/login`, ca, 'POST', { authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}` });
+    const login = await httpsCall(`${t.api}/login`, ca, 'POST', {
+      authorization: `Basic ${Buffer.from('alice:alice-pw').toString('base64')}`,
+    });
     assert.equal(login.status, 200);
     assert.match(String(login.headers['set-cookie']), /; HttpOnly; SameSite=Strict; Secure$/);
   } finally {
@@ -51,13 +62,20 @@ test('configured files are used; plain HTTP redirects pages with 308 and refuses
   const ca = readFileSync(join(dir, 'gateway-cert.pem'), 'utf8');
   const key = readFileSync(join(dir, 'gateway-key.pem'), 'utf8');
   const plainHttpPort = await freePort();
-  const t = await startTestGateway({ tls: { certFile: join(dir, 'gateway-cert.pem'), keyFile: join(dir, 'gateway-key.pem') }, plainHttpPort });
+  const t = await startTestGateway({
+    tls: { certFile: join(dir, 'gateway-cert.pem'), keyFile: join(dir, 'gateway-key.pem') },
+    plainHttpPort,
+  });
   try {
     assert.equal((await httpsCall(`${t.api}/public`, ca)).status, 200);
-    const page = await fetch(`http://127.0.0.1:${plainHttpPort}/index.html?x=1`, { redirect: 'manual' });
+    const page = await fetch(`http://127.0.0.1:${plainHttpPort}/index.html?x=1`, {
+      redirect: 'manual',
+    });
     assert.equal(page.status, 308);
     assert.equal(page.headers.get('location'), `https://127.0.0.1:${t.gw.port}/index.html?x=1`);
-    const api = await fetch(`http://127.0.0.1:${plainHttpPort}/api/v1/things/1`, { redirect: 'manual' });
+    const api = await fetch(`http://127.0.0.1:${plainHttpPort}/api/v1/things/1`, {
+      redirect: 'manual',
+    });
     assert.equal(api.status, 403);
     assert.equal(api.headers.get('error-code'), 'PERMISSION_DENIED');
     assert.match(api.headers.get('error-message') ?? '', /TLS required/);
