@@ -15,7 +15,7 @@ const seconds = 3;
 const keys = 1000;
 
 async function rate(name: string, inFlight: number, op: (i: number) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < 2000; i++) await op(i); // warm-up
+  for (let i = 0; i < 5000; i++) await op(i); // warm-up: JIT on both sides
   let done = 0;
   const end = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
