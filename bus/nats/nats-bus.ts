@@ -166,7 +166,7 @@ export class NatsBus implements Bus {
       const m = await (abort === undefined ? reply : Promise.race([reply, abort]));
       return { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers), reply: m.reply === '' ? undefined : m.reply };
     } catch (e) {
-      throw mapError(this.ctx, e, `request ${subject}`);
+      throw mapError(this.ctx, e, `request ${subject}`, { noRespondersMeans: 'NO_RESPONDERS' });
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
       reply.catch(() => undefined);

@@ -19,8 +19,9 @@ export interface NatsContext {
   track(stop: () => Promise<void>): () => void;
 }
 
+/** Maps a client error; no responders means UNAVAILABLE (a JetStream API without a leader) unless told. */
 export function mapError(ctx: NatsContext, e: unknown, what: string, extra: Partial<ErrorContext> = {}): RavelError {
-  return fromNats(e, { what, connected: ctx.connected(), ...extra });
+  return fromNats(e, { what, connected: ctx.connected(), noRespondersMeans: 'UNAVAILABLE', ...extra });
 }
 
 export function toNatsHeaders(h: Headers | undefined): MsgHdrs | undefined {

@@ -94,7 +94,17 @@ export class NatsStreams implements Streams {
       });
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (e) {
-      throw mapError(this.ctx, e, `publish to ${subject}`, { noRespondersMeans: 'NOT_FOUND' });
+      throw mapError(this.ctx, e, `publish to ${subject}`, { noRespondersMeans: await this.whyNoResponders(subject) });
+    }
+  }
+
+  /** Nobody answered a JetStream publish: no stream captures it, or its stream has no leader now. */
+  private async whyNoResponders(subject: string): Promise<'NOT_FOUND' | 'UNAVAILABLE'> {
+    try {
+      for await (const name of this.ctx.jsm.streams.names(subject)) if (name !== '') return 'UNAVAILABLE';
+      return 'NOT_FOUND';
+    } catch {
+      return 'UNAVAILABLE';
     }
   }
 
