@@ -21,6 +21,10 @@ export type Claim =
       readonly what: string;
       /** All the range's bytes at once (tables, headers, compressed clusters). */
       take(bytes: Uint8Array): Promise<void>;
+      /** May share bytes with other shared claims (compressed clusters share sectors). */
+      readonly shared?: boolean;
+      /** If the upload ends inside the range, at least this much of it is enough. */
+      readonly minLength?: number;
     }
   | {
       readonly kind: 'stream';
@@ -32,11 +36,13 @@ export type Claim =
     };
 
 const READ_BACK_PIECE = 1024 * 1024;
+/** Shared claims share at most the sectors at their ends. */
+const EDGE = 512;
 
 export class UploadScheduler {
   private position = 0;
   private readonly pending = new MinHeap<Claim>((c) => c.offset);
-  private active: { claim: Claim; filled: number; buf: Uint8Array | undefined } | undefined;
+  private active: Array<{ claim: Claim; filled: number; buf: Uint8Array | undefined }> = [];
   private readonly staged = new StagedRanges();
   private discard = false;
 
@@ -79,8 +85,10 @@ export class UploadScheduler {
       if (c.kind === 'stream') await c.deliver(at - c.offset, bytes);
       else parts.push(bytes);
     }
-    this.staged.remove(c.offset, passedEnd);
-    await this.sink.releaseStaged(c.offset, passedEnd - c.offset);
+    if (!isShared(c)) {
+      this.staged.remove(c.offset, passedEnd);
+      await this.sink.releaseStaged(c.offset, passedEnd - c.offset);
+    }
     const rest = c.offset + c.length - passedEnd;
     const done = passedEnd - c.offset;
     if (c.kind === 'stream') {
@@ -98,45 +106,84 @@ export class UploadScheduler {
   async push(chunk: Uint8Array): Promise<void> {
     let i = 0;
     while (i < chunk.length) {
-      const a = this.active;
-      if (a !== undefined) {
-        const n = Math.min(a.claim.length - a.filled, chunk.length - i);
-        const piece = chunk.subarray(i, i + n);
-        if (a.claim.kind === 'stream') await a.claim.deliver(a.filled, piece);
-        else a.buf?.set(piece, a.filled);
-        a.filled += n;
-        i += n;
-        this.position += n;
-        if (a.filled === a.claim.length) {
-          this.active = undefined;
-          if (a.claim.kind === 'whole') await a.claim.take(a.buf ?? new Uint8Array(0));
-        }
-        continue;
-      }
+      this.activateHere();
       const next = this.pending.peek();
-      if (next !== undefined && next.offset < this.position) {
+      let step = chunk.length - i;
+      if (next !== undefined) step = Math.min(step, next.offset - this.position);
+      for (const a of this.active) step = Math.min(step, a.claim.length - a.filled);
+      const piece = chunk.subarray(i, i + step);
+      if (this.active.length === 0) {
+        if (!this.discard) {
+          await this.sink.stage(this.position, piece);
+          this.staged.append(this.position, this.position + step);
+        }
+      } else {
+        await this.keepSharedEdges(piece);
+        for (const a of this.active) {
+          if (a.claim.kind === 'stream') await a.claim.deliver(a.filled, piece);
+          else a.buf?.set(piece, a.filled);
+          a.filled += step;
+        }
+      }
+      this.position += step;
+      i += step;
+      const complete = this.active.filter((a) => a.filled === a.claim.length);
+      if (complete.length > 0) {
+        this.active = this.active.filter((a) => a.filled !== a.claim.length);
+        for (const a of complete) if (a.claim.kind === 'whole') await a.claim.take(a.buf ?? new Uint8Array(0));
+      }
+    }
+  }
+
+  /**
+   * Bytes in the first and last sector of a shared claim may belong to another shared claim
+   * that a later table reveals; they stay staged until the end.
+   */
+  private async keepSharedEdges(piece: Uint8Array): Promise<void> {
+    const from = this.position;
+    const to = from + piece.length;
+    const ranges: Array<[number, number]> = [];
+    for (const a of this.active) {
+      if (!isShared(a.claim)) return;
+      const start = a.claim.offset;
+      const end = start + a.claim.length;
+      ranges.push([start, Math.min(end, Math.floor(start / EDGE) * EDGE + EDGE)]);
+      ranges.push([Math.max(start, Math.floor((end - 1) / EDGE) * EDGE), end]);
+    }
+    ranges.sort((x, y) => x[0] - y[0]);
+    let keptTo = from;
+    for (const [s, e] of ranges) {
+      const a = Math.max(s, keptTo);
+      const b = Math.min(e, to);
+      if (a >= b) continue;
+      await this.sink.stage(a, piece.subarray(a - from, b - from));
+      this.staged.append(a, b);
+      keptTo = b;
+    }
+  }
+
+  /** Starts the claims that begin at the current position; only shared claims may overlap. */
+  private activateHere(): void {
+    for (let next = this.pending.peek(); next !== undefined && next.offset <= this.position; next = this.pending.peek()) {
+      const clash = next.offset < this.position || this.active.some((a) => !isShared(a.claim) || !isShared(next));
+      if (clash) {
         throw decodeFailed('overlap', `${this.format}: ${next.what} at ${next.offset} overlaps another range`, this.format);
       }
-      const gap = next === undefined ? chunk.length - i : Math.min(next.offset - this.position, chunk.length - i);
-      if (gap > 0) {
-        if (!this.discard) {
-          await this.sink.stage(this.position, chunk.subarray(i, i + gap));
-          this.staged.append(this.position, this.position + gap);
-        }
-        this.position += gap;
-        i += gap;
-        continue;
-      }
       this.pending.pop();
-      if (next !== undefined) {
-        this.active = { claim: next, filled: 0, buf: next.kind === 'whole' ? new Uint8Array(next.length) : undefined };
-      }
+      this.active.push({ claim: next, filled: 0, buf: next.kind === 'whole' ? new Uint8Array(next.length) : undefined });
     }
   }
 
   /** The upload has ended: every claim must have been met. Releases what is still staged. */
   async finish(): Promise<void> {
-    const missing = this.active?.claim ?? this.pending.peek();
+    for (const a of this.active) {
+      const c = a.claim;
+      if (c.kind === 'whole' && c.minLength !== undefined && a.filled >= c.minLength) {
+        this.active = this.active.filter((x) => x !== a);
+        await c.take((a.buf ?? new Uint8Array(0)).subarray(0, a.filled));
+      }
+    }
+    const missing = this.active[0]?.claim ?? this.pending.peek();
     if (missing !== undefined) {
       throw decodeFailed(
         'truncated',
@@ -146,4 +193,8 @@ export class UploadScheduler {
     }
     for (const [s, e] of this.staged.all()) await this.sink.releaseStaged(s, e - s);
   }
+}
+
+function isShared(c: Claim): boolean {
+  return c.kind === 'whole' && c.shared === true;
 }

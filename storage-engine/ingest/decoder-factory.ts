@@ -6,6 +6,7 @@ import { RawDecoder, rawStateFrom } from '../formats/raw-decoder.ts';
 import { VhdDynamicDecoder } from '../formats/vhd/dynamic-decoder.ts';
 import { VmdkSparseDecoder } from '../formats/vmdk/sparse-decoder.ts';
 import { VmdkStreamDecoder, streamStateFrom } from '../formats/vmdk/stream-decoder.ts';
+import { Qcow2Decoder } from '../formats/qcow2/decoder.ts';
 import { unsupported } from '../formats/decode-error.ts';
 import { RavelError } from '../../core/errors.ts';
 
@@ -18,7 +19,8 @@ export function createDecoder(detected: Exclude<Detected, { kind: 'ova' }>, init
     .with({ kind: 'vhd-dynamic' }, () => new VhdDynamicDecoder(init))
     .with({ kind: 'vmdk-sparse' }, () => new VmdkSparseDecoder(init))
     .with({ kind: 'vmdk-stream' }, () => new VmdkStreamDecoder(init))
-    .with({ kind: 'qcow2' }, { kind: 'vhdx' }, (d) => {
+    .with({ kind: 'qcow2' }, () => new Qcow2Decoder(init))
+    .with({ kind: 'vhdx' }, (d) => {
       throw unsupported('not-implemented', `${d.kind} is not decoded yet`);
     })
     .exhaustive();
