@@ -1,0 +1,77 @@
+/**
+ * The one access check, run by every actor before it acts. Another organization's object is
+ * answered exactly like a missing one (NOT_FOUND), and so is an object of one's own
+ * organization that the principal may not even read; an object it may read but not change is
+ * PERMISSION_DENIED. An expired token is UNAUTHENTICATED (the client logs in again).
+ */
+import { match } from 'ts-pattern';
+import { RavelError } from '../../core/errors.ts';
+import type { FilterCriterion } from '../schemas/application.ts';
+import type { Permission } from '../schemas/organization.ts';
+import type { Action, Principal, ResourceRef } from './principal.ts';
+import { roleGrants } from './roles.ts';
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly error: RavelError };
+
+const ALLOW: Decision = { allowed: true };
+
+function notFound(resource: ResourceRef): Decision {
+  const what = resource.id === undefined ? resource.type : `${resource.type} ${resource.id}`;
+  return { allowed: false, error: new RavelError('NOT_FOUND', `no ${what}`) };
+}
+
+/** Decides whether `principal` may do `action` on `resource`. Pure; never throws. */
+export function authorize(principal: Principal, action: Action, resource: ResourceRef, now: number): Decision {
+  return match(principal)
+    .with({ kind: 'system' }, { kind: 'operator' }, () => ALLOW)
+    .with({ kind: 'token' }, (p) => {
+      if (p.organizationId !== resource.organizationId) return notFound(resource);
+      if (now >= p.expiresAt) return { allowed: false, error: new RavelError('UNAUTHENTICATED', 'the token has expired') } as const;
+      return decide(p.permissions, action, resource);
+    })
+    .with({ kind: 'user' }, (p) => {
+      if (p.organizationId !== resource.organizationId) return notFound(resource);
+      // Everyone may see and edit themselves (name, password), whatever the role.
+      if (resource.type === 'USER' && resource.userId === p.userId && (action === 'READ' || action === 'UPDATE')) return ALLOW;
+      return decide([...p.roles.flatMap(roleGrants), ...p.groupPermissions], action, resource);
+    })
+    .exhaustive();
+}
+
+/** Throws the refusal, for callers that stop at the first error. */
+export function authorizeOrThrow(principal: Principal, action: Action, resource: ResourceRef, now: number): void {
+  const d = authorize(principal, action, resource, now);
+  if (!d.allowed) throw d.error;
+}
+
+function decide(grants: readonly Permission[], action: Action, resource: ResourceRef): Decision {
+  const applicable = grants.filter((g) => g.resourceType === resource.type && appliesTo(g, resource));
+  if (applicable.some((g) => g.actions.includes(action))) return ALLOW;
+  if (!applicable.some((g) => g.actions.includes('READ'))) return notFound(resource);
+  return { allowed: false, error: new RavelError('PERMISSION_DENIED', `${action} on ${resource.type} is not permitted`) };
+}
+
+/** A grant without a filter covers every object of its type; with one, those it matches. A list (no id) is covered: its items are checked one by one. */
+function appliesTo(g: Permission, resource: ResourceRef): boolean {
+  if (g.filterCriterion === undefined || resource.id === undefined) return true;
+  return matchesFilter(g.filterCriterion, { ...resource.properties, id: resource.id });
+}
+
+/** Evaluates a `/filter`-style criterion against an object's properties. */
+export function matchesFilter(c: FilterCriterion, props: Readonly<Record<string, unknown>>): boolean {
+  return match(c)
+    .with({ type: 'COMPLEX' }, (x) => (x.operator === 'And' ? x.criteria.every((s) => matchesFilter(s, props)) : x.criteria.some((s) => matchesFilter(s, props))))
+    .with({ type: 'SIMPLE' }, (s) => {
+      const v = props[s.propertyName];
+      if (v === undefined) return false;
+      const same = (a: unknown, b: unknown): boolean => (typeof a === 'bigint' || typeof b === 'bigint' ? String(a) === String(b) : a === b);
+      return match(s.operator)
+        .with('Equals', () => same(v, s.operand))
+        .with('NotEquals', () => !same(v, s.operand))
+        .with('Contains', () => typeof v === 'string' && typeof s.operand === 'string' && v.toLowerCase().includes(s.operand.toLowerCase()))
+        .with('GreaterThan', () => (typeof v === 'number' || typeof v === 'bigint') && (typeof s.operand === 'number' || typeof s.operand === 'bigint') && v > s.operand)
+        .with('LessThan', () => (typeof v === 'number' || typeof v === 'bigint') && (typeof s.operand === 'number' || typeof s.operand === 'bigint') && v < s.operand)
+        .otherwise(() => false);
+    })
+    .exhaustive();
+}
