@@ -21,9 +21,9 @@ import type { TokenBuckets } from '../limits/token-buckets.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import { Exchange } from './exchange.ts';
 import { declaredLength, readBody } from './request-body.ts';
-import type { HttpMethod, ParsedRequest } from './route.ts';
+import type { HttpMethod, ParsedRequest, Principal } from './route.ts';
 import type { CompiledRoute, Router } from './router.ts';
-import { encodeError, encodeReply } from './wire-reply.ts';
+import { encodeError, encodeReply, type WireReply } from './wire-reply.ts';
 import type { Inflight } from './inflight.ts';
 
 export const BASE_HEADERS = [
@@ -65,28 +65,19 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
     const ex = new Exchange(res);
     const method = req.getCaseSensitiveMethod().toUpperCase();
     const path = req.getUrl().slice(ctx.prefix.length) || '/';
-    const finishSync = (label: string, err: unknown, close = false): void => {
-      ex.send(encodeError(err), close);
-      ctx.metrics.observe(label, method, ex.status, (performance.now() - started) / 1000);
-    };
-    if (ctx.inflight.draining)
-      return finishSync(
-        'draining',
-        new RavelError('UNAVAILABLE', 'the gateway is shutting down'),
-        true,
-      );
-
+    if (ctx.inflight.draining) {
+      const e = new RavelError('UNAVAILABLE', 'the gateway is shutting down');
+      return answerNow(ctx, ex, 'draining', method, started, encodeError(e), true);
+    }
     const match = ctx.router.match(method, path);
-    if (match.kind === 'not-found')
-      return finishSync('unmatched', new RavelError('NOT_FOUND', `no such resource: ${path}`));
+    if (match.kind === 'not-found') {
+      const e = new RavelError('NOT_FOUND', `no such resource: ${path}`);
+      return answerNow(ctx, ex, 'unmatched', method, started, encodeError(e), false);
+    }
     if (match.kind === 'wrong-method') {
-      ex.send(
-        encodeError(new RavelError('METHOD_NOT_ALLOWED', `${method} is not allowed here`), [
-          ['Allow', match.allow.join(', ')],
-        ]),
-      );
-      ctx.metrics.observe('unmatched', method, ex.status, (performance.now() - started) / 1000);
-      return;
+      const e = new RavelError('METHOD_NOT_ALLOWED', `${method} is not allowed here`);
+      const wire = encodeError(e, [['Allow', match.allow.join(', ')]]);
+      return answerNow(ctx, ex, 'unmatched', method, started, wire, false);
     }
     const route = match.route;
     const headers: Record<string, string> = {};
@@ -101,34 +92,29 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
       (length !== undefined && length > 0) || headers['transfer-encoding'] !== undefined;
 
     const byAddress = ctx.perAddress.take(remoteAddress);
-    if (!byAddress.ok)
-      return finishSync(
-        route.spec.path,
-        rateLimited(byAddress.retryAfterSeconds, 'address'),
-        hasBody,
-      );
-
-    const body = hasBody ? readBody(ex, ctx.maxBodyBytes, length) : Promise.resolve(undefined);
+    if (!byAddress.ok) {
+      const wire = encodeError(rateLimited(byAddress.retryAfterSeconds, 'address'));
+      return answerNow(ctx, ex, route.spec.path, method, started, wire, hasBody);
+    }
+    // onData must be registered now, in the synchronous part, or uWS drops the chunks.
+    const body = hasBody ? readBody(ex, ctx.maxBodyBytes, length) : undefined;
+    const copied: Copied = { method: method as HttpMethod, path, query, headers, remoteAddress };
     ctx.inflight.enter();
-    void run(
-      ctx,
-      ex,
-      route,
-      match.params,
-      { method: method as HttpMethod, path, query, headers, remoteAddress },
-      body,
-    )
-      .catch((e: unknown) => ctx.log.error({ err: e }, 'gateway pipeline failed'))
-      .finally(() => {
-        ctx.inflight.leave();
-        ctx.metrics.observe(
-          route.spec.path,
-          method,
-          ex.status,
-          (performance.now() - started) / 1000,
-        );
-      });
+    void run(ctx, ex, route, match.params, copied, body, started);
   };
+}
+
+function answerNow(
+  ctx: DispatchContext,
+  ex: Exchange,
+  label: string,
+  method: string,
+  started: number,
+  wire: WireReply,
+  close: boolean,
+): void {
+  ex.send(wire, close);
+  ctx.metrics.observe(label, method, ex.status, (performance.now() - started) / 1000);
 }
 
 interface Copied {
@@ -139,29 +125,45 @@ interface Copied {
   readonly remoteAddress: string;
 }
 
+/** Never rejects: every failure becomes an answer (or a log line when nobody is listening). */
 async function run(
   ctx: DispatchContext,
   ex: Exchange,
   route: CompiledRoute,
   rawParams: Record<string, string>,
   c: Copied,
-  bodyP: Promise<Uint8Array | undefined>,
+  bodyP: Promise<Uint8Array> | undefined,
+  started: number,
 ): Promise<void> {
-  let bodyRead = false;
+  let bodyRead = bodyP === undefined;
   try {
-    const sessionCookie = readCookie(c.headers['cookie'] ?? '', SESSION_COOKIE);
+    const sessionCookie =
+      c.headers['cookie'] === undefined
+        ? undefined
+        : readCookie(c.headers['cookie'], SESSION_COOKIE);
     const token = c.headers[TOKEN_HEADER];
-    const principalP = resolvePrincipal(
-      ctx.authenticator,
-      { sessionCookie, token },
-      route.spec.auth,
-    );
-    // Both at once: a bad credential answers without waiting for the body, and an
-    // oversized body answers 413 at the chunk that passes the limit.
-    const [principal, bytes] = await Promise.all([
-      principalP,
-      bodyP.then((b) => ((bodyRead = true), b)),
-    ]);
+    const needsLookup =
+      route.spec.auth !== 'none' || token !== undefined || sessionCookie !== undefined;
+    let principal: Principal | undefined;
+    let bytes: Uint8Array | undefined;
+    if (needsLookup && bodyP !== undefined) {
+      // Both at once: a bad credential answers without waiting for the body, and an
+      // oversized body answers 413 at the chunk that passes the limit.
+      const creds = { sessionCookie, token };
+      [principal, bytes] = await Promise.all([
+        resolvePrincipal(ctx.authenticator, creds, route.spec.auth),
+        bodyP,
+      ]);
+    } else if (needsLookup) {
+      principal = await resolvePrincipal(
+        ctx.authenticator,
+        { sessionCookie, token },
+        route.spec.auth,
+      );
+    } else if (bodyP !== undefined) {
+      bytes = await bodyP;
+    }
+    bodyRead = true;
     if (!ex.open) return;
     if (principal !== undefined) {
       const byPrincipal = ctx.perPrincipal.take(principal.id);
@@ -203,10 +205,13 @@ async function run(
     if (!ex.open) {
       if (!isRavelError(e))
         ctx.log.error({ err: e, route: route.spec.path }, 'request failed after its client left');
-      return;
+    } else {
+      if (!isRavelError(e) || e.httpStatus >= 500)
+        ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
+      ex.send(encodeError(e), !bodyRead);
     }
-    if (!isRavelError(e) || e.httpStatus >= 500)
-      ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
-    ex.send(encodeError(e), !bodyRead);
+  } finally {
+    ctx.inflight.leave();
+    ctx.metrics.observe(route.spec.path, c.method, ex.status, (performance.now() - started) / 1000);
   }
 }

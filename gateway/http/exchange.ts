@@ -12,12 +12,12 @@ export class Exchange {
   done = false;
   /** Status sent, for metrics; 0 when aborted before any answer. */
   status = 0;
-  private readonly abortListeners: (() => void)[] = [];
+  private abortListener: (() => void) | undefined;
 
   constructor(readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true;
-      for (const l of this.abortListeners) l();
+      this.abortListener?.();
     });
   }
 
@@ -25,8 +25,9 @@ export class Exchange {
     return !this.aborted && !this.done;
   }
 
+  /** One listener: the body reader, which must settle its promise on abort. */
   onAbort(listener: () => void): void {
-    this.abortListeners.push(listener);
+    this.abortListener = listener;
   }
 
   /** Hands the response to a WebSocket upgrade (inside cork); false when no longer open. */

@@ -38,8 +38,12 @@ export function encodeReply(reply: Reply, secure: boolean): WireReply {
       break;
   }
   if (reply.location !== undefined) headers.push(['Location', reply.location]);
-  for (const c of reply.cookies ?? []) headers.push(['Set-Cookie', formatCookie(c, secure)]);
-  for (const [k, v] of Object.entries(reply.headers ?? {})) headers.push([k, headerSafe(v)]);
+  if (reply.cookies !== undefined) {
+    for (const c of reply.cookies) headers.push(['Set-Cookie', formatCookie(c, secure)]);
+  }
+  if (reply.headers !== undefined) {
+    for (const [k, v] of Object.entries(reply.headers)) headers.push([k, headerSafe(v)]);
+  }
   return { status, headers, body };
 }
 

@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import type { Logger } from '../../core/log.ts';
 import type { RavelConfig } from '../../config/schema.ts';
 import { RavelError } from '../../core/errors.ts';
@@ -35,6 +34,8 @@ export async function resolveTls(
   const keyFile = join(dir, 'gateway-key.pem');
   if (existsSync(certFile) && existsSync(keyFile)) return { certFile, keyFile };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Loaded only here: it pulls in a whole X.509 library that production never needs.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     curve: 'P-256',
