@@ -12,8 +12,12 @@ const MAX_SUBJECT = 1024;
 /** Reply inboxes start with `_INBOX.`: plain tokens, so a subject check lets them through. */
 export const INBOX_PREFIX = '_INBOX';
 
+/** Subjects already found valid (without wildcards): publishing checks each one once. */
+const knownValid = new Set<string>();
+
 /** Throws SUBJECT_INVALID unless `subject` is dot-separated tokens (wildcards only if allowed). */
 export function checkSubject(subject: string, wildcards = false): void {
+  if (knownValid.has(subject)) return;
   if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT) {
     throw invalid(subject, 'empty or too long');
   }
@@ -24,6 +28,10 @@ export function checkSubject(subject: string, wildcards = false): void {
     if (wildcards && t === '>' && i === tokens.length - 1) return;
     throw invalid(subject, wildcards ? 'bad token or misplaced wildcard' : 'bad token (no wildcards here)');
   });
+  if (!wildcards || !/(^|\.)[*>](\.|$)/.test(subject)) {
+    if (knownValid.size >= 10_000) knownValid.clear();
+    knownValid.add(subject);
+  }
 }
 
 /** Throws INVALID_ARGUMENT unless `name` can name a stream, consumer or bucket. */

@@ -34,6 +34,8 @@ export class CoreRouter {
   private readonly inboxBase = `${INBOX_PREFIX}.${randomBytes(8).toString('hex')}`;
   private nextInbox = 0;
   private readonly openRequests = new Set<(e: RavelError) => void>();
+  /** Reply inboxes of open requests: routed directly, not through the subscription scan. */
+  private readonly inboxes = new Map<string, (reply: BusMessage) => void>();
 
   constructor(
     private readonly clock: Clock,
@@ -74,8 +76,7 @@ export class CoreRouter {
     const inbox = `${this.inboxBase}.${this.nextInbox++}`;
     return new Promise<BusMessage>((resolve, reject) => {
       const finish = (): void => {
-        this.subs.delete(sub);
-        sub.closed = true;
+        this.inboxes.delete(inbox);
         this.clock.clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         this.openRequests.delete(fail);
@@ -84,16 +85,6 @@ export class CoreRouter {
         finish();
         reject(e);
       };
-      const sub: Sub = {
-        pattern: inbox,
-        queue: undefined,
-        inFlight: new Set(),
-        closed: false,
-        handler: (reply) => {
-          finish();
-          resolve(reply);
-        },
-      };
       const timer = this.clock.setTimeout(
         () => fail(new RavelError('TIMEOUT', `no reply on ${subject} within ${options.timeoutMs} ms`)),
         options.timeoutMs,
@@ -101,7 +92,10 @@ export class CoreRouter {
       const onAbort = (): void => fail(aborted(subject));
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.openRequests.add(fail);
-      this.subs.add(sub);
+      this.inboxes.set(inbox, (reply) => {
+        finish();
+        resolve(reply);
+      });
       const msg: BusMessage = {
         subject,
         data: Uint8Array.prototype.slice.call(data),
@@ -122,10 +116,15 @@ export class CoreRouter {
   }
 
   private route(msg: BusMessage): number {
+    const inbox = this.inboxes.get(msg.subject);
+    if (inbox !== undefined) {
+      queueMicrotask(() => inbox(msg));
+      return 1;
+    }
     const groups = new Map<string, Sub[]>();
     const targets: Sub[] = [];
     for (const s of this.subs) {
-      if (s.pattern === msg.reply || !subjectMatches(s.pattern, msg.subject)) continue;
+      if (!subjectMatches(s.pattern, msg.subject)) continue;
       if (s.queue === undefined) targets.push(s);
       else {
         const key = `${s.queue} ${s.pattern}`;
