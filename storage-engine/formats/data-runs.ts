@@ -15,6 +15,8 @@ export class DataRuns {
     private readonly scheduler: UploadScheduler,
     private readonly sink: DiskSink,
     private readonly what: string,
+    /** Logical end of the disk: a run's bytes past it (the tail of a last block) are read but not written. */
+    private readonly logicalEnd = Number.MAX_SAFE_INTEGER,
   ) {}
 
   async add(host: number, logical: number, length: number): Promise<void> {
@@ -36,7 +38,10 @@ export class DataRuns {
       offset: r.host,
       length: r.length,
       what: this.what,
-      deliver: (at, bytes) => this.sink.write(r.logical + at, bytes),
+      deliver: async (at, bytes) => {
+        const keep = Math.min(bytes.length, this.logicalEnd - (r.logical + at));
+        if (keep > 0) await this.sink.write(r.logical + at, keep === bytes.length ? bytes : bytes.subarray(0, keep));
+      },
     });
   }
 }

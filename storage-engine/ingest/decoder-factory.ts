@@ -7,6 +7,7 @@ import { VhdDynamicDecoder } from '../formats/vhd/dynamic-decoder.ts';
 import { VmdkSparseDecoder } from '../formats/vmdk/sparse-decoder.ts';
 import { VmdkStreamDecoder, streamStateFrom } from '../formats/vmdk/stream-decoder.ts';
 import { Qcow2Decoder } from '../formats/qcow2/decoder.ts';
+import { VhdxDecoder } from '../formats/vhdx/decoder.ts';
 import { unsupported } from '../formats/decode-error.ts';
 import { RavelError } from '../../core/errors.ts';
 
@@ -20,9 +21,7 @@ export function createDecoder(detected: Exclude<Detected, { kind: 'ova' }>, init
     .with({ kind: 'vmdk-sparse' }, () => new VmdkSparseDecoder(init))
     .with({ kind: 'vmdk-stream' }, () => new VmdkStreamDecoder(init))
     .with({ kind: 'qcow2' }, () => new Qcow2Decoder(init))
-    .with({ kind: 'vhdx' }, (d) => {
-      throw unsupported('not-implemented', `${d.kind} is not decoded yet`);
-    })
+    .with({ kind: 'vhdx' }, () => new VhdxDecoder(init))
     .exhaustive();
 }
 
