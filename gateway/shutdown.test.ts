@@ -3,18 +3,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openSocket, readUntil, statusOf } from './test-support/raw-http.ts';
-import { startTestGateway } from './test-support/test-gateway.ts';
+import { startTestGateway, type TestGateway } from './test-support/test-gateway.ts';
+
+/** Waits until the slow handler is running, so shutdown finds it in flight. */
+async function handlerRunning(t: TestGateway, count: number): Promise<void> {
+  const until = Date.now() + 5000;
+  while (t.calls.count < count) {
+    if (Date.now() > until) throw new Error('the slow request never reached its handler');
+    await sleep(2);
+  }
+}
 
 test('a request in flight when shutdown starts still gets its answer; new connections are refused', async () => {
   const t = await startTestGateway();
-  const slow = fetch(`${t.api}/slow?ms=150`);
-  await sleep(30);
+  const slow = fetch(`${t.api}/slow?ms=300`);
+  await handlerRunning(t, 1);
   const closing = t.gw.close();
   assert.equal(t.gw.lifecycle.status, 'draining');
   await assert.rejects(fetch(`${t.api}/public`), 'the listen socket is closed');
   const r = await slow;
   assert.equal(r.status, 200);
-  assert.deepEqual(await r.json(), { waited: 150 });
+  assert.deepEqual(await r.json(), { waited: 300 });
   await closing;
   assert.equal(t.gw.lifecycle.status, 'stopped');
   await t.stop();
@@ -23,8 +32,8 @@ test('a request in flight when shutdown starts still gets its answer; new connec
 test('a request on a kept-alive connection during draining is 503 with the connection closed', async () => {
   const t = await startTestGateway();
   const s = await openSocket(t.gw.port);
-  const slow = fetch(`${t.api}/slow?ms=150`);
-  await sleep(30);
+  const slow = fetch(`${t.api}/slow?ms=300`);
+  await handlerRunning(t, 1);
   const closing = t.gw.close();
   s.write('GET /api/v1/public HTTP/1.1\r\nHost: x\r\n\r\n');
   const raw = await readUntil(s, /\r\n\r\n[\s\S]*\}/);
@@ -42,7 +51,7 @@ test('requests still running after the grace period are cut off, and shutdown co
     (r) => r.status,
     () => 'cut off',
   );
-  await sleep(30);
+  await handlerRunning(t, 1);
   const closing = t.gw.close();
   await t.clock.advance(1000);
   await closing;
