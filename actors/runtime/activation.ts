@@ -4,7 +4,6 @@
  * write, and their replies are released only once that write has resolved (group commit per
  * actor). A turn that throws leaves nothing; a write that fails drops the activation.
  */
-import { match } from 'ts-pattern';
 import type { TimerHandle } from '../../core/clock.ts';
 import { RavelError, toRavelError } from '../../core/errors.ts';
 import type { ActorRef, AnyActorKind, Reminder } from '../actor-kind.ts';
@@ -140,10 +139,18 @@ export class Activation {
       for (let n = 0; n < max && this.status === 'running'; n++) {
         const d = this.mailbox.shift();
         if (d === undefined) break;
-        const r = match(d)
-          .with({ type: 'message' }, (m) => this.turn(m, held, dirty))
-          .with({ type: 'wake' }, () => this.fireDueReminders())
-          .exhaustive();
+        // A plain switch, not ts-pattern: a matcher per message halved throughput on this path.
+        let r: boolean | Promise<boolean>;
+        switch (d.type) {
+          case 'message':
+            r = this.turn(d, held, dirty);
+            break;
+          case 'wake':
+            r = this.fireDueReminders();
+            break;
+          default:
+            r = unreachable(d);
+        }
         const changed = typeof r === 'boolean' ? r : await r;
         dirty ||= changed;
       }
@@ -174,38 +181,48 @@ export class Activation {
 
   /**
    * One message's turn. Answers now when nothing is pending a write, else holds the answer.
-   * Synchronous when the handler is: no promise per message on the fast path.
+   * Synchronous when the handler is, and free of per-message closures: this is the hot path.
    */
   private turn(d: MessageDelivery, held: Held[], dirtyBefore: boolean): boolean | Promise<boolean> {
-    const out = (dirty: boolean, err: RavelError | undefined, value: unknown): boolean => {
-      if (dirty || dirtyBefore) held.push([d, err, value]);
-      else settle(d, err, value);
-      return dirty;
-    };
     if (d.deadline !== undefined && this.host.clock.now() > d.deadline) {
-      return out(false, new RavelError('TIMEOUT', 'the ask waited in the mailbox past its deadline'), undefined);
+      return this.out(d, held, dirtyBefore, new RavelError('TIMEOUT', 'the ask waited in the mailbox past its deadline'), undefined);
     }
     const key = d.idempotencyKey;
     const earlier = key === undefined ? undefined : this.idempotency?.get(key);
-    if (earlier !== undefined) return out(false, undefined, earlier.reply);
+    if (earlier !== undefined) return this.out(d, held, dirtyBefore, undefined, earlier.reply);
     const ctx = this.context();
-    const finish = (value: unknown): boolean => {
-      if (this.status !== 'running') return out(false, retryable('activation stopped during its turn', 'dropped'), undefined);
-      let dirty = this.apply(ctx);
-      if (key !== undefined) {
-        (this.idempotency ??= new Map()).set(key, { key, at: this.host.clock.now(), reply: value ?? null });
-        dirty = true;
-      }
-      return out(dirty, undefined, value);
-    };
     let value: unknown;
     try {
       value = this.kind.handle(ctx, d.msg);
     } catch (e) {
-      return out(false, toRavelError(e), undefined);
+      return this.out(d, held, dirtyBefore, toRavelError(e), undefined);
     }
-    if (!isThenable(value)) return finish(value);
-    return Promise.resolve(value).then(finish, (e: unknown) => out(false, toRavelError(e), undefined));
+    if (!isThenable(value)) return this.finish(d, held, dirtyBefore, ctx, value);
+    return Promise.resolve(value).then(
+      (v) => this.finish(d, held, dirtyBefore, ctx, v),
+      (e: unknown) => this.out(d, held, dirtyBefore, toRavelError(e), undefined),
+    );
+  }
+
+  /** Takes a finished turn's changes and the idempotency key with its reply. */
+  private finish(d: MessageDelivery, held: Held[], dirtyBefore: boolean, ctx: TurnContext<unknown>, value: unknown): boolean {
+    if (this.status !== 'running') {
+      return this.out(d, held, dirtyBefore, retryable('activation stopped during its turn', 'dropped'), undefined);
+    }
+    let dirty = this.apply(ctx);
+    const key = d.idempotencyKey;
+    if (key !== undefined) {
+      (this.idempotency ??= new Map()).set(key, { key, at: this.host.clock.now(), reply: value ?? null });
+      dirty = true;
+    }
+    return this.out(d, held, dirtyBefore || dirty, undefined, value) || dirty;
+  }
+
+  /** Answers now, or holds the answer until the batch's write when anything in it is unwritten. */
+  private out(d: MessageDelivery, held: Held[], hold: boolean, err: RavelError | undefined, value: unknown): boolean {
+    if (hold) held.push([d, err, value]);
+    else settle(d, err, value);
+    return false;
   }
 
   /** Fires every reminder that is due, each as a turn; its commit removes or reschedules it. */
@@ -239,7 +256,7 @@ export class Activation {
 
   private context(): TurnContext<unknown> {
     const { clock, log, sender } = this.host;
-    return new TurnContext(this.ref, this.state, this.reminders, clock, () => log.child({ actor: refString(this.ref) }), sender);
+    return new TurnContext(this.ref, this.state, this.reminders, clock, log, sender);
   }
 
   /** Takes a finished turn's changes; true when there is something to write. */
@@ -293,6 +310,10 @@ export function earliestDue(reminders: ReminderMap): number | undefined {
   let min: number | undefined;
   for (const r of reminders.values()) if (min === undefined || r.dueAt < min) min = r.dueAt;
   return min;
+}
+
+function unreachable(d: never): never {
+  throw new RavelError('INTERNAL', `unknown delivery ${JSON.stringify(d)}`);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

@@ -60,7 +60,7 @@ export class TurnContext<S> implements ActorContext<S> {
     state: S,
     private readonly baseReminders: ReminderMap,
     readonly clock: Clock,
-    private readonly makeLog: () => Logger,
+    private readonly nodeLog: Logger,
     readonly actors: ActorSender,
   ) {
     this.current = state;
@@ -68,7 +68,7 @@ export class TurnContext<S> implements ActorContext<S> {
 
   /** A child logger with the actor's ref, made only when a handler logs. */
   get log(): Logger {
-    return (this.logger ??= this.makeLog());
+    return (this.logger ??= this.nodeLog.child({ actor: `${this.self.kind}/${this.self.id}` }));
   }
 
   get state(): S {

@@ -60,6 +60,20 @@ export class TestCluster {
     return watched;
   }
 
+  /**
+   * Moves the clock in steps until `cond` holds, letting I/O finish between steps; answers the
+   * clock time it took, or throws after `maxMs` of clock time.
+   */
+  async until(cond: () => boolean, maxMs = 30_000, stepMs = 10): Promise<number> {
+    const start = this.clock.now();
+    for (;;) {
+      for (let i = 0; i < 20 && !cond(); i++) await realPause();
+      if (cond()) return this.clock.now() - start;
+      if (this.clock.now() - start >= maxMs) throw new Error(`condition not met within ${maxMs} ms of clock time`);
+      await this.clock.advance(stepMs);
+    }
+  }
+
   /** Moves the clock by `ms` in steps, letting I/O finish between them. */
   async advance(ms: number, stepMs = 50): Promise<void> {
     for (let t = 0; t < ms; t += stepMs) {
