@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileConfig } from './load.ts';
-import { isRavelError, type RavelError } from '../core/errors.ts';
+import { isRavelError } from '../core/errors.ts';
 import projectConfig from '../cluster.config.ts';
 
 test('the project cluster.config.ts compiles with an empty environment', () => {
@@ -22,7 +22,7 @@ test('environment variables override the file, typed by their path', () => {
 });
 
 const invalid = (path: string) => (e: unknown) =>
-  isRavelError(e, 'CONFIG_INVALID') && (e as RavelError).details?.['path'] === path;
+  isRavelError(e, 'CONFIG_INVALID') && (e).details?.['path'] === path;
 
 test('a wrong value stops compilation with its path', () => {
   assert.throws(() => compileConfig({}, { RAVEL_GATEWAY_PORT: 'eighty' }), invalid('gateway.port'));
