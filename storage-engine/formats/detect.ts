@@ -38,5 +38,5 @@ export function detectFormat(head: Uint8Array): Detected {
 export function looksLikeVmdkDescriptor(head: Uint8Array): boolean {
   if (startsWith(head, '# Disk DescriptorFile')) return true;
   const text = Buffer.from(head.subarray(0, 1024)).toString('latin1');
-  return /^\s*(#[^\n]*\n\s*)*version\s*=\s*\d+\s*\n(.*\n)*?\s*createType\s*=/m.test(text);
+  return !text.includes('\0') && /^\s*(#[^\n]*\n\s*)*version\s*=\s*\d+\s*\n[\s\S]*?createType\s*=/.test(text);
 }
