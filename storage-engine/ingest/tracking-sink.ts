@@ -32,7 +32,7 @@ export class TrackingSink implements DiskSink {
       this.size = from.virtualSize;
       this.cursor = from.cursor;
       this.inOrder = from.inOrder;
-      if (from.virtualSize !== undefined) inner.setVirtualSize(from.virtualSize);
+      // A resumed sink already holds its size, and may have grown past the checkpoint's.
     }
   }
 

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ingest, type IngestCheckpoint } from './ingest.ts';
+import { MemorySink } from './memory-sink.ts';
+import { isRavelError } from '../../core/errors.ts';
+import { chunked, convertRaw, ingestBytes, makeRaw, sha256 } from '../formats/testing/fixtures.ts';
+import { layout } from '../formats/qcow2/qcow2-edit.ts';
+
+const raw = makeRaw(4, 61);
+
+test('a producer faster than the sink is paused: chunks are pulled only as the sink takes them', async () => {
+  let pulled = 0;
+  async function* producer(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < 64; i++) {
+      pulled++;
+      yield raw.subarray(i * 65536, (i + 1) * 65536);
+    }
+  }
+  const gates: Array<() => void> = [];
+  class SlowSink extends MemorySink {
+    override async write(offset: number, data: Uint8Array): Promise<void> {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return super.write(offset, data);
+    }
+  }
+  const sink = new SlowSink();
+  const done = ingest(producer(), () => sink);
+  for (let round = 0; round < 10; round++) {
+    await new Promise((r) => setImmediate(r));
+    assert.ok(pulled <= round + 2, `pulled ${pulled} chunks with ${round} writes done`);
+    gates.shift()?.();
+  }
+  const release = setInterval(() => gates.shift()?.(), 0);
+  const result = await done;
+  clearInterval(release);
+  assert.ok(result.kind === 'disk');
+  assert.equal(result.disk.logicalSha256, sha256(raw));
+});
+
+test('a web ReadableStream is a source too', async () => {
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < raw.length; at += 300_000) controller.enqueue(raw.slice(at, at + 300_000));
+      controller.close();
+    },
+  });
+  const sink = new MemorySink();
+  const result = await ingest(stream, () => sink);
+  assert.ok(result.kind === 'disk');
+  assert.equal(result.uploadSha256, sha256(raw));
+  assert.ok(Buffer.from(await sink.contents()).equals(raw));
+});
+
+test('a source yielding something other than bytes is refused', async () => {
+  async function* bad(): AsyncGenerator<Uint8Array> {
+    yield 'text' as unknown as Uint8Array;
+  }
+  await assert.rejects(ingest(bad(), () => new MemorySink()), (e) => isRavelError(e, 'INVALID_ARGUMENT'));
+});
+
+/** Ingests until `cutAt` bytes, fails the source there, then resumes from the last checkpoint. */
+async function interruptAndResume(image: Uint8Array, chunk: number, cutAt: number): Promise<{ cp: IngestCheckpoint; sink: MemorySink }> {
+  const sink = new MemorySink();
+  let last: IngestCheckpoint | undefined;
+  async function* failing(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < cutAt; at += chunk) yield image.subarray(at, Math.min(at + chunk, cutAt));
+    throw new Error('connection reset');
+  }
+  const onCheckpoint = async (cp: IngestCheckpoint): Promise<void> => {
+    last = JSON.parse(JSON.stringify(cp)) as IngestCheckpoint;
+  };
+  await assert.rejects(ingest(failing(), () => sink, { onCheckpoint, checkpointEveryBytes: 256 * 1024 }));
+  if (last === undefined) throw new Error('no checkpoint was taken');
+  return { cp: last, sink };
+}
+
+for (const [name, make] of [
+  ['raw', async () => raw],
+  ['stream-optimized VMDK', () => convertRaw(raw, 'vmdk', ['-o', 'subformat=streamOptimized'])],
+] as const) {
+  test(`an interrupted ${name} ingest resumes from its last checkpoint with the same hashes`, async () => {
+    const image = await make();
+    const { cp, sink } = await interruptAndResume(image, 100_003, Math.floor(image.length * 0.6));
+    assert.ok(cp.uploadOffset > 0 && cp.uploadOffset < image.length * 0.6);
+    const result = await ingest(chunked(image.subarray(cp.uploadOffset), 77_777), () => sink, { resumeFrom: cp });
+    assert.ok(result.kind === 'disk');
+    assert.equal(result.uploadBytes, image.length);
+    assert.equal(result.uploadSha256, sha256(image));
+    assert.equal(result.disk.logicalSha256, sha256(raw));
+    assert.ok(Buffer.from(await sink.contents()).equals(raw));
+  });
+}
+
+test('formats without resume refuse a checkpoint for them', async () => {
+  const cp = { version: 1, uploadOffset: 0, uploadHash: '', logical: { virtualSize: 0, cursor: 0, inOrder: true, hash: '' }, decoder: { format: 'qcow2', uploadOffset: 0, state: {} } } as const;
+  await assert.rejects(ingest(chunked(raw, 65536), () => new MemorySink(), { resumeFrom: cp }), (e) => isRavelError(e, 'INVALID_ARGUMENT'));
+});
+
+test('data that arrives out of logical order is hashed by reading the sink back', async () => {
+  const img = await convertRaw(raw, 'qcow2', ['-o', 'cluster_size=65536']);
+  const { l2, view, clusterSize } = layout(img);
+  const table = l2[0] ?? 0;
+  const e0 = view.getBigUint64(table);
+  const e1 = view.getBigUint64(table + 8);
+  view.setBigUint64(table, e1);
+  view.setBigUint64(table + 8, e0);
+  const a = Number(e0 & 0x00fffffffffffe00n);
+  const b = Number(e1 & 0x00fffffffffffe00n);
+  const ca = img.slice(a, a + clusterSize);
+  img.copyWithin(a, b, b + clusterSize);
+  img.set(ca, b);
+  const got = await ingestBytes(img);
+  assert.ok(got.result.kind === 'disk');
+  assert.equal(got.result.disk.hashPass, true);
+  assert.equal(got.result.disk.logicalSha256, sha256(raw));
+});
