@@ -33,7 +33,7 @@ test('property: from any state, any sequence of events only takes edges the tabl
   );
 });
 
-test('property: a refused event leaves the state as it was (the function is pure)', () => {
+test('property: the transition is a pure function of state and event (so a refusal can change nothing)', () => {
   fc.assert(
     fc.property(arbState, arbEvent, (s, e) => {
       const a = transitionVm(s, e);
