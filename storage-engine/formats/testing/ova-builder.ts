@@ -19,7 +19,7 @@ export async function buildOva(members: readonly Member[]): Promise<Uint8Array> 
   }
   pack.finalize();
   await collected;
-  return Buffer.concat(parts);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 export interface OvfDiskSpec {
