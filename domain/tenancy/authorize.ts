@@ -6,7 +6,7 @@
  */
 import { match } from 'ts-pattern';
 import { RavelError } from '../../core/errors.ts';
-import type { FilterCriterion } from '../schemas/application.ts';
+import { matchesFilter } from '../filter-criterion.ts';
 import type { Permission } from '../schemas/organization.ts';
 import type { Action, Principal, ResourceRef } from './principal.ts';
 import { roleGrants } from './roles.ts';
@@ -55,23 +55,4 @@ function decide(grants: readonly Permission[], action: Action, resource: Resourc
 function appliesTo(g: Permission, resource: ResourceRef): boolean {
   if (g.filterCriterion === undefined || resource.id === undefined) return true;
   return matchesFilter(g.filterCriterion, { ...resource.properties, id: resource.id });
-}
-
-/** Evaluates a `/filter`-style criterion against an object's properties. */
-export function matchesFilter(c: FilterCriterion, props: Readonly<Record<string, unknown>>): boolean {
-  return match(c)
-    .with({ type: 'COMPLEX' }, (x) => (x.operator === 'And' ? x.criteria.every((s) => matchesFilter(s, props)) : x.criteria.some((s) => matchesFilter(s, props))))
-    .with({ type: 'SIMPLE' }, (s) => {
-      const v = props[s.propertyName];
-      if (v === undefined) return false;
-      const same = (a: unknown, b: unknown): boolean => (typeof a === 'bigint' || typeof b === 'bigint' ? String(a) === String(b) : a === b);
-      return match(s.operator)
-        .with('Equals', () => same(v, s.operand))
-        .with('NotEquals', () => !same(v, s.operand))
-        .with('Contains', () => typeof v === 'string' && typeof s.operand === 'string' && v.toLowerCase().includes(s.operand.toLowerCase()))
-        .with('GreaterThan', () => (typeof v === 'number' || typeof v === 'bigint') && (typeof s.operand === 'number' || typeof s.operand === 'bigint') && v > s.operand)
-        .with('LessThan', () => (typeof v === 'number' || typeof v === 'bigint') && (typeof s.operand === 'number' || typeof s.operand === 'bigint') && v < s.operand)
-        .otherwise(() => false);
-    })
-    .exhaustive();
 }
