@@ -1,6 +1,6 @@
 /**
  * The block store against raw LMDB on this machine, per block size, and the figures that
- * chose the block size. Run: node --import tsx storage-engine/lmdb/bench/block-store.bench.ts [--quick]
+ * chose the block size (64 KiB; see DEFAULT_BLOCK_SIZE). Run: npm run bench -- block-store [--quick]
  * Prints each figure beside its raw-LMDB baseline and writes bench/results/block-store.json.
  * KIBS=64,256 narrows the block sizes measured.
  */
@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BenchReport, parseBenchArgs } from '../../../bench/lib/report.ts';
-import { measureLmdb } from '../../../bench/lib/baselines/lmdb.ts';
-import { blockId } from '../tables.ts';
-import { openLmdbBlockStore, type LmdbBlockStore } from '../lmdb-block-store.ts';
+import { BenchReport, parseBenchArgs } from '../lib/report.ts';
+import { measureLmdb } from '../lib/baselines/lmdb.ts';
+import { openLmdbBlockStore, type LmdbBlockStore } from '../../storage-engine/lmdb/lmdb-block-store.ts';
+import { fullVersion } from './full-version.ts';
 
 const { quick } = parseBenchArgs(process.argv.slice(2));
 const report = new BenchReport('block-store', { quick });
@@ -44,29 +44,8 @@ function mixedBlocks(blockSize: number, count: number): Buffer[] {
   );
 }
 
-/** A version of `size` whose map names one block everywhere (see the test of the same name). */
-async function fullVersion(s: LmdbBlockStore, size: number): Promise<string> {
-  const disk = await s.createDisk('b');
-  const w = await s.openWriter('b', disk.id, { size });
-  await w.writeBlock(0, randomBytes(s.blockSize));
-  const v = await w.commit();
-  const t = s.tables;
-  const tenantNum = t.tenants.get('b')?.num ?? -1;
-  const num = t.versions.get([tenantNum, v.id])?.num ?? -1;
-  const key = t.maps.get([num, 0]) ?? Buffer.alloc(0);
-  for (let from = 1; from < size / s.blockSize; from += 65536) {
-    await t.txn(() => {
-      const to = Math.min(size / s.blockSize, from + 65536);
-      for (let i = from; i < to; i++) void t.maps.put([num, i], key);
-      const id = blockId(tenantNum, key);
-      void t.refs.put(id, (t.refs.get(id) ?? 0) + (to - from));
-    });
-  }
-  return v.id;
-}
-
 console.log(`block-store${quick ? ' (quick)' : ''}: ${total / MiB} MiB per figure`);
-for (const kib of (process.env["KIBS"] ?? "64,256,1024").split(",").map(Number)) {
+for (const kib of (process.env['KIBS'] ?? '64,256,1024').split(',').map(Number)) {
   const bs = kib * 1024;
   const raw = await measureLmdb(total, bs);
   report.figure(`raw lmdb ${kib} KiB put`, raw.putMBps, 'MB/s');
@@ -93,7 +72,7 @@ for (const kib of (process.env["KIBS"] ?? "64,256,1024").split(",").map(Number))
     report.figure(`store ${kib} KiB: stored bytes per 4 KiB scattered write`, delta / 1000, 'bytes');
   });
   await withStore(bs, async (s) => {
-    await fullVersion(s, GiB);
+    await fullVersion(s, 'b', GiB);
     const st = s.tables.maps.getStats() as { treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number; pageSize: number };
     const pages = st.treeBranchPageCount + st.treeLeafPageCount + st.overflowPages;
     report.figure(`store ${kib} KiB: block map per GiB of disk`, (pages * st.pageSize) / 1024, 'KiB');
@@ -102,7 +81,7 @@ for (const kib of (process.env["KIBS"] ?? "64,256,1024").split(",").map(Number))
 
 await withStore(64 * 1024, async (s) => {
   for (const gib of [1, 16]) {
-    const v = await fullVersion(s, gib * GiB);
+    const v = await fullVersion(s, 'b', gib * GiB);
     const start = process.hrtime.bigint();
     const n = 50;
     for (let i = 0; i < n; i++) await s.snapshot('b', v);
