@@ -38,6 +38,11 @@ export interface NatsBusOptions {
   /** The longest any JetStream call waits, connected or not. Default 5000. */
   callTimeoutMs?: number;
   name?: string;
+  /**
+   * Reply inboxes start with this instead of `_INBOX`, so a server can confine a client's
+   * replies to its own prefix (HVX agents: `_INBOX_<hostId>`).
+   */
+  inboxPrefix?: string;
   logger?: Logger;
 }
 
@@ -85,6 +90,7 @@ export class NatsBus implements Bus {
       ...(options.token === undefined ? {} : { token: options.token }),
       ...(options.credsFile === undefined ? {} : { authenticator: credsAuthenticator(readFileSync(options.credsFile)) }),
       ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
+      ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
     };
     let nc: NatsConnection;
     try {
