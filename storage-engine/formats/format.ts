@@ -24,11 +24,17 @@ export interface DecodeLimits {
   readonly maxVirtualSize: number;
   /** Largest single table (L1, L2, BAT, grain directory...) and sum of all tables, in bytes. */
   readonly maxTableBytes: number;
+  /**
+   * Most ranges of the upload a decoder may be waiting for at once (data runs and tables it
+   * knows of but has not seen yet). Runs of an image written in order merge into few ranges.
+   */
+  readonly maxPendingRanges: number;
 }
 
 export const defaultLimits: DecodeLimits = {
   maxVirtualSize: 2 * 1024 ** 4,
   maxTableBytes: 256 * 1024 ** 2,
+  maxPendingRanges: 1 << 20,
 };
 
 /** What a decoder learnt once the upload has ended. */

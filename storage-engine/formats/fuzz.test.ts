@@ -14,7 +14,7 @@ import { buildIso } from './testing/iso-builder.ts';
 import { buildOva, buildOvf } from './testing/ova-builder.ts';
 
 const seconds = Number(process.env['RAVEL_FUZZ_SECONDS'] ?? '2');
-const limits = { maxVirtualSize: 64 * 1024 * 1024, maxTableBytes: 4 * 1024 * 1024 };
+const limits = { maxVirtualSize: 64 * 1024 * 1024, maxTableBytes: 4 * 1024 * 1024, maxPendingRanges: 100_000 };
 const refusals = new Set(['DECODE_FAILED', 'UNSUPPORTED_FORMAT', 'PAYLOAD_TOO_LARGE']);
 const CASE_DEADLINE_MS = 10_000;
 

@@ -12,7 +12,7 @@ export async function* chunksOf(source: UploadSource): AsyncGenerator<Uint8Array
     const reader = source.getReader();
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await interrupted(reader.read());
         if (done) return;
         yield checked(value);
       }
@@ -21,7 +21,22 @@ export async function* chunksOf(source: UploadSource): AsyncGenerator<Uint8Array
       reader.releaseLock();
     }
   }
-  for await (const chunk of source) yield checked(chunk);
+  const it = source[Symbol.asyncIterator]();
+  try {
+    for (let r = await interrupted(it.next()); r.done !== true; r = await interrupted(it.next())) yield checked(r.value);
+  } finally {
+    await it.return?.(undefined);
+  }
+}
+
+/** A source that fails mid-upload is an interrupted upload, which a checkpoint can resume. */
+async function interrupted<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof RavelError) throw e;
+    throw new RavelError('UNAVAILABLE', `the upload was interrupted: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
 }
 
 function isReadableStream(s: UploadSource): s is ReadableStream<Uint8Array> {

@@ -4,7 +4,7 @@
  * places its grain directory at the end (gdOffset all ones).
  */
 import { ByteView, startsWith } from '../bytes.ts';
-import { decodeFailed, unsupported } from '../decode-error.ts';
+import { decodeFailed, tooLarge, unsupported } from '../decode-error.ts';
 import type { DecodeLimits } from '../format.ts';
 
 export const SECTOR = 512;
@@ -45,8 +45,8 @@ export function parseSparseHeader(b: Uint8Array, limits: DecodeLimits, format: s
     throw decodeFailed('bad-grain-size', `vmdk: grain of ${grainSectors} sectors`, format);
   }
   if (gtEntries < 1 || gtEntries > 65536) throw decodeFailed('bad-header', `vmdk: ${gtEntries} entries per grain table`, format);
-  if (!Number.isSafeInteger(capacity) || capacity > limits.maxVirtualSize) {
-    throw decodeFailed('too-large', `vmdk: capacity ${capacity}`, format);
+  if (capacity > limits.maxVirtualSize) {
+    throw tooLarge('virtual-size', `vmdk: capacity ${capacity} exceeds ${limits.maxVirtualSize}`, format);
   }
   if (compression !== 0 && compression !== 1) throw unsupported('compression', `vmdk: compression algorithm ${compression}`, format);
   const descriptorBytes = v.u64le(36) * SECTOR;
