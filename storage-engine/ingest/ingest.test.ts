@@ -116,3 +116,23 @@ test('data that arrives out of logical order is hashed by reading the sink back'
   assert.equal(got.result.disk.hashPass, true);
   assert.equal(got.result.disk.logicalSha256, sha256(raw));
 });
+
+test('a refused upload stops reading and closes its source', async () => {
+  let pulled = 0;
+  let closed = false;
+  async function* source(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        pulled++;
+        yield new Uint8Array(65536);
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  await assert.rejects(ingest(source(), () => new MemorySink(), { limits: { maxVirtualSize: 256 * 1024 } }), (e) =>
+    isRavelError(e, 'PAYLOAD_TOO_LARGE'),
+  );
+  assert.ok(closed, 'the source was closed');
+  assert.ok(pulled < 10, `stopped pulling (${pulled} chunks)`);
+});

@@ -60,16 +60,22 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
 
   const every = options.checkpointEveryBytes ?? 64 * 1024 * 1024;
   let lastCheckpoint = uploadBytes;
-  for (let r = await rest.next(); r.done !== true; r = await rest.next()) {
-    await disk.push(r.value);
-    if (options.onCheckpoint !== undefined && uploadBytes - lastCheckpoint >= every) {
-      const parts = disk.checkpointParts();
-      const uploadHash = upload.save();
-      if (parts !== undefined && uploadHash !== undefined) {
-        await options.onCheckpoint({ version: 1, uploadOffset: uploadBytes, uploadHash, ...parts });
-        lastCheckpoint = uploadBytes;
+  try {
+    for (let r = await rest.next(); r.done !== true; r = await rest.next()) {
+      await disk.push(r.value);
+      if (options.onCheckpoint !== undefined && uploadBytes - lastCheckpoint >= every) {
+        const parts = disk.checkpointParts();
+        const uploadHash = upload.save();
+        if (parts !== undefined && uploadHash !== undefined) {
+          await options.onCheckpoint({ version: 1, uploadOffset: uploadBytes, uploadHash, ...parts });
+          lastCheckpoint = uploadBytes;
+        }
       }
     }
+  } catch (e) {
+    // A refused upload is not read further: the source is closed (a socket, a file).
+    await rest.return?.(undefined).catch(() => undefined);
+    throw e;
   }
   const result = await disk.finish();
   return { kind: 'disk', disk: result, uploadBytes, uploadSha256: upload.digestHex() };
