@@ -10,9 +10,10 @@ test('a dynamic VHDX from qemu-img decodes bit-identical', async () => {
   await assertDecodesTo(await convertRaw(raw, 'vhdx'), raw, 'vhdx', [1 << 20, 4099]);
 });
 
-test('a VHDX with 1 MiB blocks and a fixed VHDX decode bit-identical', async () => {
+test('VHDX with 1 MiB and 8 MiB blocks, and fixed, decode bit-identical', async () => {
   await assertDecodesTo(await convertRaw(raw, 'vhdx', ['-o', 'block_size=1M']), raw, 'vhdx');
   await assertDecodesTo(await convertRaw(raw, 'vhdx', ['-o', 'subformat=fixed']), raw, 'vhdx');
+  await assertDecodesTo(await convertRaw(raw, 'vhdx', ['-o', 'block_size=8M']), raw, 'vhdx');
 });
 
 test('CRC-32C matches the known check value', () => {
