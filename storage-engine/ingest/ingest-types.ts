@@ -20,7 +20,13 @@ export type SinkFactory = (disk: DiskRef) => DiskSink | Promise<DiskSink>;
 export interface IngestOptions {
   /** Bounds on virtual size and tables; the defaults are in formats/format.ts. */
   readonly limits?: Partial<DecodeLimits>;
-  /** Called with a checkpoint about every `checkpointEveryBytes` of upload, when the format can resume. */
+  /**
+   * Called with a checkpoint about every `checkpointEveryBytes` of upload (64 MiB by default),
+   * when the format can resume there: today single-disk raw (also ISO and fixed VHD) and
+   * stream-optimized VMDK. Formats read through the upload scheduler (qcow2, VMDK sparse, VHD
+   * dynamic, VHDX) and OVAs do not checkpoint yet. Setting it makes hashing resumable
+   * (hash-wasm instead of node:crypto).
+   */
   readonly onCheckpoint?: (cp: IngestCheckpoint) => Promise<void>;
   readonly checkpointEveryBytes?: number;
   /** Continue an interrupted ingest: the source yields the upload from `resumeFrom.uploadOffset`. */
