@@ -1,0 +1,30 @@
+/**
+ * What the agent needs of the image store: make a VM's disk ready before it starts (read its
+ * blocks), and write a snapshot's changed blocks back as a new version. `ImageStoreImages`
+ * (image-store-images.ts) does it through the image service; tests use `MemoryImages`.
+ */
+import type { DiskChanges, DiskSpec, PreparedDisk } from '../hypervisor.ts';
+
+export interface AgentImages {
+  /** Reads the disk's version from the store, ready for the hypervisor. NOT_FOUND when it is not the tenant's. */
+  prepare(tenant: string, disk: DiskSpec): Promise<PreparedDisk>;
+  /** Writes the changes as a new version of the disk's image on top of their base; answers its id. */
+  writeSnapshot(tenant: string, changes: DiskChanges): Promise<string>;
+}
+
+/** An in-memory stand-in that records what was asked, for tests and sim fleets. */
+export class MemoryImages implements AgentImages {
+  readonly prepared: Array<{ tenant: string; version: string }> = [];
+  readonly snapshots: Array<{ tenant: string; image: string; base: string; blocks: number; version: string }> = [];
+
+  async prepare(tenant: string, disk: DiskSpec): Promise<PreparedDisk> {
+    this.prepared.push({ tenant, version: disk.version });
+    return { diskId: disk.id, version: disk.version, blockSize: 65536, blocks: 0 };
+  }
+
+  async writeSnapshot(tenant: string, changes: DiskChanges): Promise<string> {
+    const version = `${changes.baseVersion}-s${this.snapshots.length + 1}`;
+    this.snapshots.push({ tenant, image: changes.image, base: changes.baseVersion, blocks: changes.blocks.length, version });
+    return version;
+  }
+}

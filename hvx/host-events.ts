@@ -1,0 +1,49 @@
+/**
+ * Reading what hosts report, for the control plane and tests: results and VM state changes
+ * are replayed from the HVX_EVENTS stream (they are stored, so nothing is missed across a
+ * restart of the reader), heartbeats come from a plain subscription.
+ */
+import type { Bus, Subscription } from '../bus/bus.ts';
+import { silentLogger, type Logger } from '../core/log.ts';
+import {
+  EVENT_STREAM,
+  hostOfSubject,
+  hvxSubjects,
+  readHeartbeat,
+  readResult,
+  readStatus,
+  type CommandResult,
+  type Heartbeat,
+  type VmStatus,
+} from './protocol.ts';
+
+export interface HostEventHandlers {
+  onResult?(r: CommandResult): void;
+  onStatus?(s: VmStatus): void;
+}
+
+/** Follows results and state changes of one host (or `*`: all) from `fromSeq`, until the signal aborts. */
+export function followHostEvents(bus: Bus, host: string, h: HostEventHandlers, signal: AbortSignal, log: Logger = silentLogger): Promise<void> {
+  return (async () => {
+    for await (const m of bus.streams.replay(EVENT_STREAM, { filterSubject: `hvx.*.${host}` }, signal)) {
+      try {
+        const from = hostOfSubject(m.subject);
+        if (m.subject.startsWith('hvx.result.')) h.onResult?.(readResult(from, m.data));
+        else h.onStatus?.(readStatus(from, m.data));
+      } catch (e) {
+        log.warn({ err: e, subject: m.subject }, 'host event refused');
+      }
+    }
+  })();
+}
+
+/** Heartbeats of every host; a malformed one, or one on another host's subject, is dropped. */
+export function onHeartbeats(bus: Bus, handler: (hb: Heartbeat) => void, log: Logger = silentLogger): Subscription {
+  return bus.subscribe(hvxSubjects.allHeartbeats, (m) => {
+    try {
+      handler(readHeartbeat(hostOfSubject(m.subject), m.data));
+    } catch (e) {
+      log.warn({ err: e, subject: m.subject }, 'heartbeat refused');
+    }
+  });
+}
