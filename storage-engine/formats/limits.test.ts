@@ -23,4 +23,7 @@ test('every format refuses a virtual size beyond the configured maximum', async 
 test('tables beyond the configured size are refused before they are read', async () => {
   const qcow2 = await convertRaw(raw, 'qcow2', ['-o', 'cluster_size=512']);
   await assert.rejects(ingestBytes(qcow2, 65536, { limits: { maxTableBytes: 4096 } }), refusedWith('PAYLOAD_TOO_LARGE', 'table'));
+  const huge = await convertRaw(raw, 'qcow2');
+  new DataView(huge.buffer, huge.byteOffset).setUint32(56, 0xffffffff);
+  await assert.rejects(ingestBytes(huge), refusedWith('PAYLOAD_TOO_LARGE', 'table'), 'a header cannot make the decoder allocate a huge table');
 });

@@ -13,7 +13,7 @@ async function pushAll(s: UploadScheduler, bytes: Uint8Array, chunk: number): Pr
 function fresh(): { sink: MemorySink; s: UploadScheduler; taken: Map<string, Uint8Array> } {
   const sink = new MemorySink();
   sink.setVirtualSize(0);
-  return { sink, s: new UploadScheduler(sink, 'test', 100), taken: new Map() };
+  return { sink, s: new UploadScheduler(sink, 'test', { maxPendingRanges: 100, maxTableBytes: 1 << 20 }), taken: new Map() };
 }
 
 test('claims ahead are taken as they pass; claims behind are read back from staging and released', async () => {

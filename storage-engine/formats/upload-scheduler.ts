@@ -7,6 +7,7 @@
  * or a claim on bytes already used, is a corrupt (overlapping) table.
  */
 import type { DiskSink } from '../ingest/disk-sink.ts';
+import type { DecodeLimits } from './format.ts';
 import { decodeFailed, tooLarge } from './decode-error.ts';
 import { MinHeap } from './min-heap.ts';
 import { StagedRanges } from './staged-ranges.ts';
@@ -49,7 +50,7 @@ export class UploadScheduler {
   constructor(
     private readonly sink: DiskSink,
     private readonly format: string,
-    private readonly maxPending: number,
+    private readonly limits: Pick<DecodeLimits, 'maxPendingRanges' | 'maxTableBytes'>,
   ) {}
 
   /** Upload bytes seen so far. */
@@ -67,9 +68,12 @@ export class UploadScheduler {
       throw decodeFailed('out-of-range', `${this.format}: ${c.what} has a bad offset or length`, this.format);
     }
     if (c.length === 0) return;
+    if (c.kind === 'whole' && c.length > this.limits.maxTableBytes) {
+      throw tooLarge('table', `${this.format}: ${c.what} of ${c.length} bytes exceeds ${this.limits.maxTableBytes}`, this.format);
+    }
     if (c.offset >= this.position) {
-      if (this.pending.size >= this.maxPending) {
-        throw tooLarge('too-many-ranges', `${this.format}: more than ${this.maxPending} ranges outstanding`, this.format);
+      if (this.pending.size >= this.limits.maxPendingRanges) {
+        throw tooLarge('too-many-ranges', `${this.format}: more than ${this.limits.maxPendingRanges} ranges outstanding`, this.format);
       }
       this.pending.push(c);
       return;

@@ -27,7 +27,7 @@ export class Qcow2Decoder implements FormatDecoder {
   private tableBytes = 0;
 
   constructor(private readonly init: DecoderInit) {
-    this.scheduler = new UploadScheduler(init.sink, F, init.limits.maxPendingRanges);
+    this.scheduler = new UploadScheduler(init.sink, F, init.limits);
     this.runs = new DataRuns(this.scheduler, init.sink, 'data cluster');
     void this.scheduler.claim({ kind: 'whole', offset: 0, length: 512, what: 'header', take: (b) => this.first(b) });
   }

@@ -27,7 +27,7 @@ export class VhdDynamicDecoder implements FormatDecoder {
 
   constructor(private readonly init: DecoderInit) {
     this.sink = init.sink;
-    this.scheduler = new UploadScheduler(init.sink, F, init.limits.maxPendingRanges);
+    this.scheduler = new UploadScheduler(init.sink, F, init.limits);
     void this.scheduler.claim({ kind: 'whole', offset: 0, length: VHD_FOOTER_SIZE, what: 'footer copy', take: (b) => this.footer(b) });
   }
 

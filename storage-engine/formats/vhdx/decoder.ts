@@ -22,7 +22,7 @@ export class VhdxDecoder implements FormatDecoder {
   private bat: Uint8Array | undefined;
 
   constructor(private readonly init: DecoderInit) {
-    this.scheduler = new UploadScheduler(init.sink, F, init.limits.maxPendingRanges);
+    this.scheduler = new UploadScheduler(init.sink, F, init.limits);
     this.runs = new DataRuns(this.scheduler, init.sink, 'payload block');
     const whole = (offset: number, length: number, what: string, take: (b: Uint8Array) => Promise<void>): void =>
       void this.scheduler.claim({ kind: 'whole', offset, length, what, take });

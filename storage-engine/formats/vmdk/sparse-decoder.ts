@@ -19,7 +19,7 @@ export class VmdkSparseDecoder implements FormatDecoder {
   private tablesOutstanding = 0;
 
   constructor(private readonly init: DecoderInit) {
-    this.scheduler = new UploadScheduler(init.sink, F, init.limits.maxPendingRanges);
+    this.scheduler = new UploadScheduler(init.sink, F, init.limits);
     this.runs = new DataRuns(this.scheduler, init.sink, 'grain');
     void this.scheduler.claim({ kind: 'whole', offset: 0, length: SECTOR, what: 'header', take: (b) => this.header(b) });
   }
