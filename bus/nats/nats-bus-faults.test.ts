@@ -13,6 +13,9 @@ import { bytes, eventually, text, uniq, waitFor } from '../conformance/fixture.t
 import { NatsBus } from './nats-bus.ts';
 
 const CALL_TIMEOUT_MS = 2000;
+// A call's own deadline plus room for timers that fire late on a loaded 2-core machine: the
+// claim is that calls are bounded, not that timers are punctual.
+const CALL_BOUND_MS = 2 * CALL_TIMEOUT_MS + 1000;
 
 interface Writer {
   readonly acked: Map<number, string>;
@@ -94,7 +97,7 @@ describe('NatsBus under server faults', () => {
       await waitFor('writes after the restart', () => w.acked.size >= after + 50, 15_000);
       await w.stop();
       t.diagnostic(`acknowledged ${w.acked.size} + ${w.kvAcked.size} kv, ${w.failures()} calls failed and were retried, slowest ${w.slowestCallMs()} ms`);
-      assert.ok(w.slowestCallMs() < CALL_TIMEOUT_MS + 1000, `no call waited unbounded (slowest ${w.slowestCallMs()} ms)`);
+      assert.ok(w.slowestCallMs() < CALL_BOUND_MS, `no call waited unbounded (slowest ${w.slowestCallMs()} ms)`);
       await assertAllKept(bus, s, w);
       const info = await bus.streams.info(s);
       assert.equal(info.messages, new Set(w.acked.values()).size, 'no duplicate stored for a retried msgId');
@@ -126,7 +129,7 @@ describe('NatsBus under server faults', () => {
       await waitFor('writes after the kill', () => w.acked.size >= after + 100, 30_000);
       await w.stop();
       t.diagnostic(`acknowledged ${w.acked.size} + ${w.kvAcked.size} kv, ${w.failures()} calls failed and were retried, slowest ${w.slowestCallMs()} ms`);
-      assert.ok(w.slowestCallMs() < CALL_TIMEOUT_MS + 1000, `no call waited unbounded (slowest ${w.slowestCallMs()} ms)`);
+      assert.ok(w.slowestCallMs() < CALL_BOUND_MS, `no call waited unbounded (slowest ${w.slowestCallMs()} ms)`);
       await assertAllKept(bus, s, w, kv);
     } finally {
       await admin.close();
