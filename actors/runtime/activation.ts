@@ -88,7 +88,10 @@ export class Activation {
   drop(error: RavelError): void {
     if (this.status === 'dropped') return;
     this.status = 'dropped';
-    if (error.code === 'FENCED') this.host.metrics.fenced++;
+    if (error.code === 'FENCED') {
+      this.host.metrics.fenced++;
+      this.host.log.warn({ actor: refString(this.ref), epoch: this.epoch, code: error.code }, 'activation fenced: a newer activation owns the record');
+    }
     this.disarmReminderTimer();
     for (const d of this.mailbox.drain()) if (d.type === 'message') settle(d, error, undefined);
     this.host.onDropped(this);

@@ -8,11 +8,11 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { RavelError } from '../../core/errors.ts';
 import type { Bus } from '../../bus/bus.ts';
 import type { ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } from '../actor-kind.ts';
-import { checkRef, refString, shardSubject } from './actor-address.ts';
+import { checkRef, refString } from './actor-address.ts';
 import { ignoreReply } from './delivery.ts';
-import { decodeReply, encodeRequest, isRetryable, type WireRequest } from './envelope.ts';
+import { isRetryable } from './envelope.ts';
+import { sendRemote, withRetries, type RemoteTarget } from './remote-send.ts';
 import type { RuntimeSettings } from './runtime-settings.ts';
-import { shardOf } from './shard-hash.ts';
 import type { ShardHost } from './shard-host.ts';
 
 const accepted: Promise<void> = Promise.resolve();
@@ -24,7 +24,11 @@ export class Router implements ActorSender {
     private readonly bus: Bus,
     private readonly clock: Clock,
     private readonly settings: RuntimeSettings,
-  ) {}
+  ) {
+    this.target = { bus, clock, subjectPrefix: settings.subjectPrefix, shards: settings.shards };
+  }
+
+  private readonly target: RemoteTarget;
 
   ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R> {
     const kind = this.kindOf(ref);
@@ -81,30 +85,11 @@ export class Router implements ActorSender {
     await this.remote(ref, kind, msg, 0, key, deadline);
   }
 
-  private async remote(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, a: 0 | 1, key: string | undefined, deadline: number): Promise<unknown> {
-    const left = deadline - this.clock.now();
-    if (left <= 0) throw new RavelError('TIMEOUT', `deadline passed before ${refString(ref)} was reached`);
-    const req: WireRequest = { k: ref.kind, i: ref.id, m: msg, v: kind.schemaVersion, a, t: left, ...(key === undefined ? {} : { x: key }) };
-    const subject = shardSubject(this.settings.subjectPrefix, shardOf(ref.kind, ref.id, this.settings.shards));
-    const reply = await this.bus.request(subject, encodeRequest(req), { timeoutMs: left });
-    return decodeReply(reply.data);
+  private remote(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, a: 0 | 1, key: string | undefined, deadline: number): Promise<unknown> {
+    return sendRemote(this.target, ref, kind, msg, a, key, deadline);
   }
 
-  private async withRetries<T>(ref: ActorRef, deadline: number, once: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await once();
-      } catch (e) {
-        if (!isRetryable(e)) throw e;
-        const left = deadline - this.clock.now();
-        if (left <= 0) {
-          throw new RavelError('TIMEOUT', `no node served ${refString(ref)} before the deadline`, {
-            cause: e,
-            details: { lastError: (e as RavelError).code, reason: (e as RavelError).details?.['reason'] ?? null },
-          });
-        }
-        await this.clock.sleep(Math.min(left, Math.min(250, 10 * 2 ** Math.min(attempt, 5))));
-      }
-    }
+  private withRetries<T>(ref: ActorRef, deadline: number, once: () => Promise<T>): Promise<T> {
+    return withRetries(this.clock, ref, deadline, once);
   }
 }
