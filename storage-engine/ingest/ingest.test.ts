@@ -135,4 +135,16 @@ test('a refused upload stops reading and closes its source', async () => {
   );
   assert.ok(closed, 'the source was closed');
   assert.ok(pulled < 10, `stopped pulling (${pulled} chunks)`);
+  closed = false;
+  async function* badHeader(): AsyncGenerator<Uint8Array> {
+    try {
+      const h = new Uint8Array(65536);
+      h.set([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 9]);
+      for (;;) yield h;
+    } finally {
+      closed = true;
+    }
+  }
+  await assert.rejects(ingest(badHeader(), () => new MemorySink()), (e) => isRavelError(e, 'DECODE_FAILED'));
+  assert.ok(closed, 'the source was closed after a refusal in its first chunk');
 });

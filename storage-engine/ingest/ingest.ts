@@ -43,6 +43,7 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
 
   let disk: DiskRun;
   let rest: AsyncIterator<Uint8Array>;
+  let head: Uint8Array = new Uint8Array(0);
   if (from === undefined) {
     const sniffed = await sniff(chunks, SNIFF_BYTES);
     rest = sniffed.rest;
@@ -50,8 +51,8 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
       const ova = await ingestOva(sniffed.head, rest, sinkFactory, limits);
       return { kind: 'ova', ...ova, uploadBytes, uploadSha256: upload.digestHex() };
     }
-    disk = await DiskRun.start(singleDisk, sniffed.head, await sinkFactory(singleDisk), limits, resumable);
-    if (sniffed.head.length > 0) await disk.push(sniffed.head);
+    head = sniffed.head;
+    disk = await DiskRun.start(singleDisk, head, await sinkFactory(singleDisk), limits, resumable);
   } else {
     if (from.version !== 1) throw new RavelError('INVALID_ARGUMENT', 'unknown checkpoint version');
     disk = await DiskRun.resume(singleDisk, from, await sinkFactory(singleDisk), limits);
@@ -61,6 +62,7 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
   const every = options.checkpointEveryBytes ?? 64 * 1024 * 1024;
   let lastCheckpoint = uploadBytes;
   try {
+    if (head.length > 0) await disk.push(head);
     for (let r = await rest.next(); r.done !== true; r = await rest.next()) {
       await disk.push(r.value);
       if (options.onCheckpoint !== undefined && uploadBytes - lastCheckpoint >= every) {
