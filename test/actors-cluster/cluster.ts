@@ -110,12 +110,14 @@ export class ActorCluster {
     }
   }
 
-  /** Kills every node, stops Hazelcast and NATS, and starts them all again (same NATS store). */
-  async restartEverything(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map(async (c) => {
-      c.signal('SIGKILL');
-      await c.exited;
-    }));
+  /**
+   * Kills every node, stops Hazelcast and NATS, and starts them all again (same NATS store, a new
+   * Hazelcast cluster: the grid starts empty). Answers when the nodes were killed.
+   */
+  async restartEverything(): Promise<number> {
+    for (const c of this.nodes.values()) c.signal('SIGKILL');
+    const killedAt = Date.now();
+    await Promise.all([...this.nodes.values()].map((c) => c.exited));
     this.nodes.clear();
     await this.bus.close();
     await this.hz.stop();
@@ -125,6 +127,7 @@ export class ActorCluster {
     this.hz = await startHazelcast({ members: this.o.hazelcastMembers });
     await this.connectClient();
     await Promise.all(this.nodeIds.map((id) => this.startNode(id)));
+    return killedAt;
   }
 
   async stop(): Promise<void> {
