@@ -1,0 +1,180 @@
+/**
+ * The organization actor's handlers for what the tenant owns beside its users: key pairs,
+ * library stubs, limits, elastic IPs, the index of its applications, and the events other
+ * actors hand over.
+ */
+import { RavelError } from '../../../core/errors.ts';
+import { createKeyPair, deleteKeyPair, generateKeyPair, keyPairSummary } from '../../../domain/library/key-pairs.ts';
+import { attachElasticIp, detachElasticIp } from '../../../domain/network/elastic-ips.ts';
+import type { ElasticIp, KeyPair, LibraryImage, Limits } from '../../../domain/schemas/index.ts';
+import { scheduleDrain, takeForwarded } from '../../../events/event-outbox.ts';
+import type { OrganizationMsg } from './organization-messages.ts';
+import { MAX_APPLICATIONS, MAX_KEY_PAIRS, takeId, type ActiveOrganization } from './organization-state.ts';
+import { active, allow, commit, subject, withIds, type OrganizationDeps, type OrgCtx } from './org-turn.ts';
+import { regionIpsRef } from './region-ips-kind.ts';
+
+type Msg<T extends OrganizationMsg['type']> = Extract<OrganizationMsg, { type: T }>;
+
+function findKeyPair(org: ActiveOrganization, id: number): KeyPair {
+  const k = org.keyPairs.find((x) => x.id === id);
+  if (k === undefined) throw new RavelError('NOT_FOUND', `no key pair ${id}`);
+  return k;
+}
+
+async function newKeyPairId(ctx: OrgCtx, m: { principal: Msg<'createKeyPair'>['principal'] }): Promise<{ org: ActiveOrganization; id: number }> {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'CREATE', 'KEY_PAIR');
+  if (org.keyPairs.length >= MAX_KEY_PAIRS) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_KEY_PAIRS} key pairs`);
+  return takeId(await withIds(ctx, org));
+}
+
+export async function addKeyPair(ctx: OrgCtx, m: Msg<'createKeyPair'>): Promise<KeyPair> {
+  const t = await newKeyPairId(ctx, m);
+  const r = createKeyPair(t.org, t.id, m.keyPair.name, m.keyPair.publicKey, ctx.clock.now());
+  commit(ctx, { ...t.org, keyPairs: r.store.keyPairs }, m.principal, [{ name: 'KEY_PAIR_CREATED', subjects: [subject('KEY_PAIR', t.id)] }]);
+  return keyPairSummary(r.keyPair);
+}
+
+export async function makeKeyPair(ctx: OrgCtx, m: Msg<'generateKeyPair'>): Promise<KeyPair> {
+  const t = await newKeyPairId(ctx, m);
+  const r = generateKeyPair(t.org, t.id, m.name, ctx.clock.now());
+  commit(ctx, { ...t.org, keyPairs: r.store.keyPairs }, m.principal, [{ name: 'KEY_PAIR_CREATED', subjects: [subject('KEY_PAIR', t.id)], details: { generated: true } }]);
+  return { ...r.keyPair, privateKey: r.privateKey };
+}
+
+export function getKeyPair(ctx: OrgCtx, m: Msg<'getKeyPair'>): KeyPair {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'KEY_PAIR', { id: m.keyPairId });
+  return findKeyPair(org, m.keyPairId);
+}
+
+export function listKeyPairs(ctx: OrgCtx, m: Msg<'listKeyPairs'>): readonly KeyPair[] {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'KEY_PAIR');
+  return org.keyPairs;
+}
+
+export function renameKeyPair(ctx: OrgCtx, m: Msg<'updateKeyPair'>): KeyPair {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'UPDATE', 'KEY_PAIR', { id: m.keyPairId });
+  const k = findKeyPair(org, m.keyPairId);
+  if (k.deleted === true) throw new RavelError('ILLEGAL_STATE', `key pair ${k.id} is deleted`);
+  const next = { ...k, name: m.name };
+  commit(ctx, { ...org, keyPairs: org.keyPairs.map((x) => (x.id === k.id ? next : x)) }, m.principal, [{ name: 'KEY_PAIR_UPDATED', subjects: [subject('KEY_PAIR', k.id)] }]);
+  return next;
+}
+
+export function removeKeyPair(ctx: OrgCtx, m: Msg<'deleteKeyPair'>): null {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'DELETE', 'KEY_PAIR', { id: m.keyPairId });
+  commit(ctx, { ...org, keyPairs: deleteKeyPair(org, m.keyPairId).keyPairs }, m.principal, [{ name: 'KEY_PAIR_DELETED', subjects: [subject('KEY_PAIR', m.keyPairId)] }]);
+  return null;
+}
+
+export function getLimits(ctx: OrgCtx, m: Msg<'getLimits'>): Limits {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'ORGANIZATION', { id: org.organization.id });
+  return org.limits;
+}
+
+export function setLimits(ctx: OrgCtx, m: Msg<'setLimits'>): Limits {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'ORGANIZATION', { id: org.organization.id });
+  if (m.principal.kind !== 'operator' && m.principal.kind !== 'system') throw new RavelError('PERMISSION_DENIED', 'limits are set by operators');
+  commit(ctx, { ...org, limits: m.limits }, m.principal, [{ name: 'LIMITS_CHANGED', subjects: [subject('ORGANIZATION', org.organization.id)], details: { ...m.limits } }]);
+  return m.limits;
+}
+
+export async function allocateIp(ctx: OrgCtx, m: Msg<'allocateElasticIp'>, deps: OrganizationDeps): Promise<ElasticIp> {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'CREATE', 'ELASTIC_IP');
+  const max = deps.maxElasticIpsPerOrganization ?? 16;
+  if (org.elasticIps.ips.length >= max) throw new RavelError('QUOTA_EXCEEDED', `at most ${max} elastic IPs per organization`, { details: { limit: max } });
+  const ip = await ctx.actors.ask<string, { type: 'take' }>(regionIpsRef(m.request.location), { type: 'take' });
+  const e: ElasticIp = { ip, location: m.request.location };
+  commit(ctx, { ...org, elasticIps: { ips: [...org.elasticIps.ips, e] } }, m.principal, [{ name: 'ELASTIC_IP_ALLOCATED', subjects: [subject('ELASTIC_IP', ip)], details: { location: e.location } }]);
+  return e;
+}
+
+export function listIps(ctx: OrgCtx, m: Msg<'listElasticIps'>): readonly ElasticIp[] {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'ELASTIC_IP');
+  return org.elasticIps.ips;
+}
+
+export function releaseIp(ctx: OrgCtx, m: Msg<'releaseElasticIp'>): null {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'DELETE', 'ELASTIC_IP');
+  const e = org.elasticIps.ips.find((x) => x.ip === m.ip);
+  if (e === undefined) throw new RavelError('NOT_FOUND', `no elastic IP ${m.ip}`);
+  if (e.attachedTo !== undefined) throw new RavelError('ILLEGAL_STATE', `elastic IP ${m.ip} is attached; detach it first`);
+  const releases = [...org.releases, { ref: regionIpsRef(e.location), msg: { type: 'release' as const, ip: e.ip } }];
+  commit(ctx, { ...org, elasticIps: { ips: org.elasticIps.ips.filter((x) => x !== e) }, releases }, m.principal, [{ name: 'ELASTIC_IP_RELEASED', subjects: [subject('ELASTIC_IP', m.ip)] }]);
+  return null;
+}
+
+export function attachIp(ctx: OrgCtx, m: Msg<'attachElasticIp'> | Msg<'detachElasticIp'>): ElasticIp {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'UPDATE', 'ELASTIC_IP');
+  const elasticIps = m.type === 'attachElasticIp' ? attachElasticIp(org.elasticIps, m.ip, m.nic, m.region) : detachElasticIp(org.elasticIps, m.ip);
+  const name = m.type === 'attachElasticIp' ? 'ELASTIC_IP_ATTACHED' : 'ELASTIC_IP_DETACHED';
+  commit(ctx, { ...org, elasticIps }, m.principal, [{ name, subjects: [subject('ELASTIC_IP', m.ip)] }]);
+  return elasticIps.ips.find((x) => x.ip === m.ip)!;
+}
+
+export function listImages(ctx: OrgCtx, m: Msg<'listImages'>): readonly LibraryImage[] {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'IMAGE');
+  return org.images;
+}
+
+export function getImage(ctx: OrgCtx, m: Msg<'getImage'>): LibraryImage {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'IMAGE', { id: m.imageId });
+  const image = org.images.find((x) => x.id === m.imageId);
+  if (image === undefined) throw new RavelError('NOT_FOUND', `no image ${m.imageId}`);
+  return image;
+}
+
+/** Adds a library VM stub (until the library service owns images). */
+export async function putImage(ctx: OrgCtx, m: Msg<'putImage'>): Promise<LibraryImage> {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'CREATE', 'IMAGE');
+  const t = takeId(await withIds(ctx, org));
+  const image: LibraryImage = { ...m.image, id: t.id, creationTime: ctx.clock.now() };
+  commit(ctx, { ...t.org, images: [...t.org.images, image] }, m.principal, [{ name: 'IMAGE_READY', subjects: [subject('IMAGE', t.id)] }]);
+  return image;
+}
+
+export interface ReservedApplication {
+  readonly id: number;
+  readonly organizationId: number;
+}
+
+/** Hands out an application id and indexes it; the application actor is created next, by the caller. */
+export async function reserveApplication(ctx: OrgCtx, m: Msg<'reserveApplication'>): Promise<ReservedApplication> {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'CREATE', 'APPLICATION');
+  if (org.applications.length >= MAX_APPLICATIONS) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_APPLICATIONS} applications`);
+  const t = takeId(await withIds(ctx, org));
+  commit(ctx, { ...t.org, applications: [...t.org.applications, t.id] }, m.principal, []);
+  return { id: t.id, organizationId: org.organization.id };
+}
+
+export function listApplications(ctx: OrgCtx, m: Msg<'listApplications'>): readonly number[] {
+  const org = active(ctx);
+  allow(ctx, org, m.principal, 'READ', 'APPLICATION');
+  return org.applications;
+}
+
+/** Takes events another actor of the tenant forwards; a deleted application leaves the index. */
+export function recordEvents(ctx: OrgCtx, m: Msg<'recordEvents'>): number {
+  const org = active(ctx);
+  const r = takeForwarded(org.outbox, m.source, m.events);
+  if (r.fresh.length === 0) return org.outbox.taken[m.source] ?? 0;
+  const gone = new Set(r.fresh.filter((e) => e.name === 'APPLICATION_DELETED').flatMap((e) => (e.subjects ?? []).filter((s) => s.type === 'APPLICATION').map((s) => Number(s.id))));
+  const applications = gone.size === 0 ? org.applications : org.applications.filter((id) => !gone.has(id));
+  ctx.setState({ ...org, applications, outbox: r.outbox });
+  scheduleDrain(ctx.reminders, ctx.clock.now());
+  return r.outbox.taken[m.source] ?? 0;
+}

@@ -1,0 +1,58 @@
+/**
+ * `region-ips`: one region's public addresses (domain/network/region-addresses.ts), one actor
+ * per region, so an address is never handed out twice. Elastic IPs take and return addresses
+ * here; published services will take theirs from the same actor so the two never collide.
+ * The regions and their public CIDRs come from the configuration, passed to the kind.
+ */
+import { Type } from '@sinclair/typebox';
+import { match } from 'ts-pattern';
+import { RavelError } from '../../../core/errors.ts';
+import { Ipv4, parseInput } from '../../../domain/schemas/index.ts';
+import { regionAddresses, releaseAddress, takeAddress, type RegionAddresses } from '../../../domain/network/region-addresses.ts';
+import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
+
+/** Region name to its public CIDR. */
+export type RegionCidrs = Readonly<Record<string, string>>;
+
+const RegionIpsMsgSchema = Type.Union([
+  Type.Object({ type: Type.Literal('take') }),
+  Type.Object({ type: Type.Literal('release'), ip: Ipv4 }),
+]);
+type RegionIpsMsg = { readonly type: 'take' } | { readonly type: 'release'; readonly ip: string };
+
+export function regionIpsRef(region: string): ActorRef {
+  return { kind: 'region-ips', id: region };
+}
+
+export function regionIpsKind(regions: RegionCidrs) {
+  const initial = (id: string): RegionAddresses | null => {
+    const cidr = Object.hasOwn(regions, id) ? regions[id] : undefined;
+    return cidr === undefined ? null : regionAddresses(id, cidr);
+  };
+  return defineActorKind<RegionAddresses | null, RegionIpsMsg, string | null>({
+    name: 'region-ips',
+    schemaVersion: 1,
+    initialState: initial,
+    decodeMessage: (raw) => parseInput(RegionIpsMsgSchema, raw),
+    decodeState(stored) {
+      const s = stored as RegionAddresses | null;
+      if (s !== null && (typeof s.region !== 'string' || typeof s.pool !== 'object')) throw new RavelError('CORRUPT', 'bad region addresses');
+      return s;
+    },
+    handle(ctx, msg) {
+      const r = ctx.state;
+      if (r === null) throw new RavelError('NOT_FOUND', `no region ${ctx.self.id}`, { details: { field: 'location' } });
+      return match(msg)
+        .with({ type: 'take' }, () => {
+          const t = takeAddress(r);
+          ctx.setState(t.addresses);
+          return t.ip;
+        })
+        .with({ type: 'release' }, ({ ip }) => {
+          ctx.setState(releaseAddress(r, ip));
+          return null;
+        })
+        .exhaustive();
+    },
+  });
+}

@@ -1,0 +1,77 @@
+/** The control plane's application calls (design side), over the organization and application actors. */
+import { RavelError } from '../core/errors.ts';
+import { totalActiveVms } from '../domain/application/application-state.ts';
+import { validateDesign } from '../domain/design/design-validate.ts';
+import { filterApplications } from '../domain/filter-criterion.ts';
+import { AddVmRequest, CreateApplication, FilterCriterion, UpdateApplication, parseInput, type Application, type Design, type LibraryImage } from '../domain/schemas/index.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+import type { ReservedApplication } from '../actors/kinds/organization/org-library.ts';
+import { applicationView } from '../actors/kinds/application/application-design.ts';
+import { checkId, keyed, type ActorAsks } from './control-asks.ts';
+import type { ApplicationSummary, RequestOptions } from './control-plane.ts';
+
+export function summaryOf(a: Application): ApplicationSummary {
+  return {
+    id: a.id,
+    name: a.name,
+    ...(a.description === undefined ? {} : { description: a.description }),
+    ...(a.creationTime === undefined ? {} : { creationTime: a.creationTime }),
+    published: a.published,
+    ...(a.nextStopTime === undefined ? {} : { nextStopTime: a.nextStopTime }),
+    deployment: { totalActiveVms: totalActiveVms(a.deployment) },
+  };
+}
+
+export class ApplicationCalls {
+  constructor(private readonly ask: ActorAsks) {}
+
+  async create(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application> {
+    const input = parseInput(CreateApplication, body, 'body');
+    if ('baseBlueprintId' in input) throw new RavelError('NOT_FOUND', `no blueprint ${input.baseBlueprintId}`, { details: { field: 'baseBlueprintId' } });
+    if (input.design !== undefined) validateDesign(input.design);
+    const r = await this.ask.org<ReservedApplication>(p, { type: 'reserveApplication' }, keyed(o, 'reserve-application'));
+    return this.ask.app<Application>(p, r.id, { type: 'create', organizationId: r.organizationId, input }, keyed(o, 'create-application'));
+  }
+
+  async get(p: Principal, id: number, aspect?: 'design'): Promise<Application> {
+    const app = await this.ask.app<Application>(p, id, { type: 'get' });
+    return applicationView(app, aspect ?? 'whole');
+  }
+
+  async design(p: Principal, id: number): Promise<Design> {
+    return (await this.get(p, id, 'design')).design;
+  }
+
+  /** Every application the principal may see; the index may name ones never created or deleted since. */
+  private async visible(p: Principal): Promise<Application[]> {
+    const ids = await this.ask.org<number[]>(p, { type: 'listApplications' });
+    const apps = await Promise.all(ids.map((id) => this.ask.app<Application | null>(p, id, { type: 'peek' })));
+    return apps.filter((a): a is Application => a !== null);
+  }
+
+  async list(p: Principal): Promise<ApplicationSummary[]> {
+    return (await this.visible(p)).map(summaryOf);
+  }
+
+  async filter(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]> {
+    const c = parseInput(FilterCriterion, criterion, 'body');
+    return filterApplications(await this.visible(p), c).map(summaryOf);
+  }
+
+  update(p: Principal, id: number, patch: UpdateApplication): Promise<Application> {
+    checkId(id, 'applicationId');
+    return this.ask.app<Application>(p, id, { type: 'update', patch: parseInput(UpdateApplication, patch, 'body') });
+  }
+
+  async addVm(p: Principal, id: number, body: AddVmRequest, o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    const req = parseInput(AddVmRequest, body, 'body');
+    const image = await this.ask.org<LibraryImage>(p, { type: 'getImage', imageId: req.baseVmId });
+    const msg = { type: 'addVm', image, ...(req.name === undefined ? {} : { name: req.name }) };
+    return this.ask.app<Application>(p, id, msg, keyed(o, 'add-vm'));
+  }
+
+  async delete(p: Principal, id: number): Promise<void> {
+    await this.ask.app(p, id, { type: 'delete' });
+  }
+}

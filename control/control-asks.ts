@@ -1,0 +1,57 @@
+/**
+ * How the control plane reaches actors: the organization of the principal, an application by id,
+ * with ids checked before they become actor refs and request ids turned into idempotency keys.
+ */
+import { RavelError } from '../core/errors.ts';
+import type { ActorMessage, ActorSender, AskOptions } from '../actors/actor-kind.ts';
+import { organizationRef } from '../actors/kinds/organization/organization-kind.ts';
+import { applicationRef } from '../actors/kinds/application/application-kind.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+import type { RequestOptions } from './control-plane.ts';
+
+/** A server id from a caller: a safe non-negative integer, else INVALID_ARGUMENT naming the field. */
+export function checkId(id: unknown, field: string): number {
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+    throw new RavelError('INVALID_ARGUMENT', `${field}: an id is an integer from 0 to 2^53-1`, { details: { field } });
+  }
+  return id;
+}
+
+/** The organization a principal acts in; operators name one explicitly on the calls that need it. */
+export function tenantOf(p: Principal): number {
+  if (p.kind === 'user' || p.kind === 'token') return p.organizationId;
+  throw new RavelError('PERMISSION_DENIED', 'this call acts in the caller’s organization: operators use the operator calls');
+}
+
+export function keyed(o: RequestOptions | undefined, scope: string): AskOptions {
+  const id = o?.requestId;
+  if (id === undefined) return {};
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128) {
+    throw new RavelError('INVALID_ARGUMENT', 'requestId: 1 to 128 characters', { details: { field: 'requestId' } });
+  }
+  return { idempotencyKey: `${scope}:${id}` };
+}
+
+/** A message as the control plane builds it: a type and plain fields. */
+type Msg = ActorMessage & Readonly<Record<string, unknown>>;
+
+export class ActorAsks {
+  constructor(private readonly actors: ActorSender) {}
+
+  /** Asks the principal's organization. */
+  org<R>(p: Principal, msg: Msg, options: AskOptions = {}): Promise<R> {
+    return this.orgById<R>(tenantOf(p), { ...msg, principal: p }, options);
+  }
+
+  orgById<R>(organizationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
+    return this.actors.ask<R, Msg>(organizationRef(checkId(organizationId, 'organizationId')), msg, options);
+  }
+
+  app<R>(p: Principal, applicationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
+    return this.actors.ask<R, Msg>(applicationRef(checkId(applicationId, 'applicationId')), { ...msg, principal: p }, options);
+  }
+
+  raw<R>(ref: { kind: string; id: string }, msg: Msg, options: AskOptions = {}): Promise<R> {
+    return this.actors.ask<R, Msg>(ref, msg, options);
+  }
+}

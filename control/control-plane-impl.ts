@@ -1,0 +1,300 @@
+/** ControlPlane over an ActorSender: each call is one or two asks; the actors check everything. */
+import { Type } from '@sinclair/typebox';
+import { RavelError, isRavelError } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
+import type { ActorSender } from '../actors/actor-kind.ts';
+import { SERVER_IDS, type IdRange } from '../actors/kinds/organization/id-sequence-kind.ts';
+import { domainKey, userKey } from '../actors/kinds/organization/org-directory-kind.ts';
+import type { LoginReply } from '../actors/kinds/organization/org-users.ts';
+import { eventNames, type EventRecord } from '../domain/events.ts';
+import type { NicRef } from '../domain/network/elastic-ips.ts';
+import { parseInput, type AddVmRequest, type Application, type ChangePassword, type CreateApplication, type Design, type ElasticIp, type EphemeralToken, type FilterCriterion, type InviteUser, type KeyPair, type LibraryImage, type Limits, type Organization, type PermissionsGroup, type Role, type UpdateApplication, type User } from '../domain/schemas/index.ts';
+import { MAX_PASSWORD_LENGTH } from '../domain/schemas/organization.ts';
+import { authorizeOrThrow } from '../domain/tenancy/authorize.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+import { parseLoginName } from '../domain/tenancy/users.ts';
+import { NotificationsQuerySchema, searchNotifications } from '../events/notifications.ts';
+import type { TenantEventLog } from '../events/tenant-event-log.ts';
+import { ApplicationCalls } from './control-applications.ts';
+import { ActorAsks, checkId, keyed, tenantOf } from './control-asks.ts';
+import type { ApplicationSummary, ControlPlane, CreateOrganizationInput, LoginOutcome, NotificationsQuery, PermissionsGroupInput, RequestOptions, TokenInput } from './control-plane.ts';
+import { composeCredential, parseCredential } from './credentials.ts';
+
+export interface ControlPlaneOptions {
+  readonly actors: ActorSender;
+  readonly events: TenantEventLog;
+  readonly clock: Clock;
+  /** The regions elastic IPs may be allocated in. */
+  readonly regions: readonly string[];
+}
+
+const Ip = Type.String({ maxLength: 15 });
+
+export class ControlPlaneImpl implements ControlPlane {
+  private readonly ask: ActorAsks;
+  private readonly apps: ApplicationCalls;
+
+  constructor(private readonly o: ControlPlaneOptions) {
+    this.ask = new ActorAsks(o.actors);
+    this.apps = new ApplicationCalls(this.ask);
+  }
+
+  async createOrganization(p: Principal, input: CreateOrganizationInput, o?: RequestOptions): Promise<{ organization: Organization; admin: User }> {
+    if (p.kind !== 'operator' && p.kind !== 'system') throw new RavelError('PERMISSION_DENIED', 'operator credentials required');
+    const { first } = await this.ask.raw<IdRange>(SERVER_IDS, { type: 'take', count: 1 }, keyed(o, 'organization-id'));
+    return this.ask.orgById(first, { type: 'create', principal: p, ...input }, keyed(o, 'create-organization'));
+  }
+
+  setLimits(p: Principal, organizationId: number, limits: Limits): Promise<Limits> {
+    return this.ask.orgById(organizationId, { type: 'setLimits', principal: p, limits });
+  }
+
+  addLibraryImage(p: Principal, organizationId: number, image: Omit<LibraryImage, 'id'>, o?: RequestOptions): Promise<LibraryImage> {
+    return this.ask.orgById(organizationId, { type: 'putImage', principal: p, image }, keyed(o, 'put-image'));
+  }
+
+  async login(login: string, password: string): Promise<LoginOutcome | undefined> {
+    if (typeof login !== 'string' || typeof password !== 'string' || login.length > 512 || password.length > MAX_PASSWORD_LENGTH) return undefined;
+    let name: { domain?: string; username: string };
+    try {
+      name = parseLoginName(login);
+    } catch {
+      return undefined;
+    }
+    const entry = name.domain === undefined ? userKey(name.username) : domainKey(name.domain);
+    const organizationId = await this.ask.raw<number | null>(entry, { type: 'lookup' });
+    if (organizationId === null) return undefined;
+    const r = await this.ask.orgById<LoginReply | null>(organizationId, { type: 'login', login, password }).catch((e: unknown) => {
+      if (isRavelError(e, 'NOT_FOUND') || isRavelError(e, 'INVALID_ARGUMENT')) return null;
+      throw e;
+    });
+    if (r === null) return undefined;
+    return { sessionId: composeCredential(organizationId, r.secret), expiresAt: r.expiresAt, user: r.user, principal: r.principal };
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    const c = parseCredential(sessionId);
+    if (c === undefined) return;
+    try {
+      await this.ask.orgById(c.organizationId, { type: 'logout', hash: c.hash });
+    } catch (e) {
+      if (!isRavelError(e, 'NOT_FOUND')) throw e;
+    }
+  }
+
+  resolveSession(sessionId: string): Promise<Principal | undefined> {
+    return this.resolve(sessionId, 'resolveSession');
+  }
+
+  resolveToken(token: string): Promise<Principal | undefined> {
+    return this.resolve(token, 'resolveToken');
+  }
+
+  private async resolve(value: string, type: 'resolveSession' | 'resolveToken'): Promise<Principal | undefined> {
+    const c = typeof value === 'string' ? parseCredential(value) : undefined;
+    if (c === undefined) return undefined;
+    return (await this.ask.orgById<Principal | null>(c.organizationId, { type, hash: c.hash })) ?? undefined;
+  }
+
+  getOrganization(p: Principal): Promise<Organization> {
+    return this.ask.org(p, { type: 'get' });
+  }
+
+  async updateOrganization(p: Principal, organizationId: number, patch: { name?: string; description?: string }): Promise<Organization> {
+    // Another organization's id looks missing, even to its own callers' eyes.
+    if (checkId(organizationId, 'organizationId') !== tenantOf(p)) throw new RavelError('NOT_FOUND', `no organization ${organizationId}`);
+    return this.ask.org(p, { type: 'update', patch });
+  }
+
+  getLimits(p: Principal): Promise<Limits> {
+    return this.ask.org(p, { type: 'getLimits' });
+  }
+
+  inviteUser(p: Principal, invite: InviteUser, o?: RequestOptions): Promise<User> {
+    return this.ask.org(p, { type: 'inviteUser', invite }, keyed(o, 'invite-user'));
+  }
+
+  getUser(p: Principal, userId: number): Promise<User> {
+    return this.ask.org(p, { type: 'getUser', userId });
+  }
+
+  listUsers(p: Principal): Promise<User[]> {
+    return this.ask.org(p, { type: 'listUsers' });
+  }
+
+  updateUser(p: Principal, userId: number, patch: { name?: string; surname?: string; roles?: Role[] }): Promise<User> {
+    return this.ask.org(p, { type: 'updateUser', userId, patch });
+  }
+
+  async changePassword(p: Principal, userId: number, change: ChangePassword): Promise<void> {
+    await this.ask.org(p, { type: 'changePassword', userId, change });
+  }
+
+  enableUser(p: Principal, userId: number): Promise<User> {
+    return this.ask.org(p, { type: 'setUserEnabled', userId, enabled: true });
+  }
+
+  disableUser(p: Principal, userId: number): Promise<User> {
+    return this.ask.org(p, { type: 'setUserEnabled', userId, enabled: false });
+  }
+
+  async deleteUser(p: Principal, userId: number): Promise<void> {
+    await this.ask.org(p, { type: 'deleteUser', userId });
+  }
+
+  listPermissionsGroups(p: Principal): Promise<PermissionsGroup[]> {
+    return this.ask.org(p, { type: 'listGroups' });
+  }
+
+  createPermissionsGroup(p: Principal, group: PermissionsGroupInput, o?: RequestOptions): Promise<PermissionsGroup> {
+    return this.ask.org(p, { type: 'createGroup', group }, keyed(o, 'create-group'));
+  }
+
+  getPermissionsGroup(p: Principal, groupId: number): Promise<PermissionsGroup> {
+    return this.ask.org(p, { type: 'getGroup', groupId });
+  }
+
+  updatePermissionsGroup(p: Principal, groupId: number, patch: Partial<PermissionsGroupInput>): Promise<PermissionsGroup> {
+    return this.ask.org(p, { type: 'updateGroup', groupId, patch });
+  }
+
+  async deletePermissionsGroup(p: Principal, groupId: number): Promise<void> {
+    await this.ask.org(p, { type: 'deleteGroup', groupId });
+  }
+
+  async listPermissionsGroupUsers(p: Principal, groupId: number): Promise<User[]> {
+    const g = await this.getPermissionsGroup(p, groupId);
+    const users = await this.listUsers(p);
+    return users.filter((u) => g.userIds?.includes(u.id) === true);
+  }
+
+  addPermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup> {
+    return this.ask.org(p, { type: 'addGroupMember', groupId, userId });
+  }
+
+  removePermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup> {
+    return this.ask.org(p, { type: 'removeGroupMember', groupId, userId });
+  }
+
+  listTokens(p: Principal): Promise<EphemeralToken[]> {
+    return this.ask.org(p, { type: 'listTokens' });
+  }
+
+  async createToken(p: Principal, token: TokenInput): Promise<EphemeralToken & { token: string }> {
+    const t = await this.ask.org<EphemeralToken & { token: string }>(p, { type: 'createToken', token });
+    return { ...t, token: composeCredential(tenantOf(p), t.token) };
+  }
+
+  getToken(p: Principal, tokenId: number): Promise<EphemeralToken> {
+    return this.ask.org(p, { type: 'getToken', tokenId });
+  }
+
+  updateToken(p: Principal, tokenId: number, patch: { name?: string; description?: string; expirationTime?: number }): Promise<EphemeralToken> {
+    return this.ask.org(p, { type: 'updateToken', tokenId, patch });
+  }
+
+  async deleteToken(p: Principal, tokenId: number): Promise<void> {
+    await this.ask.org(p, { type: 'deleteToken', tokenId });
+  }
+
+  listKeyPairs(p: Principal): Promise<KeyPair[]> {
+    return this.ask.org(p, { type: 'listKeyPairs' });
+  }
+
+  createKeyPair(p: Principal, body: { name: string; publicKey: string }, o?: RequestOptions): Promise<KeyPair> {
+    return this.ask.org(p, { type: 'createKeyPair', keyPair: body }, keyed(o, 'create-key-pair'));
+  }
+
+  generateKeyPair(p: Principal, body: { name: string }): Promise<KeyPair> {
+    return this.ask.org(p, { type: 'generateKeyPair', name: body?.name });
+  }
+
+  getKeyPair(p: Principal, keyPairId: number): Promise<KeyPair> {
+    return this.ask.org(p, { type: 'getKeyPair', keyPairId });
+  }
+
+  updateKeyPair(p: Principal, keyPairId: number, body: { name: string }): Promise<KeyPair> {
+    return this.ask.org(p, { type: 'updateKeyPair', keyPairId, name: body?.name });
+  }
+
+  async deleteKeyPair(p: Principal, keyPairId: number): Promise<void> {
+    await this.ask.org(p, { type: 'deleteKeyPair', keyPairId });
+  }
+
+  listElasticIps(p: Principal): Promise<ElasticIp[]> {
+    return this.ask.org(p, { type: 'listElasticIps' });
+  }
+
+  async listElasticIpLocations(p: Principal): Promise<string[]> {
+    authorizeOrThrow(p, 'READ', { type: 'ELASTIC_IP', organizationId: tenantOf(p) }, this.o.clock.now());
+    return [...this.o.regions];
+  }
+
+  allocateElasticIp(p: Principal, body: { location: string }, o?: RequestOptions): Promise<ElasticIp> {
+    return this.ask.org(p, { type: 'allocateElasticIp', request: body }, keyed(o, 'allocate-elastic-ip'));
+  }
+
+  async releaseElasticIp(p: Principal, ip: string): Promise<void> {
+    await this.ask.org(p, { type: 'releaseElasticIp', ip: parseInput(Ip, ip, 'ip') });
+  }
+
+  attachElasticIp(p: Principal, ip: string, nic: NicRef, region: string): Promise<ElasticIp> {
+    return this.ask.org(p, { type: 'attachElasticIp', ip, nic, region });
+  }
+
+  detachElasticIp(p: Principal, ip: string): Promise<ElasticIp> {
+    return this.ask.org(p, { type: 'detachElasticIp', ip });
+  }
+
+  listImages(p: Principal): Promise<LibraryImage[]> {
+    return this.ask.org(p, { type: 'listImages' });
+  }
+
+  getImage(p: Principal, imageId: number): Promise<LibraryImage> {
+    return this.ask.org(p, { type: 'getImage', imageId });
+  }
+
+  async eventNames(p: Principal): Promise<string[]> {
+    authorizeOrThrow(p, 'READ', { type: 'EVENT', organizationId: tenantOf(p) }, this.o.clock.now());
+    return [...eventNames];
+  }
+
+  async searchNotifications(p: Principal, query: NotificationsQuery): Promise<{ notifications: EventRecord[] }> {
+    const tenant = tenantOf(p);
+    authorizeOrThrow(p, 'READ', { type: 'EVENT', organizationId: tenant }, this.o.clock.now());
+    const q = parseInput(NotificationsQuerySchema, query, 'body');
+    return { notifications: await searchNotifications(this.o.events, tenant, q) };
+  }
+
+  createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application> {
+    return this.apps.create(p, body, o);
+  }
+
+  getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application> {
+    return this.apps.get(p, applicationId, aspect);
+  }
+
+  getApplicationDesign(p: Principal, applicationId: number): Promise<Design> {
+    return this.apps.design(p, applicationId);
+  }
+
+  listApplications(p: Principal): Promise<ApplicationSummary[]> {
+    return this.apps.list(p);
+  }
+
+  filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]> {
+    return this.apps.filter(p, criterion);
+  }
+
+  updateApplication(p: Principal, applicationId: number, patch: UpdateApplication): Promise<Application> {
+    return this.apps.update(p, applicationId, patch);
+  }
+
+  addVm(p: Principal, applicationId: number, body: AddVmRequest, o?: RequestOptions): Promise<Application> {
+    return this.apps.addVm(p, applicationId, body, o);
+  }
+
+  deleteApplication(p: Principal, applicationId: number): Promise<void> {
+    return this.apps.delete(p, applicationId);
+  }
+}

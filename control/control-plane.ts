@@ -1,0 +1,176 @@
+/**
+ * The typed programmatic API of the control plane: what the REST gateway calls, one method per
+ * operation of ../shared/API.md, so the gateway only maps HTTP to calls and results to bodies.
+ *
+ * - Every method takes the calling `Principal` first (from `resolveSession`/`resolveToken`, or an
+ *   operator's), except the calls that make one (`login`, the resolvers).
+ * - Results are plain resource objects shaped as the API's (ids are numbers below 2^53).
+ * - Inputs are checked again by the actors with the domain schemas, so a caller that skipped
+ *   validation still gets INVALID_ARGUMENT naming the field, and nothing changes.
+ * - Errors are RavelErrors with stable codes: NOT_FOUND (missing, or another tenant's: the two
+ *   are indistinguishable), PERMISSION_DENIED (visible but not allowed), UNAUTHENTICATED
+ *   (expired token), INVALID_ARGUMENT, ALREADY_EXISTS, ILLEGAL_STATE, QUOTA_EXCEEDED, and the
+ *   runtime's TIMEOUT/UNAVAILABLE.
+ * - `RequestOptions.requestId` makes a creating call idempotent: a retry with the same id answers
+ *   the first result and creates nothing. Calls whose answer holds a secret (tokens, generated
+ *   key pairs, logins) take none, since the runtime keeps replies to keyed calls in the record.
+ */
+import type { EventRecord } from '../domain/events.ts';
+import type {
+  AddVmRequest, Application, ChangePassword, CreateApplication, Design, ElasticIp, EphemeralToken, FilterCriterion, InviteUser,
+  KeyPair, LibraryImage, Limits, Organization, PermissionsGroup, Role, UpdateApplication, User,
+} from '../domain/schemas/index.ts';
+import type { NicRef } from '../domain/network/elastic-ips.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+
+export type { Principal };
+
+export interface RequestOptions {
+  /** Makes a creating call idempotent (see above). 1 to 128 characters. */
+  readonly requestId?: string;
+}
+
+export interface CreateOrganizationInput {
+  readonly name: string;
+  readonly description?: string;
+  /** Its users then log in as `identityDomain/username`. */
+  readonly identityDomain?: string;
+  readonly admin: { readonly email: string; readonly password: string; readonly name?: string; readonly surname?: string };
+}
+
+export interface LoginOutcome {
+  /** The session cookie's value (`<org>.<secret>`); only its hash is stored. */
+  readonly sessionId: string;
+  readonly expiresAt: number;
+  readonly user: User;
+  readonly principal: Principal;
+}
+
+export interface PermissionsGroupInput {
+  readonly name: string;
+  readonly description?: string;
+  readonly permissions: PermissionsGroup['permissions'];
+}
+
+export interface TokenInput {
+  readonly name: string;
+  readonly description?: string;
+  readonly expirationTime: number;
+  readonly permissions: EphemeralToken['permissions'];
+}
+
+/** `GET /applications` items. */
+export interface ApplicationSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly description?: string;
+  readonly creationTime?: number;
+  readonly published: boolean;
+  readonly nextStopTime?: number;
+  readonly deployment: { readonly totalActiveVms: number };
+}
+
+/** `POST /notifications/search`: a time range (ms) and event names; all when absent. */
+export interface NotificationsQuery {
+  readonly dateRange?: { readonly startTime?: number; readonly endTime?: number };
+  readonly eventNames?: readonly string[];
+  /** Newest first when set: the last `maxResults` matching records. */
+  readonly maxResults?: number;
+}
+
+export interface ControlPlane {
+  // ---- operators
+  /** Operators only: a tenant with its first admin (who can log in at once). */
+  createOrganization(p: Principal, input: CreateOrganizationInput, o?: RequestOptions): Promise<{ organization: Organization; admin: User }>;
+  /** Operators only: the limits enforced when publishing or starting. */
+  setLimits(p: Principal, organizationId: number, limits: Limits): Promise<Limits>;
+  /** Adds a library VM to an organization (a stub until the library service owns images). */
+  addLibraryImage(p: Principal, organizationId: number, image: Omit<LibraryImage, 'id'>, o?: RequestOptions): Promise<LibraryImage>;
+
+  // ---- sessions and credentials
+  /** `user` or `domain/user` with a password; undefined when wrong (one answer for every reason). */
+  login(login: string, password: string): Promise<LoginOutcome | undefined>;
+  logout(sessionId: string): Promise<void>;
+  /** The principal of a live session; undefined when unknown, expired, or its user is disabled. */
+  resolveSession(sessionId: string): Promise<Principal | undefined>;
+  /** The principal of an unexpired ephemeral token. */
+  resolveToken(token: string): Promise<Principal | undefined>;
+
+  // ---- the organization
+  getOrganization(p: Principal): Promise<Organization>;
+  updateOrganization(p: Principal, organizationId: number, patch: { name?: string; description?: string }): Promise<Organization>;
+  getLimits(p: Principal): Promise<Limits>;
+
+  // ---- users
+  inviteUser(p: Principal, invite: InviteUser, o?: RequestOptions): Promise<User>;
+  getUser(p: Principal, userId: number): Promise<User>;
+  listUsers(p: Principal): Promise<User[]>;
+  updateUser(p: Principal, userId: number, patch: { name?: string; surname?: string; roles?: Role[] }): Promise<User>;
+  /** One's own password needs `existingPassword`; an admin setting another's omits it. */
+  changePassword(p: Principal, userId: number, change: ChangePassword): Promise<void>;
+  enableUser(p: Principal, userId: number): Promise<User>;
+  disableUser(p: Principal, userId: number): Promise<User>;
+  deleteUser(p: Principal, userId: number): Promise<void>;
+
+  // ---- permission groups
+  listPermissionsGroups(p: Principal): Promise<PermissionsGroup[]>;
+  createPermissionsGroup(p: Principal, group: PermissionsGroupInput, o?: RequestOptions): Promise<PermissionsGroup>;
+  getPermissionsGroup(p: Principal, groupId: number): Promise<PermissionsGroup>;
+  updatePermissionsGroup(p: Principal, groupId: number, patch: Partial<PermissionsGroupInput>): Promise<PermissionsGroup>;
+  deletePermissionsGroup(p: Principal, groupId: number): Promise<void>;
+  listPermissionsGroupUsers(p: Principal, groupId: number): Promise<User[]>;
+  addPermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup>;
+  removePermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup>;
+
+  // ---- ephemeral access tokens
+  listTokens(p: Principal): Promise<EphemeralToken[]>;
+  /** Answers the token's value once, in `token`; it never grants more than its creator holds. */
+  createToken(p: Principal, token: TokenInput): Promise<EphemeralToken & { token: string }>;
+  getToken(p: Principal, tokenId: number): Promise<EphemeralToken>;
+  updateToken(p: Principal, tokenId: number, patch: { name?: string; description?: string; expirationTime?: number }): Promise<EphemeralToken>;
+  deleteToken(p: Principal, tokenId: number): Promise<void>;
+
+  // ---- key pairs
+  listKeyPairs(p: Principal): Promise<KeyPair[]>;
+  /** Answers without `publicKey`/`privateKey`. */
+  createKeyPair(p: Principal, body: { name: string; publicKey: string }, o?: RequestOptions): Promise<KeyPair>;
+  /** Answers both keys, once; the private key is not stored. */
+  generateKeyPair(p: Principal, body: { name: string }): Promise<KeyPair>;
+  getKeyPair(p: Principal, keyPairId: number): Promise<KeyPair>;
+  updateKeyPair(p: Principal, keyPairId: number, body: { name: string }): Promise<KeyPair>;
+  /** Soft: it still reads back, with `deleted: true`. */
+  deleteKeyPair(p: Principal, keyPairId: number): Promise<void>;
+
+  // ---- elastic IPs
+  listElasticIps(p: Principal): Promise<ElasticIp[]>;
+  listElasticIpLocations(p: Principal): Promise<string[]>;
+  allocateElasticIp(p: Principal, body: { location: string }, o?: RequestOptions): Promise<ElasticIp>;
+  releaseElasticIp(p: Principal, ip: string): Promise<void>;
+  /** For the application side: binds the address to a NIC of a VM deployed in `region`. */
+  attachElasticIp(p: Principal, ip: string, nic: NicRef, region: string): Promise<ElasticIp>;
+  detachElasticIp(p: Principal, ip: string): Promise<ElasticIp>;
+
+  // ---- library (stubs)
+  listImages(p: Principal): Promise<LibraryImage[]>;
+  getImage(p: Principal, imageId: number): Promise<LibraryImage>;
+
+  // ---- events
+  /** `GET /events`: every event name. */
+  eventNames(p: Principal): Promise<string[]>;
+  /** `POST /notifications/search` over the tenant's event stream. */
+  searchNotifications(p: Principal, query: NotificationsQuery): Promise<{ notifications: EventRecord[] }>;
+
+  // ---- applications (design side)
+  /** Empty or from a design; `baseBlueprintId` is NOT_FOUND until blueprints exist. */
+  createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application>;
+  /** The whole application, or one aspect (`design`). */
+  getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application>;
+  getApplicationDesign(p: Principal, applicationId: number): Promise<Design>;
+  listApplications(p: Principal): Promise<ApplicationSummary[]>;
+  filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]>;
+  updateApplication(p: Principal, applicationId: number, patch: UpdateApplication): Promise<Application>;
+  /** Adds a library VM (`baseVmId`) to the design; answers the application. */
+  addVm(p: Principal, applicationId: number, body: AddVmRequest, o?: RequestOptions): Promise<Application>;
+  /** Only an unpublished application; ILLEGAL_STATE otherwise. */
+  deleteApplication(p: Principal, applicationId: number): Promise<void>;
+}
