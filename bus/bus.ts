@@ -183,6 +183,13 @@ export interface KvBucketConfig {
 
 export type KvCasResult = { readonly ok: true; readonly revision: number } | { readonly ok: false };
 
+/** One compare-and-set of a batch: `create` when `expectedRevision` is 0, else `update`. */
+export interface KvCasWrite {
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly expectedRevision: number;
+}
+
 /**
  * A bucket of a key-value store. Bucket names follow stream names; keys are letters, digits and
  * `- / _ = .` without empty dot-separated segments (INVALID_ARGUMENT otherwise). Acknowledged
@@ -197,6 +204,16 @@ export interface KeyValue {
   create(key: string, value: Uint8Array): Promise<KvCasResult>;
   /** Writes only if the key's current revision is `expectedRevision`. */
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<KvCasResult>;
+  /**
+   * Many compare-and-sets at once, answered per write in the order given: what `create` (when
+   * `expectedRevision` is 0) or `update` of each would answer. Not a transaction: each write wins
+   * or loses on its own, in order, so a second write of the same key in one batch sees the first.
+   * Resolves once every winning write is durable. It exists to share the cost among writers
+   * that commit at the same moment: the embedded bus writes the batch in one LMDB transaction
+   * with one flush to disk; NATS sends every publish before awaiting any acknowledgement
+   * (pipelined on the one connection). INVALID_ARGUMENT for a bad key, before anything is written.
+   */
+  updateMany(writes: readonly KvCasWrite[]): Promise<KvCasResult[]>;
   /** Removes the key; with `expectedRevision`, only if it still matches. */
   delete(key: string, expectedRevision?: number): Promise<KvCasResult>;
   /** Live keys, optionally filtered by a prefix. */

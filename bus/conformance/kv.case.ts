@@ -65,6 +65,52 @@ export function kvCases(setup: FixtureFactory): void {
     assert.equal(text((await kv.get('c'))?.value ?? new Uint8Array()), `u${winners[0]}`);
   }));
 
+  it('writes a batch of compare-and-sets, answering each in order', withFixture(setup, async ({ bus }) => {
+    const kv = await bus.kv(uniq());
+    const a = await kv.put('a', bytes('a1'));
+    const b = await kv.put('b', bytes('b1'));
+    const res = await kv.updateMany([
+      { key: 'a', value: bytes('a2'), expectedRevision: a },
+      { key: 'b', value: bytes('stale'), expectedRevision: b + 100 },
+      { key: 'c', value: bytes('c1'), expectedRevision: 0 },
+      { key: 'a', value: bytes('create-over-live'), expectedRevision: 0 },
+    ]);
+    assert.equal(res.length, 4);
+    assert.ok(res[0]?.ok && res[0].revision > b);
+    assert.deepEqual(res[1], { ok: false });
+    assert.ok(res[2]?.ok && res[2].revision > res[0].revision, 'revisions grow in batch order');
+    assert.deepEqual(res[3], { ok: false });
+    assert.equal(text((await kv.get('a'))?.value ?? new Uint8Array()), 'a2');
+    assert.equal((await kv.get('a'))?.revision, res[0].revision);
+    assert.equal(text((await kv.get('b'))?.value ?? new Uint8Array()), 'b1');
+    assert.equal(text((await kv.get('c'))?.value ?? new Uint8Array()), 'c1');
+    assert.deepEqual(await kv.updateMany([]), []);
+  }));
+
+  it('applies two writes of one key in a batch in order: the first wins, the second sees it', withFixture(setup, async ({ bus }) => {
+    const kv = await bus.kv(uniq());
+    const r = await kv.put('k', bytes('v1'));
+    const res = await kv.updateMany([
+      { key: 'k', value: bytes('first'), expectedRevision: r },
+      { key: 'k', value: bytes('second'), expectedRevision: r },
+    ]);
+    assert.ok(res[0]?.ok);
+    assert.deepEqual(res[1], { ok: false });
+    assert.equal(text((await kv.get('k'))?.value ?? new Uint8Array()), 'first');
+    await assert.rejects(kv.updateMany([{ key: 'ok', value: bytes('x'), expectedRevision: 0 }, { key: 'a b', value: bytes('x'), expectedRevision: 0 }]), hasCode('INVALID_ARGUMENT'));
+    assert.equal(await kv.get('ok'), undefined, 'a bad key refuses the batch before anything is written');
+  }));
+
+  it('keeps a batch written through a reopen', withFixture(setup, async (fx) => {
+    const name = uniq();
+    const kv = await fx.bus.kv(name);
+    const res = await kv.updateMany(Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: bytes(`v${i}`), expectedRevision: 0 })));
+    assert.ok(res.every((x) => x.ok));
+    const bus = await fx.reopen();
+    const again = await bus.kv(name);
+    for (let i = 0; i < 20; i++) assert.equal(text((await again.get(`k${i}`))?.value ?? new Uint8Array()), `v${i}`);
+  }));
+
   it('refuses bad bucket names and keys with INVALID_ARGUMENT', withFixture(setup, async ({ bus }) => {
     await assert.rejects(bus.kv('bad name'), hasCode('INVALID_ARGUMENT'));
     const kv = await bus.kv(uniq());

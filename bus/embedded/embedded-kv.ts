@@ -1,5 +1,5 @@
 /** A key-value bucket of the embedded bus: one revision counter per bucket, CAS in a write txn. */
-import type { KeyValue, KvCasResult, KvEntry } from '../bus.ts';
+import type { KeyValue, KvCasResult, KvCasWrite, KvEntry } from '../bus.ts';
 import { checkKvKey } from '../subject.ts';
 import type { DurableStore, KvRecord } from './store.ts';
 
@@ -29,6 +29,30 @@ export class EmbeddedKv implements KeyValue {
 
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<KvCasResult> {
     return this.write(key, value, false, (cur) => cur !== undefined && cur.revision === expectedRevision);
+  }
+
+  /** One write transaction and one flush for the whole batch. */
+  async updateMany(writes: readonly KvCasWrite[]): Promise<KvCasResult[]> {
+    this.guard();
+    for (const w of writes) checkKvKey(w.key);
+    if (writes.length === 0) return [];
+    const copies = writes.map((w) => Uint8Array.prototype.slice.call(w.value));
+    return this.store.write((): KvCasResult[] => {
+      const meta = this.store.buckets.get(this.bucket);
+      if (meta === undefined) return writes.map(() => ({ ok: false }));
+      // Reads within the transaction see its own earlier puts, so same-key writes apply in order.
+      let revision = meta.revision;
+      const results = writes.map((w, i): KvCasResult => {
+        const cur = this.store.kv.get([this.bucket, w.key]);
+        const allowed = w.expectedRevision === 0 ? cur === undefined || cur.deleted : cur !== undefined && !cur.deleted && cur.revision === w.expectedRevision;
+        if (!allowed) return { ok: false };
+        revision++;
+        void this.store.kv.put([this.bucket, w.key], { value: copies[i] as Uint8Array, revision, deleted: false });
+        return { ok: true, revision };
+      });
+      if (revision !== meta.revision) void this.store.buckets.put(this.bucket, { ...meta, revision });
+      return results;
+    });
   }
 
   delete(key: string, expectedRevision?: number): Promise<KvCasResult> {

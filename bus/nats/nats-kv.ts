@@ -1,6 +1,6 @@
 /** A key-value bucket on JetStream (`js.views.kv`); compare-and-set through expected revisions. */
 import { Empty, headers, type KV } from 'nats';
-import type { KeyValue, KvCasResult, KvEntry } from '../bus.ts';
+import type { KeyValue, KvCasResult, KvCasWrite, KvEntry } from '../bus.ts';
 import { checkKvKey } from '../subject.ts';
 import { mapError, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
@@ -39,6 +39,13 @@ export class NatsKv implements KeyValue {
 
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<KvCasResult> {
     return this.cas(key, 'update', () => this.kv.update(key, value, expectedRevision));
+  }
+
+  /** Every publish goes out before any acknowledgement is awaited: one flush, pipelined acks. */
+  async updateMany(writes: readonly KvCasWrite[]): Promise<KvCasResult[]> {
+    this.ctx.guard();
+    for (const w of writes) checkKvKey(w.key);
+    return Promise.all(writes.map((w) => (w.expectedRevision === 0 ? this.create(w.key, w.value) : this.update(w.key, w.value, w.expectedRevision))));
   }
 
   /** Writes the KV delete marker itself, so the answer carries the marker's revision. */
