@@ -26,6 +26,7 @@ test('the reply of a state-changing ask waits for the durable write', async () =
       const slow: KeyValue = Object.create(kv) as KeyValue;
       slow.update = async (k, v, rev) => (await held, kv.update(k, v, rev));
       slow.create = async (k, v) => (await held, kv.create(k, v));
+      slow.updateMany = async (writes) => (await held, kv.updateMany(writes));
       return slow;
     };
     const sys = new ActorSystem({ nodeId: 'a', grid: tc.grid, bus, clock: tc.clock, config: { ...defaults.actors, shards: 4 }, log: silentLogger });

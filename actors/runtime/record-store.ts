@@ -13,6 +13,7 @@ import type { Logger } from '../../core/log.ts';
 import type { KeyValue } from '../../bus/bus.ts';
 import type { GridMap } from '../../grid/grid.ts';
 import { decodeRecord, encodeRecord, type ActorRecord } from './actor-record.ts';
+import { CommitBatcher } from './commit-batch.ts';
 
 /** The grid's copy: the record's bytes and the durable revision they were written at. */
 export interface HotCopy {
@@ -32,11 +33,17 @@ export class RecordStore {
   private readonly hotInFlight = new Set<string>();
   private readonly hotPending = new Map<string, HotCopy>();
 
+  private readonly batcher: CommitBatcher | undefined;
+
   constructor(
     private readonly kv: KeyValue,
     private readonly hot: GridMap<HotCopy>,
     private readonly log: Logger,
-  ) {}
+    /** Commits of different actors made at the same moment share one batched write. */
+    batchCommits = true,
+  ) {
+    this.batcher = batchCommits ? new CommitBatcher(kv) : undefined;
+  }
 
   /** Loads the record and fences older activations out. Throws FENCED if a newer one holds it. */
   async claim(key: string, epoch: number): Promise<ClaimedRecord> {
@@ -75,7 +82,11 @@ export class RecordStore {
   /** Writes the record if it is still at `expectedRevision`; FENCED otherwise. Resolves when durable. */
   async commit(key: string, bytes: Uint8Array, expectedRevision: number): Promise<number> {
     const res =
-      expectedRevision === 0 ? await this.kv.create(key, bytes) : await this.kv.update(key, bytes, expectedRevision);
+      this.batcher !== undefined
+        ? await this.batcher.write(key, bytes, expectedRevision)
+        : expectedRevision === 0
+          ? await this.kv.create(key, bytes)
+          : await this.kv.update(key, bytes, expectedRevision);
     if (!res.ok) throw fenced(key, 'the record was written by a newer activation');
     this.writeHot(key, res.revision, bytes);
     return res.revision;
