@@ -58,7 +58,7 @@ export class ApplicationCalls {
     return filterApplications(await this.visible(p), c).map(summaryOf);
   }
 
-  update(p: Principal, id: number, patch: UpdateApplication): Promise<Application> {
+  async update(p: Principal, id: number, patch: UpdateApplication): Promise<Application> {
     checkId(id, 'applicationId');
     return this.ask.app<Application>(p, id, { type: 'update', patch: parseInput(UpdateApplication, patch, 'body') });
   }

@@ -39,19 +39,19 @@ export class ActorAsks {
   constructor(private readonly actors: ActorSender) {}
 
   /** Asks the principal's organization. */
-  org<R>(p: Principal, msg: Msg, options: AskOptions = {}): Promise<R> {
+  async org<R>(p: Principal, msg: Msg, options: AskOptions = {}): Promise<R> {
     return this.orgById<R>(tenantOf(p), { ...msg, principal: p }, options);
   }
 
-  orgById<R>(organizationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
+  async orgById<R>(organizationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
     return this.actors.ask<R, Msg>(organizationRef(checkId(organizationId, 'organizationId')), msg, options);
   }
 
-  app<R>(p: Principal, applicationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
+  async app<R>(p: Principal, applicationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
     return this.actors.ask<R, Msg>(applicationRef(checkId(applicationId, 'applicationId')), { ...msg, principal: p }, options);
   }
 
-  raw<R>(ref: { kind: string; id: string }, msg: Msg, options: AskOptions = {}): Promise<R> {
+  async raw<R>(ref: { kind: string; id: string }, msg: Msg, options: AskOptions = {}): Promise<R> {
     return this.actors.ask<R, Msg>(ref, msg, options);
   }
 }

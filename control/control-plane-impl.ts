@@ -45,11 +45,11 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.ask.orgById(first, { type: 'create', principal: p, ...input }, keyed(o, 'create-organization'));
   }
 
-  setLimits(p: Principal, organizationId: number, limits: Limits): Promise<Limits> {
+  async setLimits(p: Principal, organizationId: number, limits: Limits): Promise<Limits> {
     return this.ask.orgById(organizationId, { type: 'setLimits', principal: p, limits });
   }
 
-  addLibraryImage(p: Principal, organizationId: number, image: Omit<LibraryImage, 'id'>, o?: RequestOptions): Promise<LibraryImage> {
+  async addLibraryImage(p: Principal, organizationId: number, image: Omit<LibraryImage, 'id'>, o?: RequestOptions): Promise<LibraryImage> {
     return this.ask.orgById(organizationId, { type: 'putImage', principal: p, image }, keyed(o, 'put-image'));
   }
 
@@ -82,11 +82,11 @@ export class ControlPlaneImpl implements ControlPlane {
     }
   }
 
-  resolveSession(sessionId: string): Promise<Principal | undefined> {
+  async resolveSession(sessionId: string): Promise<Principal | undefined> {
     return this.resolve(sessionId, 'resolveSession');
   }
 
-  resolveToken(token: string): Promise<Principal | undefined> {
+  async resolveToken(token: string): Promise<Principal | undefined> {
     return this.resolve(token, 'resolveToken');
   }
 
@@ -96,7 +96,7 @@ export class ControlPlaneImpl implements ControlPlane {
     return (await this.ask.orgById<Principal | null>(c.organizationId, { type, hash: c.hash })) ?? undefined;
   }
 
-  getOrganization(p: Principal): Promise<Organization> {
+  async getOrganization(p: Principal): Promise<Organization> {
     return this.ask.org(p, { type: 'get' });
   }
 
@@ -106,23 +106,23 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.ask.org(p, { type: 'update', patch });
   }
 
-  getLimits(p: Principal): Promise<Limits> {
+  async getLimits(p: Principal): Promise<Limits> {
     return this.ask.org(p, { type: 'getLimits' });
   }
 
-  inviteUser(p: Principal, invite: InviteUser, o?: RequestOptions): Promise<User> {
+  async inviteUser(p: Principal, invite: InviteUser, o?: RequestOptions): Promise<User> {
     return this.ask.org(p, { type: 'inviteUser', invite }, keyed(o, 'invite-user'));
   }
 
-  getUser(p: Principal, userId: number): Promise<User> {
+  async getUser(p: Principal, userId: number): Promise<User> {
     return this.ask.org(p, { type: 'getUser', userId });
   }
 
-  listUsers(p: Principal): Promise<User[]> {
+  async listUsers(p: Principal): Promise<User[]> {
     return this.ask.org(p, { type: 'listUsers' });
   }
 
-  updateUser(p: Principal, userId: number, patch: { name?: string; surname?: string; roles?: Role[] }): Promise<User> {
+  async updateUser(p: Principal, userId: number, patch: { name?: string; surname?: string; roles?: Role[] }): Promise<User> {
     return this.ask.org(p, { type: 'updateUser', userId, patch });
   }
 
@@ -130,11 +130,11 @@ export class ControlPlaneImpl implements ControlPlane {
     await this.ask.org(p, { type: 'changePassword', userId, change });
   }
 
-  enableUser(p: Principal, userId: number): Promise<User> {
+  async enableUser(p: Principal, userId: number): Promise<User> {
     return this.ask.org(p, { type: 'setUserEnabled', userId, enabled: true });
   }
 
-  disableUser(p: Principal, userId: number): Promise<User> {
+  async disableUser(p: Principal, userId: number): Promise<User> {
     return this.ask.org(p, { type: 'setUserEnabled', userId, enabled: false });
   }
 
@@ -142,19 +142,19 @@ export class ControlPlaneImpl implements ControlPlane {
     await this.ask.org(p, { type: 'deleteUser', userId });
   }
 
-  listPermissionsGroups(p: Principal): Promise<PermissionsGroup[]> {
+  async listPermissionsGroups(p: Principal): Promise<PermissionsGroup[]> {
     return this.ask.org(p, { type: 'listGroups' });
   }
 
-  createPermissionsGroup(p: Principal, group: PermissionsGroupInput, o?: RequestOptions): Promise<PermissionsGroup> {
+  async createPermissionsGroup(p: Principal, group: PermissionsGroupInput, o?: RequestOptions): Promise<PermissionsGroup> {
     return this.ask.org(p, { type: 'createGroup', group }, keyed(o, 'create-group'));
   }
 
-  getPermissionsGroup(p: Principal, groupId: number): Promise<PermissionsGroup> {
+  async getPermissionsGroup(p: Principal, groupId: number): Promise<PermissionsGroup> {
     return this.ask.org(p, { type: 'getGroup', groupId });
   }
 
-  updatePermissionsGroup(p: Principal, groupId: number, patch: Partial<PermissionsGroupInput>): Promise<PermissionsGroup> {
+  async updatePermissionsGroup(p: Principal, groupId: number, patch: Partial<PermissionsGroupInput>): Promise<PermissionsGroup> {
     return this.ask.org(p, { type: 'updateGroup', groupId, patch });
   }
 
@@ -168,15 +168,15 @@ export class ControlPlaneImpl implements ControlPlane {
     return users.filter((u) => g.userIds?.includes(u.id) === true);
   }
 
-  addPermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup> {
+  async addPermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup> {
     return this.ask.org(p, { type: 'addGroupMember', groupId, userId });
   }
 
-  removePermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup> {
+  async removePermissionsGroupUser(p: Principal, groupId: number, userId: number): Promise<PermissionsGroup> {
     return this.ask.org(p, { type: 'removeGroupMember', groupId, userId });
   }
 
-  listTokens(p: Principal): Promise<EphemeralToken[]> {
+  async listTokens(p: Principal): Promise<EphemeralToken[]> {
     return this.ask.org(p, { type: 'listTokens' });
   }
 
@@ -185,11 +185,11 @@ export class ControlPlaneImpl implements ControlPlane {
     return { ...t, token: composeCredential(tenantOf(p), t.token) };
   }
 
-  getToken(p: Principal, tokenId: number): Promise<EphemeralToken> {
+  async getToken(p: Principal, tokenId: number): Promise<EphemeralToken> {
     return this.ask.org(p, { type: 'getToken', tokenId });
   }
 
-  updateToken(p: Principal, tokenId: number, patch: { name?: string; description?: string; expirationTime?: number }): Promise<EphemeralToken> {
+  async updateToken(p: Principal, tokenId: number, patch: { name?: string; description?: string; expirationTime?: number }): Promise<EphemeralToken> {
     return this.ask.org(p, { type: 'updateToken', tokenId, patch });
   }
 
@@ -197,23 +197,23 @@ export class ControlPlaneImpl implements ControlPlane {
     await this.ask.org(p, { type: 'deleteToken', tokenId });
   }
 
-  listKeyPairs(p: Principal): Promise<KeyPair[]> {
+  async listKeyPairs(p: Principal): Promise<KeyPair[]> {
     return this.ask.org(p, { type: 'listKeyPairs' });
   }
 
-  createKeyPair(p: Principal, body: { name: string; publicKey: string }, o?: RequestOptions): Promise<KeyPair> {
+  async createKeyPair(p: Principal, body: { name: string; publicKey: string }, o?: RequestOptions): Promise<KeyPair> {
     return this.ask.org(p, { type: 'createKeyPair', keyPair: body }, keyed(o, 'create-key-pair'));
   }
 
-  generateKeyPair(p: Principal, body: { name: string }): Promise<KeyPair> {
+  async generateKeyPair(p: Principal, body: { name: string }): Promise<KeyPair> {
     return this.ask.org(p, { type: 'generateKeyPair', name: body?.name });
   }
 
-  getKeyPair(p: Principal, keyPairId: number): Promise<KeyPair> {
+  async getKeyPair(p: Principal, keyPairId: number): Promise<KeyPair> {
     return this.ask.org(p, { type: 'getKeyPair', keyPairId });
   }
 
-  updateKeyPair(p: Principal, keyPairId: number, body: { name: string }): Promise<KeyPair> {
+  async updateKeyPair(p: Principal, keyPairId: number, body: { name: string }): Promise<KeyPair> {
     return this.ask.org(p, { type: 'updateKeyPair', keyPairId, name: body?.name });
   }
 
@@ -221,7 +221,7 @@ export class ControlPlaneImpl implements ControlPlane {
     await this.ask.org(p, { type: 'deleteKeyPair', keyPairId });
   }
 
-  listElasticIps(p: Principal): Promise<ElasticIp[]> {
+  async listElasticIps(p: Principal): Promise<ElasticIp[]> {
     return this.ask.org(p, { type: 'listElasticIps' });
   }
 
@@ -230,7 +230,7 @@ export class ControlPlaneImpl implements ControlPlane {
     return [...this.o.regions];
   }
 
-  allocateElasticIp(p: Principal, body: { location: string }, o?: RequestOptions): Promise<ElasticIp> {
+  async allocateElasticIp(p: Principal, body: { location: string }, o?: RequestOptions): Promise<ElasticIp> {
     return this.ask.org(p, { type: 'allocateElasticIp', request: body }, keyed(o, 'allocate-elastic-ip'));
   }
 
@@ -238,19 +238,19 @@ export class ControlPlaneImpl implements ControlPlane {
     await this.ask.org(p, { type: 'releaseElasticIp', ip: parseInput(Ip, ip, 'ip') });
   }
 
-  attachElasticIp(p: Principal, ip: string, nic: NicRef, region: string): Promise<ElasticIp> {
+  async attachElasticIp(p: Principal, ip: string, nic: NicRef, region: string): Promise<ElasticIp> {
     return this.ask.org(p, { type: 'attachElasticIp', ip, nic, region });
   }
 
-  detachElasticIp(p: Principal, ip: string): Promise<ElasticIp> {
+  async detachElasticIp(p: Principal, ip: string): Promise<ElasticIp> {
     return this.ask.org(p, { type: 'detachElasticIp', ip });
   }
 
-  listImages(p: Principal): Promise<LibraryImage[]> {
+  async listImages(p: Principal): Promise<LibraryImage[]> {
     return this.ask.org(p, { type: 'listImages' });
   }
 
-  getImage(p: Principal, imageId: number): Promise<LibraryImage> {
+  async getImage(p: Principal, imageId: number): Promise<LibraryImage> {
     return this.ask.org(p, { type: 'getImage', imageId });
   }
 
@@ -266,35 +266,35 @@ export class ControlPlaneImpl implements ControlPlane {
     return { notifications: await searchNotifications(this.o.events, tenant, q) };
   }
 
-  createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application> {
+  async createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application> {
     return this.apps.create(p, body, o);
   }
 
-  getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application> {
+  async getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application> {
     return this.apps.get(p, applicationId, aspect);
   }
 
-  getApplicationDesign(p: Principal, applicationId: number): Promise<Design> {
+  async getApplicationDesign(p: Principal, applicationId: number): Promise<Design> {
     return this.apps.design(p, applicationId);
   }
 
-  listApplications(p: Principal): Promise<ApplicationSummary[]> {
+  async listApplications(p: Principal): Promise<ApplicationSummary[]> {
     return this.apps.list(p);
   }
 
-  filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]> {
+  async filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]> {
     return this.apps.filter(p, criterion);
   }
 
-  updateApplication(p: Principal, applicationId: number, patch: UpdateApplication): Promise<Application> {
+  async updateApplication(p: Principal, applicationId: number, patch: UpdateApplication): Promise<Application> {
     return this.apps.update(p, applicationId, patch);
   }
 
-  addVm(p: Principal, applicationId: number, body: AddVmRequest, o?: RequestOptions): Promise<Application> {
+  async addVm(p: Principal, applicationId: number, body: AddVmRequest, o?: RequestOptions): Promise<Application> {
     return this.apps.addVm(p, applicationId, body, o);
   }
 
-  deleteApplication(p: Principal, applicationId: number): Promise<void> {
+  async deleteApplication(p: Principal, applicationId: number): Promise<void> {
     return this.apps.delete(p, applicationId);
   }
 }
