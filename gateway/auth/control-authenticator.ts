@@ -1,0 +1,65 @@
+/**
+ * The gateway's Authenticator over the ControlPlane: session cookies and ephemeral tokens are
+ * resolved by the tenant's organization actor, Basic logins checked there. The principal it
+ * answers carries the domain principal (`control`) beside the gateway's fields, so handlers pass
+ * it to ControlPlane calls with `controlPrincipal(req.principal)`.
+ */
+import { match } from 'ts-pattern';
+import { RavelError } from '../../core/errors.ts';
+import type { ControlPlane } from '../../control/control-plane.ts';
+import type { Principal as DomainPrincipal } from '../../domain/tenancy/principal.ts';
+import type { BasicCredentials, Principal } from '../http/route.ts';
+import type { Authenticator, LoginResult } from './authenticator.ts';
+
+/** A gateway principal with the domain principal it was resolved from. */
+export interface ControlPrincipal extends Principal {
+  readonly control: DomainPrincipal;
+}
+
+function toGateway(p: DomainPrincipal, via: Principal['via']): ControlPrincipal {
+  return match(p)
+    .with({ kind: 'user' }, (u) => ({ id: `user-${u.organizationId}-${u.userId}`, tenantId: String(u.organizationId), operator: false, via, control: p }))
+    .with({ kind: 'token' }, (t) => ({ id: `token-${t.organizationId}-${t.tokenId}`, tenantId: String(t.organizationId), operator: false, via, control: p }))
+    .with({ kind: 'operator' }, (o) => ({ id: `operator-${o.name}`, tenantId: 'operators', operator: true, via, control: p }))
+    .with({ kind: 'system' }, () => ({ id: 'system', tenantId: 'system', operator: true, via, control: p }))
+    .exhaustive();
+}
+
+/** The domain principal behind a gateway principal; UNAUTHENTICATED if it did not come from here. */
+export function controlPrincipal(p: Principal | undefined): DomainPrincipal {
+  const c = (p as Partial<ControlPrincipal> | undefined)?.control;
+  if (c === undefined) throw new RavelError('UNAUTHENTICATED', 'log in or send a token');
+  return c;
+}
+
+export class ControlAuthenticator implements Authenticator {
+  constructor(
+    private readonly control: ControlPlane,
+    private readonly now: () => number,
+  ) {}
+
+  async fromSession(cookieValue: string): Promise<Principal | undefined> {
+    const p = await this.control.resolveSession(cookieValue);
+    return p === undefined ? undefined : toGateway(p, 'session');
+  }
+
+  async fromToken(headerValue: string): Promise<Principal | undefined> {
+    const p = await this.control.resolveToken(headerValue.trim());
+    return p === undefined ? undefined : toGateway(p, 'token');
+  }
+
+  async login(credentials: BasicCredentials): Promise<LoginResult | undefined> {
+    const r = await this.control.login(credentials.username, credentials.password);
+    if (r === undefined) return undefined;
+    return {
+      principal: toGateway(r.principal, 'session'),
+      sessionId: r.sessionId,
+      expiresInSeconds: Math.max(1, Math.floor((r.expiresAt - this.now()) / 1000)),
+      user: r.user,
+    };
+  }
+
+  async logout(cookieValue: string): Promise<void> {
+    await this.control.logout(cookieValue);
+  }
+}
