@@ -59,7 +59,7 @@ export class ActorCluster {
   }
 
   /** Starts node `id` and resolves once it serves (it has joined placement). */
-  async startNode(id: string): Promise<Child> {
+  async startNode(id: string, env: Readonly<Record<string, string>> = {}): Promise<Child> {
     const child = startChild(id, process.execPath, ['--import', 'tsx', nodeScript], {
       env: {
         ...process.env,
@@ -70,6 +70,7 @@ export class ActorCluster {
         RAVEL_HZ_MEMBERS: this.hz.addresses.join(','),
         RAVEL_HZ_CLUSTER: this.hz.clusterName,
         RAVEL_SHARDS: String(this.o.shards),
+        ...env,
       },
     });
     this.nodes.set(id, child);

@@ -6,6 +6,7 @@
  *
  *   RAVEL_NODE_ID  RAVEL_NS  RAVEL_NATS (comma-separated URLs)  RAVEL_REPLICAS
  *   RAVEL_HZ_MEMBERS (comma-separated host:port)  RAVEL_HZ_CLUSTER  RAVEL_SHARDS
+ *   RAVEL_BATCH_COMMITS=0 turns off group commit across actors (for the benchmark's comparison)
  */
 import { systemClock } from '../../core/clock.ts';
 import { encode } from '../../core/codec.ts';
@@ -38,6 +39,7 @@ const sys = new ActorSystem({
   log,
   namespace,
   replicas,
+  batchCommits: process.env['RAVEL_BATCH_COMMITS'] !== '0',
 });
 sys.register(counterKind());
 await sys.start();
