@@ -7,6 +7,7 @@ import { BenchReport, parseBenchArgs } from '../lib/report.ts';
 import { measureLmdb } from '../lib/baselines/lmdb.ts';
 import { measureMsgpackr, measureSha256MBps } from '../lib/baselines/cpu.ts';
 import { measureHelloWorld } from '../lib/baselines/uws.ts';
+import { measureHazelcast, measureNats } from './servers.ts';
 
 const { quick } = parseBenchArgs(process.argv.slice(2));
 const report = new BenchReport('baseline', { quick });
@@ -25,6 +26,9 @@ report.figure('msgpackr decode, typical actor message', mp.decodePerSec, 'msg/s'
 report.figure('typical actor message size', mp.bytes, 'bytes');
 
 const seconds = quick ? 3 : 10;
+await measureNats(report, quick ? 2 : 5, quick);
+await measureHazelcast(report, quick ? 2 : 5);
+
 const uws = await measureHelloWorld('uws', seconds);
 report.figure('uWS hello-world, wrk 64 connections', uws.requestsPerSec, 'req/s');
 report.figure('uWS hello-world p99', uws.p99Ms, 'ms');

@@ -3,6 +3,7 @@ import { Client } from 'hazelcast-client';
 
 export interface RawHazelcastMap {
   set(key: string, value: Buffer): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
   close(): Promise<void>;
 }
 
@@ -15,6 +16,7 @@ export async function rawHazelcastMap(members: readonly string[], clusterName: s
   const m = await client.getMap<string, Buffer>(map);
   return {
     set: async (key, value) => void (await m.set(key, value)),
+    get: (key) => m.get(key),
     close: () => client.shutdown(),
   };
 }

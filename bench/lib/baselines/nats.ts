@@ -45,3 +45,32 @@ export async function rawJetStreamKv(url: string, bucket: string, replicas = 1):
     close: () => nc.close(),
   };
 }
+
+/** Publish/subscribe between two connections of this process: messages a second received. */
+export async function natsPubSub(url: string, messages: number, payload: Uint8Array): Promise<number> {
+  const sub = await connect({ servers: url, name: 'bench-sub' });
+  const pub = await connect({ servers: url, name: 'bench-pub' });
+  try {
+    const subject = `bench.pubsub.${Math.random().toString(36).slice(2)}`;
+    let got = 0;
+    const done = new Promise<void>((resolve) => {
+      sub.subscribe(subject, {
+        callback: () => {
+          if (++got === messages) resolve();
+        },
+      });
+    });
+    await sub.flush();
+    const t0 = performance.now();
+    for (let i = 0; i < messages; i++) {
+      pub.publish(subject, payload);
+      // Let the socket drain now and then, as a real publisher would.
+      if (i % 10_000 === 0) await pub.flush();
+    }
+    await done;
+    return messages / ((performance.now() - t0) / 1000);
+  } finally {
+    await pub.close();
+    await sub.close();
+  }
+}
