@@ -1,0 +1,111 @@
+/**
+ * Applications, design side: list, create, get (whole, `;design`, `;properties`), `PUT`,
+ * `DELETE`, `POST /applications/filter`, and `POST /applications/{id}/vms` with `{baseVmId}`.
+ */
+import type { ControlPlane } from '../../control/control-plane.ts';
+import {
+  AddVmRequest, CreateApplication, FilterCriterion, UpdateApplication, type Application,
+} from '../../domain/schemas/index.ts';
+import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { IdParams, objectPath, only, who } from './api-paths.ts';
+
+/** The `;properties` aspect: the application without its design and deployment. */
+function properties(app: Application): Omit<Application, 'design' | 'deployment'> {
+  const { design: _design, deployment: _deployment, ...rest } = app;
+  return rest;
+}
+
+export function applicationRoutes(control: ControlPlane): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/applications',
+      auth: 'session-or-token',
+      schema: {},
+      summary: 'Every application the caller may see, in summary',
+      handler: async (req) => json(await control.listApplications(who(req))),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/applications',
+      auth: 'session-or-token',
+      schema: { body: CreateApplication },
+      summary: 'Creates an application, empty, from a design, or from a blueprint',
+      successStatus: 201,
+      handler: async (req) => {
+        const b = req.body;
+        const input =
+          'baseBlueprintId' in b
+            ? only(b, ['name', 'description', 'baseBlueprintId'])
+            : only(b, ['name', 'description', 'design']);
+        const app = await control.createApplication(who(req), input);
+        return created(app, objectPath('applications', app.id));
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/applications/filter',
+      auth: 'session-or-token',
+      schema: { body: FilterCriterion },
+      summary: 'Applications matching a criterion',
+      handler: async (req) => json(await control.filterApplications(who(req), req.body)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/applications/{id}',
+      auth: 'session-or-token',
+      schema: { params: IdParams },
+      handler: async (req) => json(await control.getApplication(who(req), req.params.id)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/applications/{id};design',
+      auth: 'session-or-token',
+      schema: { params: IdParams },
+      summary: 'The application with its design aspect only',
+      handler: async (req) => json(await control.getApplication(who(req), req.params.id, 'design')),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/applications/{id};properties',
+      auth: 'session-or-token',
+      schema: { params: IdParams },
+      summary: 'The application without design or deployment',
+      handler: async (req) => json(properties(await control.getApplication(who(req), req.params.id))),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/applications/{id}',
+      auth: 'session-or-token',
+      schema: { params: IdParams, body: UpdateApplication },
+      summary: 'Edits name, description and design; other fields of a read-back object are ignored',
+      handler: async (req) =>
+        json(
+          await control.updateApplication(who(req), req.params.id, only(req.body, ['name', 'description', 'design'])),
+        ),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/applications/{id}',
+      auth: 'session-or-token',
+      schema: { params: IdParams },
+      summary: 'Only an unpublished application',
+      successStatus: 204,
+      handler: async (req) => {
+        await control.deleteApplication(who(req), req.params.id);
+        return empty();
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/applications/{id}/vms',
+      auth: 'session-or-token',
+      schema: { params: IdParams, body: AddVmRequest },
+      summary: 'Adds a library VM to the design; answers the application',
+      handler: async (req) => {
+        const app = await control.addVm(who(req), req.params.id, only(req.body, ['baseVmId', 'name']));
+        return json(app, { headers: { 'content-location': objectPath('applications', app.id) } });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,52 @@
+/** `GET/POST /elasticIps`, `DELETE /elasticIps/{ip}`, `GET /elasticIps/locations`. */
+import { Type } from '@sinclair/typebox';
+import type { ControlPlane } from '../../control/control-plane.ts';
+import { AllocateElasticIp, Ipv4 } from '../../domain/schemas/index.ts';
+import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { objectPath, who } from './api-paths.ts';
+
+const IpParams = Type.Object({ ip: Ipv4 });
+
+export function elasticIpRoutes(control: ControlPlane): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/elasticIps',
+      auth: 'session-or-token',
+      schema: {},
+      handler: async (req) => json(await control.listElasticIps(who(req))),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/elasticIps/locations',
+      auth: 'session-or-token',
+      schema: {},
+      summary: 'Regions elastic IPs can be allocated in',
+      handler: async (req) => json(await control.listElasticIpLocations(who(req))),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/elasticIps',
+      auth: 'session-or-token',
+      schema: { body: AllocateElasticIp },
+      summary: 'Allocates an address in `location`',
+      successStatus: 201,
+      handler: async (req) => {
+        const eip = await control.allocateElasticIp(who(req), { location: req.body.location });
+        return created(eip, objectPath('elasticIps', eip.ip));
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/elasticIps/{ip}',
+      auth: 'session-or-token',
+      schema: { params: IpParams },
+      summary: 'Releases the address',
+      successStatus: 204,
+      handler: async (req) => {
+        await control.releaseElasticIp(who(req), req.params.ip);
+        return empty();
+      },
+    }),
+  ];
+}

@@ -1,0 +1,24 @@
+/** Every REST route of the API over the ControlPlane, for `createGateway` (sessions come with it). */
+import type { ControlPlane } from '../../control/control-plane.ts';
+import type { AnyRoute } from '../http/route.ts';
+import { applicationRoutes } from './application-routes.ts';
+import { elasticIpRoutes } from './elastic-ip-routes.ts';
+import { eventRoutes } from './event-routes.ts';
+import { keyPairRoutes } from './keypair-routes.ts';
+import { organizationRoutes } from './organization-routes.ts';
+import { permissionsGroupRoutes } from './permissions-group-routes.ts';
+import { tokenRoutes } from './token-routes.ts';
+import { userRoutes } from './user-routes.ts';
+
+export function apiRoutes(control: ControlPlane): AnyRoute[] {
+  return [
+    ...organizationRoutes(control),
+    ...userRoutes(control),
+    ...permissionsGroupRoutes(control),
+    ...tokenRoutes(control),
+    ...keyPairRoutes(control),
+    ...applicationRoutes(control),
+    ...elasticIpRoutes(control),
+    ...eventRoutes(control),
+  ];
+}
