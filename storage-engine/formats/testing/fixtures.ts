@@ -53,6 +53,19 @@ export function makeRaw(mib: number, seed = 7): Uint8Array {
   return raw;
 }
 
+/**
+ * A raw disk of `mib` MiB in 1 MiB regions cycling random, filled with 7, and zero: whole
+ * grains and clusters of each kind, so images hold incompressible, tiny and absent ones in turn.
+ */
+export function makeMixed(mib: number, seed = 3): Uint8Array {
+  const raw = new Uint8Array(mib * MiB);
+  for (let i = 0; i < mib; i++) {
+    if (i % 3 === 0) raw.set(seededBytes(MiB, seed + i), i * MiB);
+    else if (i % 3 === 1) raw.fill(7, i * MiB, (i + 1) * MiB);
+  }
+  return raw;
+}
+
 export function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }

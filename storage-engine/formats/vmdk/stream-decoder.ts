@@ -2,7 +2,10 @@
  * Stream-optimized VMDK: a header, then grain markers (LBA, compressed size, zlib data, padded
  * to a sector) and metadata markers (grain tables, directory, footer, end of stream). Grains
  * carry their own LBA, so the disk is written as they pass and the tables at the end are only
- * skipped. Its state between chunks is plain data, so an interrupted upload can resume.
+ * skipped. qemu-img instead keeps the tables ahead of the grains and writes no end-of-stream
+ * marker: those tables are counted as they pass, and the stream may end once every grain they
+ * list has come (leading-tables.ts). Its state between chunks is plain data, so an interrupted
+ * upload can resume.
  */
 import { match } from 'ts-pattern';
 import type { DecodedDisk, DecoderCheckpoint, DecoderInit, FormatDecoder } from '../format.ts';
@@ -11,35 +14,62 @@ import { decodeFailed, unsupported } from '../decode-error.ts';
 import { inflateBounded } from '../inflate.ts';
 import { checkEmbeddedDescriptor, parseSparseHeader, SECTOR } from './sparse-header.ts';
 import { PendingBytes } from './pending-bytes.ts';
+import { checkGrainCount, grainsListed, leadingDirectory, leadingTables, type LeadingTable } from './leading-tables.ts';
 
 const F = 'vmdk-stream';
 const MARKER = { eos: 0, gt: 1, gd: 2, footer: 3 } as const;
 
 type Phase =
   | { readonly at: 'header' }
-  | { readonly at: 'skip'; readonly until: number; readonly then: 'descriptor' | 'marker' }
+  | { readonly at: 'skip'; readonly until: number; readonly then: 'descriptor' | 'directory' | 'table' | 'marker' }
   | { readonly at: 'descriptor' }
+  | { readonly at: 'directory' }
+  | { readonly at: 'table' }
   | { readonly at: 'marker' }
   | { readonly at: 'done' };
+
+/** The header fields the decoder keeps. */
+interface StreamLayout {
+  readonly capacity: number;
+  readonly grainBytes: number;
+  readonly gtEntries: number;
+  readonly zeroGrains: boolean;
+  readonly descriptorBytes: number;
+  readonly overhead: number;
+  /** The grain directory ahead of the grains, if there is one to read in passing. */
+  readonly directory: { readonly offset: number; readonly bytes: number } | undefined;
+}
 
 export interface StreamState {
   readonly phase: Phase;
   readonly offset: number;
   readonly received: number;
   readonly pending: string;
-  readonly capacity: number;
-  readonly grainBytes: number;
-  readonly descriptorBytes: number;
-  readonly overhead: number;
+  readonly layout: StreamLayout;
+  /** Leading grain tables not read yet, in upload order. */
+  readonly tables: readonly LeadingTable[];
+  /** Grains the leading tables list, or -1 without them (the stream must end with its marker). */
+  readonly listed: number;
+  readonly grains: number;
 }
+
+const noLayout: StreamLayout = {
+  capacity: 0,
+  grainBytes: 0,
+  gtEntries: 0,
+  zeroGrains: false,
+  descriptorBytes: 0,
+  overhead: 0,
+  directory: undefined,
+};
 
 export class VmdkStreamDecoder implements FormatDecoder {
   private phase: Phase = { at: 'header' };
   private readonly input = new PendingBytes();
-  private capacity = 0;
-  private grainBytes = 0;
-  private descriptorBytes = 0;
-  private overhead = 0;
+  private layout = noLayout;
+  private tables: readonly LeadingTable[] = [];
+  private listed = -1;
+  private grains = 0;
 
   constructor(
     private readonly init: DecoderInit,
@@ -48,10 +78,10 @@ export class VmdkStreamDecoder implements FormatDecoder {
     if (from !== undefined) {
       this.phase = from.phase;
       this.input.restore(from.offset, Buffer.from(from.pending, 'base64'), from.received);
-      this.capacity = from.capacity;
-      this.grainBytes = from.grainBytes;
-      this.descriptorBytes = from.descriptorBytes;
-      this.overhead = from.overhead;
+      this.layout = from.layout;
+      this.tables = from.tables;
+      this.listed = from.listed;
+      this.grains = from.grains;
     }
   }
 
@@ -63,10 +93,13 @@ export class VmdkStreamDecoder implements FormatDecoder {
   }
 
   async finish(): Promise<DecodedDisk> {
-    if (this.phase.at !== 'done') {
-      throw decodeFailed('truncated', `vmdk: the stream ends at ${this.input.end} before its end-of-stream marker`, F);
+    const end = this.input.end;
+    const atBoundary = this.phase.at === 'marker' && this.input.start === end;
+    if (this.phase.at !== 'done' && !(atBoundary && this.listed >= 0)) {
+      throw decodeFailed('truncated', `vmdk: the stream ends at ${end} before its end-of-stream marker`, F);
     }
-    return { format: F, virtualSize: this.capacity };
+    if (this.listed >= 0) checkGrainCount(this.grains, this.listed, end);
+    return { format: F, virtualSize: this.layout.capacity };
   }
 
   checkpoint(): DecoderCheckpoint {
@@ -75,10 +108,10 @@ export class VmdkStreamDecoder implements FormatDecoder {
       offset: this.input.start,
       received: this.input.end,
       pending: Buffer.from(this.input.peekAll()).toString('base64'),
-      capacity: this.capacity,
-      grainBytes: this.grainBytes,
-      descriptorBytes: this.descriptorBytes,
-      overhead: this.overhead,
+      layout: this.layout,
+      tables: this.tables,
+      listed: this.listed,
+      grains: this.grains,
     };
     return { format: F, uploadOffset: this.input.end, state: { ...state } };
   }
@@ -93,12 +126,14 @@ export class VmdkStreamDecoder implements FormatDecoder {
         return true;
       })
       .with({ at: 'descriptor' }, () => {
-        const d = this.input.take(this.descriptorBytes);
+        const d = this.input.take(this.layout.descriptorBytes);
         if (d === undefined) return false;
         checkEmbeddedDescriptor(Buffer.from(d).toString('latin1'), F);
-        this.phase = { at: 'skip', until: Math.max(this.overhead, this.input.start), then: 'marker' };
+        this.afterDescriptor();
         return true;
       })
+      .with({ at: 'directory' }, () => this.directory())
+      .with({ at: 'table' }, () => this.table())
       .with({ at: 'marker' }, () => this.marker())
       .with({ at: 'done' }, () => {
         this.input.skipTo(this.input.end);
@@ -112,16 +147,63 @@ export class VmdkStreamDecoder implements FormatDecoder {
     if (b === undefined) return false;
     const h = parseSparseHeader(b, this.init.limits, F);
     if (!h.markers || !h.compressed) throw unsupported('stream-flags', 'vmdk: markers without compression', F);
-    this.capacity = h.capacity;
-    this.grainBytes = h.grainBytes;
-    this.descriptorBytes = h.descriptorBytes;
-    this.overhead = h.overhead;
+    const hasDescriptor = h.descriptorBytes > 0 && h.descriptorOffset >= SECTOR;
+    const afterDescriptor = hasDescriptor ? h.descriptorOffset + h.descriptorBytes : SECTOR;
+    this.layout = {
+      capacity: h.capacity,
+      grainBytes: h.grainBytes,
+      gtEntries: h.gtEntries,
+      zeroGrains: h.zeroGrains,
+      descriptorBytes: h.descriptorBytes,
+      overhead: h.overhead,
+      directory: leadingDirectory(h, afterDescriptor, this.init.limits),
+    };
     this.init.sink.setVirtualSize(h.capacity);
-    this.phase =
-      h.descriptorBytes > 0 && h.descriptorOffset >= SECTOR
-        ? { at: 'skip', until: h.descriptorOffset, then: 'descriptor' }
-        : { at: 'skip', until: Math.max(h.overhead, SECTOR), then: 'marker' };
+    if (hasDescriptor) {
+      this.phase = { at: 'skip', until: h.descriptorOffset, then: 'descriptor' };
+    } else {
+      this.afterDescriptor();
+    }
     return true;
+  }
+
+  private afterDescriptor(): void {
+    const gd = this.layout.directory;
+    this.phase =
+      gd !== undefined && gd.offset >= this.input.start
+        ? { at: 'skip', until: gd.offset, then: 'directory' }
+        : { at: 'skip', until: Math.max(this.layout.overhead, this.input.start), then: 'marker' };
+  }
+
+  private directory(): boolean {
+    const gd = this.layout.directory;
+    if (gd === undefined) throw decodeFailed('bad-directory', 'vmdk: no grain directory to read', F);
+    const b = this.input.take(gd.bytes);
+    if (b === undefined) return false;
+    const tables = leadingTables(b, this.input.start, this.layout);
+    this.tables = tables ?? [];
+    this.listed = tables === undefined ? -1 : 0;
+    this.nextTable();
+    return true;
+  }
+
+  private table(): boolean {
+    const [t, ...rest] = this.tables;
+    if (t === undefined) throw decodeFailed('bad-table', 'vmdk: no grain table to read', F);
+    const gt = this.input.take(this.layout.gtEntries * 4);
+    if (gt === undefined) return false;
+    this.listed += grainsListed(gt, t.entries, this.layout.zeroGrains);
+    this.tables = rest;
+    this.nextTable();
+    return true;
+  }
+
+  private nextTable(): void {
+    const t = this.tables[0];
+    this.phase =
+      t === undefined
+        ? { at: 'skip', until: Math.max(this.layout.overhead, this.input.start), then: 'marker' }
+        : { at: 'skip', until: t.offset, then: 'table' };
   }
 
   private async marker(): Promise<boolean> {
@@ -131,7 +213,7 @@ export class VmdkStreamDecoder implements FormatDecoder {
     const value = v.u64le(0);
     const size = v.u32le(8);
     if (size > 0) {
-      if (size > 2 * this.grainBytes + 1024) throw decodeFailed('bad-grain', `vmdk: compressed grain of ${size} bytes`, F);
+      if (size > 2 * this.layout.grainBytes + 1024) throw decodeFailed('bad-grain', `vmdk: compressed grain of ${size} bytes`, F);
       const at = this.input.start;
       const grain = this.input.take(12 + size);
       if (grain === undefined) return false;
@@ -154,12 +236,17 @@ export class VmdkStreamDecoder implements FormatDecoder {
   }
 
   private async grain(logical: number, compressed: Uint8Array): Promise<void> {
-    if (logical % this.grainBytes !== 0 || logical >= this.capacity) {
+    const { grainBytes, capacity } = this.layout;
+    if (logical % grainBytes !== 0 || logical >= capacity) {
       throw decodeFailed('bad-grain', `vmdk: grain at ${logical} is misaligned or past the disk`, F);
     }
-    const data = inflateBounded(compressed, this.grainBytes, false, F, `grain at ${logical}`);
-    const want = Math.min(this.grainBytes, this.capacity - logical);
+    if (this.listed >= 0 && this.grains >= this.listed) {
+      throw decodeFailed('bad-grain', `vmdk: grain at ${logical} is beyond the ${this.listed} grains its tables list`, F);
+    }
+    const data = inflateBounded(compressed, grainBytes, false, F, `grain at ${logical}`);
+    const want = Math.min(grainBytes, capacity - logical);
     if (data.length < want) throw decodeFailed('bad-grain', `vmdk: grain at ${logical} holds ${data.length} bytes`, F);
+    this.grains++;
     await this.init.sink.write(logical, data.subarray(0, want));
   }
 }
@@ -170,15 +257,21 @@ function alignUp(n: number): number {
 
 export function streamStateFrom(state: Readonly<Record<string, unknown>>): StreamState {
   const s = state as Partial<StreamState>;
+  const l = (typeof s.layout === 'object' && s.layout !== null ? s.layout : {}) as Partial<StreamLayout>;
   const ok =
     typeof s.phase === 'object' &&
     typeof s.offset === 'number' &&
     typeof s.received === 'number' &&
     typeof s.pending === 'string' &&
-    typeof s.capacity === 'number' &&
-    typeof s.grainBytes === 'number' &&
-    typeof s.descriptorBytes === 'number' &&
-    typeof s.overhead === 'number';
+    Array.isArray(s.tables) &&
+    typeof s.listed === 'number' &&
+    typeof s.grains === 'number' &&
+    typeof l.capacity === 'number' &&
+    typeof l.grainBytes === 'number' &&
+    typeof l.gtEntries === 'number' &&
+    typeof l.zeroGrains === 'boolean' &&
+    typeof l.descriptorBytes === 'number' &&
+    typeof l.overhead === 'number';
   if (!ok) throw decodeFailed('bad-checkpoint', 'vmdk checkpoint is malformed', F);
   return s as StreamState;
 }
