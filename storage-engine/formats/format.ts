@@ -43,6 +43,11 @@ export interface DecodedDisk {
   readonly virtualSize: number;
   /** ISO 9660 volume label. */
   readonly label?: string;
+  /**
+   * For a disk that is the upload itself (raw, ISO, fixed VHD): the upload bytes after the
+   * disk that are not part of it (a fixed VHD's footer). Absent when there are none.
+   */
+  readonly trailer?: Uint8Array;
 }
 
 /** Decoder state at a chunk boundary, as plain JSON data, from which it can be rebuilt. */

@@ -66,7 +66,7 @@ export class RawDecoder implements FormatDecoder {
         );
       }
       this.sink.setVirtualSize(this.written);
-      return { format: 'vhd-fixed', virtualSize: this.written };
+      return { format: 'vhd-fixed', virtualSize: this.written, trailer: this.tail };
     }
     this.sink.setVirtualSize(this.received);
     await this.writeNext(this.tail);

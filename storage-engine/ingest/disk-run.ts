@@ -3,7 +3,8 @@
  * bounds its size and hashes it. Used for a single-disk upload and for each disk of an OVA.
  */
 import type { DiskSink } from './disk-sink.ts';
-import type { DecodeLimits, FormatDecoder } from '../formats/format.ts';
+import type { DecodedDisk, DecodeLimits, FormatDecoder } from '../formats/format.ts';
+import { RavelError } from '../../core/errors.ts';
 import type { DiskRef, IngestCheckpoint, IngestedDisk } from './ingest-types.ts';
 import { TrackingSink } from './tracking-sink.ts';
 import { plainSha256, resumableSha256 } from './sha256.ts';
@@ -17,6 +18,11 @@ export class DiskRun {
     readonly ref: DiskRef,
     private readonly tracking: TrackingSink,
     private readonly decoder: FormatDecoder,
+    /**
+     * The logical disk is the upload itself (raw, ISO, fixed VHD: only a fixed VHD's footer
+     * differs), so one hash serves both: see {@link finishAsUpload}.
+     */
+    readonly diskIsUpload = false,
   ) {}
 
   /** Detects the format from the head of `chunks` and decodes all of them into `sink`. */
@@ -48,12 +54,12 @@ export class DiskRun {
     if (detected.kind === 'ova') throw decodeFailed('nested-ova', 'an OVA inside an OVA', 'ova');
     const hash = resumable ? await resumableSha256() : plainSha256();
     const tracking = new TrackingSink(sink, hash, limits.maxVirtualSize);
-    return new DiskRun(ref, tracking, createDecoder(detected, { sink: tracking, limits }));
+    return new DiskRun(ref, tracking, createDecoder(detected, { sink: tracking, limits }), detected.kind === 'raw');
   }
 
   static async resume(ref: DiskRef, cp: IngestCheckpoint, sink: DiskSink, limits: DecodeLimits): Promise<DiskRun> {
     const tracking = new TrackingSink(sink, await resumableSha256(cp.logical.hash), limits.maxVirtualSize, cp.logical);
-    return new DiskRun(ref, tracking, resumeDecoder(cp.decoder, { sink: tracking, limits }));
+    return new DiskRun(ref, tracking, resumeDecoder(cp.decoder, { sink: tracking, limits }), cp.decoder.format === 'raw');
   }
 
   push(chunk: Uint8Array): Promise<void> {
@@ -69,10 +75,29 @@ export class DiskRun {
   }
 
   async finish(): Promise<IngestedDisk> {
+    return this.described(await this.decoded());
+  }
+
+  /**
+   * Finishes a run whose disk is the upload, with the upload's SHA-256 taken from the logical
+   * hash (plus a fixed VHD's footer), so that those bytes are hashed once, not twice.
+   */
+  async finishAsUpload(): Promise<{ disk: IngestedDisk; uploadSha256: string }> {
+    if (!this.diskIsUpload) throw new RavelError('INTERNAL', 'this disk is not the upload');
+    const decoded = await this.decoded();
+    const uploadSha256 = await this.tracking.continuedSha256(decoded.trailer ?? new Uint8Array(0));
+    return { disk: await this.described(decoded), uploadSha256 };
+  }
+
+  private async decoded(): Promise<DecodedDisk> {
     const decoded = await this.decoder.finish();
     if (this.tracking.virtualSize !== decoded.virtualSize) {
       throw decodeFailed('size-mismatch', `decoded ${this.tracking.virtualSize ?? 0} bytes, expected ${decoded.virtualSize}`);
     }
+    return decoded;
+  }
+
+  private async described(decoded: DecodedDisk): Promise<IngestedDisk> {
     const { sha256, hashPass } = await this.tracking.logicalSha256(plainSha256);
     return {
       ref: this.ref,

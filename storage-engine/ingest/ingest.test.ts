@@ -79,6 +79,7 @@ async function interruptAndResume(image: Uint8Array, chunk: number, cutAt: numbe
 for (const [name, make] of [
   ['raw', async () => raw],
   ['stream-optimized VMDK', () => convertRaw(raw, 'vmdk', ['-o', 'subformat=streamOptimized'])],
+  ['fixed VHD', () => convertRaw(raw, 'vpc', ['-o', 'subformat=fixed,force_size=on'])],
 ] as const) {
   test(`an interrupted ${name} ingest resumes from its last checkpoint with the same hashes`, async () => {
     const image = await make();

@@ -37,7 +37,6 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
   const upload: Sha256 = resumable ? await resumableSha256(from?.uploadHash) : plainSha256();
   let uploadBytes = from?.uploadOffset ?? 0;
   const chunks = observed(chunksOf(source), (c) => {
-    upload.update(c);
     uploadBytes += c.length;
   });
 
@@ -48,7 +47,9 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
     const sniffed = await sniff(chunks, SNIFF_BYTES);
     rest = sniffed.rest;
     if (detectFormat(sniffed.head).kind === 'ova') {
-      const ova = await ingestOva(sniffed.head, rest, sinkFactory, limits);
+      upload.update(sniffed.head);
+      const hashed = observed({ [Symbol.asyncIterator]: () => rest }, (c) => upload.update(c));
+      const ova = await ingestOva(sniffed.head, hashed[Symbol.asyncIterator](), sinkFactory, limits);
       return { kind: 'ova', ...ova, uploadBytes, uploadSha256: upload.digestHex() };
     }
     head = sniffed.head;
@@ -59,15 +60,22 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
     rest = chunks[Symbol.asyncIterator]();
   }
 
+  // Where the disk is the upload (raw, ISO, fixed VHD), the upload's hash is the disk's, taken
+  // at the end (with a fixed VHD's footer added): hashing both would read every byte twice.
+  const hashUpload = disk.diskIsUpload ? () => undefined : (c: Uint8Array) => upload.update(c);
   const every = options.checkpointEveryBytes ?? 64 * 1024 * 1024;
   let lastCheckpoint = uploadBytes;
   try {
-    if (head.length > 0) await disk.push(head);
+    if (head.length > 0) {
+      hashUpload(head);
+      await disk.push(head);
+    }
     for (let r = await rest.next(); r.done !== true; r = await rest.next()) {
+      hashUpload(r.value);
       await disk.push(r.value);
       if (options.onCheckpoint !== undefined && uploadBytes - lastCheckpoint >= every) {
         const parts = disk.checkpointParts();
-        const uploadHash = upload.save();
+        const uploadHash = disk.diskIsUpload ? parts?.logical.hash : upload.save();
         if (parts !== undefined && uploadHash !== undefined) {
           await options.onCheckpoint({ version: 1, uploadOffset: uploadBytes, uploadHash, ...parts });
           lastCheckpoint = uploadBytes;
@@ -78,6 +86,10 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
     // A refused upload is not read further: the source is closed (a socket, a file).
     await rest.return?.(undefined).catch(() => undefined);
     throw e;
+  }
+  if (disk.diskIsUpload) {
+    const { disk: result, uploadSha256 } = await disk.finishAsUpload();
+    return { kind: 'disk', disk: result, uploadBytes, uploadSha256 };
   }
   const result = await disk.finish();
   return { kind: 'disk', disk: result, uploadBytes, uploadSha256: upload.digestHex() };

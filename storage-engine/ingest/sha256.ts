@@ -2,7 +2,7 @@
  * SHA-256 for ingest. Node's own hash is the fastest but its state cannot be saved; a resumable
  * ingest uses hash-wasm, whose state can be saved into a checkpoint and loaded again.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createSHA256 } from 'hash-wasm';
 import { RavelError } from '../../core/errors.ts';
 
@@ -11,14 +11,20 @@ export interface Sha256 {
   digestHex(): string;
   /** The state so far as base64, or undefined when this hash cannot be saved. */
   save(): string | undefined;
+  /** A second hash that goes on from the state so far, leaving this one as it is. */
+  fork(): Promise<Sha256>;
 }
 
 export function plainSha256(): Sha256 {
-  const h = createHash('sha256');
+  return plainFrom(createHash('sha256'));
+}
+
+function plainFrom(h: Hash): Sha256 {
   return {
     update: (d) => void h.update(d),
     digestHex: () => h.digest('hex'),
     save: () => undefined,
+    fork: async () => plainFrom(h.copy()),
   };
 }
 
@@ -33,10 +39,12 @@ export async function resumableSha256(saved?: string): Promise<Sha256> {
       throw new RavelError('INVALID_ARGUMENT', 'checkpoint holds a bad hash state', { cause: e });
     }
   }
+  const save = (): string => Buffer.from(h.save()).toString('base64');
   return {
     update: (d) => void h.update(d),
     digestHex: () => h.digest('hex'),
-    save: () => Buffer.from(h.save()).toString('base64'),
+    save,
+    fork: () => resumableSha256(save()),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { DiskSink } from './disk-sink.ts';
 import { updateZeros, type Sha256 } from './sha256.ts';
 import { decodeFailed, tooLarge } from '../formats/decode-error.ts';
+import { RavelError } from '../../core/errors.ts';
 
 const HASH_PASS_PIECE = 4 * 1024 * 1024;
 
@@ -87,6 +88,19 @@ export class TrackingSink implements DiskSink {
   }
   readLogical(logicalOffset: number, length: number): Promise<Uint8Array> {
     return this.inner.readLogical(logicalOffset, length);
+  }
+
+  /**
+   * SHA-256 of the logical disk followed by `trailer`, leaving the logical hash to finish: the
+   * upload's hash when the disk is the upload. Only for a disk written whole and in order.
+   */
+  async continuedSha256(trailer: Uint8Array): Promise<string> {
+    if (!this.inOrder || this.cursor !== this.size) {
+      throw new RavelError('INTERNAL', 'the upload hash is taken from a disk that was not written whole and in order');
+    }
+    const h = await this.hash.fork();
+    h.update(trailer);
+    return h.digestHex();
   }
 
   /** SHA-256 of the whole logical disk, and whether it needed a pass over the sink. */
