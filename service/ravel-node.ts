@@ -1,0 +1,114 @@
+/**
+ * One Ravel node: the components its roles name, built on the grid and bus of its mode, started
+ * in dependency order and stopped in reverse. `ravel node` and the end-to-end tests use this;
+ * nothing else composes the service.
+ */
+import { join } from 'node:path';
+import type { RavelConfig } from '../config/schema.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
+import { createGrid } from '../grid/create-grid.ts';
+import { createBus } from '../bus/create-bus.ts';
+import type { Grid } from '../grid/grid.ts';
+import type { Bus } from '../bus/bus.ts';
+import { ActorSystem } from '../actors/runtime/actor-system.ts';
+import { ActorClient } from '../actors/runtime/actor-client.ts';
+import type { ActorSender } from '../actors/actor-kind.ts';
+import { controlKinds } from '../control/control-kinds.ts';
+import { ControlPlaneImpl } from '../control/control-plane-impl.ts';
+import type { ControlPlane } from '../control/control-plane.ts';
+import { BusTenantEventLog } from '../events/bus-tenant-event-log.ts';
+import { TenantLiveEvents } from '../events/live-event-source.ts';
+import { openLmdbBlockStore } from '../storage-engine/lmdb/lmdb-block-store.ts';
+import { LocalImageService } from '../storage-engine/image-service/local-image-service.ts';
+import { ImageServer } from '../storage-engine/image-service/image-server.ts';
+import { createGateway } from '../gateway/create-gateway.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
+import { apiRoutes } from '../gateway/api/routes.ts';
+import { regionCidrs } from './regions.ts';
+
+export interface RavelNode {
+  readonly nodeId: string;
+  readonly config: RavelConfig;
+  readonly control: ControlPlane;
+  /** Present when this node has the gateway role. */
+  readonly gateway: Gateway | undefined;
+  /** Stops every component, in reverse order of start. */
+  close(): Promise<void>;
+}
+
+export interface NodeDeps {
+  readonly nodeId: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promise<RavelNode> {
+  const { clock, log, nodeId } = deps;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.warn({ err }, 'stopping a component failed');
+      }
+    }
+  };
+  try {
+    const grid: Grid = await createGrid(config, clock);
+    stops.push(() => grid.close());
+    const bus: Bus = await createBus(config, clock);
+    stops.push(() => bus.close());
+    const events = new BusTenantEventLog(bus);
+    const regions = regionCidrs(config);
+
+    const kinds = controlKinds({ events, regions });
+    let sender: ActorSender;
+    if (config.roles.includes('actors')) {
+      const system = new ActorSystem({ nodeId, grid, bus, clock, config: config.actors, log, replicas: config.nats.replicas });
+      for (const kind of kinds) system.register(kind);
+      await system.start();
+      stops.push(() => system.stop());
+      sender = system;
+    } else {
+      // A node without actors (a gateway alone) sends to the nodes that have them.
+      const client = new ActorClient({ bus, clock, shards: config.actors.shards, askTimeoutMs: config.actors.askTimeoutMs });
+      for (const kind of kinds) client.register(kind);
+      sender = client;
+    }
+    const control = new ControlPlaneImpl({ actors: sender, events, clock, regions: Object.keys(regions) });
+
+    if (config.roles.includes('storage')) {
+      const store = await openLmdbBlockStore({ path: join(config.dataDir, 'blocks'), clock });
+      stops.push(() => store.close());
+      const images = new LocalImageService({ store, catalogPath: join(config.dataDir, 'image-catalog'), clock });
+      const server = await new ImageServer(bus, images).start();
+      stops.push(() => server.close());
+    }
+
+    let gateway: Gateway | undefined;
+    if (config.roles.includes('gateway')) {
+      const authenticator = new ControlAuthenticator(control, () => clock.now());
+      gateway = await createGateway({
+        config,
+        clock,
+        log,
+        authenticator,
+        routes: apiRoutes(control),
+        events: new TenantLiveEvents(bus, events, log),
+        readiness: [
+          { name: 'grid', check: () => grid.ping() },
+          { name: 'bus', check: () => bus.flush() },
+        ],
+      });
+      const g = gateway;
+      stops.push(() => g.close());
+    }
+    return { nodeId, config, control, gateway, close: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
