@@ -22,19 +22,25 @@ export interface HostEventHandlers {
   onStatus?(s: VmStatus): void;
 }
 
-/** Follows results and state changes of one host (or `*`: all) from `fromSeq`, until the signal aborts. */
-export function followHostEvents(bus: Bus, host: string, h: HostEventHandlers, signal: AbortSignal, log: Logger = silentLogger): Promise<void> {
-  return (async () => {
-    for await (const m of bus.streams.replay(EVENT_STREAM, { filterSubject: `hvx.*.${host}` }, signal)) {
+/**
+ * Follows results and state changes of one host (or `*`: all) from the start of the stream,
+ * until the signal aborts. Two replays with a last-token filter each: NatsBus replay with a
+ * filter like `hvx.*.h1` never delivers on nats-server 2.9 (and does not end on abort).
+ */
+export async function followHostEvents(bus: Bus, host: string, h: HostEventHandlers, signal: AbortSignal, log: Logger = silentLogger): Promise<void> {
+  const follow = async (subject: string, take: (from: string, data: Uint8Array) => void): Promise<void> => {
+    for await (const m of bus.streams.replay(EVENT_STREAM, { filterSubject: subject }, signal)) {
       try {
-        const from = hostOfSubject(m.subject);
-        if (m.subject.startsWith('hvx.result.')) h.onResult?.(readResult(from, m.data));
-        else h.onStatus?.(readStatus(from, m.data));
+        take(hostOfSubject(m.subject), m.data);
       } catch (e) {
         log.warn({ err: e, subject: m.subject }, 'host event refused');
       }
     }
-  })();
+  };
+  await Promise.all([
+    follow(host === '*' ? hvxSubjects.allResults : hvxSubjects.result(host), (from, d) => h.onResult?.(readResult(from, d))),
+    follow(host === '*' ? hvxSubjects.allStatus : hvxSubjects.status(host), (from, d) => h.onStatus?.(readStatus(from, d))),
+  ]);
 }
 
 /** Heartbeats of every host; a malformed one, or one on another host's subject, is dropped. */

@@ -8,8 +8,30 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTestPki, type TestPki } from './certs.ts';
 import { startChild, waitUntil, type Child } from './child-process.ts';
 import { freePorts } from './ports.ts';
+
+/** Subjects a user may or may not publish or subscribe to (nats-server's permission blocks). */
+export interface NatsPermissionRules {
+  readonly allow?: readonly string[];
+  readonly deny?: readonly string[];
+}
+
+/** A user of the server's global account. Without permissions it may do anything. */
+export interface NatsUser {
+  readonly user: string;
+  readonly password: string;
+  readonly permissions?: { readonly publish?: NatsPermissionRules; readonly subscribe?: NatsPermissionRules };
+}
+
+export interface NatsServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+  /** Clients must present a certificate signed by the CA. */
+  readonly verify: boolean;
+}
 
 export interface NatsServerSpec {
   readonly name: string;
@@ -19,11 +41,26 @@ export interface NatsServerSpec {
   readonly storeDir: string;
   /** Route URLs of the other members (empty for a single server). */
   readonly routes: readonly string[];
+  /** Clients must connect over TLS (routes between members stay plain). */
+  readonly tls?: NatsServerTls;
+  /** When given, clients must log in as one of these users. */
+  readonly users?: readonly NatsUser[];
+}
+
+export interface NatsStartOptions {
+  /** Three members with clustered JetStream instead of one server. */
+  cluster?: boolean;
+  /** Clients must use TLS with certificates from `pki` (made in the temp dir), and present their own. */
+  tls?: boolean;
+  /** Clients log in as one of these users. */
+  users?: readonly NatsUser[];
 }
 
 export interface NatsServers {
-  /** Client URLs, one per server. */
+  /** Client URLs, one per server (`tls://` when TLS is required). */
   readonly urls: readonly string[];
+  /** The CA and certificates, when started with TLS. */
+  readonly pki: TestPki | undefined;
   readonly specs: readonly NatsServerSpec[];
   /** SIGKILL, and wait until it has exited. */
   kill(i: number): Promise<void>;
@@ -32,7 +69,7 @@ export interface NatsServers {
   stop(): Promise<void>;
 }
 
-/** The config file of one server. TLS and permissions will be added here. */
+/** The config file of one server: listeners, JetStream, and TLS and users when the spec has them. */
 export function natsConfig(spec: NatsServerSpec): string {
   const lines = [
     `server_name: ${spec.name}`,
@@ -53,12 +90,50 @@ export function natsConfig(spec: NatsServerSpec): string {
       `}`,
     );
   }
+  if (spec.tls !== undefined) {
+    const t = spec.tls;
+    lines.push(
+      `tls {`,
+      `  cert_file: ${JSON.stringify(t.certFile)}`,
+      `  key_file: ${JSON.stringify(t.keyFile)}`,
+      `  ca_file: ${JSON.stringify(t.caFile)}`,
+      `  verify: ${t.verify}`,
+      `  timeout: 5`,
+      `}`,
+    );
+  }
+  if (spec.users !== undefined) lines.push(...authorizationBlock(spec.users));
   return `${lines.join('\n')}\n`;
 }
 
-export async function startNats(options: { cluster?: boolean } = {}): Promise<NatsServers> {
+function authorizationBlock(users: readonly NatsUser[]): string[] {
+  const rules = (r: NatsPermissionRules | undefined): string[] => {
+    if (r === undefined) return [];
+    const list = (xs: readonly string[]): string => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+    return [...(r.allow === undefined ? [] : [`allow: ${list(r.allow)}`]), ...(r.deny === undefined ? [] : [`deny: ${list(r.deny)}`])];
+  };
+  const out = ['authorization {', '  users: ['];
+  for (const u of users) {
+    const p = u.permissions;
+    const perms =
+      p === undefined
+        ? ''
+        : `, permissions: { publish: { ${rules(p.publish).join(', ')} }, subscribe: { ${rules(p.subscribe).join(', ')} } }`;
+    out.push(`    { user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}${perms} }`);
+  }
+  out.push('  ]', '}');
+  return out;
+}
+
+export async function startNats(options: NatsStartOptions = {}): Promise<NatsServers> {
   const n = options.cluster === true ? 3 : 1;
   const root = mkdtempSync(join(tmpdir(), 'ravel-nats-'));
+  let pki: TestPki | undefined;
+  if (options.tls === true) {
+    mkdirSync(join(root, 'pki'));
+    pki = makeTestPki(join(root, 'pki'));
+  }
+  const tls: NatsServerTls | undefined = pki === undefined ? undefined : { ...pki.server, caFile: pki.caFile, verify: true };
   const ports = await freePorts(n * 3);
   const port = (i: number, k: number): number => ports[i * 3 + k] as number;
   const specs: NatsServerSpec[] = Array.from({ length: n }, (_, i) => ({
@@ -68,6 +143,8 @@ export async function startNats(options: { cluster?: boolean } = {}): Promise<Na
     clusterPort: n > 1 ? port(i, 2) : undefined,
     storeDir: join(root, `n${i}`, 'store'),
     routes: n > 1 ? routesOf(n, i, port) : [],
+    ...(tls === undefined ? {} : { tls }),
+    ...(options.users === undefined ? {} : { users: options.users }),
   }));
   const children: Array<Child | undefined> = [];
 
@@ -86,7 +163,8 @@ export async function startNats(options: { cluster?: boolean } = {}): Promise<Na
   };
 
   const servers: NatsServers = {
-    urls: specs.map((s) => `nats://127.0.0.1:${s.port}`),
+    urls: specs.map((s) => `${tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${s.port}`),
+    pki,
     specs,
     async kill(i) {
       const c = children[i];
