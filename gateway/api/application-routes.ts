@@ -2,12 +2,24 @@
  * Applications, design side: list, create, get (whole, `;design`, `;properties`), `PUT`,
  * `DELETE`, `POST /applications/filter`, and `POST /applications/{id}/vms` with `{baseVmId}`.
  */
+import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import {
-  AddVmRequest, CreateApplication, FilterCriterion, UpdateApplication, type Application,
+  AddVmRequest, Description, Design, FilterCriterion, Name, ServerId, UpdateApplication, type Application,
 } from '../../domain/schemas/index.ts';
 import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
+
+/**
+ * `POST /applications` flat rather than the domain's union, so a bad field is named in the
+ * answer (a union only says that no branch matched); the handler picks the branch.
+ */
+const CreateApplicationBody = Type.Object({
+  name: Name,
+  description: Type.Optional(Description),
+  design: Type.Optional(Design),
+  baseBlueprintId: Type.Optional(ServerId),
+});
 
 /** The `;properties` aspect: the application without its design and deployment. */
 function properties(app: Application): Omit<Application, 'design' | 'deployment'> {
@@ -29,14 +41,14 @@ export function applicationRoutes(control: ControlPlane): AnyRoute[] {
       method: 'POST',
       path: '/applications',
       auth: 'session-or-token',
-      schema: { body: CreateApplication },
+      schema: { body: CreateApplicationBody },
       summary: 'Creates an application, empty, from a design, or from a blueprint',
       successStatus: 201,
       handler: async (req) => {
         const b = req.body;
         const input =
-          'baseBlueprintId' in b
-            ? only(b, ['name', 'description', 'baseBlueprintId'])
+          b.baseBlueprintId !== undefined
+            ? { ...only(b, ['name', 'description']), baseBlueprintId: b.baseBlueprintId }
             : only(b, ['name', 'description', 'design']);
         const app = await control.createApplication(who(req), input);
         return created(app, objectPath('applications', app.id));
