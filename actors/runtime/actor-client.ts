@@ -9,7 +9,7 @@ import { RavelError } from '../../core/errors.ts';
 import type { Bus } from '../../bus/bus.ts';
 import type { ActorKind, ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } from '../actor-kind.ts';
 import { checkKindName, checkRef } from './actor-address.ts';
-import { sendRemote, withRetries, type RemoteTarget } from './remote-send.ts';
+import { sendWithRetries, type RemoteTarget } from './remote-send.ts';
 
 export interface ActorClientOptions {
   readonly bus: Bus;
@@ -40,15 +40,13 @@ export class ActorClient implements ActorSender {
   ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R> {
     const kind = this.kindOf(ref);
     const deadline = this.o.clock.now() + (options?.timeoutMs ?? this.o.askTimeoutMs);
-    const key = options?.idempotencyKey;
-    return withRetries(this.o.clock, ref, deadline, () => sendRemote(this.target, ref, kind, msg, 1, key, deadline)) as Promise<R>;
+    return sendWithRetries(this.target, ref, kind, msg, 1, options?.idempotencyKey, deadline) as Promise<R>;
   }
 
-  async tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
+  tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
     const kind = this.kindOf(ref);
     const deadline = this.o.clock.now() + this.o.askTimeoutMs;
-    const key = options?.idempotencyKey;
-    await withRetries(this.o.clock, ref, deadline, () => sendRemote(this.target, ref, kind, msg, 0, key, deadline));
+    return sendWithRetries(this.target, ref, kind, msg, 0, options?.idempotencyKey, deadline).then(discard);
   }
 
   private kindOf(ref: ActorRef): AnyActorKind {
@@ -58,3 +56,5 @@ export class ActorClient implements ActorSender {
     return kind;
   }
 }
+
+function discard(): void {}
