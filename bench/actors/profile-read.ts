@@ -1,7 +1,9 @@
 /**
- * Not part of the benchmark: read asks against one node for a while, so a profiler
- * (NODE_OPTIONS=--cpu-prof) can see where the remote read path spends its time.
- *   NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' node --import tsx bench/actors/profile-read.ts [secs] [inFlight]
+ * Not part of the benchmark: read asks against one node for a while, so a profiler can see
+ * where the remote read path spends its time. Node refuses --cpu-prof in NODE_OPTIONS, and the
+ * node processes are spawned by the harness: preload a module that starts the inspector's
+ * Profiler and writes the profile on exit, e.g.
+ *   NODE_OPTIONS='--import ./prof-hook.mjs' node --import tsx bench/actors/profile-read.ts [secs] [inFlight]
  */
 import type { ActorRef } from '../../actors/actor-kind.ts';
 import { ActorCluster } from '../../test/actors-cluster/cluster.ts';
