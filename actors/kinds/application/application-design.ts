@@ -13,14 +13,14 @@ import type { ActorContext } from '../../actor-kind.ts';
 import type { ApplicationMsg } from './application-messages.ts';
 import { applicationIdOf, type ApplicationState } from './application-state.ts';
 
-type Ctx = ActorContext<ApplicationState>;
-type Msg<T extends ApplicationMsg['type']> = Extract<ApplicationMsg, { type: T }>;
-type Live = Extract<ApplicationState, { status: 'live' }>;
+export type Ctx = ActorContext<ApplicationState>;
+export type Msg<T extends ApplicationMsg['type']> = Extract<ApplicationMsg, { type: T }>;
+export type Live = Extract<ApplicationState, { status: 'live' }>;
 
 const notFound = (ctx: Ctx): RavelError => new RavelError('NOT_FOUND', `no application ${ctx.self.id}`);
 
 /** The live application if `p` may do `action` on it; another tenant's or a deleted one is NOT_FOUND. */
-function visible(ctx: Ctx, p: Principal, action: Action): Live {
+export function visible(ctx: Ctx, p: Principal, action: Action): Live {
   const s = ctx.state;
   if (s.status !== 'live') throw notFound(ctx);
   authorizeOrThrow(p, action, { type: 'APPLICATION', organizationId: s.organizationId, id: s.app.id, properties: applicationProperties(s.app) }, ctx.clock.now());
@@ -28,7 +28,7 @@ function visible(ctx: Ctx, p: Principal, action: Action): Live {
 }
 
 /** Commits the next state with its events queued for the organization. */
-function commit(ctx: Ctx, next: ApplicationState, p: Principal, names: readonly StagedEvent['name'][], details: Readonly<Record<string, unknown>> = {}): void {
+export function commit(ctx: Ctx, next: ApplicationState, p: Principal, names: readonly StagedEvent['name'][], details: Readonly<Record<string, unknown>> = {}): void {
   if (next.status === 'absent') return;
   const now = ctx.clock.now();
   const events: StagedEvent[] = names.map((name) => ({ name, principal: p, time: now, subjects: [{ type: 'APPLICATION', id: ctx.self.id }], details }));

@@ -8,9 +8,15 @@ import { parseInput } from '../../../domain/schemas/index.ts';
 import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
+import { RavelError } from '../../../core/errors.ts';
 import { addVm, create, get, peek, remove, update } from './application-design.ts';
+import { applicationAction, publish, setExpiration, vmAction, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { expire, hostLost, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { ApplicationMsgSchema, type ApplicationMsg } from './application-messages.ts';
 import { decodeApplicationState, type ApplicationState } from './application-state.ts';
+import { EXPIRATION_REMINDER, HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
+
+export type { ApplicationDeploymentDeps };
 
 export function applicationRef(applicationId: number): { kind: 'application'; id: string } {
   return { kind: 'application', id: String(applicationId) };
@@ -26,7 +32,15 @@ async function forwardEvents(ctx: ActorContext<ApplicationState>): Promise<void>
   ctx.setState({ ...s, outbox: { ...s.outbox, pending: s.outbox.pending.filter((e) => e.localSeq > taken) } });
 }
 
-export function applicationKind() {
+/**
+ * Without `deployment` (a node with no hosts configured) the deployment calls answer UNAVAILABLE;
+ * host reports and reminders still apply.
+ */
+export function applicationKind(deployment?: ApplicationDeploymentDeps) {
+  const deps = (): ApplicationDeploymentDeps => {
+    if (deployment === undefined) throw new RavelError('UNAVAILABLE', 'this node places no applications: no regions or bus for hosts');
+    return deployment;
+  };
   return defineActorKind<ApplicationState, ApplicationMsg, unknown>({
     name: 'application',
     schemaVersion: 1,
@@ -41,10 +55,21 @@ export function applicationKind() {
         .with({ type: 'update' }, (m) => update(ctx, m))
         .with({ type: 'addVm' }, (m) => addVm(ctx, m))
         .with({ type: 'delete' }, (m) => remove(ctx, m))
+        .with({ type: 'publish' }, (m) => publish(ctx, m, deps()))
+        .with({ type: 'start' }, { type: 'stop' }, { type: 'restart' }, (m) => applicationAction(ctx, m))
+        .with({ type: 'vmAction' }, (m) => vmAction(ctx, m))
+        .with({ type: 'setExpiration' }, (m) => setExpiration(ctx, m))
+        .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m))
+        .with({ type: 'hostResult' }, (m) => hostResult(ctx, m))
+        .with({ type: 'hostLost' }, (m) => hostLost(ctx, m))
         .exhaustive();
     },
     async onReminder(ctx, reminder) {
-      if (reminder.name === OUTBOX_REMINDER) await forwardEvents(ctx);
+      await match(reminder.name)
+        .with(OUTBOX_REMINDER, () => forwardEvents(ctx))
+        .with(HOST_COMMANDS_REMINDER, () => sendQueuedCommands(ctx, deps()))
+        .with(EXPIRATION_REMINDER, async () => expire(ctx))
+        .otherwise(async () => undefined);
     },
   });
 }

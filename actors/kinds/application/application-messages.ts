@@ -5,7 +5,7 @@
  * members, with their handlers in their own file beside application-design.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Description, Design, LibraryImage, Name, ServerId } from '../../../domain/schemas/index.ts';
+import { Description, Design, LibraryImage, LocalId, Name, PublishRequest, ServerId, SetExpiration } from '../../../domain/schemas/index.ts';
 import { PrincipalSchema } from '../organization/principal-schema.ts';
 
 export const ApplicationDesignMsgSchema = Type.Union([
@@ -27,8 +27,34 @@ export const ApplicationDesignMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('delete'), principal: PrincipalSchema }),
 ]);
 
-/** Reserved for the deployment side; empty until it is written. */
-export const ApplicationDeploymentMsgSchema = Type.Never();
+/** What the organization's other applications run now, for quota checks (the control plane sums it). */
+export const UsageSchema = Type.Object({
+  runningVms: Type.Integer({ minimum: 0 }),
+  cpus: Type.Integer({ minimum: 0 }),
+  memoryMb: Type.Integer({ minimum: 0 }),
+  diskMb: Type.Integer({ minimum: 0 }),
+});
+
+/** The per-VM actions this round carries out on hosts. */
+export const VmActionName = Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('shutdown'), Type.Literal('poweroff'), Type.Literal('restart')]);
+export type VmActionName = Static<typeof VmActionName>;
+
+const HostToken = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
+const HostVmState = Type.Union([Type.Literal('stopped'), Type.Literal('starting'), Type.Literal('running'), Type.Literal('stopping'), Type.Literal('failed')]);
+const Seq = Type.Integer({ minimum: 0 });
+
+/** The deployment side: callers' actions (with a principal) and what hosts report (from the bridge). */
+export const ApplicationDeploymentMsgSchema = Type.Union([
+  Type.Object({ type: Type.Literal('publish'), principal: PrincipalSchema, request: PublishRequest, usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('start'), principal: PrincipalSchema, usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('stop'), principal: PrincipalSchema }),
+  Type.Object({ type: Type.Literal('restart'), principal: PrincipalSchema }),
+  Type.Object({ type: Type.Literal('vmAction'), principal: PrincipalSchema, vmId: LocalId, action: VmActionName, usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('setExpiration'), principal: PrincipalSchema, request: SetExpiration }),
+  Type.Object({ type: Type.Literal('hostStatus'), host: HostToken, vmKey: Type.String({ minLength: 1, maxLength: 32 }), state: HostVmState, seq: Seq }),
+  Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq }),
+  Type.Object({ type: Type.Literal('hostLost'), host: HostToken, vmKeys: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 1024 }) }),
+]);
 
 export const ApplicationMsgSchema = Type.Union([ApplicationDesignMsgSchema, ApplicationDeploymentMsgSchema]);
 export type ApplicationMsg = Static<typeof ApplicationMsgSchema>;

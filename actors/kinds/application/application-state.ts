@@ -6,13 +6,30 @@
 import { RavelError } from '../../../core/errors.ts';
 import type { Application } from '../../../domain/schemas/index.ts';
 import type { ForwardOutbox } from '../../../events/event-outbox.ts';
+import type { HvxCommand } from '../../../hvx/protocol.ts';
+
+/** One deployed VM's bookkeeping, by its id key. */
+export interface VmRuntime {
+  /** Counts the transitions that sent a command; part of each command id, so a resend is the same command. */
+  readonly gen: number;
+  /** Boot once provisioned (publish with `startAllVms`). */
+  readonly startAfter: boolean;
+  /** The command whose result is awaited; a result for any other is stale and ignored. */
+  readonly pending?: string;
+  /** The last host status report applied (its HVX_EVENTS sequence); older or repeated ones are ignored. */
+  readonly lastStatusSeq: number;
+}
 
 /**
- * The seam for the deployment side: `null` while a draft. The next engineer replaces `null` with
- * the deployment's runtime state (hosts, jobs, reminders' bookkeeping) and keeps `app.deployment`
- * as what the API shows.
+ * The deployment's runtime state, `null` while a draft; `app.deployment` stays what the API shows.
+ * `outgoing` holds commands decided in a turn and not yet on their hosts' queues: the
+ * host-commands reminder sends them after the turn commits (again after a crash: their ids
+ * make a resend harmless).
  */
-export type DeploymentRuntime = null;
+export type DeploymentRuntime = null | {
+  readonly vms: Readonly<Record<string, VmRuntime>>;
+  readonly outgoing: readonly HvxCommand[];
+};
 
 export type ApplicationState =
   | { readonly status: 'absent' }

@@ -1,0 +1,121 @@
+/**
+ * The application actor's deployment side, for callers: publish to a region, start, stop and
+ * restart the application or one VM, set its expiration. Every action goes through the VM state
+ * machine (domain/vm, via planVmAction): one the state does not allow is ILLEGAL_STATE and
+ * changes nothing. Starting checks the organization's limits first (QUOTA_EXCEEDED).
+ */
+import { match } from 'ts-pattern';
+import { RavelError, isRavelError } from '../../../core/errors.ts';
+import { publishApplication, setApplicationExpiration, type HostAssignments } from '../../../domain/application/application-lifecycle.ts';
+import { planVmAction, type PlannedVmChange } from '../../../domain/application/application-actions.ts';
+import { hourlyCost } from '../../../domain/placement/placement.ts';
+import type { Optimization, Placement, Region, VmDemand } from '../../../domain/placement/placement-types.ts';
+import { idKey, sizeInMb, type Application, type Limits, type VmDeployment } from '../../../domain/schemas/index.ts';
+import { addUsage, checkQuota, usageOf, type Usage } from '../../../domain/tenancy/quota.ts';
+import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
+import type { Bus } from '../../../bus/bus.ts';
+import { organizationRef } from '../organization/organization-kind.ts';
+import { regionRef, type RegionMsg } from '../region/region-kind.ts';
+import type { Principal } from '../../../domain/tenancy/principal.ts';
+import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
+import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
+
+/** What the deployment side needs beyond the actor: the regions to place in, the bus for commands. */
+export interface ApplicationDeploymentDeps {
+  readonly regions: readonly Region[];
+  readonly bus: Bus;
+}
+
+const demandsOf = (app: Application): VmDemand[] => app.design.vms.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
+
+/** Throws QUOTA_EXCEEDED unless the organization's limits allow `starting` beside what already runs. */
+async function checkLimits(ctx: Ctx, s: Live, elsewhere: Usage, starting: readonly VmDeployment[] | Application['design']['vms']): Promise<void> {
+  if (starting.length === 0) return;
+  const limits = await ctx.actors.ask<Limits, { type: 'getLimits'; principal: Principal }>(organizationRef(s.organizationId), { type: 'getLimits', principal: { kind: 'system' } });
+  const mine = usageOf((s.app.deployment?.vms ?? []).filter((v) => isVmRunning(v.state)));
+  checkQuota(limits, addUsage(elsewhere, mine), usageOf(starting));
+}
+
+/** Tries the regions in order (cheapest first when none is named) until one places every VM. */
+async function place(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, optimization: Optimization, preferred: string | undefined): Promise<Placement> {
+  const vms = demandsOf(s.app);
+  if (preferred !== undefined && !deps.regions.some((r) => r.name === preferred)) {
+    throw new RavelError('INVALID_ARGUMENT', `unknown region ${preferred}`, { details: { field: 'preferredRegion' } });
+  }
+  const candidates = preferred !== undefined ? [preferred] : deps.regions.slice().sort((a, b) => hourlyCost(vms, a) - hourlyCost(vms, b)).map((r) => r.name);
+  // A retried turn sees the same outbox sequence, hence the same key: the region answers it once.
+  const key = `place:${s.app.id}:${s.outbox.lastLocalSeq}`;
+  for (const region of candidates) {
+    try {
+      return await ctx.actors.ask<Placement, RegionMsg>(regionRef(region), { type: 'place', applicationId: s.app.id, vms, optimization }, { idempotencyKey: key });
+    } catch (e) {
+      if (!isRavelError(e, 'UNAVAILABLE')) throw e;
+    }
+  }
+  throw new RavelError('UNAVAILABLE', 'no region has room for these VMs', { details: { regions: candidates } });
+}
+
+export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDeploymentDeps): Promise<Application> {
+  const s = visible(ctx, m.principal, 'EXECUTE');
+  if (s.app.deployment !== undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is already published`);
+  if (s.app.design.vms.length === 0) throw new RavelError('INVALID_ARGUMENT', 'an application without VMs cannot be published', { details: { field: '/design/vms' } });
+  const startAll = m.request.startAllVms ?? true;
+  if (startAll) await checkLimits(ctx, s, m.usageElsewhere, s.app.design.vms);
+  const optimization: Optimization = m.request.preferredRegion !== undefined ? 'PERFORMANCE_OPTIMIZED' : (m.request.optimizationLevel ?? 'COST_OPTIMIZED');
+  const p = await place(ctx, s, deps, optimization, m.request.preferredRegion);
+  const hosts: HostAssignments = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
+  const now = ctx.clock.now();
+  const published: Live = { ...s, app: publishApplication(s.app, { region: p.region, optimizationLevel: optimization, hosts }, now) };
+  const changes: VmChange[] = (published.app.deployment?.vms ?? []).map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startAll }));
+  const next = applyVmTransitions(published, changes, now, ctx.reminders);
+  commit(ctx, next, m.principal, ['APPLICATION_PUBLISHED'], { region: p.region, optimizationLevel: optimization, startAllVms: startAll });
+  return next.app;
+}
+
+function published(s: Live): NonNullable<Application['deployment']> {
+  if (s.app.deployment === undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is not published`);
+  return s.app.deployment;
+}
+
+const asChanges = (planned: readonly PlannedVmChange[]): VmChange[] => planned.map((c) => ({ id: c.id, to: c.to, commands: c.commands }));
+
+/** The VMs a plan takes from not running to running: what a quota check adds. */
+function startingVms(s: Live, planned: readonly PlannedVmChange[]): VmDeployment[] {
+  const keys = new Set(planned.filter((c) => !isVmRunning(c.from) && isVmRunning(c.to)).map((c) => idKey(c.id)));
+  return published(s).vms.filter((v) => keys.has(idKey(v.id)));
+}
+
+/** Whole-application start, stop, restart: VMs whose state does not allow it are left alone. */
+export async function applicationAction(ctx: Ctx, m: Msg<'start'> | Msg<'stop'> | Msg<'restart'>): Promise<Application> {
+  const s = visible(ctx, m.principal, 'EXECUTE');
+  const planned = planVmAction(published(s).vms, m.type);
+  if (m.type === 'start') await checkLimits(ctx, s, m.usageElsewhere, startingVms(s, planned));
+  const next = applyVmTransitions(s, asChanges(planned), ctx.clock.now(), ctx.reminders);
+  const event = match(m.type)
+    .with('start', () => 'APPLICATION_STARTED' as const)
+    .with('stop', () => 'APPLICATION_STOPPED' as const)
+    .with('restart', () => 'APPLICATION_RESTARTED' as const)
+    .exhaustive();
+  commit(ctx, next, m.principal, [event], { vms: planned.map((c) => idKey(c.id)) });
+  return next.app;
+}
+
+/** One VM: refused (ILLEGAL_STATE) when its state does not allow the action, NOT_FOUND when the deployment has no such VM. */
+export async function vmAction(ctx: Ctx, m: Msg<'vmAction'>): Promise<Application> {
+  const s = visible(ctx, m.principal, 'EXECUTE');
+  const planned = planVmAction(published(s).vms, m.action, [m.vmId]);
+  if (m.action === 'start') await checkLimits(ctx, s, m.usageElsewhere, startingVms(s, planned));
+  const next = applyVmTransitions(s, asChanges(planned), ctx.clock.now(), ctx.reminders);
+  commit(ctx, next, m.principal, ['VM_ACTION_REQUESTED'], { vmId: idKey(m.vmId), action: m.action });
+  return next.app;
+}
+
+/** `setExpiration`: the stop time as `nextStopTime`, kept by a durable reminder; -1 clears both. */
+export function setExpiration(ctx: Ctx, m: Msg<'setExpiration'>): Application {
+  const s = visible(ctx, m.principal, 'EXECUTE');
+  const app = setApplicationExpiration(s.app, m.request.expirationFromNowSeconds, ctx.clock.now());
+  if (app.nextStopTime === undefined) ctx.reminders.cancel(EXPIRATION_REMINDER);
+  else ctx.reminders.set(EXPIRATION_REMINDER, app.nextStopTime);
+  commit(ctx, { ...s, app }, m.principal, ['APPLICATION_EXPIRATION_SET'], app.nextStopTime === undefined ? {} : { nextStopTime: app.nextStopTime });
+  return app;
+}

@@ -1,0 +1,84 @@
+/**
+ * From the VM state machine's host commands to HVX commands on a host's queue. Names are derived,
+ * never random: an HVX VM id is `a<application>-<vm key>`, and a command id adds the command kind
+ * and the VM's transition count, so a resent command (after a crash, a retried turn) carries the
+ * same id and is applied once by the stream's de-duplication and the agent's ledger.
+ */
+import { match } from 'ts-pattern';
+import { createHash } from 'node:crypto';
+import { RavelError } from '../../../core/errors.ts';
+import { idKey, sizeInMb, type VmDeployment } from '../../../domain/schemas/index.ts';
+import type { HostCommand } from '../../../domain/vm/vm-state-machine.ts';
+import type { VmSpec } from '../../../hvx/hypervisor.ts';
+import type { HvxCommand } from '../../../hvx/protocol.ts';
+
+export const hvxVmId = (applicationId: number, vmKey: string): string => `a${applicationId}-${vmKey}`;
+
+/** The application and VM of an HVX VM id this control plane made; undefined for any other. */
+export function parseHvxVmId(vmId: string): { applicationId: number; vmKey: string } | undefined {
+  const m = /^a([0-9]{1,16})-([0-9]{1,20})$/.exec(vmId);
+  if (m === null) return undefined;
+  const applicationId = Number(m[1]);
+  return Number.isSafeInteger(applicationId) ? { applicationId, vmKey: m[2] ?? '' } : undefined;
+}
+
+export const commandIdOf = (applicationId: number, vmKey: string, kind: HvxCommand['kind'], gen: number): string => `${hvxVmId(applicationId, vmKey)}-${kind}-${gen}`;
+
+/** The application a command id names; undefined for a command this control plane did not make. */
+export function applicationOfCommand(commandId: string): number | undefined {
+  const m = /^a([0-9]{1,16})-[0-9]{1,20}-[A-Za-z]+-[0-9]+$/.exec(commandId);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/** A stable locally administered MAC for a NIC without one. */
+function macFor(seed: string): string {
+  const h = createHash('sha256').update(seed).digest();
+  const bytes = [0x02, h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0, h[4] ?? 0];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** What the hypervisor defines for a deployed VM. Disks name their library image (or `blank`). */
+export function vmSpecOf(organizationId: number, applicationId: number, vm: VmDeployment): VmSpec {
+  const vmId = hvxVmId(applicationId, idKey(vm.id));
+  return {
+    id: vmId,
+    tenant: `org-${organizationId}`,
+    cpus: vm.numCpus,
+    memoryMb: sizeInMb(vm.memorySize),
+    disks: vm.hardDrives
+      .filter((d) => d.type === 'DISK')
+      .map((d) => ({ id: `d${idKey(d.id)}`, image: d.baseDiskImageId === undefined ? 'blank' : `image-${d.baseDiskImageId}`, version: 'v1' })),
+    nics: vm.networkConnections.map((n, i) => {
+      const mac = n.device.mac?.toLowerCase();
+      return { id: `n${idKey(n.id)}`, mac: mac !== undefined && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) ? mac : macFor(`${vmId}/${i}`), network: 'default' };
+    }),
+  };
+}
+
+export interface CommandTarget {
+  readonly organizationId: number;
+  readonly applicationId: number;
+  readonly vm: VmDeployment;
+  /** The VM's transition count after this transition. */
+  readonly gen: number;
+  readonly now: number;
+}
+
+/** The HVX command for one host command of the state machine. */
+export function hvxCommandFor(c: HostCommand, t: CommandTarget): HvxCommand {
+  const host = t.vm.hostId;
+  if (host === undefined) throw new RavelError('INTERNAL', `VM ${idKey(t.vm.id)} has no host`);
+  const vmKey = idKey(t.vm.id);
+  const vmId = hvxVmId(t.applicationId, vmKey);
+  const base = (kind: HvxCommand['kind']) => ({ id: commandIdOf(t.applicationId, vmKey, kind, t.gen), host, issuedAt: t.now });
+  return match(c)
+    .with('provision', (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm) }))
+    .with('boot', (): HvxCommand => ({ ...base('start'), kind: 'start', vmId }))
+    .with('shutdown', (): HvxCommand => ({ ...base('shutdown'), kind: 'shutdown', vmId }))
+    .with('poweroff', (): HvxCommand => ({ ...base('powerOff'), kind: 'powerOff', vmId }))
+    .with('reboot', (): HvxCommand => ({ ...base('restart'), kind: 'restart', vmId }))
+    .with('reprovision', 'resetDisks', (): HvxCommand => {
+      throw new RavelError('ILLEGAL_STATE', `${c} is not carried out on hosts yet`);
+    })
+    .exhaustive();
+}

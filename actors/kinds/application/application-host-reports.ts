@@ -1,0 +1,108 @@
+/**
+ * What hosts tell the application actor, through the hvx bridge: VM state changes, command
+ * results, a host declared dead; and its two reminders: sending queued commands to hosts, and
+ * the expiration that stops the application. A report the state machine refuses (late, out of
+ * order) changes nothing; a status older than the last applied one (a replay) is ignored.
+ */
+import { match } from 'ts-pattern';
+import type { Principal } from '../../../domain/tenancy/principal.ts';
+import { planVmAction } from '../../../domain/application/application-actions.ts';
+import { isExpired } from '../../../domain/schedule/expiration.ts';
+import { idKey } from '../../../domain/schemas/index.ts';
+import { transitionVm, type VmEvent } from '../../../domain/vm/vm-state-machine.ts';
+import { sendCommand } from '../../../hvx/host-provisioning.ts';
+import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
+import type { ApplicationDeploymentDeps } from './application-deployment.ts';
+import type { VmRuntime } from './application-state.ts';
+import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
+
+const system: Principal = { kind: 'system' };
+
+function deployed(ctx: Ctx): Live | undefined {
+  const s = ctx.state;
+  return s.status === 'live' && s.app.deployment !== undefined && s.runtime !== null ? s : undefined;
+}
+
+/** Applies one host event to one VM, if the state machine allows it; records the event either way. */
+function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined, bookkeeping: (rt: VmRuntime) => VmRuntime): void {
+  const vm = s.app.deployment?.vms.find((v) => idKey(v.id) === vmKey);
+  const rt = s.runtime?.vms[vmKey];
+  if (vm === undefined || rt === undefined || s.runtime === null) return;
+  const noted: Live = { ...s, runtime: { ...s.runtime, vms: { ...s.runtime.vms, [vmKey]: bookkeeping(rt) } } };
+  const t = event === undefined ? undefined : transitionVm(vm.state, event);
+  if (t === undefined || !t.ok) {
+    ctx.setState(noted);
+    return;
+  }
+  const next = applyVmTransitions(noted, [{ id: vm.id, to: t.state, commands: t.commands }], ctx.clock.now(), ctx.reminders);
+  if (t.state === vm.state && t.commands.length === 0) ctx.setState(next);
+  else commit(ctx, next, system, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state });
+}
+
+export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>): null {
+  const s = deployed(ctx);
+  const rt = s?.runtime?.vms[m.vmKey];
+  if (s === undefined || rt === undefined || m.seq <= rt.lastStatusSeq) return null;
+  const vm = s.app.deployment?.vms.find((v) => idKey(v.id) === m.vmKey);
+  const event = match(m.state)
+    .with('running', (): VmEvent => ({ kind: 'host', report: 'booted' }))
+    // A reboot passes through stopped on the host; the host carries it on by itself.
+    .with('stopped', (): VmEvent | undefined => (vm?.state === 'RESTARTING' ? undefined : { kind: 'host', report: 'stopped' }))
+    .with('failed', (): VmEvent => ({ kind: 'host', report: 'failed' }))
+    .with('starting', 'stopping', () => undefined)
+    .exhaustive();
+  onVmEvent(ctx, s, m.vmKey, event, (r) => ({ ...r, lastStatusSeq: m.seq }));
+  return null;
+}
+
+export function hostResult(ctx: Ctx, m: Msg<'hostResult'>): null {
+  const s = deployed(ctx);
+  if (s === undefined || s.runtime === null) return null;
+  const entry = Object.entries(s.runtime.vms).find(([, r]) => r.pending === m.commandId);
+  if (entry === undefined) return null;
+  const [vmKey, rt] = entry;
+  const { pending: _p, ...settled } = rt;
+  const event: VmEvent | undefined = !m.ok
+    ? { kind: 'host', report: 'failed' }
+    : m.commandId.includes('-define-')
+      ? { kind: 'host', report: 'provisioned', startAfter: rt.startAfter }
+      : undefined;
+  onVmEvent(ctx, s, vmKey, event, () => settled);
+  return null;
+}
+
+export function hostLost(ctx: Ctx, m: Msg<'hostLost'>): null {
+  const s = deployed(ctx);
+  if (s === undefined) return null;
+  const lost = new Set(m.vmKeys);
+  const changes: VmChange[] = (s.app.deployment?.vms ?? []).filter((v) => lost.has(idKey(v.id)) && v.hostId === m.host).map((v) => ({ id: v.id, to: 'ERROR', commands: [] }));
+  if (changes.length === 0) return null;
+  commit(ctx, applyVmTransitions(s, changes, ctx.clock.now(), ctx.reminders), system, ['HOST_DOWN'], { host: m.host, vms: [...lost] });
+  return null;
+}
+
+/** The expiration reminder: stops every VM that can stop, and clears `nextStopTime`. */
+export function expire(ctx: Ctx): void {
+  const s = deployed(ctx);
+  if (s === undefined || !isExpired(s.app.nextStopTime, ctx.clock.now())) return;
+  const dep = s.app.deployment;
+  if (dep === undefined) return;
+  const { nextStopTime: stopAt, ...app } = s.app;
+  const { expirationTime: _e, ...deployment } = dep;
+  const cleared: Live = { ...s, app: { ...app, deployment } };
+  let changes: VmChange[] = [];
+  try {
+    changes = planVmAction(dep.vms, 'stop').map((c) => ({ id: c.id, to: c.to, commands: c.commands }));
+  } catch {
+    changes = []; // nothing running: it only forgets the time
+  }
+  commit(ctx, applyVmTransitions(cleared, changes, ctx.clock.now(), ctx.reminders), system, ['APPLICATION_EXPIRED'], { nextStopTime: stopAt, vms: changes.map((c) => idKey(c.id)) });
+}
+
+/** The host-commands reminder: puts the queued commands on their hosts' queues, then forgets them. */
+export async function sendQueuedCommands(ctx: Ctx, deps: ApplicationDeploymentDeps): Promise<void> {
+  const s = ctx.state;
+  if (s.status !== 'live' || s.runtime === null || s.runtime.outgoing.length === 0) return;
+  for (const c of s.runtime.outgoing) await sendCommand(deps.bus, c);
+  ctx.setState({ ...s, runtime: { ...s.runtime, outgoing: [] } });
+}

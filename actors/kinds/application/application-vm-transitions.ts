@@ -1,0 +1,54 @@
+/**
+ * Applies VM state changes planned by the state machine to a live application: the deployment's
+ * VM states, the runtime's per-VM bookkeeping, and the HVX commands to send after the commit
+ * (queued in `runtime.outgoing`, sent by the host-commands reminder).
+ */
+import { totalActiveVms } from '../../../domain/application/application-state.ts';
+import { idKey, type LocalId, type VmState } from '../../../domain/schemas/index.ts';
+import type { HostCommand } from '../../../domain/vm/vm-state-machine.ts';
+import type { HvxCommand } from '../../../hvx/protocol.ts';
+import type { Reminders } from '../../actor-kind.ts';
+import type { Live } from './application-design.ts';
+import { hvxCommandFor } from './application-host-commands.ts';
+import type { VmRuntime } from './application-state.ts';
+
+export const HOST_COMMANDS_REMINDER = 'host-commands';
+export const EXPIRATION_REMINDER = 'expiration';
+
+export interface VmChange {
+  readonly id: LocalId;
+  readonly to: VmState;
+  readonly commands: readonly HostCommand[];
+  /** For provisioning: boot once defined. */
+  readonly startAfter?: boolean;
+}
+
+const fresh: VmRuntime = { gen: 0, startAfter: false, lastStatusSeq: 0 };
+
+/** The next live state after `changes`; unchanged VMs keep their state and bookkeeping. */
+export function applyVmTransitions(s: Live, changes: readonly VmChange[], now: number, reminders: Reminders): Live {
+  const dep = s.app.deployment;
+  if (dep === undefined || changes.length === 0) return s;
+  const byKey = new Map(changes.map((c) => [idKey(c.id), c]));
+  const runtimeVms: Record<string, VmRuntime> = { ...(s.runtime?.vms ?? {}) };
+  const outgoing: HvxCommand[] = [...(s.runtime?.outgoing ?? [])];
+  const vms = dep.vms.map((vm) => {
+    const key = idKey(vm.id);
+    const c = byKey.get(key);
+    if (c === undefined) return vm;
+    const next = { ...vm, state: c.to };
+    const before = runtimeVms[key] ?? fresh;
+    let rt: VmRuntime = { ...before, ...(c.startAfter === undefined ? {} : { startAfter: c.startAfter }) };
+    if (c.commands.length > 0) {
+      const gen = before.gen + 1;
+      const cmds = c.commands.map((hc) => hvxCommandFor(hc, { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now }));
+      outgoing.push(...cmds);
+      rt = { ...rt, gen, pending: cmds[cmds.length - 1]?.id ?? '' };
+    }
+    runtimeVms[key] = rt;
+    return next;
+  });
+  if (outgoing.length > 0 && reminders.get(HOST_COMMANDS_REMINDER) === undefined) reminders.set(HOST_COMMANDS_REMINDER, now);
+  const deployment = { ...dep, vms, totalActiveVms: totalActiveVms({ vms }) };
+  return { ...s, app: { ...s.app, deployment }, runtime: { vms: runtimeVms, outgoing } };
+}

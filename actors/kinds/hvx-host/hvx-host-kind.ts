@@ -1,0 +1,119 @@
+/**
+ * `hvx-host`: one actor per HVX host, id = the host id. It holds the host's capacity, the VMs
+ * reserved on it and its last heartbeat (domain/host/host-model.ts). A liveness reminder, re-armed
+ * after every check, declares the host dead after `deadAfterMs` of silence and tells each
+ * application that had a VM there (`hostLost`).
+ */
+import { match } from 'ts-pattern';
+import { Type, type Static } from '@sinclair/typebox';
+import { RavelError } from '../../../core/errors.ts';
+import { checkHost, heartbeat, hostView, newHost, releaseVm, reserveVm, type HostState, type HostTimings } from '../../../domain/host/host-model.ts';
+import type { HostView } from '../../../domain/placement/placement-types.ts';
+import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
+import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
+
+export const LIVENESS_REMINDER = 'liveness';
+
+const Capacity = Type.Object({ cpus: Type.Integer({ minimum: 1 }), memoryMb: Type.Integer({ minimum: 1 }) });
+const VmRef = { applicationId: ServerId, vmKey: Type.String({ minLength: 1, maxLength: 32 }) };
+
+export const HvxHostMsgSchema = Type.Union([
+  /** From the region: the host joins its inventory. Again: no change. */
+  Type.Object({ type: Type.Literal('register'), region: Type.String({ minLength: 1, maxLength: 64 }), capacity: Capacity }),
+  /** From the region's placement: room for one VM. */
+  Type.Object({ type: Type.Literal('reserve'), ...VmRef, cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }) }),
+  Type.Object({ type: Type.Literal('release'), ...VmRef }),
+  /** From the bridge: the agent spoke; `at` is the control plane's time of receipt. */
+  Type.Object({ type: Type.Literal('heartbeat'), at: Type.Integer({ minimum: 0 }) }),
+  /** What placement sees; null for a host never registered. */
+  Type.Object({ type: Type.Literal('view') }),
+  Type.Object({ type: Type.Literal('get') }),
+]);
+export type HvxHostMsg = Static<typeof HvxHostMsgSchema>;
+
+export type HvxHostState = { readonly status: 'absent' } | { readonly status: 'known'; readonly host: HostState };
+
+/** What the application actor takes from a host that died. */
+export type HostLostMsg = { readonly type: 'hostLost'; readonly host: string; readonly vmKeys: readonly string[] };
+
+export function hvxHostRef(hostId: string): { kind: 'hvx-host'; id: string } {
+  return { kind: 'hvx-host', id: hostId };
+}
+
+type Ctx = ActorContext<HvxHostState>;
+
+function known(ctx: Ctx): HostState {
+  if (ctx.state.status !== 'known') throw new RavelError('NOT_FOUND', `no host ${ctx.self.id}`);
+  return ctx.state.host;
+}
+
+function armLiveness(ctx: Ctx, h: HostState, t: HostTimings): void {
+  if (h.status === 'UP') ctx.reminders.set(LIVENESS_REMINDER, h.lastHeartbeat + t.deadAfterMs + 1);
+  else ctx.reminders.cancel(LIVENESS_REMINDER);
+}
+
+function decodeHostState(stored: unknown): HvxHostState {
+  const s = stored as { status?: unknown; host?: unknown } | null;
+  if (s?.status === 'absent') return { status: 'absent' };
+  if (s?.status === 'known' && typeof s.host === 'object' && s.host !== null) return s as HvxHostState;
+  throw new RavelError('CORRUPT', 'bad hvx-host state');
+}
+
+/** When the host has been silent too long: DEAD, and every application with a VM there is told. */
+async function checkLiveness(ctx: Ctx, t: HostTimings): Promise<void> {
+  if (ctx.state.status !== 'known') return;
+  const c = checkHost(ctx.state.host, ctx.clock.now(), t);
+  await match(c)
+    .with({ kind: 'ok' }, async () => armLiveness(ctx, known(ctx), t))
+    .with({ kind: 'release' }, async (r) => {
+      ctx.setState({ status: 'known', host: r.host });
+      armLiveness(ctx, r.host, t);
+    })
+    .with({ kind: 'dead' }, async (d) => {
+      ctx.setState({ status: 'known', host: d.host });
+      armLiveness(ctx, d.host, t);
+      const byApp = new Map<number, string[]>();
+      for (const v of d.lostVms) byApp.set(v.applicationId, [...(byApp.get(v.applicationId) ?? []), v.vmKey]);
+      for (const [app, vmKeys] of byApp) {
+        const msg: HostLostMsg = { type: 'hostLost', host: ctx.self.id, vmKeys };
+        await ctx.actors.tell({ kind: 'application', id: String(app) }, msg, { idempotencyKey: `host-lost:${ctx.self.id}:${d.host.lastHeartbeat}` });
+      }
+      ctx.log.warn({ host: ctx.self.id, vms: d.lostVms.length }, 'host declared dead');
+    })
+    .exhaustive();
+}
+
+export function hvxHostKind(timings: HostTimings) {
+  return defineActorKind<HvxHostState, HvxHostMsg, unknown>({
+    name: 'hvx-host',
+    schemaVersion: 1,
+    initialState: () => ({ status: 'absent' }),
+    decodeMessage: (raw) => parseInput(HvxHostMsgSchema, raw),
+    decodeState: (stored) => decodeHostState(stored),
+    handle(ctx, msg) {
+      const set = (host: HostState): HostState => (ctx.setState({ status: 'known', host }), host);
+      return match(msg)
+        .with({ type: 'register' }, (m): HostState => {
+          if (ctx.state.status === 'known') return ctx.state.host;
+          const h = set(newHost(ctx.self.id, m.region, m.capacity, ctx.clock.now()));
+          armLiveness(ctx, h, timings);
+          return h;
+        })
+        .with({ type: 'reserve' }, (m): HostView => hostView(set(reserveVm(known(ctx), m))))
+        .with({ type: 'release' }, (m): HostView => hostView(set(releaseVm(known(ctx), m, ctx.clock.now()))))
+        .with({ type: 'heartbeat' }, (m): null => {
+          if (ctx.state.status !== 'known') return null;
+          const before = ctx.state.host;
+          const h = heartbeat(before, m.at);
+          if (h !== before) set(h);
+          return null;
+        })
+        .with({ type: 'view' }, (): HostView | null => (ctx.state.status === 'known' ? hostView(ctx.state.host) : null))
+        .with({ type: 'get' }, (): HostState | null => (ctx.state.status === 'known' ? ctx.state.host : null))
+        .exhaustive();
+    },
+    async onReminder(ctx, reminder) {
+      if (reminder.name === LIVENESS_REMINDER) await checkLiveness(ctx, timings);
+    },
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * From HVX hosts to actors: follows the HVX_EVENTS stream (command results and VM state changes,
+ * stored, so nothing is missed while the control plane is down) and the heartbeat subject, and
+ * tells the application or hvx-host actor concerned. Each stored report carries an idempotency
+ * key from its stream sequence, and the application ignores a status older than the last it
+ * applied, so a report replayed after a restart applies once.
+ */
+import type { ActorSender } from '../../actors/actor-kind.ts';
+import { applicationRef } from '../../actors/kinds/application/application-kind.ts';
+import { applicationOfCommand, parseHvxVmId } from '../../actors/kinds/application/application-host-commands.ts';
+import { hvxHostRef } from '../../actors/kinds/hvx-host/hvx-host-kind.ts';
+import type { Bus, StoredMessage, Subscription } from '../../bus/bus.ts';
+import type { Clock } from '../../core/clock.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import { ensureHvxStreams } from '../host-provisioning.ts';
+import { onHeartbeats } from '../host-events.ts';
+import { EVENT_STREAM, hostOfSubject, hvxSubjects, readResult, readStatus } from '../protocol.ts';
+
+export interface HvxBridgeOptions {
+  readonly bus: Bus;
+  readonly actors: ActorSender;
+  readonly clock: Clock;
+  readonly log?: Logger;
+}
+
+export class HvxBridge {
+  private readonly abort = new AbortController();
+  private following: Promise<void> | undefined;
+  private heartbeats: Subscription | undefined;
+  private readonly log: Logger;
+  /** Reports handed to actors since start (tests wait on it). */
+  delivered = 0;
+
+  constructor(private readonly o: HvxBridgeOptions) {
+    this.log = o.log ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    await ensureHvxStreams(this.o.bus);
+    this.heartbeats = onHeartbeats(this.o.bus, (hb) => {
+      this.o.actors.tell(hvxHostRef(hb.host), { type: 'heartbeat', at: this.o.clock.now() }).catch((e: unknown) => this.log.warn({ err: e, host: hb.host }, 'heartbeat not delivered'));
+    }, this.log);
+    this.following = Promise.all([
+      this.follow(hvxSubjects.allStatus, (m) => this.status(m)),
+      this.follow(hvxSubjects.allResults, (m) => this.result(m)),
+    ]).then(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.heartbeats?.unsubscribe();
+    await this.following;
+  }
+
+  private async follow(subject: string, take: (m: StoredMessage) => Promise<void>): Promise<void> {
+    try {
+      for await (const m of this.o.bus.streams.replay(EVENT_STREAM, { filterSubject: subject }, this.abort.signal)) {
+        try {
+          await take(m);
+          this.delivered++;
+        } catch (e) {
+          this.log.warn({ err: e, subject: m.subject, seq: m.seq }, 'host report not delivered');
+        }
+      }
+    } catch (e) {
+      if (!this.abort.signal.aborted) this.log.error({ err: e, subject }, 'following host reports failed');
+    }
+  }
+
+  private async status(m: StoredMessage): Promise<void> {
+    const host = hostOfSubject(m.subject);
+    const s = readStatus(host, m.data);
+    const vm = parseHvxVmId(s.vmId);
+    if (vm === undefined) return;
+    const msg = { type: 'hostStatus', host, vmKey: vm.vmKey, state: s.state, seq: m.seq };
+    await this.o.actors.tell(applicationRef(vm.applicationId), msg, { idempotencyKey: `hvx-status:${m.seq}` });
+  }
+
+  private async result(m: StoredMessage): Promise<void> {
+    const host = hostOfSubject(m.subject);
+    const r = readResult(host, m.data);
+    const app = applicationOfCommand(r.commandId);
+    if (app === undefined) return;
+    const msg = { type: 'hostResult', host, commandId: r.commandId, ok: r.ok, seq: m.seq };
+    await this.o.actors.tell(applicationRef(app), msg, { idempotencyKey: `hvx-result:${m.seq}` });
+  }
+}
