@@ -166,3 +166,22 @@ test('the same calls with X-Ephemeral-Token-Authorization', async () => {
   const tokens = (await admin.request('GET', '/ephemeralAccessTokens')).entity as Obj[];
   assert.deepEqual(tokens.map((x) => x.id), [tok.id]);
 });
+
+test('openapi.json describes the API routes, aspects included', async () => {
+  const r = await t.client().request('GET', '/openapi.json');
+  ok(r);
+  const paths = Object.keys((r.entity as { paths: Record<string, unknown> }).paths);
+  for (const p of ['/applications', '/applications/{id};design', '/keypairs/generate', '/elasticIps/{ip}', '/notifications/search'])
+    assert.ok(paths.some((x) => x.endsWith(p)), `${p} in ${paths.join(' ')}`);
+});
+
+test('after the session expires the client gets 401, logs in again and goes on', async () => {
+  const c = await loggedIn();
+  ok(await c.request('GET', '/applications'));
+  await t.h.tc.clock.advance(13 * 3600 * 1000);
+  const expired = await c.request('GET', '/applications');
+  assert.equal(expired.status, 401);
+  assert.equal(expired.headers.get('error-code'), 'UNAUTHENTICATED');
+  ok(await c.login('acme/root', 'root-password'));
+  ok(await c.request('GET', '/applications'));
+});
