@@ -9,6 +9,7 @@ const usage = `usage: ravel <command> [options]
 
 commands:
   node        run a Ravel node (embedded mode by default; see cluster.config.ts)
+  hvx         run the HVX agent of one host (ravel hvx --help)
   help        this text
 `;
 
@@ -16,6 +17,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   return match(command)
     .with('node', async () => (await import('./commands/node.ts')).runNode(rest))
+    .with('hvx', async () => (await import('./commands/hvx.ts')).runHvx(rest))
     .with(undefined, 'help', '--help', '-h', () => {
       process.stdout.write(usage);
       return 0;

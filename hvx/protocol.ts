@@ -65,9 +65,13 @@ export const eventStream: StreamConfig = {
 
 export const consumerName = (host: string): string => `hvx-${host}`;
 
-/** The host's durable consumer. The control plane creates it; the agent binds to it with exactly these options. */
+/**
+ * The host's durable consumer. The control plane creates it; the agent binds to it with exactly
+ * these options. The ack wait is short because a pull left open by a killed agent may still take
+ * a command; the agent reports progress (`working`) during long steps.
+ */
 export function commandConsumer(host: string): WorkQueueOptions {
-  return { consumer: consumerName(host), filterSubject: hvxSubjects.command(host), ackWaitMs: 30_000, maxInFlight: 1 };
+  return { consumer: consumerName(host), filterSubject: hvxSubjects.command(host), ackWaitMs: 5000, maxInFlight: 1 };
 }
 
 // ------------------------------------------------------------------ commands

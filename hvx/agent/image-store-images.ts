@@ -2,7 +2,9 @@
  * AgentImages through the image service (storage-engine/image-service/). Only the calls the
  * agent makes are named here, so `ImageServiceClient` fits this shape as it is.
  */
+import type { Bus } from '../../bus/bus.ts';
 import { RavelError } from '../../core/errors.ts';
+import { ImageServiceClient } from '../../storage-engine/image-service/image-client.ts';
 import type { DiskChanges, DiskSpec, PreparedDisk } from '../hypervisor.ts';
 import type { AgentImages } from './agent-images.ts';
 
@@ -52,4 +54,9 @@ export class ImageStoreImages implements AgentImages {
       throw e;
     }
   }
+}
+
+/** The agent's images through the image service on its Bus (default prefix `images`). */
+export function imageServiceImages(bus: Bus): ImageStoreImages {
+  return new ImageStoreImages(new ImageServiceClient(bus));
 }
