@@ -16,7 +16,12 @@ import { parseLoginName } from '../domain/tenancy/users.ts';
 import { NotificationsQuerySchema, searchNotifications } from '../events/notifications.ts';
 import type { TenantEventLog } from '../events/tenant-event-log.ts';
 import { ApplicationCalls } from './control-applications.ts';
+import { DeploymentCalls, deploymentView } from './control-deployment.ts';
+import type { HostState } from '../domain/host/host-model.ts';
+import type { HostView } from '../domain/placement/placement-types.ts';
+import type { LocalId, PublishRequest, SetExpiration } from '../domain/schemas/index.ts';
 import { ActorAsks, checkId, keyed, tenantOf } from './control-asks.ts';
+import type { DeploymentView, HostInput, VmActionName } from './control-plane.ts';
 import type { ApplicationSummary, ControlPlane, CreateOrganizationInput, LoginOutcome, NotificationsQuery, PermissionsGroupInput, RequestOptions, TokenInput } from './control-plane.ts';
 import { composeCredential, parseCredential } from './credentials.ts';
 
@@ -33,10 +38,12 @@ const Ip = Type.String({ maxLength: 15 });
 export class ControlPlaneImpl implements ControlPlane {
   private readonly ask: ActorAsks;
   private readonly apps: ApplicationCalls;
+  private readonly deployments: DeploymentCalls;
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.ask = new ActorAsks(o.actors);
     this.apps = new ApplicationCalls(this.ask);
+    this.deployments = new DeploymentCalls(this.ask);
   }
 
   async createOrganization(p: Principal, input: CreateOrganizationInput, o?: RequestOptions): Promise<{ organization: Organization; admin: User }> {
@@ -270,7 +277,10 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.apps.create(p, body, o);
   }
 
-  async getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application> {
+  getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application>;
+  getApplication(p: Principal, applicationId: number, aspect: 'deployment'): Promise<DeploymentView>;
+  async getApplication(p: Principal, applicationId: number, aspect?: 'design' | 'deployment'): Promise<Application | DeploymentView> {
+    if (aspect === 'deployment') return deploymentView(await this.apps.get(p, applicationId));
     return this.apps.get(p, applicationId, aspect);
   }
 
@@ -296,5 +306,47 @@ export class ControlPlaneImpl implements ControlPlane {
 
   async deleteApplication(p: Principal, applicationId: number): Promise<void> {
     return this.apps.delete(p, applicationId);
+  }
+
+  // ---- applications (deployment side)
+
+  async publishApplication(p: Principal, applicationId: number, body: PublishRequest, o?: RequestOptions): Promise<Application> {
+    return this.deployments.publish(p, applicationId, body, o);
+  }
+
+  async startApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application> {
+    return this.deployments.start(p, applicationId, o);
+  }
+
+  async stopApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application> {
+    return this.deployments.stopOrRestart(p, applicationId, 'stop', o);
+  }
+
+  async restartApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application> {
+    return this.deployments.stopOrRestart(p, applicationId, 'restart', o);
+  }
+
+  async vmAction(p: Principal, applicationId: number, vmId: LocalId, action: VmActionName, o?: RequestOptions): Promise<Application> {
+    return this.deployments.vmAction(p, applicationId, vmId, action, o);
+  }
+
+  async setExpiration(p: Principal, applicationId: number, body: SetExpiration): Promise<Application> {
+    return this.deployments.setExpiration(p, applicationId, body);
+  }
+
+  async isPublished(p: Principal, applicationId: number): Promise<boolean> {
+    return (await this.apps.get(p, applicationId)).published;
+  }
+
+  async publishLocations(p: Principal, applicationId: number): Promise<string[]> {
+    return this.deployments.publishLocations(p, applicationId);
+  }
+
+  async registerHost(p: Principal, input: HostInput): Promise<HostState> {
+    return this.deployments.registerHost(p, input);
+  }
+
+  async listHosts(p: Principal, region: string): Promise<HostView[]> {
+    return this.deployments.listHosts(p, region);
   }
 }

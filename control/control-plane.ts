@@ -22,6 +22,10 @@ import type {
 } from '../domain/schemas/index.ts';
 import type { NicRef } from '../domain/network/elastic-ips.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
+import type { HostState } from '../domain/host/host-model.ts';
+import type { HostView } from '../domain/placement/placement-types.ts';
+import type { LocalId, PublishRequest, SetExpiration } from '../domain/schemas/index.ts';
+import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 
 export type { Principal };
 
@@ -77,6 +81,20 @@ export interface NotificationsQuery {
   /** Newest first when set: the last `maxResults` matching records. */
   readonly maxResults?: number;
 }
+
+/** `GET /applications/{id};deployment`: the application without its design; each VM has `state` and `hostId`. */
+export type DeploymentView = Omit<Application, 'design'>;
+
+/** An HVX host joining a region's inventory. */
+export interface HostInput {
+  readonly region: string;
+  /** Its agent's host id: 1-48 letters, digits, `_` or `-`. */
+  readonly hostId: string;
+  /** Default: the region's configured host size. */
+  readonly capacity?: { readonly cpus: number; readonly memoryMb: number };
+}
+
+export type { VmActionName };
 
 export interface ControlPlane {
   // ---- operators
@@ -165,6 +183,8 @@ export interface ControlPlane {
   createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application>;
   /** The whole application, or one aspect (`design`). */
   getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application>;
+  /** The deployment aspect: the application without its design; each VM with its `state`. */
+  getApplication(p: Principal, applicationId: number, aspect: 'deployment'): Promise<DeploymentView>;
   getApplicationDesign(p: Principal, applicationId: number): Promise<Design>;
   listApplications(p: Principal): Promise<ApplicationSummary[]>;
   filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]>;
@@ -173,4 +193,41 @@ export interface ControlPlane {
   addVm(p: Principal, applicationId: number, body: AddVmRequest, o?: RequestOptions): Promise<Application>;
   /** Only an unpublished application; ILLEGAL_STATE otherwise. */
   deleteApplication(p: Principal, applicationId: number): Promise<void>;
+
+  // ---- applications (deployment side)
+  /**
+   * Places the design on HVX hosts and defines every VM there (each PUBLISHING, then STARTING and
+   * STARTED with `startAllVms`, the default). Naming `preferredRegion` implies
+   * PERFORMANCE_OPTIMIZED (VMs spread over hosts); otherwise COST_OPTIMIZED (the cheapest region
+   * with room). ILLEGAL_STATE when already published, INVALID_ARGUMENT without VMs or for an unknown
+   * region, UNAVAILABLE when no region has room, QUOTA_EXCEEDED past the organization's limits.
+   * Answers at once; the VMs' states then follow what their hosts report.
+   */
+  publishApplication(p: Principal, applicationId: number, body: PublishRequest, o?: RequestOptions): Promise<Application>;
+  /** Starts every stopped VM (others are left alone); ILLEGAL_STATE when none can start; QUOTA_EXCEEDED. */
+  startApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application>;
+  /** Stops every started or starting VM; ILLEGAL_STATE when none can stop. */
+  stopApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application>;
+  /** Reboots every started VM; ILLEGAL_STATE when none is started. */
+  restartApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application>;
+  /**
+   * One VM of the deployment: `start`, `stop` (ACPI; a VM still booting is powered off), `shutdown`,
+   * `poweroff`, `restart`. ILLEGAL_STATE when its state does not allow it (nothing changes),
+   * NOT_FOUND for a VM the deployment lacks, QUOTA_EXCEEDED for a start past the limits.
+   */
+  vmAction(p: Principal, applicationId: number, vmId: LocalId, action: VmActionName, o?: RequestOptions): Promise<Application>;
+  /**
+   * `{expirationFromNowSeconds}` (-1: never): shows as `nextStopTime`; at that time the
+   * application stops by itself (a durable reminder: also after a restart). ILLEGAL_STATE for a draft.
+   */
+  setExpiration(p: Principal, applicationId: number, body: SetExpiration): Promise<Application>;
+  isPublished(p: Principal, applicationId: number): Promise<boolean>;
+  /** The region the application runs in; empty for a draft. */
+  publishLocations(p: Principal, applicationId: number): Promise<string[]>;
+
+  // ---- HVX hosts (operators)
+  /** Adds a host (its agent running or about to) to a region's inventory; again: no change. */
+  registerHost(p: Principal, input: HostInput): Promise<HostState>;
+  /** The region's hosts as placement sees them (free room, accepting). */
+  listHosts(p: Principal, region: string): Promise<HostView[]>;
 }

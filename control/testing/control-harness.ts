@@ -2,36 +2,72 @@
  * A control plane for tests: the control kinds on one ActorSystem over the runtime's TestCluster
  * (embedded grid and bus, LMDB in a temporary directory, a ManualClock), cheap scrypt, one
  * region with a small public range. `restart` stops everything and starts again on the same data.
+ * With `{ deployment: true }` it also places applications: the region's config, the hvx bridge,
+ * and simulated hosts added with `addHost` (their VMs survive a restart, as a host's would).
  */
 import type { ActorSystem } from '../../actors/runtime/actor-system.ts';
 import { TestCluster } from '../../actors/runtime/testing/harness.ts';
 import type { Principal } from '../../domain/tenancy/principal.ts';
 import { BusTenantEventLog } from '../../events/bus-tenant-event-log.ts';
-import { controlKinds } from '../control-kinds.ts';
+import { controlKinds, type DeploymentOptions } from '../control-kinds.ts';
+import type { Region } from '../../domain/placement/placement-types.ts';
+import { HvxBridge } from '../../hvx/bridge/hvx-bridge.ts';
+import { SimHosts } from './sim-hosts.ts';
 import { ControlPlaneImpl } from '../control-plane-impl.ts';
 import type { ControlPlane } from '../control-plane.ts';
 
 export const operator: Principal = { kind: 'operator', name: 'ops' };
 export const REGION = 'us-east';
 const regions = { [REGION]: '203.0.113.0/28' };
+export const HOST_CAPACITY = { cpus: 8, memoryMb: 16384 };
+export const HOST_DEAD_AFTER_MS = 30_000;
+const placementRegions: Region[] = [{ name: REGION, pricePerCpuHour: 0.02, pricePerGbHour: 0.01, hostCapacity: HOST_CAPACITY }];
+
+export interface ControlHarnessOptions {
+  /** Regions, simulated hosts and the hvx bridge, so applications can be published. */
+  readonly deployment?: boolean;
+}
 
 export class ControlHarness {
   readonly tc = new TestCluster({ passivateAfterMs: 60_000 });
   system!: ActorSystem;
   control!: ControlPlane;
   events!: BusTenantEventLog;
+  bridge: HvxBridge | undefined;
+  readonly sim = new SimHosts(this.tc.clock);
 
-  static async start(): Promise<ControlHarness> {
-    const h = new ControlHarness();
+  private constructor(private readonly o: ControlHarnessOptions) {}
+
+  static async start(o: ControlHarnessOptions = {}): Promise<ControlHarness> {
+    const h = new ControlHarness(o);
     await h.boot();
     return h;
   }
 
   private async boot(): Promise<void> {
     this.events = new BusTenantEventLog(this.tc.bus);
-    const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 } });
+    const deployment: DeploymentOptions | undefined = this.o.deployment === true
+      ? { regions: placementRegions, bus: this.tc.bus, hosts: { deadAfterMs: HOST_DEAD_AFTER_MS, releaseIdleAfterMs: Number.POSITIVE_INFINITY } }
+      : undefined;
+    const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 }, ...(deployment === undefined ? {} : { deployment }) });
     this.system = await this.tc.start(`node-${this.tc.systems.length}`, kinds);
     this.control = new ControlPlaneImpl({ actors: this.system, events: this.events, clock: this.tc.clock, regions: Object.keys(regions) });
+    if (deployment !== undefined) {
+      this.bridge = new HvxBridge({ bus: this.tc.bus, actors: this.system, clock: this.tc.clock });
+      await this.tc.drive(this.bridge.start());
+    }
+  }
+
+  /** A simulated host with its agent, in the region's inventory. */
+  async addHost(hostId: string, capacity = HOST_CAPACITY): Promise<void> {
+    await this.tc.drive(this.sim.add(this.tc.bus, hostId, capacity));
+    await this.run(this.control.registerHost(operator, { region: REGION, hostId, capacity }));
+  }
+
+  private async stopDeployment(): Promise<void> {
+    await this.bridge?.stop();
+    this.bridge = undefined;
+    await this.sim.detach();
   }
 
   /** Runs a call to the end, moving the clock as the runtime needs. */
@@ -50,12 +86,16 @@ export class ControlHarness {
 
   /** Stops the node as a crash would, closes the grid and bus, and starts again on the same directory. */
   async restart(): Promise<void> {
+    await this.tc.drive(this.stopDeployment());
     await this.tc.drive(this.system.halt());
     await this.tc.restartInfrastructure();
     await this.boot();
+    if (this.o.deployment === true) await this.tc.drive(this.sim.attach(this.tc.bus));
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.tc.drive(this.stopDeployment());
+    await this.sim.close();
     return this.tc.close();
   }
 }

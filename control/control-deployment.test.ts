@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { VmState } from '../domain/schemas/index.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+import { sampleVm } from '../domain/test-fixtures.ts';
+import { ControlHarness, REGION, code, operator } from './testing/control-harness.ts';
+
+async function tenant(h: ControlHarness, name: string): Promise<{ p: Principal; organizationId: number }> {
+  const c = h.control;
+  const { organization } = await h.run(c.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
+  const s = await h.run(c.login(`root@${name}`, 'root-password'));
+  assert.ok(s !== undefined);
+  return { p: s.principal, organizationId: organization.id };
+}
+
+/** Moves the clock until every VM of the application is in `state`; answers the clock time it took. */
+async function allVms(h: ControlHarness, p: Principal, id: number, state: VmState, maxMs = 30_000): Promise<number> {
+  let states: VmState[] = [];
+  let reading = false;
+  return h.tc.until(() => {
+    if (!reading) {
+      reading = true;
+      void h.control.getApplication(p, id, 'deployment').then((a) => {
+        states = a.deployment?.vms.map((v) => v.state) ?? [];
+        reading = false;
+      }, () => (reading = false));
+    }
+    return states.length > 0 && states.every((s) => s === state);
+  }, maxMs, 50);
+}
+
+async function vmStates(h: ControlHarness, p: Principal, id: number): Promise<VmState[]> {
+  return ((await h.run(h.control.getApplication(p, id, 'deployment'))).deployment?.vms ?? []).map((v) => v.state);
+}
+
+test('publish to a region: every VM PUBLISHING, then STARTED on simulated hosts; stop, start, restart; expiration stops it', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    await h.addHost('h2');
+    const { p } = await tenant(h, 'acme');
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2), sampleVm(3)] } }));
+    assert.equal(await h.run(c.isPublished(p, app.id)), false);
+    assert.deepEqual(await h.run(c.publishLocations(p, app.id)), []);
+
+    const published = await h.run(c.publishApplication(p, app.id, { preferredRegion: REGION }));
+    assert.equal(published.published, true);
+    assert.equal(published.deployment?.optimizationLevel, 'PERFORMANCE_OPTIMIZED');
+    assert.deepEqual(published.deployment?.vms.map((v) => v.state), ['PUBLISHING', 'PUBLISHING', 'PUBLISHING']);
+    assert.deepEqual(new Set(published.deployment?.vms.map((v) => v.hostId)), new Set(['h1', 'h2']), 'performance spreads the VMs over both hosts');
+    assert.equal(await h.run(c.isPublished(p, app.id)), true);
+    assert.deepEqual(await h.run(c.publishLocations(p, app.id)), [REGION]);
+
+    await allVms(h, p, app.id, 'STARTED');
+    const dep = await h.run(c.getApplication(p, app.id, 'deployment'));
+    assert.equal('design' in dep, false, 'the deployment aspect has no design');
+    assert.equal(dep.deployment?.totalActiveVms, 3);
+    const running = [...h.sim.hosts.values()].flatMap((x) => x.hv.list().map((v) => v.state));
+    assert.deepEqual(running, ['running', 'running', 'running'], 'the hypervisors run them');
+
+    const stopping = await h.run(c.stopApplication(p, app.id));
+    assert.deepEqual(stopping.deployment?.vms.map((v) => v.state), ['STOPPING', 'STOPPING', 'STOPPING']);
+    await allVms(h, p, app.id, 'STOPPED');
+    assert.equal((await h.run(c.getApplication(p, app.id))).deployment?.totalActiveVms, 0);
+
+    const starting = await h.run(c.startApplication(p, app.id));
+    assert.deepEqual(starting.deployment?.vms.map((v) => v.state), ['STARTING', 'STARTING', 'STARTING']);
+    await allVms(h, p, app.id, 'STARTED');
+
+    const restarting = await h.run(c.restartApplication(p, app.id));
+    assert.deepEqual(restarting.deployment?.vms.map((v) => v.state), ['RESTARTING', 'RESTARTING', 'RESTARTING']);
+    await allVms(h, p, app.id, 'STARTED');
+
+    // One VM alone.
+    await h.run(c.vmAction(p, app.id, 200, 'stop'));
+    await h.tc.advance(3000);
+    assert.deepEqual(await vmStates(h, p, app.id), ['STARTED', 'STOPPED', 'STARTED']);
+    await h.run(c.vmAction(p, app.id, 200, 'start'));
+    await allVms(h, p, app.id, 'STARTED');
+
+    // Expiration: nextStopTime shows, and at that time the application stops by itself.
+    const at = h.tc.clock.now() + 60_000;
+    const expiring = await h.run(c.setExpiration(p, app.id, { expirationFromNowSeconds: 60 }));
+    assert.equal(expiring.nextStopTime, at);
+    assert.equal((await h.run(c.listApplications(p)))[0]?.nextStopTime, at);
+    await h.tc.advance(50_000, 1000);
+    assert.deepEqual(await vmStates(h, p, app.id), ['STARTED', 'STARTED', 'STARTED'], 'not before its time');
+    await allVms(h, p, app.id, 'STOPPED');
+    assert.ok(h.tc.clock.now() >= at);
+    assert.equal((await h.run(c.getApplication(p, app.id))).nextStopTime, undefined, 'an expiration fires once');
+  } finally {
+    await h.close();
+  }
+});
+
+test('expiration fires after a restart of the whole actor system, hosts running on', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    const { p } = await tenant(h, 'acme');
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
+    await h.run(c.publishApplication(p, app.id, { optimizationLevel: 'COST_OPTIMIZED' }));
+    await allVms(h, p, app.id, 'STARTED');
+    await h.run(c.setExpiration(p, app.id, { expirationFromNowSeconds: 120 }));
+    const at = h.tc.clock.now() + 120_000;
+
+    await h.restart();
+    assert.deepEqual(await vmStates(h, p, app.id), ['STARTED', 'STARTED'], 'the replayed host reports change nothing');
+    await h.tc.advance(at - h.tc.clock.now() - 1000, 1000);
+    assert.deepEqual(await vmStates(h, p, app.id), ['STARTED', 'STARTED'], 'not before its time');
+    await allVms(h, p, app.id, 'STOPPED');
+    assert.ok(h.tc.clock.now() >= at);
+    const hv = h.sim.hosts.get('h1')?.hv;
+    assert.deepEqual(hv?.list().map((v) => v.state), ['stopped', 'stopped']);
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,84 @@
+/** The control plane's application calls (deployment side) and the operators' host inventory, over the actors. */
+import { RavelError } from '../core/errors.ts';
+import type { ActorAsks } from './control-asks.ts';
+import { checkId, keyed } from './control-asks.ts';
+import { regionRef } from '../actors/kinds/region/region-kind.ts';
+import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
+import type { HostState } from '../domain/host/host-model.ts';
+import type { HostView } from '../domain/placement/placement-types.ts';
+import { LocalId, parseInput, PublishRequest, SetExpiration, type Application } from '../domain/schemas/index.ts';
+import { addUsage, noUsage, usageOf, type Usage } from '../domain/tenancy/quota.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+import { isVmRunning } from '../domain/vm/vm-state-machine.ts';
+import type { DeploymentView, HostInput, RequestOptions } from './control-plane.ts';
+
+const vmActions: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart'];
+
+export function deploymentView(app: Application): DeploymentView {
+  const { design: _d, ...rest } = app;
+  return rest;
+}
+
+export class DeploymentCalls {
+  constructor(private readonly ask: ActorAsks) {}
+
+  /**
+   * What the organization's other applications run now, for the quota check. Read before the
+   * call, so two starts racing in one tenant may both pass (the limit is then exceeded by one call).
+   */
+  private async usageElsewhere(p: Principal, applicationId: number): Promise<Usage> {
+    const ids = await this.ask.org<number[]>(p, { type: 'listApplications' });
+    const apps = await Promise.all(ids.filter((id) => id !== applicationId).map((id) => this.ask.app<Application | null>(p, id, { type: 'peek' })));
+    return apps.reduce<Usage>((u, a) => addUsage(u, usageOf((a?.deployment?.vms ?? []).filter((v) => isVmRunning(v.state)))), noUsage);
+  }
+
+  async publish(p: Principal, id: number, body: PublishRequest, o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    const request = parseInput(PublishRequest, body ?? {}, 'body');
+    const usageElsewhere = (request.startAllVms ?? true) ? await this.usageElsewhere(p, id) : noUsage;
+    return this.ask.app<Application>(p, id, { type: 'publish', request, usageElsewhere }, keyed(o, 'publish'));
+  }
+
+  async start(p: Principal, id: number, o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    return this.ask.app<Application>(p, id, { type: 'start', usageElsewhere: await this.usageElsewhere(p, id) }, keyed(o, 'start'));
+  }
+
+  async stopOrRestart(p: Principal, id: number, type: 'stop' | 'restart', o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    return this.ask.app<Application>(p, id, { type }, keyed(o, type));
+  }
+
+  async vmAction(p: Principal, id: number, vmId: LocalId, action: VmActionName, o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    const vm = parseInput(LocalId, vmId, 'vmId');
+    if (!vmActions.includes(action)) throw new RavelError('INVALID_ARGUMENT', `action: one of ${vmActions.join(', ')}`, { details: { field: 'action' } });
+    const usageElsewhere = action === 'start' ? await this.usageElsewhere(p, id) : noUsage;
+    return this.ask.app<Application>(p, id, { type: 'vmAction', vmId: vm, action, usageElsewhere }, keyed(o, `vm-${action}`));
+  }
+
+  async setExpiration(p: Principal, id: number, body: SetExpiration): Promise<Application> {
+    checkId(id, 'applicationId');
+    return this.ask.app<Application>(p, id, { type: 'setExpiration', request: parseInput(SetExpiration, body, 'body') });
+  }
+
+  async publishLocations(p: Principal, id: number): Promise<string[]> {
+    const app = await this.ask.app<Application>(p, id, { type: 'get' });
+    return app.deployment === undefined ? [] : [app.deployment.regionName];
+  }
+
+  async registerHost(p: Principal, input: HostInput): Promise<HostState> {
+    operatorOnly(p);
+    const msg = { type: 'addHost', hostId: input.hostId, ...(input.capacity === undefined ? {} : { capacity: input.capacity }) };
+    return this.ask.raw<HostState>(regionRef(input.region), msg);
+  }
+
+  async listHosts(p: Principal, region: string): Promise<HostView[]> {
+    operatorOnly(p);
+    return this.ask.raw<HostView[]>(regionRef(region), { type: 'listHosts' });
+  }
+}
+
+function operatorOnly(p: Principal): void {
+  if (p.kind !== 'operator' && p.kind !== 'system') throw new RavelError('PERMISSION_DENIED', 'operator credentials required');
+}
