@@ -2,6 +2,7 @@
 import type { ControlPlane } from '../../control/control-plane.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { applicationRoutes } from './application-routes.ts';
+import { deploymentRoutes } from './deployment-routes.ts';
 import { elasticIpRoutes } from './elastic-ip-routes.ts';
 import { eventRoutes } from './event-routes.ts';
 import { keyPairRoutes } from './keypair-routes.ts';
@@ -18,6 +19,7 @@ export function apiRoutes(control: ControlPlane): AnyRoute[] {
     ...tokenRoutes(control),
     ...keyPairRoutes(control),
     ...applicationRoutes(control),
+    ...deploymentRoutes(control),
     ...elasticIpRoutes(control),
     ...eventRoutes(control),
   ];

@@ -1,0 +1,126 @@
+/**
+ * The VMs inside an application: read them by aspect (`;design`, `;deployment`; none means
+ * the design, as on Ravello), read one VM's `state;deployment`, and act on one VM or on
+ * several (`{ids}`). VM ids are client-chosen `LocalId`s up to 2^63, compared by their
+ * decimal key so a bigint from the path matches one from the design.
+ */
+import { Type } from '@sinclair/typebox';
+import type { ControlPlane, Principal, VmActionName } from '../../control/control-plane.ts';
+import { RavelError } from '../../core/errors.ts';
+import { idKey, LocalId, ServerId, VmIdsRequest, type VmDesign } from '../../domain/schemas/index.ts';
+import { transitionVm } from '../../domain/vm/vm-state-machine.ts';
+import { defineRoute, json, type AnyRoute } from '../http/route.ts';
+import { IdParams, objectPath, who } from './api-paths.ts';
+
+const VmParams = Type.Object({ id: ServerId, vm: LocalId });
+
+/** What ControlPlane.vmAction carries out; redeploy, repair and resetDisks it does not yet. */
+const vmActionNames: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart'];
+
+type Aspect = 'design' | 'deployment';
+
+function notFound(applicationId: number, vm: LocalId): RavelError {
+  return new RavelError('NOT_FOUND', `application ${applicationId} has no VM ${idKey(vm)}`);
+}
+
+async function vmsOf(control: ControlPlane, p: Principal, id: number, aspect: Aspect): Promise<readonly VmDesign[]> {
+  if (aspect === 'design') return (await control.getApplication(p, id, 'design')).design.vms;
+  return (await control.getApplication(p, id, 'deployment')).deployment?.vms ?? [];
+}
+
+function findVm<V extends VmDesign>(vms: readonly V[], applicationId: number, vm: LocalId): V {
+  const key = idKey(vm);
+  const found = vms.find((v) => idKey(v.id) === key);
+  if (found === undefined) throw notFound(applicationId, vm);
+  return found;
+}
+
+function appReply(app: { readonly id: number }): ReturnType<typeof json> {
+  return json(app, { headers: { 'content-location': objectPath('applications', app.id) } });
+}
+
+function vmReads(control: ControlPlane): AnyRoute[] {
+  const reads: { readonly suffix: string; readonly aspect: Aspect }[] = [
+    { suffix: '', aspect: 'design' },
+    { suffix: ';design', aspect: 'design' },
+    { suffix: ';deployment', aspect: 'deployment' },
+  ];
+  return reads.flatMap(({ suffix, aspect }) => [
+    defineRoute({
+      method: 'GET',
+      path: `/applications/{id}${suffix}/vms`,
+      auth: 'session-or-token',
+      schema: { params: IdParams },
+      summary: `The application's VMs in its ${aspect}${aspect === 'deployment' ? ', each with its state; empty for a draft' : ''}`,
+      handler: async (req) => json(await vmsOf(control, who(req), req.params.id, aspect)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: `/applications/{id}${suffix}/vms/{vm}`,
+      auth: 'session-or-token',
+      schema: { params: VmParams },
+      summary: `One VM of the application's ${aspect}`,
+      handler: async (req) =>
+        json(findVm(await vmsOf(control, who(req), req.params.id, aspect), req.params.id, req.params.vm)),
+    }),
+  ]);
+}
+
+/** Every action must be allowed before any is asked, so a refusal changes nothing. */
+async function actOnSeveral(
+  control: ControlPlane,
+  p: Principal,
+  id: number,
+  action: VmActionName,
+  ids: readonly LocalId[],
+): Promise<{ readonly id: number }> {
+  const deployed = (await control.getApplication(p, id, 'deployment')).deployment?.vms ?? [];
+  const unique = [...new Map(ids.map((v) => [idKey(v), v])).values()];
+  for (const vm of unique) {
+    const t = transitionVm(findVm(deployed, id, vm).state, { kind: 'action', action });
+    if (!t.ok) throw t.error;
+  }
+  let last: { readonly id: number } = { id };
+  for (const vm of unique) last = await control.vmAction(p, id, vm, action);
+  return last;
+}
+
+function vmActions(control: ControlPlane): AnyRoute[] {
+  return vmActionNames.flatMap((action) => [
+    defineRoute({
+      method: 'POST',
+      path: `/applications/{id}/vms/{vm}/${action}`,
+      auth: 'session-or-token',
+      schema: { params: VmParams },
+      summary: `${action} one VM of the deployment; 409 ILLEGAL_STATE when its state does not allow it`,
+      handler: async (req) => appReply(await control.vmAction(who(req), req.params.id, req.params.vm, action)),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: `/applications/{id}/vms/${action}`,
+      auth: 'session-or-token',
+      schema: { params: IdParams, body: VmIdsRequest },
+      summary: `${action} several VMs; 409 ILLEGAL_STATE, and nothing done, when one of them may not`,
+      handler: async (req) =>
+        appReply(await actOnSeveral(control, who(req), req.params.id, action, req.body.ids)),
+    }),
+  ]);
+}
+
+export function deploymentVmRoutes(control: ControlPlane): AnyRoute[] {
+  return [
+    ...vmReads(control),
+    ...vmActions(control),
+    defineRoute({
+      method: 'GET',
+      path: '/applications/{id}/vms/{vm}/state;deployment',
+      auth: 'session-or-token',
+      schema: { params: VmParams },
+      summary: "The VM's state in the deployment, as a JSON string",
+      handler: async (req) => {
+        const deployed = (await control.getApplication(who(req), req.params.id, 'deployment')).deployment?.vms ?? [];
+        return json(findVm(deployed, req.params.id, req.params.vm).state);
+      },
+    }),
+  ];
+}
