@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../core/log.ts';
-import { ControlHarness, operator } from '../../control/testing/control-harness.ts';
+import { ControlHarness, operator, type ControlHarnessOptions } from '../../control/testing/control-harness.ts';
 import type { Organization } from '../../domain/schemas/index.ts';
 import { ControlAuthenticator } from '../auth/control-authenticator.ts';
 import { TOKEN_HEADER } from '../auth/credentials.ts';
@@ -34,8 +34,9 @@ export class ApiTestGateway {
     private readonly dataDir: string,
   ) {}
 
-  static async start(): Promise<ApiTestGateway> {
-    const h = await ControlHarness.start();
+  /** `{ deployment: true }`: applications can be published, on hosts added with `h.addHost`. */
+  static async start(o: ControlHarnessOptions = {}): Promise<ApiTestGateway> {
+    const h = await ControlHarness.start(o);
     const dataDir = mkdtempSync(join(tmpdir(), 'ravel-api-'));
     const gw = await createGateway({
       config: {
