@@ -197,3 +197,15 @@ test("another tenant's application answers 404 to every deployment call and noth
   assert.equal(mine.published, false);
   assert.equal(mine.nextStopTime, undefined);
 });
+
+test('openapi.json lists the deployment routes', async () => {
+  const r = await t.client().request('GET', '/openapi.json');
+  ok(r);
+  const paths = Object.keys((r.entity as { paths: Record<string, unknown> }).paths);
+  for (const p of [
+    '/applications/{id}/publish', '/applications/{id}/setExpiration', '/applications/{id};deployment',
+    '/applications/{id};deployment/vms/{vm}', '/applications/{id}/vms/{vm}/poweroff', '/applications/{id}/vms/restart',
+    '/applications/{id}/vms/{vm}/state;deployment', '/applications/{id}/publishLocations',
+  ])
+    assert.ok(paths.some((x) => x.endsWith(p)), `${p} in ${paths.join(' ')}`);
+});
