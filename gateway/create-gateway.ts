@@ -108,6 +108,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     inflight,
     log: deps.log,
   });
+  const streamCtx = { authenticator: deps.authenticator, inflight, secure, log: deps.log };
+  for (const endpoint of deps.streams ?? []) {
+    const handler = endpoint.handler(streamCtx);
+    for (const pattern of endpoint.patterns) app.any(`${API_PREFIX}${pattern}`, handler);
+  }
   app
     .ws(
       `${API_PREFIX}/live`,

@@ -8,11 +8,13 @@
  * - `/healthz`, `/readyz`, `/metrics` outside the API root;
  * - everything else: the web console's static files.
  */
+import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import type { Clock } from '../core/clock.ts';
 import type { Lifecycle } from '../core/lifecycle.ts';
 import type { Logger } from '../core/log.ts';
 import type { RavelConfig } from '../config/schema.ts';
 import type { Authenticator } from './auth/authenticator.ts';
+import type { Inflight } from './http/inflight.ts';
 import type { AnyRoute } from './http/route.ts';
 import type { LiveEvent, LiveEventSource } from './live/live-events.ts';
 import type { MetricsHook } from './ops/metrics.ts';
@@ -51,6 +53,28 @@ export interface GatewayDeps {
   readonly metrics?: readonly MetricsHook[];
   readonly events?: LiveEventSource;
   readonly tuning?: Partial<GatewayTuning>;
+  /** Endpoints with streamed bodies (tus uploads, disk content), beside the route table. */
+  readonly streams?: readonly StreamEndpoint[];
+}
+
+/** What the gateway lends a streaming endpoint so it can keep the framework's rules. */
+export interface StreamContext {
+  readonly authenticator: Authenticator;
+  /** enter/leave around each request, and `draining` to refuse new ones, as routes do. */
+  readonly inflight: Inflight;
+  readonly secure: boolean;
+  readonly log: Logger;
+}
+
+/**
+ * An endpoint served by its own uWS handler because its bodies are streamed bytes, not
+ * JSON. Its handler must do what dispatch.ts does for routes: register onAborted at once,
+ * copy chunks out of uWS buffers, cork writes after an await, end or abort every response.
+ */
+export interface StreamEndpoint {
+  /** uWS patterns under API_PREFIX, e.g. `/uploads` and `/uploads/*`. */
+  readonly patterns: readonly string[];
+  handler(ctx: StreamContext): (res: HttpResponse, req: HttpRequest) => void;
 }
 
 export interface Gateway {
