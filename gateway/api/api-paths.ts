@@ -4,7 +4,7 @@ import { ServerId } from '../../domain/schemas/index.ts';
 import type { Principal as DomainPrincipal } from '../../domain/tenancy/principal.ts';
 import { controlPrincipal } from '../auth/control-authenticator.ts';
 import { API_PREFIX } from '../gateway.ts';
-import type { Principal } from '../http/route.ts';
+import { json, type Principal, type Reply } from '../http/route.ts';
 
 /** `{id}` in a path: a server id. */
 export const IdParams = Type.Object({ id: ServerId });
@@ -27,4 +27,9 @@ export function only<T extends object, K extends keyof T>(body: T, keys: readonl
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (body[k] !== undefined) out[k] = body[k];
   return out as Pick<T, K>;
+}
+
+/** An application as the answer of an action on it, named in `Content-Location` (the SDK's `_href`). */
+export function applicationReply(app: { readonly id: number }): Reply {
+  return json(app, { headers: { 'content-location': objectPath('applications', app.id) } });
 }

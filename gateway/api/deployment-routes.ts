@@ -6,13 +6,8 @@
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { PublishRequest, SetExpiration } from '../../domain/schemas/index.ts';
 import { defineRoute, json, type AnyRoute } from '../http/route.ts';
-import { IdParams, objectPath, who } from './api-paths.ts';
+import { applicationReply, IdParams, who } from './api-paths.ts';
 import { deploymentVmRoutes } from './deployment-vm-routes.ts';
-
-/** An answer about the application names it in `Content-Location`, so the SDK's `_href` holds. */
-function appReply(app: { readonly id: number }): ReturnType<typeof json> {
-  return json(app, { headers: { 'content-location': objectPath('applications', app.id) } });
-}
 
 type WholeAppAction = 'start' | 'stop' | 'restart';
 
@@ -32,7 +27,7 @@ function wholeAppAction(control: ControlPlane, action: WholeAppAction): AnyRoute
           : action === 'stop'
             ? await control.stopApplication(p, id)
             : await control.restartApplication(p, id);
-      return appReply(app);
+      return applicationReply(app);
     },
   });
 }
@@ -50,7 +45,7 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
         // The SDK may send optimizationLevel COST_OPTIMIZED with a region; the region wins.
         const body: PublishRequest =
           b.preferredRegion !== undefined ? { ...b, optimizationLevel: 'PERFORMANCE_OPTIMIZED' } : b;
-        return appReply(await control.publishApplication(who(req), req.params.id, body));
+        return applicationReply(await control.publishApplication(who(req), req.params.id, body));
       },
     }),
     wholeAppAction(control, 'start'),
@@ -63,7 +58,7 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
       schema: { params: IdParams, body: SetExpiration },
       summary: 'Stops the application by itself after expirationFromNowSeconds (-1: never); shows as nextStopTime',
       handler: async (req) =>
-        appReply(
+        applicationReply(
           await control.setExpiration(who(req), req.params.id, {
             expirationFromNowSeconds: req.body.expirationFromNowSeconds,
           }),

@@ -10,7 +10,7 @@ import { RavelError } from '../../core/errors.ts';
 import { idKey, LocalId, ServerId, VmIdsRequest, type VmDesign } from '../../domain/schemas/index.ts';
 import { transitionVm } from '../../domain/vm/vm-state-machine.ts';
 import { defineRoute, json, type AnyRoute } from '../http/route.ts';
-import { IdParams, objectPath, who } from './api-paths.ts';
+import { applicationReply, IdParams, who } from './api-paths.ts';
 
 const VmParams = Type.Object({ id: ServerId, vm: LocalId });
 
@@ -33,10 +33,6 @@ function findVm<V extends VmDesign>(vms: readonly V[], applicationId: number, vm
   const found = vms.find((v) => idKey(v.id) === key);
   if (found === undefined) throw notFound(applicationId, vm);
   return found;
-}
-
-function appReply(app: { readonly id: number }): ReturnType<typeof json> {
-  return json(app, { headers: { 'content-location': objectPath('applications', app.id) } });
 }
 
 function vmReads(control: ControlPlane): AnyRoute[] {
@@ -93,7 +89,7 @@ function vmActions(control: ControlPlane): AnyRoute[] {
       auth: 'session-or-token',
       schema: { params: VmParams },
       summary: `${action} one VM of the deployment; 409 ILLEGAL_STATE when its state does not allow it`,
-      handler: async (req) => appReply(await control.vmAction(who(req), req.params.id, req.params.vm, action)),
+      handler: async (req) => applicationReply(await control.vmAction(who(req), req.params.id, req.params.vm, action)),
     }),
     defineRoute({
       method: 'POST',
@@ -102,7 +98,7 @@ function vmActions(control: ControlPlane): AnyRoute[] {
       schema: { params: IdParams, body: VmIdsRequest },
       summary: `${action} several VMs; 409 ILLEGAL_STATE, and nothing done, when one of them may not`,
       handler: async (req) =>
-        appReply(await actOnSeveral(control, who(req), req.params.id, action, req.body.ids)),
+        applicationReply(await actOnSeveral(control, who(req), req.params.id, action, req.body.ids)),
     }),
   ]);
 }
