@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { VmState } from '../domain/schemas/index.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { ControlHarness, REGION, code, operator } from './testing/control-harness.ts';
+import { ControlHarness, REGION, operator } from './testing/control-harness.ts';
 
 async function tenant(h: ControlHarness, name: string): Promise<{ p: Principal; organizationId: number }> {
   const c = h.control;

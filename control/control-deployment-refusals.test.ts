@@ -1,0 +1,167 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { VmState } from '../domain/schemas/index.ts';
+import type { Principal } from '../domain/tenancy/principal.ts';
+import { sampleVm } from '../domain/test-fixtures.ts';
+import { ControlHarness, HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, code, operator } from './testing/control-harness.ts';
+
+async function tenant(h: ControlHarness, name: string): Promise<{ p: Principal; organizationId: number }> {
+  const { organization } = await h.run(h.control.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
+  const s = await h.run(h.control.login(`root@${name}`, 'root-password'));
+  assert.ok(s !== undefined);
+  return { p: s.principal, organizationId: organization.id };
+}
+
+async function settle(h: ControlHarness, p: Principal, id: number, state: VmState): Promise<void> {
+  let states: VmState[] = [];
+  let reading = false;
+  await h.tc.until(() => {
+    if (!reading) {
+      reading = true;
+      void h.control.getApplication(p, id, 'deployment').then((a) => ((states = a.deployment?.vms.map((v) => v.state) ?? []), (reading = false)), () => (reading = false));
+    }
+    return states.length > 0 && states.every((s) => s === state);
+  }, 30_000, 50);
+}
+
+/** The application and the tenant's event count, once the outboxes have drained. */
+async function observe(h: ControlHarness, p: Principal, organizationId: number, id: number): Promise<unknown> {
+  await h.tc.advance(500);
+  return { app: await h.run(h.control.getApplication(p, id)), events: await h.run(h.events.lastSequence(organizationId)) };
+}
+
+test('actions the VMs’ states do not allow are ILLEGAL_STATE and change nothing; bad input is refused', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    const { p, organizationId } = await tenant(h, 'acme');
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
+    const draft = await observe(h, p, organizationId, app.id);
+    for (const [name, call] of [
+      ['start a draft', () => c.startApplication(p, app.id)],
+      ['stop a draft', () => c.stopApplication(p, app.id)],
+      ['restart a draft', () => c.restartApplication(p, app.id)],
+      ['vm start in a draft', () => c.vmAction(p, app.id, 100, 'start')],
+      ['expire a draft', () => c.setExpiration(p, app.id, { expirationFromNowSeconds: 60 })],
+    ] as [string, () => Promise<unknown>][]) await assert.rejects(h.run(call()), code('ILLEGAL_STATE'), name);
+    for (const [name, call] of [
+      ['unknown region', () => c.publishApplication(p, app.id, { preferredRegion: 'mars-1' })],
+      ['bad optimization', () => c.publishApplication(p, app.id, { optimizationLevel: 'FASTEST' as 'COST_OPTIMIZED' })],
+    ] as [string, () => Promise<unknown>][]) await assert.rejects(h.run(call()), code('INVALID_ARGUMENT'), name);
+    assert.deepEqual(await observe(h, p, organizationId, app.id), draft);
+
+    await h.run(c.publishApplication(p, app.id, {}));
+    await settle(h, p, app.id, 'STARTED');
+    const started = await observe(h, p, organizationId, app.id);
+    for (const [name, call] of [
+      ['publish again', () => c.publishApplication(p, app.id, {})],
+      ['start a started application', () => c.startApplication(p, app.id)],
+      ['start a started VM', () => c.vmAction(p, app.id, 100, 'start')],
+    ] as [string, () => Promise<unknown>][]) await assert.rejects(h.run(call()), code('ILLEGAL_STATE'), name);
+    await assert.rejects(h.run(c.vmAction(p, app.id, 999, 'stop')), code('NOT_FOUND'), 'a VM the deployment lacks');
+    await assert.rejects(h.run(c.vmAction(p, app.id, 100, 'explode' as 'stop')), code('INVALID_ARGUMENT'));
+    await assert.rejects(h.run(c.setExpiration(p, app.id, { expirationFromNowSeconds: -5 })), code('INVALID_ARGUMENT'));
+    assert.deepEqual(await observe(h, p, organizationId, app.id), started);
+
+    await h.run(c.stopApplication(p, app.id));
+    await settle(h, p, app.id, 'STOPPED');
+    const stopped = await observe(h, p, organizationId, app.id);
+    for (const [name, call] of [
+      ['stop a stopped application', () => c.stopApplication(p, app.id)],
+      ['restart a stopped application', () => c.restartApplication(p, app.id)],
+      ['shut down a stopped VM', () => c.vmAction(p, app.id, 200, 'shutdown')],
+      ['restart a stopped VM', () => c.vmAction(p, app.id, 200, 'restart')],
+      ['delete a published application', () => c.deleteApplication(p, app.id)],
+    ] as [string, () => Promise<unknown>][]) await assert.rejects(h.run(call()), code('ILLEGAL_STATE'), name);
+    assert.deepEqual(await observe(h, p, organizationId, app.id), stopped);
+  } finally {
+    await h.close();
+  }
+});
+
+test('another tenant’s application is NOT_FOUND for every deployment action, and nothing changes', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    const a = await tenant(h, 'a');
+    const b = await tenant(h, 'b');
+    const app = await h.run(c.createApplication(a.p, { name: 'web', design: { vms: [sampleVm(1)] } }));
+    const other = await h.run(c.createApplication(a.p, { name: 'draft', design: { vms: [sampleVm(1)] } }));
+    await h.run(c.publishApplication(a.p, app.id, {}));
+    await settle(h, a.p, app.id, 'STARTED');
+    const before = [await observe(h, a.p, a.organizationId, app.id), await observe(h, a.p, a.organizationId, other.id)];
+    const q = b.p;
+    for (const id of [app.id, other.id]) {
+      for (const [name, call] of [
+        ['publish', () => c.publishApplication(q, id, {})],
+        ['start', () => c.startApplication(q, id)],
+        ['stop', () => c.stopApplication(q, id)],
+        ['restart', () => c.restartApplication(q, id)],
+        ['vm stop', () => c.vmAction(q, id, 100, 'stop')],
+        ['vm poweroff', () => c.vmAction(q, id, 100, 'poweroff')],
+        ['setExpiration', () => c.setExpiration(q, id, { expirationFromNowSeconds: 1 })],
+        ['isPublished', () => c.isPublished(q, id)],
+        ['publishLocations', () => c.publishLocations(q, id)],
+        ['deployment', () => c.getApplication(q, id, 'deployment')],
+      ] as [string, () => Promise<unknown>][]) await assert.rejects(h.run(call()), code('NOT_FOUND'), `${name} ${id}`);
+    }
+    await h.tc.advance(5000);
+    assert.deepEqual([await observe(h, a.p, a.organizationId, app.id), await observe(h, a.p, a.organizationId, other.id)], before);
+  } finally {
+    await h.close();
+  }
+});
+
+test('quota: a publish or start past the organization’s limits is QUOTA_EXCEEDED and reserves nothing; no room is UNAVAILABLE', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    const { p, organizationId } = await tenant(h, 'acme');
+    await h.run(c.setLimits(operator, organizationId, { maxRunningVms: 3 }));
+    const big = await h.run(c.createApplication(p, { name: 'big', design: { vms: [1, 2, 3, 4].map((n) => sampleVm(n)) } }));
+    await assert.rejects(h.run(c.publishApplication(p, big.id, {})), code('QUOTA_EXCEEDED'));
+    assert.equal((await h.run(c.getApplication(p, big.id))).published, false);
+    assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.freeCpus), [HOST_CAPACITY.cpus], 'nothing reserved');
+
+    const two = await h.run(c.createApplication(p, { name: 'two', design: { vms: [sampleVm(1), sampleVm(2)] } }));
+    await h.run(c.publishApplication(p, two.id, {}));
+    await settle(h, p, two.id, 'STARTED');
+    const more = await h.run(c.createApplication(p, { name: 'more', design: { vms: [sampleVm(1), sampleVm(2)] } }));
+    await assert.rejects(h.run(c.publishApplication(p, more.id, {})), code('QUOTA_EXCEEDED'), 'two running elsewhere plus two');
+    await h.run(c.publishApplication(p, more.id, { startAllVms: false }));
+    await settle(h, p, more.id, 'STOPPED');
+    await assert.rejects(h.run(c.startApplication(p, more.id)), code('QUOTA_EXCEEDED'));
+    await h.run(c.vmAction(p, more.id, 100, 'start'));
+    await assert.rejects(h.run(c.vmAction(p, more.id, 200, 'start')), code('QUOTA_EXCEEDED'));
+
+    // The host is full (8 CPUs, four 2-CPU VMs placed): the next is UNAVAILABLE.
+    await h.run(c.setLimits(operator, organizationId, {}));
+    const third = await h.run(c.createApplication(p, { name: 'third', design: { vms: [sampleVm(1)] } }));
+    await assert.rejects(h.run(c.publishApplication(p, third.id, {})), code('UNAVAILABLE'));
+    assert.equal((await h.run(c.getApplication(p, third.id))).published, false);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a host that stops sending heartbeats is declared dead and its VMs go to ERROR', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    const { p } = await tenant(h, 'acme');
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
+    await h.run(c.publishApplication(p, app.id, {}));
+    await settle(h, p, app.id, 'STARTED');
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 1000);
+    assert.deepEqual((await h.run(c.getApplication(p, app.id, 'deployment'))).deployment?.vms.map((v) => v.state), ['STARTED', 'STARTED'], 'heartbeats keep it alive');
+    await h.tc.drive(h.sim.silence('h1'));
+    await settle(h, p, app.id, 'ERROR');
+    assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.accepting), [false]);
+  } finally {
+    await h.close();
+  }
+});
