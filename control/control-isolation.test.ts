@@ -7,7 +7,13 @@ import { ControlHarness, code, operator } from './testing/control-harness.ts';
 
 /** Everything tenant A has, as its admin reads it, to compare before and after. */
 async function snapshot(h: ControlHarness, c: ControlPlane, p: Principal, orgId: number): Promise<unknown> {
-  await h.tc.advance(200);
+  // Outboxes drain on reminders: wait until the stream has stopped growing for a while (a loaded machine is slow to drain).
+  for (let last = -1, same = 0; same < 3; ) {
+    await h.tc.advance(1000);
+    const n = await h.run(h.events.lastSequence(orgId));
+    same = n === last ? same + 1 : 0;
+    last = n;
+  }
   return {
     org: await h.run(c.getOrganization(p)),
     users: await h.run(c.listUsers(p)),
