@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import type { VmState } from '../domain/schemas/index.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
+import { applicationRef } from '../actors/kinds/application/application-kind.ts';
+import { commandIdOf, hvxVmId } from '../actors/kinds/application/application-host-commands.ts';
+import { sendCommand } from '../hvx/host-provisioning.ts';
 import { ControlHarness, REGION, operator } from './testing/control-harness.ts';
 
 async function tenant(h: ControlHarness, name: string): Promise<{ p: Principal; organizationId: number }> {
@@ -114,6 +117,34 @@ test('expiration fires after a restart of the whole actor system, hosts running 
     assert.ok(h.tc.clock.now() >= at);
     const hv = h.sim.hosts.get('h1')?.hv;
     assert.deepEqual(hv?.list().map((v) => v.state), ['stopped', 'stopped']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a resent command is applied once, and a replayed or stale host report changes nothing', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    const { p } = await tenant(h, 'acme');
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1)] } }));
+    await h.run(c.publishApplication(p, app.id, {}));
+    await allVms(h, p, app.id, 'STARTED');
+    const agent = h.sim.hosts.get('h1')?.agent;
+    assert.equal(agent?.applied, 2, 'define, then start');
+
+    // The start command again, as a retry after a crash would send it: the agent answers from its ledger.
+    const vmId = hvxVmId(app.id, '100');
+    const delivered = h.bridge?.delivered ?? 0;
+    await h.run(sendCommand(h.tc.bus, { id: commandIdOf(app.id, '100', 'start', 2), host: 'h1', issuedAt: h.tc.clock.now(), kind: 'start', vmId }, { dedupe: false }));
+    await h.tc.until(() => (h.bridge?.delivered ?? 0) > delivered);
+    assert.equal(agent?.applied, 2, 'applied once');
+
+    // A stale "stopped" report (an old sequence) and a repeated one: nothing changes.
+    await h.run(h.system.tell(applicationRef(app.id), { type: 'hostStatus', host: 'h1', vmKey: '100', state: 'stopped', seq: 1 }));
+    await h.tc.advance(500);
+    assert.deepEqual((await h.run(c.getApplication(p, app.id, 'deployment'))).deployment?.vms.map((v) => v.state), ['STARTED']);
   } finally {
     await h.close();
   }
