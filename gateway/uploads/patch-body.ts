@@ -62,7 +62,7 @@ export class PatchBody {
 
   /** Ingest has room again. */
   resume(): void {
-    if (!this.paused || !this.ex.open) return;
+    if (!this.paused || this.ex.aborted) return;
     this.paused = false;
     this.ex.res.resume();
   }
@@ -80,7 +80,7 @@ export class PatchBody {
   }
 
   private pause(): void {
-    if (this.paused || !this.ex.open) return;
+    if (this.paused || this.ended !== undefined || !this.ex.open) return;
     this.paused = true;
     this.ex.res.pause();
   }
@@ -89,6 +89,8 @@ export class PatchBody {
     if (this.ended !== undefined) return;
     this.ended = end;
     this.pending = [];
+    // A socket left paused would not read the next request on the same connection.
+    this.resume();
     this.settle?.(end);
   }
 }
