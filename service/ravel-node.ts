@@ -27,6 +27,9 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
 import { apiRoutes } from '../gateway/api/routes.ts';
 import { regionCidrs } from './regions.ts';
+import type { StreamEndpoint } from '../gateway/gateway.ts';
+import { createUploads, localImporter } from '../gateway/uploads/uploads.ts';
+import { diskImageEndpoint } from '../gateway/disk-images/disk-image-endpoint.ts';
 
 export interface RavelNode {
   readonly nodeId: string;
@@ -80,12 +83,19 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     }
     const control = new ControlPlaneImpl({ actors: sender, events, clock, regions: Object.keys(regions) });
 
+    const streams: StreamEndpoint[] = [];
     if (config.roles.includes('storage')) {
       const store = await openLmdbBlockStore({ path: join(config.dataDir, 'blocks'), clock });
       stops.push(() => store.close());
       const images = new LocalImageService({ store, catalogPath: join(config.dataDir, 'image-catalog'), clock });
       const server = await new ImageServer(bus, images).start();
       stops.push(() => server.close());
+      // Uploads ingest into this node's store: only a node with the gateway role too takes them.
+      if (config.roles.includes('gateway')) {
+        const uploads = createUploads({ clock, log, importer: localImporter(images, store) });
+        stops.push(async () => uploads.close());
+        streams.push(uploads.endpoint, diskImageEndpoint(images));
+      }
     }
 
     let gateway: Gateway | undefined;
@@ -97,6 +107,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
         log,
         authenticator,
         routes: apiRoutes(control),
+        streams,
         events: new TenantLiveEvents(bus, events, log),
         readiness: [
           { name: 'grid', check: () => grid.ping() },
