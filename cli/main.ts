@@ -10,6 +10,7 @@ const usage = `usage: ravel <command> [options]
 commands:
   node        run a Ravel node (embedded mode by default; see cluster.config.ts)
   hvx         run the HVX agent of one host (ravel hvx --help)
+  upload      upload a disk image: ravel upload FILE --url URL --user USER --password PASSWORD
   help        this text
 `;
 
@@ -18,6 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return match(command)
     .with('node', async () => (await import('./commands/node.ts')).runNode(rest))
     .with('hvx', async () => (await import('./commands/hvx.ts')).runHvx(rest))
+    .with('upload', async () => (await import('./commands/upload.ts')).runUpload(rest))
     .with(undefined, 'help', '--help', '-h', () => {
       process.stdout.write(usage);
       return 0;
