@@ -84,14 +84,15 @@ async function create(api: string, auth: Record<string, string>, size: number, n
   return new URL(r.headers.get('location') ?? fail('no Location in the answer'), api).toString();
 }
 
-function progressBar(): cliProgress.SingleBar {
+/** Bytes, rate and time left; the rate counts only what this run sent (not a resumed start). */
+function progressBar(from: number): cliProgress.SingleBar {
   const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   const started = Date.now();
   return new cliProgress.SingleBar(
     {
       format: (_options, params) => {
         const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-        const rate = `${mib(params.value / seconds)}/s`;
+        const rate = `${mib((params.value - from) / seconds)}/s`;
         const eta = Number.isFinite(params.eta) ? `${params.eta}s` : '?';
         const width = 30;
         const done = Math.round(params.progress * width);
@@ -178,7 +179,7 @@ export async function runUpload(args: readonly string[]): Promise<number> {
   } else {
     process.stdout.write(`resuming ${url} at byte ${offset} of ${size}\n`);
   }
-  const bar = progressBar();
+  const bar = progressBar(offset);
   bar.start(size, offset);
   try {
     await send(url, auth, file, offset, size, chunk, bar);
