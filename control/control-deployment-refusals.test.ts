@@ -147,7 +147,7 @@ test('quota: a publish or start past the organization’s limits is QUOTA_EXCEED
   }
 });
 
-test('a host that stops sending heartbeats is declared dead and its VMs go to ERROR', async () => {
+test('a host that stops sending heartbeats is declared dead; its VMs go to ERROR, and stay there with no other host', async () => {
   const h = await ControlHarness.start({ deployment: true });
   try {
     const c = h.control;
@@ -161,6 +161,29 @@ test('a host that stops sending heartbeats is declared dead and its VMs go to ER
     await h.tc.drive(h.sim.silence('h1'));
     await settle(h, p, app.id, 'ERROR');
     assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.accepting), [false]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the VMs of a dead host are repaired onto another host of the region and boot again', async () => {
+  const h = await ControlHarness.start({ deployment: true });
+  try {
+    const c = h.control;
+    await h.addHost('h1');
+    await h.addHost('h2');
+    const { p } = await tenant(h, 'acme');
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
+    const published = await h.run(c.publishApplication(p, app.id, { preferredRegion: REGION }));
+    assert.deepEqual(published.deployment?.vms.map((v) => v.hostId).sort(), ['h1', 'h2']);
+    await settle(h, p, app.id, 'STARTED');
+    await h.tc.drive(h.sim.silence('h1'));
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 1000);
+    await settle(h, p, app.id, 'STARTED');
+    const after = await h.run(c.getApplication(p, app.id, 'deployment'));
+    assert.deepEqual(after.deployment?.vms.map((v) => v.hostId), ['h2', 'h2'], 'both on the living host');
+    assert.deepEqual(h.sim.hosts.get('h2')?.hv.list().map((v) => v.state), ['running', 'running']);
+    assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => [x.id, x.accepting]), [['h1', false], ['h2', true]]);
   } finally {
     await h.close();
   }

@@ -72,12 +72,13 @@ export function hvxCommandFor(c: HostCommand, t: CommandTarget): HvxCommand {
   const vmId = hvxVmId(t.applicationId, vmKey);
   const base = (kind: HvxCommand['kind']) => ({ id: commandIdOf(t.applicationId, vmKey, kind, t.gen), host, issuedAt: t.now });
   return match(c)
-    .with('provision', (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm) }))
+    // Reprovisioning defines the VM on the host it was moved to (its hostId already names it).
+    .with('provision', 'reprovision', (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm) }))
     .with('boot', (): HvxCommand => ({ ...base('start'), kind: 'start', vmId }))
     .with('shutdown', (): HvxCommand => ({ ...base('shutdown'), kind: 'shutdown', vmId }))
     .with('poweroff', (): HvxCommand => ({ ...base('powerOff'), kind: 'powerOff', vmId }))
     .with('reboot', (): HvxCommand => ({ ...base('restart'), kind: 'restart', vmId }))
-    .with('reprovision', 'resetDisks', (): HvxCommand => {
+    .with('resetDisks', (): HvxCommand => {
       throw new RavelError('ILLEGAL_STATE', `${c} is not carried out on hosts yet`);
     })
     .exhaustive();

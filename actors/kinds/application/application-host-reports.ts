@@ -1,6 +1,6 @@
 /**
- * What hosts tell the application actor, through the hvx bridge: VM state changes, command
- * results, a host declared dead; and its two reminders: sending queued commands to hosts, and
+ * What hosts tell the application actor, through the hvx bridge: VM state changes and command
+ * results (a host declared dead: application-repair.ts); and its two reminders: sending queued commands to hosts, and
  * the expiration that stops the application. A report the state machine refuses (late, out of
  * order) changes nothing; a status older than the last applied one (a replay) is ignored.
  */
@@ -44,6 +44,7 @@ export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>): null {
   const rt = s?.runtime?.vms[m.vmKey];
   if (s === undefined || rt === undefined || m.seq <= rt.lastStatusSeq) return null;
   const vm = s.app.deployment?.vms.find((v) => idKey(v.id) === m.vmKey);
+  if (vm?.hostId !== m.host) return null; // from a host the VM has left
   const event = match(m.state)
     .with('running', (): VmEvent => ({ kind: 'host', report: 'booted' }))
     // A reboot passes through stopped on the host; the host carries it on by itself.
@@ -68,16 +69,6 @@ export function hostResult(ctx: Ctx, m: Msg<'hostResult'>): null {
       ? { kind: 'host', report: 'provisioned', startAfter: rt.startAfter }
       : undefined;
   onVmEvent(ctx, s, vmKey, event, () => settled);
-  return null;
-}
-
-export function hostLost(ctx: Ctx, m: Msg<'hostLost'>): null {
-  const s = deployed(ctx);
-  if (s === undefined) return null;
-  const lost = new Set(m.vmKeys);
-  const changes: VmChange[] = (s.app.deployment?.vms ?? []).filter((v) => lost.has(idKey(v.id)) && v.hostId === m.host).map((v) => ({ id: v.id, to: 'ERROR', commands: [] }));
-  if (changes.length === 0) return null;
-  commit(ctx, applyVmTransitions(s, changes, ctx.clock.now(), ctx.reminders), system, ['HOST_DOWN'], { host: m.host, vms: [...lost] });
   return null;
 }
 

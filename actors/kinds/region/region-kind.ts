@@ -25,6 +25,8 @@ export const RegionMsgSchema = Type.Union([
     applicationId: ServerId,
     vms: Type.Array(Demand, { minItems: 1, maxItems: 1024 }),
     optimization: Type.Union([Type.Literal('COST_OPTIMIZED'), Type.Literal('PERFORMANCE_OPTIMIZED')]),
+    /** Hosts to leave out: a dead one, when repairing its VMs. */
+    excludeHosts: Type.Optional(Type.Array(HostId, { maxItems: 64 })),
   }),
 ]);
 export type RegionMsg = Static<typeof RegionMsgSchema>;
@@ -54,7 +56,7 @@ async function views(ctx: Ctx): Promise<HostView[]> {
 async function place(ctx: Ctx, region: Region, m: Extract<RegionMsg, { type: 'place' }>): Promise<Placement> {
   const hosts = await views(ctx);
   // No cloud provider rents hosts yet: the region is as large as what it has.
-  const p = placeInRegion({ vms: m.vms, optimization: m.optimization, region: region.name }, { ...region, maxHosts: ctx.state.hosts.length }, hosts);
+  const p = placeInRegion({ vms: m.vms, optimization: m.optimization, region: region.name, ...(m.excludeHosts === undefined ? {} : { excludeHosts: m.excludeHosts }) }, { ...region, maxHosts: ctx.state.hosts.length }, hosts);
   if (p === undefined || p.newHosts.length > 0) {
     throw new RavelError('UNAVAILABLE', `region ${region.name} has no room for these VMs`, { details: { region: region.name, vms: m.vms.length } });
   }
