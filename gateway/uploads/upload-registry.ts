@@ -80,6 +80,10 @@ export class UploadRegistry {
     const up = new Upload(randomUUID(), tenant, length, metadataHeader, new ChunkPipe(o.highWater), o.clock.now());
     this.uploads.set(up.id, up);
     this.touch(up);
+    if (length === 0) {
+      up.pipe.end();
+      up.state = 'PARSING';
+    }
     o.importer(tenant, up.pipe, name).then(
       (ids) => {
         up.state = 'DONE';
