@@ -2,7 +2,7 @@
 import type { ImageService } from '../../storage-engine/image-service/image-service.ts';
 
 export async function* diskBytes(
-  images: ImageService,
+  images: Pick<ImageService, 'readBlocks'>,
   tenant: string,
   version: string,
   blockSize: number,

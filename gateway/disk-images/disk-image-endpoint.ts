@@ -18,7 +18,10 @@ import { diskBytes } from './disk-bytes.ts';
 
 const PATH = '/diskImages';
 
-export function diskImageEndpoint(images: ImageService): StreamEndpoint {
+/** What the endpoint needs of the image service. */
+export type DiskReader = Pick<ImageService, 'get' | 'info' | 'readBlocks'>;
+
+export function diskImageEndpoint(images: DiskReader): StreamEndpoint {
   return {
     patterns: [`${PATH}/:id`, `${PATH}/:id/content`],
     handler: (ctx) => (res, req) => handle(ctx, images, res, req),
@@ -34,7 +37,7 @@ interface Copied {
   readonly range: string;
 }
 
-function handle(ctx: StreamContext, images: ImageService, res: HttpResponse, req: HttpRequest): void {
+function handle(ctx: StreamContext, images: DiskReader, res: HttpResponse, req: HttpRequest): void {
   const ex = new Exchange(res);
   const c: Copied = {
     method: req.getCaseSensitiveMethod().toUpperCase(),
@@ -54,7 +57,7 @@ function handle(ctx: StreamContext, images: ImageService, res: HttpResponse, req
   void run(ctx, images, ex, c).finally(() => ctx.inflight.leave());
 }
 
-async function run(ctx: StreamContext, images: ImageService, ex: Exchange, c: Copied): Promise<void> {
+async function run(ctx: StreamContext, images: DiskReader, ex: Exchange, c: Copied): Promise<void> {
   try {
     const creds = { sessionCookie: c.cookie === '' ? undefined : readCookie(c.cookie, SESSION_COOKIE), token: c.token === '' ? undefined : c.token };
     const principal = await resolvePrincipal(ctx.authenticator, creds, 'session-or-token');
