@@ -27,6 +27,9 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
 import { apiRoutes } from '../gateway/api/routes.ts';
 import { regionCidrs } from './regions.ts';
+import { HvxBridge } from '../hvx/bridge/hvx-bridge.ts';
+import { defaultRegions } from '../cloud/regions.ts';
+import { placementRegion, startEmbeddedFleet } from './embedded-fleet.ts';
 import type { StreamEndpoint } from '../gateway/gateway.ts';
 import { createUploads, localImporter } from '../gateway/uploads/uploads.ts';
 import { diskImageEndpoint } from '../gateway/disk-images/disk-image-endpoint.ts';
@@ -67,7 +70,13 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     const events = new BusTenantEventLog(bus);
     const regions = regionCidrs(config);
 
-    const kinds = controlKinds({ events, regions });
+    const cloudRegions = defaultRegions;
+    const deployment = {
+      regions: cloudRegions.map(placementRegion),
+      bus,
+      hosts: { deadAfterMs: 15_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY },
+    };
+    const kinds = controlKinds({ events, regions, deployment });
     let sender: ActorSender;
     if (config.roles.includes('actors')) {
       const system = new ActorSystem({ nodeId, grid, bus, clock, config: config.actors, log, replicas: config.nats.replicas });
@@ -82,6 +91,17 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       sender = client;
     }
     const control = new ControlPlaneImpl({ actors: sender, events, clock, regions: Object.keys(regions) });
+
+    if (config.roles.includes('actors')) {
+      // Host reports (heartbeats, VM states, command results) reach the actors through the bridge.
+      const bridge = new HvxBridge({ bus, actors: sender, clock, log });
+      await bridge.start();
+      stops.push(() => bridge.stop());
+    }
+    if (config.mode === 'embedded') {
+      const fleet = await startEmbeddedFleet({ bus, clock, log, control, regions: cloudRegions, hostsPerRegion: 4 });
+      stops.push(() => fleet.stop());
+    }
 
     const streams: StreamEndpoint[] = [];
     if (config.roles.includes('storage')) {
