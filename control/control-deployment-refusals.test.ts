@@ -156,9 +156,10 @@ test('a host that stops sending heartbeats is declared dead; its VMs go to ERROR
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     await h.run(c.publishApplication(p, app.id, {}));
     await settle(h, p, app.id, 'STARTED');
-    await h.tc.advance(HOST_DEAD_AFTER_MS, 1000);
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     assert.deepEqual((await h.run(c.getApplication(p, app.id, 'deployment'))).deployment?.vms.map((v) => v.state), ['STARTED', 'STARTED'], 'heartbeats keep it alive');
     await h.tc.drive(h.sim.silence('h1'));
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     await settle(h, p, app.id, 'ERROR');
     assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.accepting), [false]);
   } finally {
@@ -178,7 +179,7 @@ test('the VMs of a dead host are repaired onto another host of the region and bo
     assert.deepEqual(published.deployment?.vms.map((v) => v.hostId).sort(), ['h1', 'h2']);
     await settle(h, p, app.id, 'STARTED');
     await h.tc.drive(h.sim.silence('h1'));
-    await h.tc.advance(HOST_DEAD_AFTER_MS, 1000);
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     await settle(h, p, app.id, 'STARTED');
     const after = await h.run(c.getApplication(p, app.id, 'deployment'));
     assert.deepEqual(after.deployment?.vms.map((v) => v.hostId), ['h2', 'h2'], 'both on the living host');

@@ -20,7 +20,7 @@ export const operator: Principal = { kind: 'operator', name: 'ops' };
 export const REGION = 'us-east';
 const regions = { [REGION]: '203.0.113.0/28' };
 export const HOST_CAPACITY = { cpus: 8, memoryMb: 16384 };
-export const HOST_DEAD_AFTER_MS = 30_000;
+export const HOST_DEAD_AFTER_MS = 60_000;
 const placementRegions: Region[] = [{ name: REGION, pricePerCpuHour: 0.02, pricePerGbHour: 0.01, hostCapacity: HOST_CAPACITY }];
 
 export interface ControlHarnessOptions {
