@@ -56,6 +56,9 @@ export class ChunkPipe implements AsyncIterable<Uint8Array> {
     this.queue.length = 0;
     this.queued = 0;
     this.settleWaiter();
+    // A writer paused on a full queue must read on: what it pushes now is dropped, and its
+    // request can end and be answered with the failure, instead of hanging paused for good.
+    this.drainListener?.();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {

@@ -12,7 +12,7 @@ import { createUpload, patch, settled } from './tus-client.test-support.ts';
 
 const highWater = 256 * 1024;
 
-describe('tus: backpressure and refused uploads', () => {
+describe('tus: backpressure and refused uploads', { timeout: 60_000 }, () => {
   let t: TestGateway;
   let uploads: Uploads;
   let auth: Record<string, string>;
@@ -26,11 +26,19 @@ describe('tus: backpressure and refused uploads', () => {
         log: silentLogger,
         importer: async (_tenant, source) => {
           const pipe = source as ChunkPipe;
+          let first = true;
           for await (const c of pipe) {
+            // Only the upload's first byte says whether to refuse it: a random chunk may start with 0xff.
+            const refuse = first && c[0] === 0xff;
+            first = false;
             maxBuffered = Math.max(maxBuffered, pipe.buffered);
             consumed += c.length;
             await new Promise((r) => setTimeout(r, (2 * c.length) / 65536));
-            if (c[0] === 0xff) throw new RavelError('UNSUPPORTED_FORMAT', 'not a disk we know');
+            if (refuse) {
+              // Refuse late, once the rest of the PATCH has filled the queue and paused the socket.
+              await new Promise((r) => setTimeout(r, 200));
+              throw new RavelError('UNSUPPORTED_FORMAT', 'not a disk we know');
+            }
           }
           return ['img-1'];
         },
@@ -57,13 +65,15 @@ describe('tus: backpressure and refused uploads', () => {
   });
 
   it('an upload ingest refuses is FAILED with the reason, and further PATCHes answer it', async () => {
-    const data = Buffer.alloc(1024 * 1024, 0xff);
+    const data = Buffer.alloc(8 * 1024 * 1024, 0xff);
     const url = await createUpload(t.api, auth, data.length);
-    await patch(url, auth, 0, data.subarray(0, 512 * 1024));
+    // A PATCH larger than the queue: ingest refuses it while the socket is paused, and the
+    // request must still be answered rather than hang.
+    await patch(url, auth, 0, data.subarray(0, 4 * 1024 * 1024));
     const st = await settled(url, auth);
     assert.equal(st.state, 'FAILED');
     assert.deepEqual(st.error, { code: 'UNSUPPORTED_FORMAT', message: 'not a disk we know' });
-    const again = await patch(url, auth, 512 * 1024, data.subarray(512 * 1024));
+    const again = await patch(url, auth, 4 * 1024 * 1024, data.subarray(4 * 1024 * 1024));
     assert.equal(again.status, 415);
   });
 });
