@@ -1,28 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { VmState } from '../domain/schemas/index.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
 import { ControlHarness, HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, code, operator } from './testing/control-harness.ts';
+import { allVms, tenant } from './testing/deployment-helpers.ts';
 
-async function tenant(h: ControlHarness, name: string): Promise<{ p: Principal; organizationId: number }> {
-  const { organization } = await h.run(h.control.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
-  const s = await h.run(h.control.login(`root@${name}`, 'root-password'));
-  assert.ok(s !== undefined);
-  return { p: s.principal, organizationId: organization.id };
-}
 
-async function settle(h: ControlHarness, p: Principal, id: number, state: VmState): Promise<void> {
-  let states: VmState[] = [];
-  let reading = false;
-  await h.tc.until(() => {
-    if (!reading) {
-      reading = true;
-      void h.control.getApplication(p, id, 'deployment').then((a) => ((states = a.deployment?.vms.map((v) => v.state) ?? []), (reading = false)), () => (reading = false));
-    }
-    return states.length > 0 && states.every((s) => s === state);
-  }, 30_000, 50);
-}
 
 /** The application and the tenant's event count, once the outboxes have drained. */
 async function observe(h: ControlHarness, p: Principal, organizationId: number, id: number): Promise<unknown> {
@@ -52,7 +35,7 @@ test('actions the VMs’ states do not allow are ILLEGAL_STATE and change nothin
     assert.deepEqual(await observe(h, p, organizationId, app.id), draft);
 
     await h.run(c.publishApplication(p, app.id, {}));
-    await settle(h, p, app.id, 'STARTED');
+    await allVms(h, p, app.id, 'STARTED');
     const started = await observe(h, p, organizationId, app.id);
     for (const [name, call] of [
       ['publish again', () => c.publishApplication(p, app.id, {})],
@@ -65,7 +48,7 @@ test('actions the VMs’ states do not allow are ILLEGAL_STATE and change nothin
     assert.deepEqual(await observe(h, p, organizationId, app.id), started);
 
     await h.run(c.stopApplication(p, app.id));
-    await settle(h, p, app.id, 'STOPPED');
+    await allVms(h, p, app.id, 'STOPPED');
     const stopped = await observe(h, p, organizationId, app.id);
     for (const [name, call] of [
       ['stop a stopped application', () => c.stopApplication(p, app.id)],
@@ -90,7 +73,7 @@ test('another tenant’s application is NOT_FOUND for every deployment action, a
     const app = await h.run(c.createApplication(a.p, { name: 'web', design: { vms: [sampleVm(1)] } }));
     const other = await h.run(c.createApplication(a.p, { name: 'draft', design: { vms: [sampleVm(1)] } }));
     await h.run(c.publishApplication(a.p, app.id, {}));
-    await settle(h, a.p, app.id, 'STARTED');
+    await allVms(h, a.p, app.id, 'STARTED');
     const before = [await observe(h, a.p, a.organizationId, app.id), await observe(h, a.p, a.organizationId, other.id)];
     const q = b.p;
     for (const id of [app.id, other.id]) {
@@ -128,11 +111,11 @@ test('quota: a publish or start past the organization’s limits is QUOTA_EXCEED
 
     const two = await h.run(c.createApplication(p, { name: 'two', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     await h.run(c.publishApplication(p, two.id, {}));
-    await settle(h, p, two.id, 'STARTED');
+    await allVms(h, p, two.id, 'STARTED');
     const more = await h.run(c.createApplication(p, { name: 'more', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     await assert.rejects(h.run(c.publishApplication(p, more.id, {})), code('QUOTA_EXCEEDED'), 'two running elsewhere plus two');
     await h.run(c.publishApplication(p, more.id, { startAllVms: false }));
-    await settle(h, p, more.id, 'STOPPED');
+    await allVms(h, p, more.id, 'STOPPED');
     await assert.rejects(h.run(c.startApplication(p, more.id)), code('QUOTA_EXCEEDED'));
     await h.run(c.vmAction(p, more.id, 100, 'start'));
     await assert.rejects(h.run(c.vmAction(p, more.id, 200, 'start')), code('QUOTA_EXCEEDED'));
@@ -155,12 +138,12 @@ test('a host that stops sending heartbeats is declared dead; its VMs go to ERROR
     const { p } = await tenant(h, 'acme');
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     await h.run(c.publishApplication(p, app.id, {}));
-    await settle(h, p, app.id, 'STARTED');
+    await allVms(h, p, app.id, 'STARTED');
     await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     assert.deepEqual((await h.run(c.getApplication(p, app.id, 'deployment'))).deployment?.vms.map((v) => v.state), ['STARTED', 'STARTED'], 'heartbeats keep it alive');
     await h.tc.drive(h.sim.silence('h1'));
     await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
-    await settle(h, p, app.id, 'ERROR');
+    await allVms(h, p, app.id, 'ERROR');
     assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.accepting), [false]);
   } finally {
     await h.close();
@@ -177,10 +160,10 @@ test('the VMs of a dead host are repaired onto another host of the region and bo
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     const published = await h.run(c.publishApplication(p, app.id, { preferredRegion: REGION }));
     assert.deepEqual(published.deployment?.vms.map((v) => v.hostId).sort(), ['h1', 'h2']);
-    await settle(h, p, app.id, 'STARTED');
+    await allVms(h, p, app.id, 'STARTED');
     await h.tc.drive(h.sim.silence('h1'));
     await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
-    await settle(h, p, app.id, 'STARTED');
+    await allVms(h, p, app.id, 'STARTED');
     const after = await h.run(c.getApplication(p, app.id, 'deployment'));
     assert.deepEqual(after.deployment?.vms.map((v) => v.hostId), ['h2', 'h2'], 'both on the living host');
     assert.deepEqual(h.sim.hosts.get('h2')?.hv.list().map((v) => v.state), ['running', 'running']);

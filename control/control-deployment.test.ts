@@ -6,32 +6,11 @@ import { sampleVm } from '../domain/test-fixtures.ts';
 import { applicationRef } from '../actors/kinds/application/application-kind.ts';
 import { commandIdOf, hvxVmId } from '../actors/kinds/application/application-host-commands.ts';
 import { sendCommand } from '../hvx/host-provisioning.ts';
-import { ControlHarness, REGION, operator } from './testing/control-harness.ts';
+import { ControlHarness, REGION } from './testing/control-harness.ts';
+import { allVms, tenant } from './testing/deployment-helpers.ts';
 
-async function tenant(h: ControlHarness, name: string): Promise<{ p: Principal; organizationId: number }> {
-  const c = h.control;
-  const { organization } = await h.run(c.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
-  const s = await h.run(c.login(`root@${name}`, 'root-password'));
-  assert.ok(s !== undefined);
-  return { p: s.principal, organizationId: organization.id };
-}
 
 /** Moves the clock until the application's VMs are in `want` (one state for all, or each's); answers the clock time it took. */
-async function allVms(h: ControlHarness, p: Principal, id: number, want: VmState | readonly VmState[], maxMs = 30_000): Promise<number> {
-  let states: VmState[] = [];
-  let reading = false;
-  const ok = (): boolean => (typeof want === 'string' ? states.length > 0 && states.every((s) => s === want) : states.join() === want.join());
-  return h.tc.until(() => {
-    if (!reading) {
-      reading = true;
-      void h.control.getApplication(p, id, 'deployment').then((a) => {
-        states = a.deployment?.vms.map((v) => v.state) ?? [];
-        reading = false;
-      }, () => (reading = false));
-    }
-    return ok();
-  }, maxMs, 50);
-}
 
 async function vmStates(h: ControlHarness, p: Principal, id: number): Promise<VmState[]> {
   return ((await h.run(h.control.getApplication(p, id, 'deployment'))).deployment?.vms ?? []).map((v) => v.state);

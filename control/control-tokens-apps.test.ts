@@ -2,13 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleImage, sampleVm } from '../domain/test-fixtures.ts';
 import { ControlHarness, code, operator } from './testing/control-harness.ts';
+import { tenant } from './testing/deployment-helpers.ts';
 
-async function tenant(h: ControlHarness, name: string) {
-  const { organization } = await h.run(h.control.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
-  const s = await h.run(h.control.login(`root@${name}`, 'root-password'));
-  assert.ok(s !== undefined);
-  return { org: organization, p: s.principal };
-}
 
 test('tokens: a READ-only token reads but cannot create; an expired token is refused', async () => {
   const h = await ControlHarness.start();
@@ -39,7 +34,7 @@ test('applications: create empty or from a design, get whole and ;design, list, 
   const h = await ControlHarness.start();
   try {
     const c = h.control;
-    const { org, p } = await tenant(h, 'acme');
+    const { organization: org, p } = await tenant(h, 'acme');
     const { id: _id, ...stub } = sampleImage();
     const image = await h.run(c.addLibraryImage(operator, org.id, stub));
     const empty = await h.run(c.createApplication(p, { name: 'empty' }, { requestId: 'r1' }));

@@ -1,0 +1,36 @@
+/** Helpers shared by the control plane's tests: a tenant with a logged-in admin, and waiting on VM states. */
+import assert from 'node:assert/strict';
+import type { Organization, VmState } from '../../domain/schemas/index.ts';
+import type { Principal } from '../../domain/tenancy/principal.ts';
+import { operator, type ControlHarness } from './control-harness.ts';
+
+/** Makes an organization named `name` and logs its admin in. */
+export async function tenant(
+  h: ControlHarness,
+  name: string,
+): Promise<{ p: Principal; organizationId: number; organization: Organization }> {
+  const { organization } = await h.run(h.control.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
+  const s = await h.run(h.control.login(`root@${name}`, 'root-password'));
+  assert.ok(s !== undefined);
+  return { p: s.principal, organizationId: organization.id, organization };
+}
+
+/**
+ * Moves the clock until every VM of the application is in `want` (or, given a list, the VMs are
+ * in exactly those states); answers the clock's time then. Fails after `maxMs` of clock time.
+ */
+export async function allVms(h: ControlHarness, p: Principal, id: number, want: VmState | readonly VmState[], maxMs = 30_000): Promise<number> {
+  let states: VmState[] = [];
+  let reading = false;
+  const ok = (): boolean => (typeof want === 'string' ? states.length > 0 && states.every((s) => s === want) : states.join() === want.join());
+  return h.tc.until(() => {
+    if (!reading) {
+      reading = true;
+      void h.control.getApplication(p, id, 'deployment').then((a) => {
+        states = a.deployment?.vms.map((v) => v.state) ?? [];
+        reading = false;
+      }, () => (reading = false));
+    }
+    return ok();
+  }, maxMs, 50);
+}
