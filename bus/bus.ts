@@ -40,7 +40,10 @@ export interface SubscribeOptions {
 
 export interface Subscription {
   readonly subject: string;
-  /** Stops delivery; resolves once the handler promises already started have settled. */
+  /**
+   * Stops delivery; resolves once the server routes nothing more here (messages already on their
+   * way are still handled) and the handler promises started have settled.
+   */
   unsubscribe(): Promise<void>;
 }
 

@@ -194,6 +194,7 @@ export class ActorSystem implements ActorSender, ActorMetricsSource {
     if (run.sweep !== undefined) this.o.clock.clearTimeout(run.sweep);
     await Promise.all(run.unlisten.map((u) => u()));
     for (const shard of [...run.host.owned.keys()]) run.host.loseShard(shard, 'node stopping');
+    await run.host.unsubscribed();
     if (graceful) {
       await run.membership.leave().catch((e: unknown) => this.log.warn({ err: e }, 'heartbeat not removed'));
       await run.records.settled();

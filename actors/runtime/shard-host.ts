@@ -49,6 +49,7 @@ export class ShardHost implements ActivationHost {
   readonly owned = new Map<number, OwnedShard>();
   private readonly live = new Map<string, Map<string, Activation>>();
   private activationCount = 0;
+  private readonly unsubscribing = new Set<Promise<void>>();
 
   constructor(
     readonly clock: Clock,
@@ -149,7 +150,7 @@ export class ShardHost implements ActivationHost {
     for (const t of owned.wakes.values()) this.clock.clearTimeout(t);
     owned.wakes.clear();
     for (const act of [...owned.activations]) act.drop(retryable(`shard ${shard} lost: ${why}`, 'shard-lost', { shard }));
-    this.unsubscribe(owned);
+    void this.unsubscribe(owned);
   }
 
   /**
@@ -174,7 +175,9 @@ export class ShardHost implements ActivationHost {
     }
     if (this.owned.get(shard) !== owned) return undefined;
     this.owned.delete(shard);
-    this.unsubscribe(owned);
+    // The lease goes only once the bus routes nothing more here: the next owner's subscription
+    // must not share the subject with one that has stopped answering.
+    await this.unsubscribe(owned);
     return owned.lease;
   }
 
@@ -207,10 +210,21 @@ export class ShardHost implements ActivationHost {
     this.activationCount--;
   }
 
-  private unsubscribe(owned: OwnedShard): void {
+  /** Resolves when every shard subscription dropped so far is gone from the bus. */
+  async unsubscribed(): Promise<void> {
+    while (this.unsubscribing.size > 0) await Promise.all(this.unsubscribing);
+  }
+
+  private unsubscribe(owned: OwnedShard): Promise<void> {
     const sub = owned.subscription;
     owned.subscription = undefined;
-    sub?.unsubscribe().catch((e: unknown) => this.log.warn({ err: e, shard: owned.shard }, 'shard unsubscribe failed'));
+    if (sub === undefined) return Promise.resolve();
+    const p: Promise<void> = sub
+      .unsubscribe()
+      .catch((e: unknown) => this.log.warn({ err: e, shard: owned.shard }, 'shard unsubscribe failed'))
+      .finally(() => this.unsubscribing.delete(p));
+    this.unsubscribing.add(p);
+    return p;
   }
 
   private refuse(ref: ActorRef, type: string, error: RavelError, counted = false): RavelError {

@@ -154,7 +154,15 @@ export class NatsBus implements Bus {
     return {
       subject,
       unsubscribe: async () => {
-        if (!sub.isClosed()) sub.unsubscribe();
+        // Drain, not unsubscribe: nats.js forgets an unsubscribed sid at once and silently drops
+        // what the server still routes to it until it reads the UNSUB, so a request in that
+        // window would wait for its whole timeout. Draining keeps handling until the server
+        // has confirmed.
+        // Bounded: while disconnected the server's confirmation waits for the reconnect.
+        if (!sub.isClosed() && !this.nc.isClosed()) {
+          const drained = await withinMs(sub.drain().then(() => true, () => false), drainWaitMs);
+          if (drained !== true && !sub.isClosed()) sub.unsubscribe();
+        }
         await Promise.allSettled([...inFlight]);
       },
     };
@@ -238,4 +246,16 @@ export class NatsBus implements Bus {
       if (s.type === Events.Disconnect || s.type === Events.Reconnect) this.ctx.log.warn({ nats: s.type, server: s.data }, 'NATS connection');
     }
   }
+}
+
+/** How long an unsubscribe waits for the server to confirm before dropping the subscription anyway. */
+const drainWaitMs = 5000;
+
+function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
