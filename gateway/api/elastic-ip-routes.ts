@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { AllocateElasticIp, Ipv4 } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { objectPath, who } from './api-paths.ts';
 
 const IpParams = Type.Object({ ip: Ipv4 });
@@ -32,7 +32,7 @@ export function elasticIpRoutes(control: ControlPlane): AnyRoute[] {
       summary: 'Allocates an address in `location`',
       successStatus: 201,
       handler: async (req) => {
-        const eip = await control.allocateElasticIp(who(req), { location: req.body.location });
+        const eip = await control.allocateElasticIp(who(req), { location: req.body.location }, requestOptions(req));
         return created(eip, objectPath('elasticIps', eip.ip));
       },
     }),

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { CreateKeyPair, Name } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { IdParams, objectPath, who } from './api-paths.ts';
 
 /** The reference client generates with an empty body: the name is then made up. */
@@ -27,7 +27,7 @@ export function keyPairRoutes(control: ControlPlane): AnyRoute[] {
       summary: 'Stores a public key; answers without the keys',
       successStatus: 201,
       handler: async (req) => {
-        const kp = await control.createKeyPair(who(req), { name: req.body.name, publicKey: req.body.publicKey });
+        const kp = await control.createKeyPair(who(req), { name: req.body.name, publicKey: req.body.publicKey }, requestOptions(req));
         return created(kp, objectPath('keypairs', kp.id));
       },
     }),

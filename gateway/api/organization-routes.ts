@@ -1,9 +1,22 @@
-/** `GET /organization`, `PUT /organizations/{id}`, `GET /limits`. */
+/** `GET /organization`, `PUT /organizations/{id}`, `GET /limits`, and the operators' `POST /admin/organizations`. */
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
-import { Description, Name } from '../../domain/schemas/index.ts';
-import { defineRoute, json, type AnyRoute } from '../http/route.ts';
-import { IdParams, only, who } from './api-paths.ts';
+import { Description, IdentityDomain, Name, Password, UserName } from '../../domain/schemas/index.ts';
+import { created, defineRoute, json, requestOptions, type AnyRoute } from '../http/route.ts';
+import { IdParams, objectPath, only, who } from './api-paths.ts';
+
+/** An organization with its first admin, who can log in at once. */
+const CreateOrganizationBody = Type.Object({
+  name: Name,
+  description: Type.Optional(Description),
+  identityDomain: Type.Optional(IdentityDomain),
+  admin: Type.Object({
+    email: UserName,
+    password: Password,
+    name: Type.Optional(Name),
+    surname: Type.Optional(Name),
+  }),
+});
 
 const OrganizationPatch = Type.Object({
   name: Type.Optional(Name),
@@ -38,6 +51,18 @@ export function organizationRoutes(control: ControlPlane): AnyRoute[] {
       schema: {},
       summary: 'What the organization may use at once',
       handler: async (req) => json(await control.getLimits(who(req))),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/admin/organizations',
+      auth: 'operator',
+      schema: { body: CreateOrganizationBody },
+      summary: 'Operators: an organization and its first admin user (answers both)',
+      successStatus: 201,
+      handler: async (req) => {
+        const r = await control.createOrganization(who(req), req.body, requestOptions(req));
+        return created(r, objectPath('organizations', r.organization.id));
+      },
     }),
   ];
 }

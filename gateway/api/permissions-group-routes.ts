@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { Description, Name, Permission, ServerId } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
 
 const Permissions = Type.Array(Permission, { maxItems: 64 });
@@ -32,7 +32,7 @@ export function permissionsGroupRoutes(control: ControlPlane): AnyRoute[] {
       successStatus: 201,
       handler: async (req) => {
         const { permissions, ...rest } = only(req.body, ['name', 'description', 'permissions']);
-        const group = await control.createPermissionsGroup(who(req), { ...rest, permissions: permissions ?? [] });
+        const group = await control.createPermissionsGroup(who(req), { ...rest, permissions: permissions ?? [] }, requestOptions(req));
         return created(group, objectPath('permissionsGroups', group.id));
       },
     }),

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { ChangePassword, InviteUser, Name, Role } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
 
 const UserPatch = Type.Object({
@@ -30,7 +30,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
       successStatus: 201,
       handler: async (req) => {
         const body = only(req.body, ['email', 'name', 'surname', 'roles']);
-        const user = await control.inviteUser(who(req), body);
+        const user = await control.inviteUser(who(req), body, requestOptions(req));
         return created(user, objectPath('users', user.id));
       },
     }),

@@ -10,6 +10,7 @@ import type { ControlPlane } from '../../control/control-plane.ts';
 import type { Principal as DomainPrincipal } from '../../domain/tenancy/principal.ts';
 import type { BasicCredentials, Principal } from '../http/route.ts';
 import type { Authenticator, LoginResult } from './authenticator.ts';
+import { isOperatorToken, OperatorTokens } from './operator-tokens.ts';
 
 /** A gateway principal with the domain principal it was resolved from. */
 export interface ControlPrincipal extends Principal {
@@ -36,6 +37,8 @@ export class ControlAuthenticator implements Authenticator {
   constructor(
     private readonly control: ControlPlane,
     private readonly now: () => number,
+    /** Operator credentials (`rvop_...` tokens); none by default, so no operator can call in. */
+    private readonly operators: OperatorTokens = new OperatorTokens([]),
   ) {}
 
   async fromSession(cookieValue: string): Promise<Principal | undefined> {
@@ -44,7 +47,12 @@ export class ControlAuthenticator implements Authenticator {
   }
 
   async fromToken(headerValue: string): Promise<Principal | undefined> {
-    const p = await this.control.resolveToken(headerValue.trim());
+    const value = headerValue.trim();
+    if (isOperatorToken(value)) {
+      const op = this.operators.resolve(value);
+      return op === undefined ? undefined : toGateway(op, 'token');
+    }
+    const p = await this.control.resolveToken(value);
     return p === undefined ? undefined : toGateway(p, 'token');
   }
 

@@ -21,7 +21,7 @@ import type { TokenBuckets } from '../limits/token-buckets.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import { Exchange } from './exchange.ts';
 import { declaredLength, readBody } from './request-body.ts';
-import type { HttpMethod, ParsedRequest, Principal } from './route.ts';
+import { REQUEST_ID_HEADER, type HttpMethod, type ParsedRequest, type Principal } from './route.ts';
 import type { CompiledRoute, Router } from './router.ts';
 import { encodeError, encodeReply, type WireReply } from './wire-reply.ts';
 import type { Inflight } from './inflight.ts';
@@ -33,7 +33,20 @@ export const BASE_HEADERS = [
   'content-type',
   'content-length',
   'transfer-encoding',
+  REQUEST_ID_HEADER,
 ];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** The client's request id, checked; scoped to the principal when there is one. */
+function requestIdOf(raw: string | undefined, principal: Principal | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!REQUEST_ID.test(raw))
+    throw new RavelError('INVALID_ARGUMENT', 'X-Request-Id: 1 to 100 characters of A-Z a-z 0-9 . _ : -', {
+      details: { field: 'header/X-Request-Id' },
+    });
+  return `${principal?.id ?? 'anonymous'}:${raw}`;
+}
 
 export interface DispatchContext {
   readonly router: Router;
@@ -169,6 +182,7 @@ async function run(
       const byPrincipal = ctx.perPrincipal.take(principal.id);
       if (!byPrincipal.ok) throw rateLimited(byPrincipal.retryAfterSeconds, 'user or token');
     }
+    const requestId = requestIdOf(c.headers[REQUEST_ID_HEADER], principal);
     const params = route.checks.params(rawParams);
     const query = route.checks.query(
       c.query === '' ? {} : Object.fromEntries(new URLSearchParams(c.query)),
@@ -196,9 +210,10 @@ async function run(
       sessionCookie,
       remoteAddress: c.remoteAddress,
       secure: ctx.secure,
+      requestId,
     };
     const reply = await route.spec.handler(parsedReq);
-    ex.send(encodeReply(reply, ctx.secure));
+    ex.send(encodeReply(reply, ctx.secure, c.headers[REQUEST_ID_HEADER]));
   } catch (e) {
     // After an abort only our own errors are expected; anything else (uWS refusing a
     // write, a handler bug) is worth a log line even though nobody is listening.
@@ -208,7 +223,9 @@ async function run(
     } else {
       if (!isRavelError(e) || e.httpStatus >= 500)
         ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
-      ex.send(encodeError(e), !bodyRead);
+      const echo = c.headers[REQUEST_ID_HEADER];
+      const extra: [string, string][] = echo !== undefined && REQUEST_ID.test(echo) ? [['X-Request-Id', echo]] : [];
+      ex.send(encodeError(e, extra), !bodyRead);
     }
   } finally {
     ctx.inflight.leave();

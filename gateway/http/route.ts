@@ -54,6 +54,20 @@ export interface ParsedRequest<S extends RouteSchemas = RouteSchemas> {
   readonly remoteAddress: string;
   /** Whether the client reached us over TLS (cookies get `Secure`). */
   readonly secure: boolean;
+  /**
+   * The client's `X-Request-Id` (checked: 1-100 of `A-Za-z0-9._:-`), scoped to the principal
+   * (`<principal>:<id>`) so that two callers never share one. Creating calls pass it on as the
+   * control plane's idempotency key: a retry with the same id answers the first result.
+   */
+  readonly requestId: string | undefined;
+}
+
+/** The request id header (ours): traced in logs, echoed in the answer, and the idempotency key of creating calls. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** `{ requestId }` for a ControlPlane call's RequestOptions; empty without the header. */
+export function requestOptions(req: { readonly requestId: string | undefined }): { readonly requestId?: string } {
+  return req.requestId === undefined ? {} : { requestId: req.requestId };
 }
 
 /** A cookie to set (value) or clear (value undefined); always HttpOnly, SameSite=Strict, Path=/. */

@@ -18,7 +18,8 @@ export interface WireReply {
 
 export const JSON_TYPE = 'application/json';
 
-export function encodeReply(reply: Reply, secure: boolean): WireReply {
+/** `requestId`: the client's X-Request-Id, echoed back (already checked by the dispatcher). */
+export function encodeReply(reply: Reply, secure: boolean, requestId?: string): WireReply {
   const headers: HeaderList = [];
   let body: string | undefined;
   let status: number;
@@ -38,6 +39,7 @@ export function encodeReply(reply: Reply, secure: boolean): WireReply {
       break;
   }
   if (reply.location !== undefined) headers.push(['Location', reply.location]);
+  if (requestId !== undefined) headers.push(['X-Request-Id', requestId]);
   if (reply.cookies !== undefined) {
     for (const c of reply.cookies) headers.push(['Set-Cookie', formatCookie(c, secure)]);
   }
