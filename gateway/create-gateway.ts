@@ -11,6 +11,7 @@ import { Router } from './http/router.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import { liveBehavior } from './live/live-endpoint.ts';
 import { LiveHub } from './live/live-hub.ts';
+import { emptySnapshots, MemoryLiveEvents } from './live/memory-live-events.ts';
 import { buildOpenApi } from './openapi/openapi.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
 import { opsHandlers } from './ops/ops-routes.ts';
@@ -51,12 +52,13 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const inflight = new Inflight();
   const perAddress = new TokenBuckets(deps.clock, rate.perAddress, rate.maxBuckets);
   const perPrincipal = new TokenBuckets(deps.clock, rate.perPrincipal, rate.maxBuckets);
+  const liveSource = deps.events ?? new MemoryLiveEvents();
   const hub = new LiveHub(
     {
       maxBufferedBytes: tuning.wsMaxBufferedBytes,
       maxTopicsPerClient: tuning.wsMaxTopicsPerClient,
     },
-    metrics,
+    { source: liveSource, snapshots: deps.snapshots ?? emptySnapshots, metrics, log: deps.log },
   );
 
   const specs = [...sessionRoutes(deps.authenticator), ...deps.routes];
@@ -142,7 +144,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     plainApp = plainHttpApp(port, API_PREFIX);
     plainSocket = await listen(plainApp, cfg.host, cfg.plainHttpPort);
   }
-  const stopEvents = deps.events?.subscribe((e) => hub.broadcast(e));
+  const stopEvents = liveSource.subscribe((e) => hub.broadcast(e));
   let lifecycle: Lifecycle = { status: 'running' };
   let closing: Promise<void> | undefined;
   const log = deps.log.child({ component: 'gateway' });
@@ -153,7 +155,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     inflight.draining = true;
     uws.us_listen_socket_close(listenSocket);
     if (plainSocket !== undefined) uws.us_listen_socket_close(plainSocket);
-    stopEvents?.();
+    stopEvents();
     hub.closeAll();
     const grace = new AbortController();
     await Promise.race([

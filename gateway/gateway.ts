@@ -16,12 +16,12 @@ import type { RavelConfig } from '../config/schema.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { Inflight } from './http/inflight.ts';
 import type { AnyRoute } from './http/route.ts';
-import type { LiveEvent, LiveEventSource } from './live/live-events.ts';
+import type { LiveEvent, LiveEventSource, LiveSnapshotSource } from './live/live-events.ts';
 import type { MetricsHook } from './ops/metrics.ts';
 import type { ReadinessProbe } from './ops/readiness.ts';
 
 export type { Authenticator, LoginResult } from './auth/authenticator.ts';
-export type { LiveEvent, LiveEventSource } from './live/live-events.ts';
+export type { LiveEvent, LiveEventSource, LiveSnapshotSource } from './live/live-events.ts';
 export type { MetricsHook } from './ops/metrics.ts';
 export type { ReadinessProbe } from './ops/readiness.ts';
 export * from './http/route.ts';
@@ -52,6 +52,8 @@ export interface GatewayDeps {
   readonly readiness?: readonly ReadinessProbe[];
   readonly metrics?: readonly MetricsHook[];
   readonly events?: LiveEventSource;
+  /** What a live client gets first (default: empty lists at the stream's end). */
+  readonly snapshots?: LiveSnapshotSource;
   readonly tuning?: Partial<GatewayTuning>;
   /** Endpoints with streamed bodies (tus uploads, disk content), beside the route table. */
   readonly streams?: readonly StreamEndpoint[];

@@ -1,8 +1,9 @@
 /**
  * `/api/v1/live` on uWS: the upgrade is authenticated (session cookie or token) and refused
  * with a normal HTTP error before upgrading otherwise; small frames only; idle clients are
- * pinged and dropped; messages are subscribe/unsubscribe commands.
+ * pinged and dropped; messages are subscribe/unsubscribe commands, checked by a schema.
  */
+import { Type } from '@sinclair/typebox';
 import type {
   HttpRequest,
   HttpResponse,
@@ -19,6 +20,7 @@ import type { Inflight } from '../http/inflight.ts';
 import { encodeError } from '../http/wire-reply.ts';
 import type { TokenBuckets } from '../limits/token-buckets.ts';
 import { stringifyJson } from '../json/big-json.ts';
+import { matches } from '../../domain/schemas/index.ts';
 import type { LiveCommand, LiveConnection } from './live-events.ts';
 import type { LiveHub } from './live-hub.ts';
 
@@ -52,7 +54,7 @@ export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConn
           ? {
               op: 'error',
               code: 'INVALID_ARGUMENT',
-              message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...]}',
+              message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"fromSeq"?:n}',
             }
           : o.hub.command(ws, cmd);
       o.hub.send(ws, stringifyJson(answer));
@@ -93,6 +95,7 @@ function upgrade(
         id: nextConnectionId++,
         principal,
         topics: new Set(),
+        sync: { kind: 'idle' },
         closed: false,
       };
       ex.upgrade(() => res.upgrade(conn, key, protocol, extensions, context));
@@ -102,6 +105,15 @@ function upgrade(
     });
 }
 
+const Command = Type.Object(
+  {
+    op: Type.Union([Type.Literal('subscribe'), Type.Literal('unsubscribe')]),
+    topics: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 }),
+    fromSeq: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  },
+  { additionalProperties: false },
+);
+
 function parseCommand(text: string): LiveCommand | undefined {
   let v: unknown;
   try {
@@ -109,14 +121,5 @@ function parseCommand(text: string): LiveCommand | undefined {
   } catch {
     return undefined;
   }
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { op, topics } = v as Record<string, unknown>;
-  if (op !== 'subscribe' && op !== 'unsubscribe') return undefined;
-  if (
-    !Array.isArray(topics) ||
-    topics.length > 64 ||
-    !topics.every((t) => typeof t === 'string' && t.length <= 64)
-  )
-    return undefined;
-  return { op, topics: topics as string[] };
+  return matches(Command, v) ? v : undefined;
 }

@@ -1,11 +1,15 @@
-/** /api/v1/live over real WebSockets: auth at upgrade, subscriptions, slow clients, shutdown. */
+/**
+ * /api/v1/live over real WebSockets: auth at upgrade, snapshot, subscriptions, resume without
+ * gap or duplicate, slow clients, shutdown.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick, setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { alice, bob } from '../test-support/fake-authenticator.ts';
 import { startTestGateway, type TestGateway } from '../test-support/test-gateway.ts';
-import type { LiveEvent, LiveEventSource } from './live-events.ts';
+import type { LiveSnapshotSource } from './live-events.ts';
+import { MemoryLiveEvents } from './memory-live-events.ts';
 
 const liveUrl = (t: TestGateway): string => `${t.api.replace(/^http/, 'ws')}/live`;
 
@@ -68,40 +72,79 @@ test('an upgrade without valid credentials is refused with 401 before upgrading'
   }
 });
 
-test('subscribed clients get their tenant’s events, big integers exact; other tenants get nothing', async () => {
-  let emit: (e: LiveEvent) => void = () => undefined;
-  const events: LiveEventSource = {
-    subscribe(listener) {
-      emit = listener;
-      return () => (emit = () => undefined);
-    },
-  };
-  const t = await startTestGateway({}, { events });
+interface Message {
+  op: string;
+  seq?: number;
+  topics?: string[];
+  data?: unknown;
+  applications?: unknown[];
+  hosts?: unknown[];
+  events?: unknown[];
+}
+const parse = (got: string[]): Message[] => got.map((m) => JSON.parse(m) as Message);
+const seqsOf = (got: string[]): number[] =>
+  parse(got)
+    .filter((m) => m.op === 'event')
+    .map((m) => m.seq ?? -1);
+const session = (t: TestGateway): Record<string, string> => ({
+  cookie: `ravel_session=${t.auth.session(alice)}`,
+});
+
+/** Snapshots that name the tenant they were taken for, so a test sees whose it got. */
+const snapshots: LiveSnapshotSource = {
+  snapshot: async (principal, seq) =>
+    Promise.resolve({
+      seq,
+      applications: [{ id: 7, name: `app of ${principal.tenantId}`, vms: [{ key: '1', state: 'STOPPED' }] }],
+      hosts: [{ hostId: 'h1', region: 'r1' }],
+      events: [],
+    }),
+};
+
+test('a subscriber gets a snapshot at the stream’s end, then its tenant’s events of its topics, big integers exact', async () => {
+  const events = new MemoryLiveEvents();
+  events.append('org-1', ['events', 'applications'], { name: 'APPLICATION_CREATED' });
+  events.append('org-1', ['events'], { name: 'USER_LOGIN' });
+  const t = await startTestGateway({}, { events, snapshots });
   try {
-    const a = await connect(t, { cookie: `ravel_session=${t.auth.session(alice)}` });
+    const a = await connect(t, session(t));
     const b = await connect(t, { 'x-ephemeral-token-authorization': t.auth.token(bob) });
     const gotA = collect(a);
     const gotB = collect(b);
     a.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
-    b.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
+    b.send(JSON.stringify({ op: 'subscribe', topics: ['vms', 'events'] }));
     b.send('not json');
-    await waitFor(() => gotA.length === 1 && gotB.length === 2, 'subscription answers');
-    assert.deepEqual(JSON.parse(gotA[0] as string), { op: 'subscribed', topics: ['vms'] });
-    assert.equal((JSON.parse(gotB[1] as string) as { op: string }).op, 'error');
-    emit({ tenantId: 'org-1', topic: 'vms', seq: 1, data: { vmId: 2n ** 63n, state: 'STARTED' } });
-    emit({ tenantId: 'org-1', topic: 'applications', seq: 2, data: {} }); // not subscribed
-    emit({ tenantId: 'org-2', topic: 'vms', seq: 1, data: { vmId: 1, state: 'STOPPED' } });
-    await waitFor(() => gotA.length === 2 && gotB.length === 3, 'events');
+    b.send(JSON.stringify({ op: 'subscribe', topics: ['vms'], fromSeq: -1 }));
+    await waitFor(() => gotA.length === 2 && gotB.length === 4, 'answers and snapshots');
+    const [subscribed, snap] = parse(gotA);
+    assert.deepEqual(subscribed, { op: 'subscribed', topics: ['vms'] });
+    assert.deepEqual(snap, {
+      op: 'snapshot',
+      seq: 2,
+      applications: [{ id: 7, name: 'app of org-1', vms: [{ key: '1', state: 'STOPPED' }] }],
+      hosts: [{ hostId: 'h1', region: 'r1' }],
+      events: [],
+    });
+    const opsB = parse(gotB).map((m) => m.op);
+    assert.deepEqual(opsB.filter((o) => o === 'error').length, 2, 'bad JSON and a bad fromSeq');
+    assert.equal(parse(gotB).find((m) => m.op === 'snapshot')?.seq, 0, 'org-2 has no events yet');
+
+    events.append('org-1', ['events', 'vms'], { vmId: 2n ** 63n, state: 'STARTED' });
+    events.append('org-1', ['events', 'applications'], {}); // not subscribed
+    events.append('org-2', ['events', 'vms'], { vmId: 1, state: 'STOPPED' });
+    await waitFor(() => gotA.length === 3 && gotB.length === 5, 'events');
     assert.equal(
-      gotA[1],
-      '{"op":"event","topic":"vms","seq":1,"data":{"vmId":9223372036854775808,"state":"STARTED"}}',
+      gotA[2],
+      '{"op":"event","seq":3,"topics":["events","vms"],"data":{"vmId":9223372036854775808,"state":"STARTED"}}',
     );
-    assert.equal(
-      (JSON.parse(gotB[2] as string) as { data: { state: string } }).data.state,
-      'STOPPED',
-    );
+    assert.deepEqual(parse(gotB)[4], {
+      op: 'event',
+      seq: 1,
+      topics: ['events', 'vms'],
+      data: { vmId: 1, state: 'STOPPED' },
+    });
     await sleep(20);
-    assert.equal(gotA.length, 2, 'no event of another topic or tenant');
+    assert.equal(gotA.length, 3, 'no event of another topic or tenant');
     a.close();
     b.close();
     await waitFor(() => t.gw.liveClients === 0, 'clients gone');
@@ -110,19 +153,117 @@ test('subscribed clients get their tenant’s events, big integers exact; other 
   }
 });
 
-test('a client that stops reading is closed with 4008 "too slow" once its buffer passes the bound', async () => {
-  const t = await startTestGateway({}, { tuning: { wsMaxBufferedBytes: 64 * 1024 } });
+test('after a reconnect with its last sequence a client gets every later event once, in order, also those the live feed missed', async () => {
+  const events = new MemoryLiveEvents();
+  const t = await startTestGateway({}, { events, snapshots });
+  const vm = (n: number): void => void events.append('org-1', ['events', 'vms'], { n });
   try {
-    const ws = await connect(t, { cookie: `ravel_session=${t.auth.session(alice)}` });
+    const first = await connect(t, session(t));
+    const got1 = collect(first);
+    first.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
+    await waitFor(() => parse(got1).some((m) => m.op === 'snapshot'), 'snapshot');
+    for (let i = 1; i <= 5; i++) vm(i);
+    await waitFor(() => seqsOf(got1).length === 5, 'five events');
+    const closing = closed(first);
+    first.close();
+    await closing;
+    await waitFor(() => t.gw.liveClients === 0, 'first connection gone');
+    const last = seqsOf(got1).at(-1) ?? 0;
+
+    for (let i = 6; i <= 40; i++) vm(i); // while away
+    const second = await connect(t, session(t));
+    const got2 = collect(second);
+    second.send(JSON.stringify({ op: 'subscribe', topics: ['vms'], fromSeq: last }));
+    // Events keep coming while the stored ones are read; one never reaches the live feed.
+    for (let i = 41; i <= 80; i++) {
+      events.append('org-1', ['events', 'vms'], { n: i }, i !== 60);
+      if (i % 10 === 0) await tick();
+    }
+    await waitFor(() => seqsOf(got2).length >= 75, 'the rest');
+    events.append('org-1', ['events'], { n: 81 }); // another topic: advances, not sent
+    events.append('org-1', ['events', 'vms'], { n: 82 });
+    await waitFor(() => seqsOf(got2).includes(82), 'a live event after catching up');
+    await sleep(20);
+    const all = [...seqsOf(got1), ...seqsOf(got2)];
+    const want = Array.from({ length: 80 }, (_, i) => i + 1).concat([82]);
+    assert.deepEqual(all, want, 'no gap, no duplicate, in order');
+    assert.ok(!parse(got2).some((m) => m.op === 'snapshot'), 'a resume sends no snapshot');
+    second.close();
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a live event that skips ahead makes the client read the gap from the stream', async () => {
+  const events = new MemoryLiveEvents();
+  const t = await startTestGateway({}, { events });
+  try {
+    const ws = await connect(t, session(t));
+    const got = collect(ws);
+    ws.send(JSON.stringify({ op: 'subscribe', topics: ['events'] }));
+    await waitFor(() => parse(got).some((m) => m.op === 'snapshot'), 'snapshot');
+    events.append('org-1', ['events'], 'a', false);
+    events.append('org-1', ['events'], 'b', false);
+    await sleep(20);
+    assert.deepEqual(seqsOf(got), [], 'nothing published yet');
+    events.append('org-1', ['events'], 'c');
+    await waitFor(() => seqsOf(got).length === 3, 'the gap filled');
+    assert.deepEqual(
+      parse(got)
+        .filter((m) => m.op === 'event')
+        .map((m) => [m.seq, m.data]),
+      [
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+      ],
+    );
+    ws.close();
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a resume from a sequence the stream never had gets a snapshot instead', async () => {
+  const events = new MemoryLiveEvents();
+  events.append('org-1', ['events'], 'a');
+  const t = await startTestGateway({}, { events, snapshots });
+  try {
+    const ws = await connect(t, session(t));
+    const got = collect(ws);
+    ws.send(JSON.stringify({ op: 'subscribe', topics: ['events'], fromSeq: 99 }));
+    await waitFor(() => got.length === 2, 'snapshot');
+    assert.deepEqual(
+      parse(got).map((m) => [m.op, m.seq]),
+      [
+        ['subscribed', undefined],
+        ['snapshot', 1],
+      ],
+    );
+    events.append('org-1', ['events'], 'b');
+    await waitFor(() => seqsOf(got).length === 1, 'the next event');
+    assert.deepEqual(seqsOf(got), [2]);
+    ws.close();
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a client that stops reading is closed with 4008 "too slow" once its buffer passes the bound', async () => {
+  const events = new MemoryLiveEvents();
+  const t = await startTestGateway({}, { events, tuning: { wsMaxBufferedBytes: 64 * 1024 } });
+  try {
+    const ws = await connect(t, session(t));
     const got = collect(ws);
     ws.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
-    await waitFor(() => got.length === 1, 'subscribed');
+    await waitFor(() => got.length === 2, 'subscribed and snapshot');
     const closing = closed(ws);
     ws.pause(); // stop reading: the kernel buffers fill, then uWS's
     const payload = 'x'.repeat(16 * 1024);
     let sent = 0;
     while (t.gw.liveClients > 0 && sent < 20_000) {
-      t.gw.broadcast({ tenantId: 'org-1', topic: 'vms', seq: sent++, data: payload });
+      events.append('org-1', ['vms'], payload);
+      sent++;
       if (sent % 16 === 0) await tick();
     }
     assert.equal(t.gw.liveClients, 0, `closed by the server after ${sent} events`);
