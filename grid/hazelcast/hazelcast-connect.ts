@@ -1,12 +1,12 @@
 /**
  * Connecting hazelcast-client with bounded waits: the client gives up with UNAVAILABLE after
  * connectTimeoutMs instead of retrying forever (its default). The same bound applies when a
- * connected client loses every member: it then stops for good, calls answer UNAVAILABLE, and
- * ping() reports it, so the process is restarted rather than left hanging. (asyncStart would
- * let the client retry forever in the background, but hazelcast-client 5.6 then never opens
+ * connected client loses every member: it then shuts itself down for good, and `onLost` is
+ * called so the grid can connect a new client (HazelcastGrid does, in the background). (asyncStart
+ * would let the client retry forever by itself, but hazelcast-client 5.6 then never opens
  * connections to the other members, and smart routing, listeners and backups suffer.)
  */
-import { Client, ReconnectMode, type ClientConfig, type ILogger } from 'hazelcast-client';
+import { Client, LifecycleState, ReconnectMode, type ClientConfig, type ILogger } from 'hazelcast-client';
 import { RavelError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 
@@ -16,6 +16,8 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
   callTimeoutMs: number;
   log: Logger;
+  /** Called when the connected client shuts down: it gave up on the cluster, or was told to. */
+  onLost?: () => void;
 }
 
 /** hazelcast-client's log lines, into ours. */
@@ -36,7 +38,13 @@ function clientLogger(log: Logger): ILogger {
 }
 
 export async function connectClient(options: ConnectOptions): Promise<Client> {
+  let connected = false;
   const config: ClientConfig = {
+    lifecycleListeners: [
+      (state) => {
+        if (state === LifecycleState.SHUTTING_DOWN && connected) options.onLost?.();
+      },
+    ],
     clusterName: options.clusterName,
     network: { clusterMembers: [...options.members], connectionTimeout: Math.min(options.connectTimeoutMs, 5000) },
     connectionStrategy: {
@@ -60,7 +68,9 @@ export async function connectClient(options: ConnectOptions): Promise<Client> {
     },
   };
   try {
-    return await Client.newHazelcastClient(config);
+    const client = await Client.newHazelcastClient(config);
+    connected = true;
+    return client;
   } catch (e) {
     throw new RavelError(
       'UNAVAILABLE',

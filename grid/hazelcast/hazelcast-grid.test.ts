@@ -97,6 +97,44 @@ describe('HazelcastGrid faults', () => {
     }
   });
 
+  test('a grid that lost every member for longer than its connect timeout connects again when one is back, listeners included', async (t) => {
+    if (!needs(t, missingHazelcast())) return;
+    const hz = await startHazelcast({ members: 1 });
+    const grid = await HazelcastGrid.connect({ members: hz.addresses, clusterName: hz.clusterName, connectTimeoutMs: 1000, callTimeoutMs: 1500 });
+    try {
+      const m = grid.map<number>(uniqueName('again'));
+      const seen: string[] = [];
+      await m.listen((c) => seen.push(`${c.type}:${c.key}`));
+      await m.set('before', 1);
+      await hz.kill(0);
+      await assert.rejects(m.set('during', 2), (e) => isRavelError(e, 'UNAVAILABLE'));
+      // Well past the connect timeout: the first client has given up for good by now.
+      await new Promise((r) => setTimeout(r, 3000));
+      await assert.rejects(m.set('during', 2), (e) => isRavelError(e, 'UNAVAILABLE'));
+      await hz.restart(0);
+      const back = Date.now();
+      for (;;) {
+        try {
+          await m.set('after', 3);
+          break;
+        } catch (e) {
+          assert.ok(isRavelError(e, 'UNAVAILABLE'), String(e));
+          assert.ok(Date.now() - back < 30_000, 'the grid did not connect again within 30 s');
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      t.diagnostic(`writable again ${Date.now() - back} ms after the member restarted`);
+      assert.equal(await m.get('after'), 3);
+      const waitStart = Date.now();
+      while (!seen.includes('set:after') && Date.now() - waitStart < 10_000) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(seen.includes('set:before'), seen.join(','));
+      assert.ok(seen.includes('set:after'), `the listener was not restored: ${seen.join(',')}`);
+    } finally {
+      await grid.close();
+      await hz.stop();
+    }
+  });
+
   test('with the last member shut down, a call fails with UNAVAILABLE within its timeout', async (t) => {
     if (!needs(t, missingHazelcast())) return;
     const hz = await sharedCluster();

@@ -20,6 +20,8 @@ export type StoredMap = IMap<string, Buffer>;
 export interface MapHost {
   assertOpen(): void;
   imap(name: string): Promise<StoredMap>;
+  /** Adds a listener that outlives a change of client; answers how to remove it. */
+  addListener(name: string, add: (m: StoredMap) => Promise<string>): Promise<() => Promise<void>>;
   readonly log: Logger;
 }
 
@@ -103,7 +105,7 @@ export class HazelcastMapImpl<V> implements GridMap<V> {
 
   async listen(listener: (change: GridChange<V>) => void, options?: ListenOptions): Promise<Unlisten> {
     const prefix = options?.keyPrefix ?? '';
-    const m = await this.begin(prefix);
+    await this.begin(prefix);
     const deliver = (make: () => GridChange<V>, key: string): void => {
       if (!key.startsWith(prefix)) return;
       try {
@@ -123,14 +125,11 @@ export class HazelcastMapImpl<V> implements GridMap<V> {
       expired: (e) => deliver(() => ({ type: 'expired', key: e.key }), e.key),
     };
     const predicate = keyPrefixPredicate(prefix);
-    const id = await guarded('grid listen', () =>
+    return this.host.addListener(this.name, (m) =>
       predicate === undefined
         ? m.addEntryListener(handlers, undefined, true)
         : m.addEntryListenerWithPredicate(handlers, predicate, undefined, true),
     );
-    return async () => {
-      await guarded('grid unlisten', () => m.removeEntryListener(id));
-    };
   }
 
   private async begin(key: string): Promise<StoredMap> {

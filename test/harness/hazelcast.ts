@@ -32,6 +32,8 @@ export interface HazelcastCluster {
   kill(i: number): Promise<void>;
   /** Shut member i down gracefully (SIGTERM: its partitions migrate first). */
   stopMember(i: number): Promise<void>;
+  /** Starts member i again (after kill or stopMember) on its port, and waits until it is up. */
+  restart(i: number): Promise<void>;
   /** The member's recent log, for diagnosis. */
   output(i: number): string;
   /** Stops every member still running and removes the temp dirs. */
@@ -125,6 +127,10 @@ export async function startHazelcast(options: HazelcastOptions = {}): Promise<Ha
     },
     async stopMember(i) {
       await member(i).stop(10_000);
+    },
+    async restart(i) {
+      await member(i).stop(10_000);
+      await started(launch(i));
     },
     output: (i) => member(i).output(),
     stop,
