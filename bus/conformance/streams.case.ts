@@ -91,6 +91,22 @@ export function streamCases(setup: FixtureFactory): void {
     assert.deepEqual(filtered.map((m) => m.seq), [1, 3, 4]);
   }));
 
+  it('replays with a filter that has a wildcard in the middle', withFixture(setup, async ({ bus }) => {
+    const s = await limitsStream(bus);
+    for (const sub of ['h1.status', 'h1.snap', 'h2.status', 'h2.deep.status']) await bus.streams.publish(`${s}.${sub}`, bytes(sub));
+    const ac = new AbortController();
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const m of bus.streams.replay(s, { filterSubject: `${s}.*.status` }, ac.signal)) got.push(text(m.data));
+    })();
+    await waitFor('the matching messages', () => got.length === 2);
+    await bus.streams.publish(`${s}.h3.status`, bytes('h3.status'));
+    await waitFor('the live message', () => got.length === 3);
+    ac.abort();
+    await reading;
+    assert.deepEqual(got, ['h1.status', 'h2.status', 'h3.status']);
+  }));
+
   it('ends a replay when its consumer breaks out of the loop', withFixture(setup, async ({ bus }) => {
     const s = await limitsStream(bus);
     for (let i = 0; i < 5; i++) await bus.streams.publish(`${s}.x`, bytes(String(i)));
