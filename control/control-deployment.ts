@@ -6,13 +6,17 @@ import { regionRef } from '../actors/kinds/region/region-kind.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
-import { LocalId, parseInput, PublishRequest, SetExpiration, type Application } from '../domain/schemas/index.ts';
+import { LocalId, parseInput, PublishRequest, SetExpiration, VmIdsRequest, type Application } from '../domain/schemas/index.ts';
 import { addUsage, noUsage, usageOf, type Usage } from '../domain/tenancy/quota.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { isVmRunning } from '../domain/vm/vm-state-machine.ts';
-import type { DeploymentView, HostInput, RequestOptions } from './control-plane.ts';
+import { PublishUpdatesOptions, type DeploymentView, type HostInput, type RequestOptions } from './control-plane.ts';
 
-const vmActions: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart'];
+const vmActions: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart', 'redeploy', 'repair', 'resetDisks'];
+
+function checkAction(action: VmActionName): void {
+  if (!vmActions.includes(action)) throw new RavelError('INVALID_ARGUMENT', `action: one of ${vmActions.join(', ')}`, { details: { field: 'action' } });
+}
 
 export function deploymentView(app: Application): DeploymentView {
   const { design: _d, ...rest } = app;
@@ -52,9 +56,26 @@ export class DeploymentCalls {
   async vmAction(p: Principal, id: number, vmId: LocalId, action: VmActionName, o?: RequestOptions): Promise<Application> {
     checkId(id, 'applicationId');
     const vm = parseInput(LocalId, vmId, 'vmId');
-    if (!vmActions.includes(action)) throw new RavelError('INVALID_ARGUMENT', `action: one of ${vmActions.join(', ')}`, { details: { field: 'action' } });
+    checkAction(action);
     const usageElsewhere = action === 'start' ? await this.usageElsewhere(p, id) : noUsage;
     return this.ask.app<Application>(p, id, { type: 'vmAction', vmId: vm, action, usageElsewhere }, keyed(o, `vm-${action}`));
+  }
+
+  /** Several VMs in one turn of the application: all allowed, or none changed. */
+  async vmsAction(p: Principal, id: number, vmIds: readonly LocalId[], action: VmActionName, o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    const { ids } = parseInput(VmIdsRequest, { ids: vmIds }, 'body');
+    checkAction(action);
+    const usageElsewhere = action === 'start' ? await this.usageElsewhere(p, id) : noUsage;
+    return this.ask.app<Application>(p, id, { type: 'vmsAction', vmIds: ids, action, usageElsewhere }, keyed(o, `vms-${action}`));
+  }
+
+  async publishUpdates(p: Principal, id: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application> {
+    checkId(id, 'applicationId');
+    const { startAllDraftVms } = parseInput(PublishUpdatesOptions, body ?? {}, 'body');
+    const usageElsewhere = (startAllDraftVms ?? true) ? await this.usageElsewhere(p, id) : noUsage;
+    const msg = { type: 'publishUpdates', usageElsewhere, ...(startAllDraftVms === undefined ? {} : { startAllDraftVms }) };
+    return this.ask.app<Application>(p, id, msg, keyed(o, 'publish-updates'));
   }
 
   async setExpiration(p: Principal, id: number, body: SetExpiration): Promise<Application> {

@@ -21,7 +21,7 @@ import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
 import type { LocalId, PublishRequest, SetExpiration } from '../domain/schemas/index.ts';
 import { ActorAsks, checkId, keyed, tenantOf } from './control-asks.ts';
-import type { DeploymentView, HostInput, VmActionName } from './control-plane.ts';
+import type { DeploymentView, HostInput, PublishUpdatesOptions, VmActionName } from './control-plane.ts';
 import type { ApplicationSummary, ControlPlane, CreateOrganizationInput, LoginOutcome, NotificationsQuery, PermissionsGroupInput, RequestOptions, TokenInput } from './control-plane.ts';
 import { composeCredential, parseCredential } from './credentials.ts';
 
@@ -328,6 +328,14 @@ export class ControlPlaneImpl implements ControlPlane {
 
   async vmAction(p: Principal, applicationId: number, vmId: LocalId, action: VmActionName, o?: RequestOptions): Promise<Application> {
     return this.deployments.vmAction(p, applicationId, vmId, action, o);
+  }
+
+  async vmsAction(p: Principal, applicationId: number, vmIds: readonly LocalId[], action: VmActionName, o?: RequestOptions): Promise<Application> {
+    return this.deployments.vmsAction(p, applicationId, vmIds, action, o);
+  }
+
+  async publishUpdates(p: Principal, applicationId: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application> {
+    return this.deployments.publishUpdates(p, applicationId, body, o);
   }
 
   async setExpiration(p: Principal, applicationId: number, body: SetExpiration): Promise<Application> {

@@ -15,6 +15,7 @@
  *   the first result and creates nothing. Calls whose answer holds a secret (tokens, generated
  *   key pairs, logins) take none, since the runtime keeps replies to keyed calls in the record.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { EventRecord } from '../domain/events.ts';
 import type {
   AddVmRequest, Application, ChangePassword, CreateApplication, Design, ElasticIp, EphemeralToken, FilterCriterion, InviteUser,
@@ -95,6 +96,10 @@ export interface HostInput {
 }
 
 export type { VmActionName };
+
+/** `POST /applications/{id}/publishUpdates[?startAllDraftVms=false]`. */
+export const PublishUpdatesOptions = Type.Object({ startAllDraftVms: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+export type PublishUpdatesOptions = Static<typeof PublishUpdatesOptions>;
 
 export interface ControlPlane {
   // ---- operators
@@ -191,7 +196,10 @@ export interface ControlPlane {
   updateApplication(p: Principal, applicationId: number, patch: UpdateApplication): Promise<Application>;
   /** Adds a library VM (`baseVmId`) to the design; answers the application. */
   addVm(p: Principal, applicationId: number, body: AddVmRequest, o?: RequestOptions): Promise<Application>;
-  /** Only an unpublished application; ILLEGAL_STATE otherwise. */
+  /**
+   * A draft, or a published application: its VMs powered off and undefined on their hosts, the
+   * hosts' room released; the event names the VMs and hosts.
+   */
   deleteApplication(p: Principal, applicationId: number): Promise<void>;
 
   // ---- applications (deployment side)
@@ -212,10 +220,23 @@ export interface ControlPlane {
   restartApplication(p: Principal, applicationId: number, o?: RequestOptions): Promise<Application>;
   /**
    * One VM of the deployment: `start`, `stop` (ACPI; a VM still booting is powered off), `shutdown`,
-   * `poweroff`, `restart`. ILLEGAL_STATE when its state does not allow it (nothing changes),
+   * `poweroff`, `restart`; `redeploy` (STOPPED or ERROR: placed again away from its host and
+   * defined there), `repair` (ERROR: the same), `resetDisks` (STOPPED: its disks back to their images). ILLEGAL_STATE when its state does not allow it (nothing changes),
    * NOT_FOUND for a VM the deployment lacks, QUOTA_EXCEEDED for a start past the limits.
    */
   vmAction(p: Principal, applicationId: number, vmId: LocalId, action: VmActionName, o?: RequestOptions): Promise<Application>;
+  /**
+   * Several VMs in one call: every named VM must allow the action (ILLEGAL_STATE) and be in the
+   * deployment (NOT_FOUND), or none changes.
+   */
+  vmsAction(p: Principal, applicationId: number, vmIds: readonly LocalId[], action: VmActionName, o?: RequestOptions): Promise<Application>;
+  /**
+   * Applies the design's edits to the deployment: added VMs placed in the application's region
+   * and published (and started unless `startAllDraftVms` is false; QUOTA_EXCEEDED past the
+   * limits), removed VMs powered off, undefined and their host room released, edited VMs take
+   * the new design. ILLEGAL_STATE for a draft or when `designDiffersFromDeployment` is false.
+   */
+  publishUpdates(p: Principal, applicationId: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application>;
   /**
    * `{expirationFromNowSeconds}` (-1: never): shows as `nextStopTime`; at that time the
    * application stops by itself (a durable reminder: also after a restart). ILLEGAL_STATE for a draft.

@@ -1,6 +1,6 @@
 /**
  * The application actor's deployment side, for callers: publish to a region, start, stop and
- * restart the application or one VM, set its expiration. Every action goes through the VM state
+ * restart the application, set its expiration (named VMs: application-vm-actions.ts). Every action goes through the VM state
  * machine (domain/vm, via planVmAction): one the state does not allow is ILLEGAL_STATE and
  * changes nothing. Starting checks the organization's limits first (QUOTA_EXCEEDED).
  */
@@ -29,7 +29,7 @@ export interface ApplicationDeploymentDeps {
 const demandsOf = (app: Application): VmDemand[] => app.design.vms.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
 
 /** Throws QUOTA_EXCEEDED unless the organization's limits allow `starting` beside what already runs. */
-async function checkLimits(ctx: Ctx, s: Live, elsewhere: Usage, starting: readonly VmDeployment[] | Application['design']['vms']): Promise<void> {
+export async function checkLimits(ctx: Ctx, s: Live, elsewhere: Usage, starting: readonly VmDeployment[] | Application['design']['vms']): Promise<void> {
   if (starting.length === 0) return;
   const limits = await ctx.actors.ask<Limits, { type: 'getLimits'; principal: Principal }>(organizationRef(s.organizationId), { type: 'getLimits', principal: { kind: 'system' } });
   const mine = usageOf((s.app.deployment?.vms ?? []).filter((v) => isVmRunning(v.state)));
@@ -37,8 +37,7 @@ async function checkLimits(ctx: Ctx, s: Live, elsewhere: Usage, starting: readon
 }
 
 /** Tries the regions in order (cheapest first when none is named) until one places every VM. */
-async function place(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, optimization: Optimization, preferred: string | undefined): Promise<Placement> {
-  const vms = demandsOf(s.app);
+export async function place(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, optimization: Optimization, preferred: string | undefined, vms: VmDemand[] = demandsOf(s.app)): Promise<Placement> {
   if (preferred !== undefined && !deps.regions.some((r) => r.name === preferred)) {
     throw new RavelError('INVALID_ARGUMENT', `unknown region ${preferred}`, { details: { field: 'preferredRegion' } });
   }
@@ -97,16 +96,6 @@ export async function applicationAction(ctx: Ctx, m: Msg<'start'> | Msg<'stop'> 
     .with('restart', () => 'APPLICATION_RESTARTED' as const)
     .exhaustive();
   commit(ctx, next, m.principal, [event], { vms: planned.map((c) => idKey(c.id)) });
-  return next.app;
-}
-
-/** One VM: refused (ILLEGAL_STATE) when its state does not allow the action, NOT_FOUND when the deployment has no such VM. */
-export async function vmAction(ctx: Ctx, m: Msg<'vmAction'>): Promise<Application> {
-  const s = visible(ctx, m.principal, 'EXECUTE');
-  const planned = planVmAction(published(s).vms, m.action, [m.vmId]);
-  if (m.action === 'start') await checkLimits(ctx, s, m.usageElsewhere, startingVms(s, planned));
-  const next = applyVmTransitions(s, asChanges(planned), ctx.clock.now(), ctx.reminders);
-  commit(ctx, next, m.principal, ['VM_ACTION_REQUESTED'], { vmId: idKey(m.vmId), action: m.action });
   return next.app;
 }
 

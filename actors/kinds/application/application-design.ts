@@ -1,4 +1,4 @@
-/** The application actor's design-side handlers: create, read, edit, add a library VM, delete a draft. */
+/** The application actor's design-side handlers: create, read, edit, add a library VM (delete: application-delete.ts). */
 import { match } from 'ts-pattern';
 import { RavelError } from '../../../core/errors.ts';
 import { createApplication, setDesign } from '../../../domain/application/application-lifecycle.ts';
@@ -82,11 +82,4 @@ export function addVm(ctx: Ctx, m: Msg<'addVm'>): Application {
   const app = setDesign(s.app, r.design);
   commit(ctx, { ...s, app }, m.principal, ['VM_ADDED'], { vmId: String(r.vm.id), baseVmId: m.image.id });
   return app;
-}
-
-export function remove(ctx: Ctx, m: Msg<'delete'>): null {
-  const s = visible(ctx, m.principal, 'DELETE');
-  if (s.app.published || s.runtime !== null) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is published; stop and unpublish it first`);
-  commit(ctx, { status: 'deleted', organizationId: s.organizationId, outbox: s.outbox }, m.principal, ['APPLICATION_DELETED']);
-  return null;
 }

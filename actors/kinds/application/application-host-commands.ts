@@ -64,22 +64,38 @@ export interface CommandTarget {
   readonly now: number;
 }
 
-/** The HVX command for one host command of the state machine. */
-export function hvxCommandFor(c: HostCommand, t: CommandTarget): HvxCommand {
+/**
+ * The HVX commands for one host command of the state machine. Resetting disks undefines the VM
+ * (its written blocks go with it) and defines it again from its base images.
+ */
+export function hvxCommandsFor(c: HostCommand, t: CommandTarget): HvxCommand[] {
   const host = t.vm.hostId;
   if (host === undefined) throw new RavelError('INTERNAL', `VM ${idKey(t.vm.id)} has no host`);
   const vmKey = idKey(t.vm.id);
   const vmId = hvxVmId(t.applicationId, vmKey);
   const base = (kind: HvxCommand['kind']) => ({ id: commandIdOf(t.applicationId, vmKey, kind, t.gen), host, issuedAt: t.now });
+  const define = (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm) });
   return match(c)
     // Reprovisioning defines the VM on the host it was moved to (its hostId already names it).
-    .with('provision', 'reprovision', (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm) }))
-    .with('boot', (): HvxCommand => ({ ...base('start'), kind: 'start', vmId }))
-    .with('shutdown', (): HvxCommand => ({ ...base('shutdown'), kind: 'shutdown', vmId }))
-    .with('poweroff', (): HvxCommand => ({ ...base('powerOff'), kind: 'powerOff', vmId }))
-    .with('reboot', (): HvxCommand => ({ ...base('restart'), kind: 'restart', vmId }))
-    .with('resetDisks', (): HvxCommand => {
-      throw new RavelError('ILLEGAL_STATE', `${c} is not carried out on hosts yet`);
-    })
+    .with('provision', 'reprovision', (): HvxCommand[] => [define()])
+    .with('boot', (): HvxCommand[] => [{ ...base('start'), kind: 'start', vmId }])
+    .with('shutdown', (): HvxCommand[] => [{ ...base('shutdown'), kind: 'shutdown', vmId }])
+    .with('poweroff', (): HvxCommand[] => [{ ...base('powerOff'), kind: 'powerOff', vmId }])
+    .with('reboot', (): HvxCommand[] => [{ ...base('restart'), kind: 'restart', vmId }])
+    .with('resetDisks', (): HvxCommand[] => [{ ...base('undefine'), kind: 'undefine', vmId }, define()])
     .exhaustive();
+}
+
+/**
+ * Takes a VM off `host` for good (removed by publishing updates, its application deleted, or
+ * moved elsewhere): powered off if it runs, then undefined, which frees its disks there. The
+ * host applies its queue in order, so the undefine finds the VM stopped.
+ */
+export function retireCommands(applicationId: number, vmKey: string, host: string, gen: number, now: number): HvxCommand[] {
+  const vmId = hvxVmId(applicationId, vmKey);
+  const base = (kind: HvxCommand['kind']) => ({ id: commandIdOf(applicationId, vmKey, kind, gen), host, issuedAt: now });
+  return [
+    { ...base('powerOff'), kind: 'powerOff', vmId },
+    { ...base('undefine'), kind: 'undefine', vmId },
+  ];
 }

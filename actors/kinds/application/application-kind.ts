@@ -9,8 +9,11 @@ import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outb
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
 import { RavelError } from '../../../core/errors.ts';
-import { addVm, create, get, peek, remove, update } from './application-design.ts';
-import { applicationAction, publish, setExpiration, vmAction, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { addVm, create, get, peek, update } from './application-design.ts';
+import { remove } from './application-delete.ts';
+import { applicationAction, publish, setExpiration, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { publishUpdates } from './application-updates.ts';
+import { vmsAction } from './application-vm-actions.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
 import { ApplicationMsgSchema, type ApplicationMsg } from './application-messages.ts';
@@ -55,10 +58,11 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with({ type: 'peek' }, (m) => peek(ctx, m))
         .with({ type: 'update' }, (m) => update(ctx, m))
         .with({ type: 'addVm' }, (m) => addVm(ctx, m))
-        .with({ type: 'delete' }, (m) => remove(ctx, m))
+        .with({ type: 'delete' }, (m) => remove(ctx, m, deployment))
         .with({ type: 'publish' }, (m) => publish(ctx, m, deps()))
         .with({ type: 'start' }, { type: 'stop' }, { type: 'restart' }, (m) => applicationAction(ctx, m))
-        .with({ type: 'vmAction' }, (m) => vmAction(ctx, m))
+        .with({ type: 'vmAction' }, { type: 'vmsAction' }, (m) => vmsAction(ctx, m))
+        .with({ type: 'publishUpdates' }, (m) => publishUpdates(ctx, m, deps()))
         .with({ type: 'setExpiration' }, (m) => setExpiration(ctx, m))
         .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m))
         .with({ type: 'hostResult' }, (m) => hostResult(ctx, m))

@@ -1,11 +1,10 @@
 /**
- * The application actor's messages, as schemas checked at its boundary. This round holds the
- * design side; the deployment side (publish, start, stop, restart, per-VM actions, publish
- * updates, expiration, tasks, reports from hosts) is added next as `ApplicationDeploymentMsgSchema`
- * members, with their handlers in their own file beside application-design.ts.
+ * The application actor's messages, as schemas checked at its boundary: the design side, and the
+ * deployment side (publish, start, stop, restart, per-VM actions, publish updates, expiration,
+ * reports from hosts), with their handlers in their own files beside application-design.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Description, Design, LibraryImage, LocalId, Name, PublishRequest, ServerId, SetExpiration } from '../../../domain/schemas/index.ts';
+import { Description, Design, MAX_VMS_PER_APPLICATION, LibraryImage, LocalId, Name, PublishRequest, ServerId, SetExpiration } from '../../../domain/schemas/index.ts';
 import { PrincipalSchema } from '../organization/principal-schema.ts';
 
 export const ApplicationDesignMsgSchema = Type.Union([
@@ -35,8 +34,11 @@ export const UsageSchema = Type.Object({
   diskMb: Type.Integer({ minimum: 0 }),
 });
 
-/** The per-VM actions this round carries out on hosts. */
-export const VmActionName = Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('shutdown'), Type.Literal('poweroff'), Type.Literal('restart')]);
+/** The per-VM actions (`POST .../vms/{vm}/{action}`), carried out on hosts. */
+export const VmActionName = Type.Union([
+  Type.Literal('start'), Type.Literal('stop'), Type.Literal('shutdown'), Type.Literal('poweroff'), Type.Literal('restart'),
+  Type.Literal('redeploy'), Type.Literal('repair'), Type.Literal('resetDisks'),
+]);
 export type VmActionName = Static<typeof VmActionName>;
 
 const HostToken = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
@@ -50,6 +52,9 @@ export const ApplicationDeploymentMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('stop'), principal: PrincipalSchema }),
   Type.Object({ type: Type.Literal('restart'), principal: PrincipalSchema }),
   Type.Object({ type: Type.Literal('vmAction'), principal: PrincipalSchema, vmId: LocalId, action: VmActionName, usageElsewhere: UsageSchema }),
+  /** Several VMs at once: every one must allow the action, or none changes. */
+  Type.Object({ type: Type.Literal('vmsAction'), principal: PrincipalSchema, vmIds: Type.Array(LocalId, { minItems: 1, maxItems: MAX_VMS_PER_APPLICATION }), action: VmActionName, usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('publishUpdates'), principal: PrincipalSchema, startAllDraftVms: Type.Optional(Type.Boolean()), usageElsewhere: UsageSchema }),
   Type.Object({ type: Type.Literal('setExpiration'), principal: PrincipalSchema, request: SetExpiration }),
   Type.Object({ type: Type.Literal('hostStatus'), host: HostToken, vmKey: Type.String({ minLength: 1, maxLength: 32 }), state: HostVmState, seq: Seq }),
   Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq }),

@@ -9,7 +9,7 @@ import type { HostCommand } from '../../../domain/vm/vm-state-machine.ts';
 import type { HvxCommand } from '../../../hvx/protocol.ts';
 import type { Reminders } from '../../actor-kind.ts';
 import type { Live } from './application-design.ts';
-import { hvxCommandFor } from './application-host-commands.ts';
+import { hvxCommandsFor } from './application-host-commands.ts';
 import type { VmRuntime } from './application-state.ts';
 
 export const HOST_COMMANDS_REMINDER = 'host-commands';
@@ -41,7 +41,7 @@ export function applyVmTransitions(s: Live, changes: readonly VmChange[], now: n
     let rt: VmRuntime = { ...before, ...(c.startAfter === undefined ? {} : { startAfter: c.startAfter }) };
     if (c.commands.length > 0) {
       const gen = before.gen + 1;
-      const cmds = c.commands.map((hc) => hvxCommandFor(hc, { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now }));
+      const cmds = c.commands.flatMap((hc) => hvxCommandsFor(hc, { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now }));
       outgoing.push(...cmds);
       rt = { ...rt, gen, pending: cmds[cmds.length - 1]?.id ?? '' };
     }

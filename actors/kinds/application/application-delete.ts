@@ -1,0 +1,28 @@
+/**
+ * Deleting an application. A draft just leaves a tombstone. A published one is taken down
+ * first: every VM powered off and undefined on its host (its disks there go with it), the
+ * hosts' room released, its reminders cancelled; the commands go straight to the hosts' queues
+ * in this turn, since a tombstone keeps no queue (a retried turn resends the same ids, applied
+ * once). The event names the VMs released.
+ */
+import { RavelError } from '../../../core/errors.ts';
+import { idKey } from '../../../domain/schemas/index.ts';
+import { sendCommand } from '../../../hvx/host-provisioning.ts';
+import { commit, visible, type Ctx, type Msg } from './application-design.ts';
+import type { ApplicationDeploymentDeps } from './application-deployment.ts';
+import { releaseHostRoom, retireCommandsOf } from './application-retire.ts';
+
+export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploymentDeps | undefined): Promise<null> {
+  const s = visible(ctx, m.principal, 'DELETE');
+  const vms = s.app.deployment?.vms ?? [];
+  if (vms.length > 0 || s.runtime !== null) {
+    if (deps === undefined) throw new RavelError('UNAVAILABLE', 'this node places no applications: it cannot take this one off its hosts');
+    const commands = [...(s.runtime?.outgoing ?? []), ...retireCommandsOf(s, vms, ctx.clock.now())];
+    for (const c of commands) await sendCommand(deps.bus, c);
+    await releaseHostRoom(ctx, s.app.id, vms);
+  }
+  for (const r of ctx.reminders.list()) ctx.reminders.cancel(r.name);
+  const details = vms.length === 0 ? {} : { vms: vms.map((v) => idKey(v.id)), hosts: [...new Set(vms.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))] };
+  commit(ctx, { status: 'deleted', organizationId: s.organizationId, outbox: s.outbox }, m.principal, ['APPLICATION_DELETED'], details);
+  return null;
+}

@@ -1,0 +1,45 @@
+/**
+ * `publishUpdates`: the design's edits applied to a published application. VMs added to the
+ * design are placed in the application's region and published (started too with
+ * `startAllDraftVms`, the default, after a quota check); VMs removed from the design are powered
+ * off, undefined and their host room released; edited VMs take the new design in the
+ * deployment. ILLEGAL_STATE for a draft or when nothing differs; a refusal changes nothing.
+ */
+import { publishUpdates as planUpdates, type HostAssignments } from '../../../domain/application/application-lifecycle.ts';
+import { RavelError } from '../../../core/errors.ts';
+import { designDiffersFromDeployment } from '../../../domain/application/application-state.ts';
+import { idKey, sizeInMb, type Application } from '../../../domain/schemas/index.ts';
+import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
+import { checkLimits, place, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { releaseHostRoom, retireVms } from './application-retire.ts';
+import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
+
+export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: ApplicationDeploymentDeps): Promise<Application> {
+  const s = visible(ctx, m.principal, 'EXECUTE');
+  const dep = s.app.deployment;
+  if (dep === undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is not published`);
+  if (!designDiffersFromDeployment(s.app.design, dep)) throw new RavelError('ILLEGAL_STATE', 'the design has no changes to publish');
+  const deployed = new Set(dep.vms.map((v) => idKey(v.id)));
+  const fresh = s.app.design.vms.filter((v) => !deployed.has(idKey(v.id)));
+  const startNew = m.startAllDraftVms ?? true;
+  if (startNew) await checkLimits(ctx, s, m.usageElsewhere, fresh);
+  let hosts: HostAssignments = {};
+  if (fresh.length > 0) {
+    const demands = fresh.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
+    const p = await place(ctx, s, deps, dep.optimizationLevel, dep.regionName, demands);
+    hosts = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
+  }
+  const plan = planUpdates(s.app, hosts);
+  const removedKeys = new Set(plan.removed);
+  const removed = dep.vms.filter((v) => removedKeys.has(idKey(v.id)));
+  const now = ctx.clock.now();
+  const updated: Live = retireVms({ ...s, app: plan.application }, removed, now, ctx.reminders);
+  const addedKeys = new Set(plan.added);
+  const changes: VmChange[] = (plan.application.deployment?.vms ?? [])
+    .filter((v) => addedKeys.has(idKey(v.id)))
+    .map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startNew }));
+  const next = applyVmTransitions(updated, changes, now, ctx.reminders);
+  await releaseHostRoom(ctx, s.app.id, removed);
+  commit(ctx, next, m.principal, ['APPLICATION_UPDATES_PUBLISHED'], { added: plan.added, removed: plan.removed, changed: plan.changed, startAllDraftVms: startNew });
+  return next.app;
+}

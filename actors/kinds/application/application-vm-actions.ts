@@ -1,0 +1,87 @@
+/**
+ * Actions on named VMs of a deployment, one VM or several in one turn: the state machine plans
+ * every named VM first (planVmAction), so one refusal (ILLEGAL_STATE, NOT_FOUND) refuses all and
+ * nothing changes. `redeploy` and `repair` move the VM: placed again in the region away from its
+ * host (kept on it when the region has no other room), taken off the old host, defined on the
+ * new one. `resetDisks` undefines and defines it again where it is.
+ */
+import { planVmAction, type PlannedVmChange } from '../../../domain/application/application-actions.ts';
+import { RavelError } from '../../../core/errors.ts';
+import { isRavelError } from '../../../core/errors.ts';
+import type { Placement } from '../../../domain/placement/placement-types.ts';
+import { idKey, sizeInMb, type Application, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
+import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
+import { regionRef, type RegionMsg } from '../region/region-kind.ts';
+import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
+import { checkLimits } from './application-deployment.ts';
+import { releaseHostRoom, retireVms } from './application-retire.ts';
+import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
+
+function published(s: Live): Deployment {
+  if (s.app.deployment === undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is not published`);
+  return s.app.deployment;
+}
+
+/** A new host for `vm` in the region, away from its current one; its current one when none other has room. */
+async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment): Promise<string | undefined> {
+  const msg: RegionMsg = {
+    type: 'place',
+    applicationId: s.app.id,
+    vms: [{ vmKey: idKey(vm.id), cpus: vm.numCpus, memoryMb: sizeInMb(vm.memorySize) }],
+    optimization: dep.optimizationLevel,
+    ...(vm.hostId === undefined ? {} : { excludeHosts: [vm.hostId] }),
+  };
+  try {
+    const p = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg, { idempotencyKey: `move:${s.app.id}:${idKey(vm.id)}:${s.outbox.lastLocalSeq}` });
+    return p.assignments[0]?.hostId;
+  } catch (e) {
+    if (isRavelError(e, 'UNAVAILABLE') && vm.hostId !== undefined) return vm.hostId;
+    throw e;
+  }
+}
+
+/**
+ * Moves the VMs whose planned commands reprovision them: new hosts first (a failure there
+ * changes nothing), then the old hosts' copies retired. Answers the state with the new hosts
+ * and the VMs whose old host's room is to be released after the commit.
+ */
+async function moveReprovisioned(ctx: Ctx, s: Live, planned: readonly PlannedVmChange[]): Promise<{ state: Live; left: VmDeployment[] }> {
+  const dep = published(s);
+  const moving = new Set(planned.filter((c) => c.commands.includes('reprovision')).map((c) => idKey(c.id)));
+  if (moving.size === 0) return { state: s, left: [] };
+  const hostOf = new Map<string, string>();
+  for (const vm of dep.vms) {
+    if (!moving.has(idKey(vm.id))) continue;
+    const host = await newHostFor(ctx, s, dep, vm);
+    if (host !== undefined) hostOf.set(idKey(vm.id), host);
+  }
+  const old = dep.vms.filter((v) => moving.has(idKey(v.id)));
+  const retired = retireVms(s, old, ctx.clock.now(), ctx.reminders);
+  const vms = dep.vms.map((v) => {
+    const hostId = hostOf.get(idKey(v.id));
+    return hostId === undefined ? v : { ...v, hostId };
+  });
+  const left = old.filter((v) => v.hostId !== hostOf.get(idKey(v.id)));
+  return { state: { ...retired, app: { ...retired.app, deployment: { ...dep, vms } } }, left };
+}
+
+/** The VMs a plan takes from not running to running: what a quota check adds. */
+function startingVms(dep: Deployment, planned: readonly PlannedVmChange[]): VmDeployment[] {
+  const keys = new Set(planned.filter((c) => !isVmRunning(c.from) && isVmRunning(c.to)).map((c) => idKey(c.id)));
+  return dep.vms.filter((v) => keys.has(idKey(v.id)));
+}
+
+export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>): Promise<Application> {
+  const s = visible(ctx, m.principal, 'EXECUTE');
+  const ids = m.type === 'vmAction' ? [m.vmId] : m.vmIds;
+  const dep = published(s);
+  const planned = planVmAction(dep.vms, m.action, ids);
+  if (m.action === 'start') await checkLimits(ctx, s, m.usageElsewhere, startingVms(dep, planned));
+  const moved = await moveReprovisioned(ctx, s, planned);
+  const changes: VmChange[] = planned.map((c) => ({ id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) }));
+  const next = applyVmTransitions(moved.state, changes, ctx.clock.now(), ctx.reminders);
+  await releaseHostRoom(ctx, s.app.id, moved.left);
+  const details = { vms: planned.map((c) => idKey(c.id)), action: m.action, ...(m.type === 'vmAction' ? { vmId: idKey(m.vmId) } : {}) };
+  commit(ctx, next, m.principal, ['VM_ACTION_REQUESTED'], details);
+  return next.app;
+}
