@@ -25,6 +25,7 @@ import { ImageServer } from '../storage-engine/image-service/image-server.ts';
 import { createGateway } from '../gateway/create-gateway.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
+import { OperatorTokens, type OperatorToken } from '../gateway/auth/operator-tokens.ts';
 import { apiRoutes } from '../gateway/api/routes.ts';
 import { regionCidrs } from './regions.ts';
 import { HvxBridge } from '../hvx/bridge/hvx-bridge.ts';
@@ -48,6 +49,8 @@ export interface NodeDeps {
   readonly nodeId: string;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Operator credentials the gateway accepts (`ravel admin ...`); none by default. */
+  readonly operatorTokens?: readonly OperatorToken[];
 }
 
 export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promise<RavelNode> {
@@ -120,7 +123,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
 
     let gateway: Gateway | undefined;
     if (config.roles.includes('gateway')) {
-      const authenticator = new ControlAuthenticator(control, () => clock.now());
+      const authenticator = new ControlAuthenticator(control, () => clock.now(), new OperatorTokens(deps.operatorTokens ?? []));
       gateway = await createGateway({
         config,
         clock,
