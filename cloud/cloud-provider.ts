@@ -25,6 +25,8 @@ export interface RegionInfo {
   readonly hostSize: Resources;
   /** Hosts the region rents at most. */
   readonly maxHosts: number;
+  /** The region's public address range (elastic IPs, published services). */
+  readonly publicCidr?: string;
 }
 
 export interface RentRequest {
@@ -34,6 +36,11 @@ export interface RentRequest {
    * time (while it is rented), so a retried rent never pays for two hosts.
    */
   readonly requestId: string;
+  /**
+   * The host's name when the caller picks it (the region actor does, from its durable state, so
+   * a rent retried after a crash names the same host); a provider that names its own ignores it.
+   */
+  readonly name?: string;
 }
 
 export interface RentedHost {

@@ -20,7 +20,9 @@ export const RegionsSchema = Type.Array(
         { cpus: Type.Integer({ minimum: 1 }), memoryMb: Type.Integer({ minimum: 1 }) },
         strict,
       ),
-      maxHosts: Type.Integer({ minimum: 0 }),
+      maxHosts: Type.Integer({ minimum: 0, maximum: 100_000 }),
+      /** The region's public addresses (elastic IPs, published services); none: no public IPs there. */
+      publicCidr: Type.Optional(Type.String({ pattern: '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$' })),
     },
     strict,
   ),
@@ -38,7 +40,7 @@ export function compileRegions(input: unknown): readonly RegionInfo[] {
   }
   const names = new Set(regions.map((r) => r.name));
   if (names.size !== regions.length)
-    throw new RavelError('CONFIG_INVALID', 'regions: names must be unique');
+    throw new RavelError('CONFIG_INVALID', 'regions: names must be unique', { details: { path: 'regions' } });
   return regions;
 }
 
@@ -47,7 +49,7 @@ export function hostPrice(region: RegionInfo, size = region.hostSize): number {
   return size.cpus * region.pricePerCpuHour + (size.memoryMb / 1024) * region.pricePerGbHour;
 }
 
-/** Regions for demos and embedded mode. */
+/** Regions for demos and embedded mode (the configuration's default). */
 export const defaultRegions: readonly RegionInfo[] = [
   {
     name: 'us-east-1',
@@ -55,6 +57,7 @@ export const defaultRegions: readonly RegionInfo[] = [
     pricePerGbHour: 0.004,
     hostSize: { cpus: 32, memoryMb: 131072 },
     maxHosts: 1000,
+    publicCidr: '198.51.100.0/24',
   },
   {
     name: 'eu-west-1',
@@ -62,5 +65,6 @@ export const defaultRegions: readonly RegionInfo[] = [
     pricePerGbHour: 0.0045,
     hostSize: { cpus: 32, memoryMb: 131072 },
     maxHosts: 1000,
+    publicCidr: '203.0.113.0/24',
   },
 ];

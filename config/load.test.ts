@@ -40,3 +40,21 @@ test('the compiled configuration is frozen', () => {
   const c = compileConfig({}, {});
   assert.ok(Object.isFrozen(c));
 });
+
+test('regions come from the configuration: prices, host size, host limit and public range, checked with their path', () => {
+  const region = { name: 'lab-1', pricePerCpuHour: 0.01, pricePerGbHour: 0.002, hostSize: { cpus: 16, memoryMb: 65536 }, maxHosts: 3, publicCidr: '192.0.2.0/24' };
+  const c = compileConfig({ regions: [region] }, {});
+  assert.deepEqual(c.regions, [region], 'the list replaces the default regions');
+  assert.ok(compileConfig({}, {}).regions.length >= 1, 'embedded mode has default regions');
+  assert.throws(() => compileConfig({ regions: [{ ...region, pricePerCpuHour: -1 }] }, {}), invalid('regions.0.pricePerCpuHour'));
+  assert.throws(() => compileConfig({ regions: [{ ...region, hostSize: { cpus: 0, memoryMb: 1 } }] }, {}), invalid('regions.0.hostSize.cpus'));
+  assert.throws(() => compileConfig({ regions: [{ ...region, publicCidr: 'everywhere' }] }, {}), invalid('regions.0.publicCidr'));
+  assert.throws(() => compileConfig({ regions: [] }, {}), invalid('regions'));
+  assert.throws(() => compileConfig({ regions: [region, region] }, {}), invalid('regions'));
+});
+
+test('host timings: a host is declared dead only after missing at least two heartbeats', () => {
+  assert.equal(compileConfig({ hosts: { heartbeatMs: 1000, deadAfterMs: 5000, releaseIdleAfterMs: 60_000 } }, {}).hosts.deadAfterMs, 5000);
+  assert.throws(() => compileConfig({ hosts: { heartbeatMs: 5000, deadAfterMs: 6000 } }, {}), invalid('hosts.deadAfterMs'));
+  assert.throws(() => compileConfig({ hosts: { releaseIdleAfterMs: 0 } }, {}), invalid('hosts.releaseIdleAfterMs'));
+});

@@ -5,6 +5,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { RavelError } from '../core/errors.ts';
+import { compileRegions } from '../cloud/regions.ts';
 import { ConfigSchema, defaults, type ConfigOverrides, type RavelConfig } from './schema.ts';
 
 type EnvParser = (raw: string) => unknown;
@@ -53,7 +54,14 @@ export function compileConfig(
       { details: { path } },
     );
   }
-  return Object.freeze(merged) as unknown as RavelConfig;
+  const config = merged as unknown as RavelConfig;
+  // What the schema cannot say: region names are unique, and a host is declared dead only after
+  // it had the chance to send a few heartbeats.
+  compileRegions(config.regions);
+  if (config.hosts.deadAfterMs < 2 * config.hosts.heartbeatMs) {
+    throw new RavelError('CONFIG_INVALID', `configuration hosts.deadAfterMs: at least twice hosts.heartbeatMs (${config.hosts.heartbeatMs}), got ${config.hosts.deadAfterMs}`, { details: { path: 'hosts.deadAfterMs' } });
+  }
+  return Object.freeze(config);
 }
 
 function mergeDeep(target: Record<string, unknown>, source: unknown): Record<string, unknown> {

@@ -1,5 +1,6 @@
 /** The shape of Ravel's configuration, in one place: types, defaults and validation. */
 import { Type, type Static } from '@sinclair/typebox';
+import { defaultRegions, RegionsSchema } from '../cloud/regions.ts';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Millis = Type.Integer({ minimum: 1, maximum: 86_400_000 });
@@ -79,6 +80,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Where applications run: each region's prices, host size, how many hosts it rents, public range. */
+    regions: RegionsSchema,
+    hosts: Type.Object(
+      {
+        /** How often an agent of the embedded fleet sends a heartbeat. */
+        heartbeatMs: Millis,
+        /** A host silent this long is declared dead and its VMs are repaired elsewhere. */
+        deadAfterMs: Millis,
+        /** A rented host that has carried no VM this long is given back to the cloud. */
+        releaseIdleAfterMs: Millis,
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -111,4 +125,6 @@ export const defaults: RavelConfig = {
     idempotencyKeysPerActor: 256,
     maxTurnsPerCommit: 64,
   },
+  regions: defaultRegions.map((r) => ({ ...r, hostSize: { ...r.hostSize } })),
+  hosts: { heartbeatMs: 2000, deadAfterMs: 15_000, releaseIdleAfterMs: 600_000 },
 };

@@ -1,60 +1,48 @@
 /**
- * Embedded mode's hosts: a sim fleet in this process, rented through the `local` cloud provider
- * and registered with each region's actor, so a new user can publish and start applications on
- * the first run. Cluster mode rents hosts whose agents run as their own processes.
+ * Embedded mode's hosts: a sim fleet in this process behind the `local` cloud provider. Regions
+ * rent hosts from it when a placement needs them and give them back when idle, so a new user can
+ * publish and start applications on the first run. Cluster mode rents hosts whose agents run as
+ * their own processes.
  */
 import type { Bus } from '../bus/bus.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
-import type { ControlPlane } from '../control/control-plane.ts';
-import type { Region } from '../domain/placement/placement-types.ts';
-import type { Principal } from '../domain/tenancy/principal.ts';
 import { SimFleet } from '../hvx/fleet/sim-fleet.ts';
 import { defaultSimTiming } from '../hvx/drivers/sim/sim-options.ts';
+import type { SimTiming } from '../hvx/drivers/sim/sim-options.ts';
 import { LocalCloud } from '../cloud/local/local-cloud.ts';
 import { FleetLauncher } from '../cloud/local/fleet-launcher.ts';
-import type { RegionInfo } from '../cloud/cloud-provider.ts';
+import type { CloudProvider, RegionInfo } from '../cloud/cloud-provider.ts';
+import { ensureHvxStreams } from '../hvx/host-provisioning.ts';
 
-const fleetOperator: Principal = { kind: 'operator', name: 'embedded-fleet' };
-
-/** The placement view of a cloud region. */
-export function placementRegion(r: RegionInfo): Region {
-  return { name: r.name, pricePerCpuHour: r.pricePerCpuHour, pricePerGbHour: r.pricePerGbHour, hostCapacity: r.hostSize, maxHosts: r.maxHosts };
-}
-
-export interface EmbeddedFleet {
-  readonly hosts: readonly string[];
+export interface EmbeddedCloud {
+  readonly cloud: CloudProvider;
+  readonly fleet: SimFleet;
+  /** Releases every host and stops the fleet (before the bus closes). */
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedFleet(o: {
+export interface EmbeddedCloudOptions {
   readonly bus: Bus;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly control: ControlPlane;
   readonly regions: readonly RegionInfo[];
-  readonly hostsPerRegion: number;
-}): Promise<EmbeddedFleet> {
-  const size = o.regions[0]?.hostSize ?? { cpus: 32, memoryMb: 131072 };
-  const fleet = new SimFleet({ buses: [o.bus], clock: o.clock, capacity: size, timing: defaultSimTiming, heartbeatMs: 2000, logger: o.log });
+  readonly heartbeatMs: number;
+  readonly timing?: SimTiming;
+}
+
+/**
+ * A local cloud over one sim fleet. The fleet gives every host one size, so it is the largest of
+ * the regions' (a region never places beyond its own host size).
+ */
+export async function startEmbeddedCloud(o: EmbeddedCloudOptions): Promise<EmbeddedCloud> {
+  await ensureHvxStreams(o.bus);
+  const size = o.regions.reduce((s, r) => ({ cpus: Math.max(s.cpus, r.hostSize.cpus), memoryMb: Math.max(s.memoryMb, r.hostSize.memoryMb) }), { cpus: 1, memoryMb: 1 });
+  const fleet = new SimFleet({ buses: [o.bus], clock: o.clock, capacity: size, timing: o.timing ?? defaultSimTiming, heartbeatMs: o.heartbeatMs, logger: o.log });
   const cloud = new LocalCloud({ regions: o.regions, bus: o.bus, launcher: new FleetLauncher(fleet), clock: o.clock });
-  const hosts: string[] = [];
-  try {
-    for (const region of o.regions) {
-      for (let i = 0; i < o.hostsPerRegion; i++) {
-        // The same request ids on every start: the region actor knows these hosts already.
-        const host = await cloud.rent({ region: region.name, requestId: `embedded-${region.name}-${i}` });
-        await o.control.registerHost(fleetOperator, { region: region.name, hostId: host.id });
-        hosts.push(host.id);
-      }
-    }
-  } catch (e) {
-    await cloud.close();
-    await fleet.stop();
-    throw e;
-  }
   return {
-    hosts,
+    cloud,
+    fleet,
     async stop() {
       await cloud.close();
       await fleet.stop();

@@ -27,10 +27,10 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
 import { OperatorTokens, type OperatorToken } from '../gateway/auth/operator-tokens.ts';
 import { apiRoutes } from '../gateway/api/routes.ts';
-import { regionCidrs } from './regions.ts';
+import { placementRegion, regionCidrs } from './regions.ts';
 import { HvxBridge } from '../hvx/bridge/hvx-bridge.ts';
-import { defaultRegions } from '../cloud/regions.ts';
-import { placementRegion, startEmbeddedFleet } from './embedded-fleet.ts';
+import type { CloudProvider } from '../cloud/cloud-provider.ts';
+import { startEmbeddedCloud } from './embedded-fleet.ts';
 import type { StreamEndpoint } from '../gateway/gateway.ts';
 import { createUploads, localImporter } from '../gateway/uploads/uploads.ts';
 import { diskImageEndpoint } from '../gateway/disk-images/disk-image-endpoint.ts';
@@ -49,6 +49,8 @@ export interface NodeDeps {
   readonly nodeId: string;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where regions rent hosts; default: an in-process sim fleet in embedded mode, none in cluster mode. */
+  readonly cloud?: CloudProvider;
   /** Operator credentials the gateway accepts (`ravel admin ...`); none by default. */
   readonly operatorTokens?: readonly OperatorToken[];
 }
@@ -73,11 +75,17 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     const events = new BusTenantEventLog(bus);
     const regions = regionCidrs(config);
 
-    const cloudRegions = defaultRegions;
+    let cloud = deps.cloud;
+    if (cloud === undefined && config.mode === 'embedded' && config.roles.includes('actors')) {
+      const embedded = await startEmbeddedCloud({ bus, clock, log, regions: config.regions, heartbeatMs: config.hosts.heartbeatMs });
+      stops.push(() => embedded.stop());
+      cloud = embedded.cloud;
+    }
     const deployment = {
-      regions: cloudRegions.map(placementRegion),
+      regions: config.regions.map(placementRegion),
       bus,
-      hosts: { deadAfterMs: 15_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY },
+      hosts: { deadAfterMs: config.hosts.deadAfterMs, releaseIdleAfterMs: config.hosts.releaseIdleAfterMs },
+      ...(cloud === undefined ? {} : { cloud }),
     };
     const kinds = controlKinds({ events, regions, deployment });
     let sender: ActorSender;
@@ -100,10 +108,6 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       const bridge = new HvxBridge({ bus, actors: sender, clock, log });
       await bridge.start();
       stops.push(() => bridge.stop());
-    }
-    if (config.mode === 'embedded') {
-      const fleet = await startEmbeddedFleet({ bus, clock, log, control, regions: cloudRegions, hostsPerRegion: 4 });
-      stops.push(() => fleet.stop());
     }
 
     const streams: StreamEndpoint[] = [];

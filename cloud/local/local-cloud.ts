@@ -1,7 +1,8 @@
 /**
  * A cloud of hosts started here: each rent makes the host's durable consumer, starts its agent
- * through the launcher, and resolves at its first heartbeat. Hosts are named
- * `<region>-<n>`; a region rents at most its configured number.
+ * through the launcher, and resolves at its first heartbeat. Hosts are named as the request asks
+ * (renting a name already rented answers that host), else `<region>-<n>`; a region rents at
+ * most its configured number.
  */
 import type { Bus } from '../../bus/bus.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -79,13 +80,19 @@ export class LocalCloud implements CloudProvider {
       throw new RavelError('NOT_FOUND', `no region ${request.region}`, {
         details: { region: request.region },
       });
+    if (request.name !== undefined && !/^[A-Za-z0-9_-]{1,48}$/.test(request.name))
+      throw new RavelError('INVALID_ARGUMENT', `bad host name ${JSON.stringify(request.name)}`, { details: { field: 'name' } });
+    const id = request.name ?? `${region.name}-${this.serial + 1}`;
+    const rented = this.rentals.get(id);
+    if (rented !== undefined) return rented.host;
+    if (this.starting.has(id)) throw new RavelError('CONFLICT', `host ${id} is being rented by another request`);
     if (this.list(region.name).length + this.pending(region.name) >= region.maxHosts) {
       throw new RavelError(
         'QUOTA_EXCEEDED',
         `region ${region.name} has no more hosts (${region.maxHosts})`,
       );
     }
-    const id = `${region.name}-${++this.serial}`;
+    if (request.name === undefined) this.serial++;
     this.starting.set(id, region.name);
     try {
       await provisionHost(this.o.bus, id);

@@ -2,7 +2,8 @@
  * `hvx-host`: one actor per HVX host, id = the host id. It holds the host's capacity, the VMs
  * reserved on it and its last heartbeat (domain/host/host-model.ts). A liveness reminder, re-armed
  * after every check, declares the host dead after `deadAfterMs` of silence and tells each
- * application that had a VM there (`hostLost`).
+ * application that had a VM there (`hostLost`). A host dead, or empty for `releaseIdleAfterMs`,
+ * is given up: its region releases it to the cloud (`hostGone`).
  */
 import { match } from 'ts-pattern';
 import { Type, type Static } from '@sinclair/typebox';
@@ -52,6 +53,11 @@ function armLiveness(ctx: Ctx, h: HostState, t: HostTimings): void {
   else ctx.reminders.cancel(LIVENESS_REMINDER);
 }
 
+/** Tells the region to give the host back; keyed so a retried reminder tells it once. */
+async function giveUp(ctx: Ctx, h: HostState): Promise<void> {
+  await ctx.actors.tell({ kind: 'region', id: h.region }, { type: 'hostGone', hostId: h.id }, { idempotencyKey: `host-gone:${h.id}` });
+}
+
 function decodeHostState(stored: unknown): HvxHostState {
   const s = stored as { status?: unknown; host?: unknown } | null;
   if (s?.status === 'absent') return { status: 'absent' };
@@ -68,6 +74,8 @@ async function checkLiveness(ctx: Ctx, t: HostTimings): Promise<void> {
     .with({ kind: 'release' }, async (r) => {
       ctx.setState({ status: 'known', host: r.host });
       armLiveness(ctx, r.host, t);
+      await giveUp(ctx, r.host);
+      ctx.log.info({ host: ctx.self.id }, 'idle host released');
     })
     .with({ kind: 'dead' }, async (d) => {
       ctx.setState({ status: 'known', host: d.host });
@@ -78,6 +86,7 @@ async function checkLiveness(ctx: Ctx, t: HostTimings): Promise<void> {
         const msg: HostLostMsg = { type: 'hostLost', host: ctx.self.id, vmKeys };
         await ctx.actors.tell({ kind: 'application', id: String(app) }, msg, { idempotencyKey: `host-lost:${ctx.self.id}:${d.host.lastHeartbeat}` });
       }
+      await giveUp(ctx, d.host);
       ctx.log.warn({ host: ctx.self.id, vms: d.lostVms.length }, 'host declared dead');
     })
     .exhaustive();

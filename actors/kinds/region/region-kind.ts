@@ -2,17 +2,24 @@
  * `region`: one actor per region, id = the region's name. It holds the inventory of the region's
  * HVX hosts and makes every placement decision there, one at a time (its turns are serial): it
  * reads each host's free room from its `hvx-host` actor, places with domain/placement, and
- * reserves the room on the chosen hosts before answering. Hosts are added by operators (or a
- * cloud provider); no host is rented here yet, so a placement that needs one is UNAVAILABLE.
+ * reserves the room on the chosen hosts before answering.
+ *
+ * With a cloud provider, a placement that needs more hosts rents them (region-renting.ts) within
+ * the region's configured limit, and hosts given up by their actor (idle too long, or dead) are
+ * released to the cloud. Without one, the region is as large as what operators added.
  */
 import { match } from 'ts-pattern';
 import { Type, type Static } from '@sinclair/typebox';
-import { RavelError } from '../../../core/errors.ts';
+import { RavelError, isRavelError } from '../../../core/errors.ts';
 import { placeInRegion } from '../../../domain/placement/placement.ts';
 import type { HostView, Placement, Region } from '../../../domain/placement/placement-types.ts';
 import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
-import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
+import type { CloudProvider } from '../../../cloud/cloud-provider.ts';
+import { defineActorKind } from '../../actor-kind.ts';
 import { hvxHostRef } from '../hvx-host/hvx-host-kind.ts';
+import { adoptRentedHosts, rentHosts, type RegionCtx as Ctx, type RegionState } from './region-renting.ts';
+
+export type { RegionState };
 
 const HostId = Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_-]+$' });
 const Demand = Type.Object({ vmKey: Type.String({ minLength: 1, maxLength: 32 }), cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }) });
@@ -28,18 +35,19 @@ export const RegionMsgSchema = Type.Union([
     /** Hosts to leave out: a dead one, when repairing its VMs. */
     excludeHosts: Type.Optional(Type.Array(HostId, { maxItems: 64 })),
   }),
+  /** From a host's actor: it was released (idle) or declared dead; give it back to the cloud. */
+  Type.Object({ type: Type.Literal('hostGone'), hostId: HostId }),
 ]);
 export type RegionMsg = Static<typeof RegionMsgSchema>;
 
-export interface RegionState {
-  readonly hosts: readonly string[];
+export interface RegionDeps {
+  /** Rents hosts when placement needs more, and takes back released ones; absent: no renting. */
+  readonly cloud?: CloudProvider;
 }
 
 export function regionRef(name: string): { kind: 'region'; id: string } {
   return { kind: 'region', id: name };
 }
-
-type Ctx = ActorContext<RegionState>;
 
 function regionOf(regions: readonly Region[], name: string): Region {
   const r = regions.find((x) => x.name === name);
@@ -52,14 +60,36 @@ async function views(ctx: Ctx): Promise<HostView[]> {
   return all.filter((v): v is HostView => v !== null);
 }
 
-/** Places the VMs on existing hosts and reserves their room; on a refused reservation, gives back what it took. */
-async function place(ctx: Ctx, region: Region, m: Extract<RegionMsg, { type: 'place' }>): Promise<Placement> {
-  const hosts = await views(ctx);
-  // No cloud provider rents hosts yet: the region is as large as what it has.
-  const p = placeInRegion({ vms: m.vms, optimization: m.optimization, region: region.name, ...(m.excludeHosts === undefined ? {} : { excludeHosts: m.excludeHosts }) }, { ...region, maxHosts: ctx.state.hosts.length }, hosts);
-  if (p === undefined || p.newHosts.length > 0) {
-    throw new RavelError('UNAVAILABLE', `region ${region.name} has no room for these VMs`, { details: { region: region.name, vms: m.vms.length } });
+/** A reservation refused because the host changed since it was read (released meanwhile, or full). */
+const raced = (e: unknown): boolean => isRavelError(e, 'ILLEGAL_STATE') || isRavelError(e, 'CONFLICT');
+
+/**
+ * Places the VMs, renting the new hosts placement asks for, and reserves their room; on a refused
+ * reservation gives back what it took and, when a host changed meanwhile, places again.
+ */
+async function place(ctx: Ctx, region: Region, m: Extract<RegionMsg, { type: 'place' }>, cloud: CloudProvider | undefined): Promise<Placement> {
+  if (cloud !== undefined) await adoptRentedHosts(ctx, region, cloud);
+  for (let attempt = 1; ; attempt++) {
+    const hosts = await views(ctx);
+    // Without a cloud the region is as large as what it has.
+    const limit = cloud === undefined ? ctx.state.hosts.length : (region.maxHosts ?? Number.MAX_SAFE_INTEGER);
+    const req = { vms: m.vms, optimization: m.optimization, region: region.name, ...(m.excludeHosts === undefined ? {} : { excludeHosts: m.excludeHosts }) };
+    const planned = placeInRegion(req, { ...region, maxHosts: limit }, hosts);
+    if (planned === undefined) {
+      throw new RavelError('UNAVAILABLE', `region ${region.name} has no room for these VMs`, { details: { region: region.name, vms: m.vms.length } });
+    }
+    const p = cloud === undefined || planned.newHosts.length === 0 ? planned : await rentHosts(ctx, region, cloud, planned);
+    try {
+      await reserve(ctx, m, p);
+      return p;
+    } catch (e) {
+      if (!raced(e) || attempt >= 3) throw e;
+      ctx.log.debug({ err: e, region: region.name }, 'a host changed during placement; placing again');
+    }
   }
+}
+
+async function reserve(ctx: Ctx, m: Extract<RegionMsg, { type: 'place' }>, p: Placement): Promise<void> {
   const demand = new Map(m.vms.map((v) => [v.vmKey, v]));
   const done: { vmKey: string; hostId: string }[] = [];
   try {
@@ -73,19 +103,28 @@ async function place(ctx: Ctx, region: Region, m: Extract<RegionMsg, { type: 'pl
     for (const a of done) await ctx.actors.ask(hvxHostRef(a.hostId), { type: 'release', applicationId: m.applicationId, vmKey: a.vmKey });
     throw e;
   }
-  return p;
 }
 
-export function regionKind(regions: readonly Region[]) {
+/** A host its actor gave up: out of the inventory and back to the cloud. Without a cloud it stays listed (operators see it). */
+async function hostGone(ctx: Ctx, hostId: string, cloud: CloudProvider | undefined): Promise<null> {
+  if (cloud === undefined) return null;
+  await cloud.release(hostId);
+  if (ctx.state.hosts.includes(hostId)) ctx.setState({ ...ctx.state, hosts: ctx.state.hosts.filter((h) => h !== hostId) });
+  ctx.log.info({ region: ctx.self.id, host: hostId }, 'host released to the cloud');
+  return null;
+}
+
+export function regionKind(regions: readonly Region[], deps: RegionDeps = {}) {
   return defineActorKind<RegionState, RegionMsg, unknown>({
     name: 'region',
     schemaVersion: 1,
-    initialState: () => ({ hosts: [] }),
+    initialState: () => ({ hosts: [], rented: 0 }),
     decodeMessage: (raw) => parseInput(RegionMsgSchema, raw),
     decodeState: (stored) => {
-      const s = stored as { hosts?: unknown } | null;
+      const s = stored as { hosts?: unknown; rented?: unknown } | null;
       if (!Array.isArray(s?.hosts)) throw new RavelError('CORRUPT', 'bad region state');
-      return s as RegionState;
+      // State written before renting existed has no counter.
+      return { hosts: s.hosts as string[], rented: typeof s.rented === 'number' ? s.rented : 0 };
     },
     async handle(ctx, msg) {
       const region = regionOf(regions, ctx.self.id);
@@ -93,11 +132,12 @@ export function regionKind(regions: readonly Region[]) {
         .with({ type: 'addHost' }, async (m) => {
           const capacity = m.capacity ?? region.hostCapacity;
           const h = await ctx.actors.ask(hvxHostRef(m.hostId), { type: 'register', region: region.name, capacity });
-          if (!ctx.state.hosts.includes(m.hostId)) ctx.setState({ hosts: [...ctx.state.hosts, m.hostId] });
+          if (!ctx.state.hosts.includes(m.hostId)) ctx.setState({ ...ctx.state, hosts: [...ctx.state.hosts, m.hostId] });
           return h;
         })
         .with({ type: 'listHosts' }, async () => views(ctx))
-        .with({ type: 'place' }, async (m) => place(ctx, region, m))
+        .with({ type: 'place' }, async (m) => place(ctx, region, m, deps.cloud))
+        .with({ type: 'hostGone' }, async (m) => hostGone(ctx, m.hostId, deps.cloud))
         .exhaustive();
     },
   });
