@@ -92,9 +92,9 @@ test('redeploy moves a stopped VM to another host; resetDisks redefines it in pl
     await allVms(h, p, app.id, 'STOPPED');
 
     // resetDisks: undefined and defined again on the same host; still STOPPED.
-    const applied = h.sim.hosts.get('h1')?.agent.applied ?? 0;
+    const applied = h.sim.hosts.get('h1')?.agent?.applied ?? 0;
     await h.run(c.vmAction(p, app.id, 100, 'resetDisks'));
-    await h.tc.until(() => (h.sim.hosts.get('h1')?.agent.applied ?? 0) >= applied + 2);
+    await h.tc.until(() => (h.sim.hosts.get('h1')?.agent?.applied ?? 0) >= applied + 2);
     assert.deepEqual(await deployedStates(h, p, app.id), ['100:STOPPED', '200:STOPPED']);
 
     // redeploy: a second host appears; the VM moves there and h1 gets its room back.

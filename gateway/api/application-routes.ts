@@ -101,7 +101,7 @@ export function applicationRoutes(control: ControlPlane): AnyRoute[] {
       path: '/applications/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams },
-      summary: 'Only an unpublished application',
+      summary: 'Deletes it; a published one is first taken off its hosts (VMs powered off and undefined, room released)',
       successStatus: 204,
       handler: async (req) => {
         await control.deleteApplication(who(req), req.params.id);

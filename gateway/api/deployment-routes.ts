@@ -1,9 +1,9 @@
 /**
- * Applications, deployment side: publish, start, stop, restart, setExpiration, the
+ * Applications, deployment side: publish, publishUpdates, start, stop, restart, setExpiration, the
  * `;deployment` aspect, `isPublished` and `publishLocations`. The VMs inside an application
  * are in `deployment-vm-routes.ts`.
  */
-import type { ControlPlane } from '../../control/control-plane.ts';
+import { PublishUpdatesOptions, type ControlPlane } from '../../control/control-plane.ts';
 import { PublishRequest, SetExpiration } from '../../domain/schemas/index.ts';
 import { defineRoute, json, type AnyRoute } from '../http/route.ts';
 import { applicationReply, IdParams, who } from './api-paths.ts';
@@ -51,6 +51,17 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
     wholeAppAction(control, 'start'),
     wholeAppAction(control, 'stop'),
     wholeAppAction(control, 'restart'),
+    defineRoute({
+      method: 'POST',
+      path: '/applications/{id}/publishUpdates',
+      auth: 'session-or-token',
+      schema: { params: IdParams, query: PublishUpdatesOptions },
+      summary: 'Applies the design edits to the deployment (designDiffersFromDeployment); added VMs start unless startAllDraftVms=false',
+      handler: async (req) => {
+        const q = req.query.startAllDraftVms;
+        return applicationReply(await control.publishUpdates(who(req), req.params.id, q === undefined ? {} : { startAllDraftVms: q }));
+      },
+    }),
     defineRoute({
       method: 'POST',
       path: '/applications/{id}/setExpiration',

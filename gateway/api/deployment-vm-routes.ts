@@ -8,14 +8,13 @@ import { Type } from '@sinclair/typebox';
 import type { ControlPlane, Principal, VmActionName } from '../../control/control-plane.ts';
 import { RavelError } from '../../core/errors.ts';
 import { idKey, LocalId, ServerId, VmIdsRequest, type VmDesign } from '../../domain/schemas/index.ts';
-import { transitionVm } from '../../domain/vm/vm-state-machine.ts';
 import { defineRoute, json, type AnyRoute } from '../http/route.ts';
 import { applicationReply, IdParams, who } from './api-paths.ts';
 
 const VmParams = Type.Object({ id: ServerId, vm: LocalId });
 
-/** What ControlPlane.vmAction carries out; redeploy, repair and resetDisks it does not yet. */
-const vmActionNames: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart'];
+/** What ControlPlane.vmAction and vmsAction carry out. */
+const vmActionNames: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart', 'redeploy', 'repair', 'resetDisks'];
 
 type Aspect = 'design' | 'deployment';
 
@@ -62,25 +61,6 @@ function vmReads(control: ControlPlane): AnyRoute[] {
   ]);
 }
 
-/** Every action must be allowed before any is asked, so a refusal changes nothing. */
-async function actOnSeveral(
-  control: ControlPlane,
-  p: Principal,
-  id: number,
-  action: VmActionName,
-  ids: readonly LocalId[],
-): Promise<{ readonly id: number }> {
-  const deployed = (await control.getApplication(p, id, 'deployment')).deployment?.vms ?? [];
-  const unique = [...new Map(ids.map((v) => [idKey(v), v])).values()];
-  for (const vm of unique) {
-    const t = transitionVm(findVm(deployed, id, vm).state, { kind: 'action', action });
-    if (!t.ok) throw t.error;
-  }
-  let last: { readonly id: number } = { id };
-  for (const vm of unique) last = await control.vmAction(p, id, vm, action);
-  return last;
-}
-
 function vmActions(control: ControlPlane): AnyRoute[] {
   return vmActionNames.flatMap((action) => [
     defineRoute({
@@ -98,7 +78,7 @@ function vmActions(control: ControlPlane): AnyRoute[] {
       schema: { params: IdParams, body: VmIdsRequest },
       summary: `${action} several VMs; 409 ILLEGAL_STATE, and nothing done, when one of them may not`,
       handler: async (req) =>
-        applicationReply(await actOnSeveral(control, who(req), req.params.id, action, req.body.ids)),
+        applicationReply(await control.vmsAction(who(req), req.params.id, req.body.ids, action)),
     }),
   ]);
 }

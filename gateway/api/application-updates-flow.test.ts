@@ -1,0 +1,80 @@
+/**
+ * Over real HTTP on simulated hosts: edit a published application and `publishUpdates`
+ * (`?startAllDraftVms=false`), redeploy/repair/resetDisks refused with 409 when the state does
+ * not allow them, several VMs at once, and `DELETE` of a published application (204, then 404,
+ * its VMs gone from the hosts).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { VmState } from '../../domain/schemas/index.ts';
+import { sampleVm } from '../../domain/test-fixtures.ts';
+import { ApiTestGateway, type ApiAnswer, type ApiClient } from './api-test-gateway.ts';
+
+interface AppObj {
+  id: number;
+  designDiffersFromDeployment?: boolean;
+  design: { vms: unknown[] };
+  deployment?: { vms: { id: number | bigint; state: VmState }[] };
+}
+
+let t: ApiTestGateway;
+before(async () => {
+  t = await ApiTestGateway.start({ deployment: true });
+  await t.h.addHost('h1');
+  await t.tenant('acme');
+});
+after(() => t.stop());
+
+function ok(r: ApiAnswer, status = 200): void {
+  assert.equal(r.status, status, r.text);
+}
+
+function refused(r: ApiAnswer, status: number, code: string): void {
+  assert.equal(r.status, status, r.text);
+  assert.equal(r.headers.get('error-code'), code);
+}
+
+const states = (a: AppObj): string[] => (a.deployment?.vms ?? []).map((v) => `${String(v.id)}:${v.state}`);
+
+async function waitFor(c: ApiClient, id: number, want: string[]): Promise<AppObj> {
+  for (let i = 0; i < 24; i++) {
+    const app = (await c.request('GET', `/applications/${id}`)).entity as AppObj;
+    if (states(app).join() === want.join()) return app;
+    await t.h.tc.advance(5000);
+  }
+  assert.fail(`application ${id} never reached ${want.join()}`);
+}
+
+test('publishUpdates, per-VM redeploy/repair/resetDisks, several VMs, and deleting a published application', async () => {
+  const c = t.client();
+  ok(await c.login('acme/root', 'root-password'));
+  const made = await c.request('POST', '/applications', { name: 'web', design: { vms: [sampleVm(1)] } });
+  ok(made, 201);
+  const id = (made.entity as AppObj).id;
+  refused(await c.request('POST', `/applications/${id}/publishUpdates`), 409, 'ILLEGAL_STATE');
+  ok(await c.request('POST', `/applications/${id}/publish`, { optimizationLevel: 'COST_OPTIMIZED' }));
+  await waitFor(c, id, ['100:STARTED']);
+
+  const app = (await c.request('GET', `/applications/${id}`)).entity as AppObj;
+  const put = await c.request('PUT', `/applications/${id}`, { ...app, design: { vms: [sampleVm(1), sampleVm(2)] } });
+  ok(put);
+  assert.equal((put.entity as AppObj).designDiffersFromDeployment, true);
+  refused(await c.request('POST', `/applications/${id}/publishUpdates?startAllDraftVms=maybe`), 400, 'INVALID_ARGUMENT');
+  const upd = await c.request('POST', `/applications/${id}/publishUpdates?startAllDraftVms=false`);
+  ok(upd);
+  assert.equal(upd.headers.get('content-location'), `/api/v1/applications/${id}`);
+  assert.equal((upd.entity as AppObj).designDiffersFromDeployment, false);
+  await waitFor(c, id, ['100:STARTED', '200:STOPPED']);
+
+  for (const action of ['redeploy', 'repair', 'resetDisks']) refused(await c.request('POST', `/applications/${id}/vms/100/${action}`), 409, 'ILLEGAL_STATE');
+  refused(await c.request('POST', `/applications/${id}/vms/repair`, { ids: [200] }), 409, 'ILLEGAL_STATE');
+  ok(await c.request('POST', `/applications/${id}/vms/200/resetDisks`));
+  ok(await c.request('POST', `/applications/${id}/vms/redeploy`, { ids: [200] }));
+  await waitFor(c, id, ['100:STARTED', '200:STOPPED']);
+  ok(await c.request('POST', `/applications/${id}/vms/start`, { ids: [200] }));
+  await waitFor(c, id, ['100:STARTED', '200:STARTED']);
+
+  ok(await c.request('DELETE', `/applications/${id}`), 204);
+  refused(await c.request('GET', `/applications/${id}`), 404, 'NOT_FOUND');
+  await t.h.tc.until(() => [...t.h.sim.hosts.values()].every((x) => x.hv.list().length === 0));
+});
