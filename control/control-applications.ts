@@ -7,7 +7,8 @@ import { AddVmRequest, CreateApplication, FilterCriterion, UpdateApplication, pa
 import type { Principal } from '../domain/tenancy/principal.ts';
 import type { ReservedApplication } from '../actors/kinds/organization/org-library.ts';
 import { applicationView } from '../actors/kinds/application/application-design.ts';
-import { checkId, keyed, type ActorAsks } from './control-asks.ts';
+import { checkId, keyed, tenantOf, type ActorAsks } from './control-asks.ts';
+import { libraryRef } from '../actors/kinds/library/library-kind.ts';
 import type { ApplicationSummary, RequestOptions } from './control-plane.ts';
 
 export function summaryOf(a: Application): ApplicationSummary {
@@ -66,7 +67,7 @@ export class ApplicationCalls {
   async addVm(p: Principal, id: number, body: AddVmRequest, o?: RequestOptions): Promise<Application> {
     checkId(id, 'applicationId');
     const req = parseInput(AddVmRequest, body, 'body');
-    const image = await this.ask.org<LibraryImage>(p, { type: 'getImage', imageId: req.baseVmId });
+    const image = await this.ask.raw<LibraryImage>(libraryRef(tenantOf(p)), { type: 'getImage', imageId: req.baseVmId, principal: p });
     const msg = { type: 'addVm', image, ...(req.name === undefined ? {} : { name: req.name }) };
     return this.ask.app<Application>(p, id, msg, keyed(o, 'add-vm'));
   }

@@ -11,12 +11,15 @@ import { idSequenceKind } from '../actors/kinds/organization/id-sequence-kind.ts
 import { orgDirectoryKind } from '../actors/kinds/organization/org-directory-kind.ts';
 import { organizationKind, type OrganizationDeps } from '../actors/kinds/organization/organization-kind.ts';
 import { regionIpsKind, type RegionCidrs } from '../actors/kinds/organization/region-ips-kind.ts';
+import { libraryKind, type LibraryDeps } from '../actors/kinds/library/library-kind.ts';
 
 export interface ControlKindsOptions extends OrganizationDeps {
   /** Each region's public CIDR, for elastic IPs. */
   readonly regions: RegionCidrs;
   /** Where applications are placed and run; absent: publishing answers UNAVAILABLE. */
   readonly deployment?: DeploymentOptions;
+  /** The library's image store; absent: disk images, saves and blueprints answer UNAVAILABLE. */
+  readonly library?: LibraryDeps;
 }
 
 export interface DeploymentOptions {
@@ -32,7 +35,7 @@ export interface DeploymentOptions {
 
 export function controlKinds(o: ControlKindsOptions): AnyActorKind[] {
   const d = o.deployment;
-  const base = [organizationKind(o), orgDirectoryKind(), idSequenceKind(), regionIpsKind(o.regions)];
+  const base = [organizationKind(o), orgDirectoryKind(), idSequenceKind(), regionIpsKind(o.regions), libraryKind(o.library)];
   if (d === undefined) return [...base, applicationKind()];
   return [...base, applicationKind({ regions: d.regions, bus: d.bus }), regionKind(d.regions, d.cloud === undefined ? {} : { cloud: d.cloud }), hvxHostKind(d.hosts)];
 }

@@ -8,7 +8,7 @@ import { domainKey, userKey } from '../actors/kinds/organization/org-directory-k
 import type { LoginReply } from '../actors/kinds/organization/org-users.ts';
 import { eventNames, type EventRecord } from '../domain/events.ts';
 import type { NicRef } from '../domain/network/elastic-ips.ts';
-import { parseInput, type AddVmRequest, type Application, type ChangePassword, type CreateApplication, type Design, type ElasticIp, type EphemeralToken, type FilterCriterion, type InviteUser, type KeyPair, type LibraryImage, type Limits, type Organization, type PermissionsGroup, type Role, type UpdateApplication, type User } from '../domain/schemas/index.ts';
+import { parseInput, type AddVmRequest, type Application, type ChangePassword, CreateApplication, type Design, type ElasticIp, type EphemeralToken, type FilterCriterion, type InviteUser, type KeyPair, type LibraryImage, type Limits, type Organization, type PermissionsGroup, type Role, type UpdateApplication, type User } from '../domain/schemas/index.ts';
 import { MAX_PASSWORD_LENGTH } from '../domain/schemas/organization.ts';
 import { authorizeOrThrow } from '../domain/tenancy/authorize.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
@@ -16,6 +16,8 @@ import { parseLoginName } from '../domain/tenancy/users.ts';
 import { NotificationsQuerySchema, searchNotifications } from '../events/notifications.ts';
 import type { TenantEventLog } from '../events/tenant-event-log.ts';
 import { ApplicationCalls } from './control-applications.ts';
+import { LibraryCalls, type DiskImageLocation } from './control-library.ts';
+import type { Blueprint, CreateBlueprint, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
 import { DeploymentCalls, deploymentView } from './control-deployment.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
@@ -39,10 +41,12 @@ export class ControlPlaneImpl implements ControlPlane {
   private readonly ask: ActorAsks;
   private readonly apps: ApplicationCalls;
   private readonly deployments: DeploymentCalls;
+  private readonly library: LibraryCalls;
 
   constructor(private readonly o: ControlPlaneOptions) {
     this.ask = new ActorAsks(o.actors);
     this.apps = new ApplicationCalls(this.ask);
+    this.library = new LibraryCalls(this.ask);
     this.deployments = new DeploymentCalls(this.ask);
   }
 
@@ -57,7 +61,7 @@ export class ControlPlaneImpl implements ControlPlane {
   }
 
   async addLibraryImage(p: Principal, organizationId: number, image: Omit<LibraryImage, 'id'>, o?: RequestOptions): Promise<LibraryImage> {
-    return this.ask.orgById(organizationId, { type: 'putImage', principal: p, image }, keyed(o, 'put-image'));
+    return this.library.addImage(p, organizationId, image, o);
   }
 
   async login(login: string, password: string): Promise<LoginOutcome | undefined> {
@@ -254,11 +258,71 @@ export class ControlPlaneImpl implements ControlPlane {
   }
 
   async listImages(p: Principal): Promise<LibraryImage[]> {
-    return this.ask.org(p, { type: 'listImages' });
+    return this.library.listImages(p);
   }
 
   async getImage(p: Principal, imageId: number): Promise<LibraryImage> {
-    return this.ask.org(p, { type: 'getImage', imageId });
+    return this.library.getImage(p, imageId);
+  }
+
+  async createImage(p: Principal, body: CreateImage, o?: RequestOptions): Promise<LibraryImage> {
+    return this.library.saveImage(p, body, o);
+  }
+
+  async updateImage(p: Principal, imageId: number, patch: UpdateLibraryObject): Promise<LibraryImage> {
+    return this.library.updateImage(p, imageId, patch);
+  }
+
+  async deleteImage(p: Principal, imageId: number): Promise<void> {
+    return this.library.deleteImage(p, imageId);
+  }
+
+  async listDiskImages(p: Principal): Promise<DiskImage[]> {
+    return this.library.listDiskImages(p);
+  }
+
+  async getDiskImage(p: Principal, diskImageId: number): Promise<DiskImage> {
+    return this.library.getDiskImage(p, diskImageId);
+  }
+
+  async updateDiskImage(p: Principal, diskImageId: number, patch: UpdateLibraryObject): Promise<DiskImage> {
+    return this.library.updateDiskImage(p, diskImageId, patch);
+  }
+
+  async deleteDiskImage(p: Principal, diskImageId: number): Promise<void> {
+    return this.library.deleteDiskImage(p, diskImageId);
+  }
+
+  async registerDiskImage(p: Principal, organizationId: number, storeImageId: string, name?: string): Promise<DiskImage> {
+    return this.library.registerDiskImage(p, organizationId, storeImageId, name);
+  }
+
+  async locateDiskImage(p: Principal, diskImageId: number): Promise<DiskImageLocation> {
+    return this.library.locateDiskImage(p, diskImageId);
+  }
+
+  async listBlueprints(p: Principal): Promise<Blueprint[]> {
+    return this.library.listBlueprints(p);
+  }
+
+  async getBlueprint(p: Principal, blueprintId: number): Promise<Blueprint> {
+    return this.library.getBlueprint(p, blueprintId);
+  }
+
+  async createBlueprint(p: Principal, body: CreateBlueprint, o?: RequestOptions): Promise<Blueprint> {
+    return this.library.saveBlueprint(p, body, o);
+  }
+
+  async deleteBlueprint(p: Principal, blueprintId: number): Promise<void> {
+    return this.library.deleteBlueprint(p, blueprintId);
+  }
+
+  async getDocumentation(p: Principal, kind: LibraryObjectKind, id: number): Promise<Documentation> {
+    return this.library.getDocumentation(p, kind, id);
+  }
+
+  async setDocumentation(p: Principal, kind: LibraryObjectKind, id: number, doc: Documentation): Promise<Documentation> {
+    return this.library.setDocumentation(p, kind, id, doc);
   }
 
   async eventNames(p: Principal): Promise<string[]> {
@@ -274,6 +338,8 @@ export class ControlPlaneImpl implements ControlPlane {
   }
 
   async createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application> {
+    const input = parseInput(CreateApplication, body, 'body');
+    if ('baseBlueprintId' in input) return this.library.createFromBlueprint(p, input, o);
     return this.apps.create(p, body, o);
   }
 

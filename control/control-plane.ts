@@ -27,6 +27,8 @@ import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
 import type { LocalId, PublishRequest, SetExpiration } from '../domain/schemas/index.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
+import type { Blueprint, CreateBlueprint, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
+import type { DiskImageLocation } from './control-library.ts';
 
 export type { Principal };
 
@@ -107,7 +109,7 @@ export interface ControlPlane {
   createOrganization(p: Principal, input: CreateOrganizationInput, o?: RequestOptions): Promise<{ organization: Organization; admin: User }>;
   /** Operators only: the limits enforced when publishing or starting. */
   setLimits(p: Principal, organizationId: number, limits: Limits): Promise<Limits>;
-  /** Adds a library VM to an organization (a stub until the library service owns images). */
+  /** Adds a library VM to an organization, ready at once (demo images, tests, imports). */
   addLibraryImage(p: Principal, organizationId: number, image: Omit<LibraryImage, 'id'>, o?: RequestOptions): Promise<LibraryImage>;
 
   // ---- sessions and credentials
@@ -173,9 +175,31 @@ export interface ControlPlane {
   attachElasticIp(p: Principal, ip: string, nic: NicRef, region: string): Promise<ElasticIp>;
   detachElasticIp(p: Principal, ip: string): Promise<ElasticIp>;
 
-  // ---- library (stubs)
+  // ---- library (control/control-library.ts): another tenant's object is NOT_FOUND
   listImages(p: Principal): Promise<LibraryImage[]>;
   getImage(p: Principal, imageId: number): Promise<LibraryImage>;
+  /** `POST /images`: saves one VM of an application; SAVING until its disks are cloned, then DONE. */
+  createImage(p: Principal, body: CreateImage, o?: RequestOptions): Promise<LibraryImage>;
+  updateImage(p: Principal, imageId: number, patch: UpdateLibraryObject): Promise<LibraryImage>;
+  deleteImage(p: Principal, imageId: number): Promise<void>;
+  /** The organization's disk images and ISOs (not the snapshots blueprints and saved VMs own). */
+  listDiskImages(p: Principal): Promise<DiskImage[]>;
+  getDiskImage(p: Principal, diskImageId: number): Promise<DiskImage>;
+  updateDiskImage(p: Principal, diskImageId: number, patch: UpdateLibraryObject): Promise<DiskImage>;
+  /** ILLEGAL_STATE while a library VM uses it or a save owns it. */
+  deleteDiskImage(p: Principal, diskImageId: number): Promise<void>;
+  /** The storage side (an upload's end): an image of the organization's store becomes a disk image; again: the same one. */
+  registerDiskImage(p: Principal, organizationId: number, storeImageId: string, name?: string): Promise<DiskImage>;
+  /** Where a disk image's content is in the image store, for `GET /diskImages/{id}/content`. */
+  locateDiskImage(p: Principal, diskImageId: number): Promise<DiskImageLocation>;
+  listBlueprints(p: Principal): Promise<Blueprint[]>;
+  getBlueprint(p: Principal, blueprintId: number): Promise<Blueprint>;
+  /** Saves the whole application, each disk cloned in constant time: SAVING, then DONE (a durable job). */
+  createBlueprint(p: Principal, body: CreateBlueprint, o?: RequestOptions): Promise<Blueprint>;
+  /** ILLEGAL_STATE while SAVING; applications made from it keep their disks. */
+  deleteBlueprint(p: Principal, blueprintId: number): Promise<void>;
+  getDocumentation(p: Principal, kind: LibraryObjectKind, id: number): Promise<Documentation>;
+  setDocumentation(p: Principal, kind: LibraryObjectKind, id: number, doc: Documentation): Promise<Documentation>;
 
   // ---- events
   /** `GET /events`: every event name. */
@@ -184,7 +208,7 @@ export interface ControlPlane {
   searchNotifications(p: Principal, query: NotificationsQuery): Promise<{ notifications: EventRecord[] }>;
 
   // ---- applications (design side)
-  /** Empty or from a design; `baseBlueprintId` is NOT_FOUND until blueprints exist. */
+  /** Empty, from a design, or from a DONE blueprint (`baseBlueprintId`: its disks cloned for it). */
   createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application>;
   /** The whole application, or one aspect (`design`). */
   getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application>;

@@ -15,6 +15,11 @@ import { HvxBridge } from '../../hvx/bridge/hvx-bridge.ts';
 import { SimHosts } from './sim-hosts.ts';
 import { ControlPlaneImpl } from '../control-plane-impl.ts';
 import type { ControlPlane } from '../control-plane.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLmdbBlockStore, type LmdbBlockStore } from '../../storage-engine/lmdb/lmdb-block-store.ts';
+import { LocalImageService } from '../../storage-engine/image-service/local-image-service.ts';
 
 export const operator: Principal = { kind: 'operator', name: 'ops' };
 export const REGION = 'us-east';
@@ -26,6 +31,8 @@ const placementRegions: Region[] = [{ name: REGION, pricePerCpuHour: 0.02, price
 export interface ControlHarnessOptions {
   /** Regions, simulated hosts and the hvx bridge, so applications can be published. */
   readonly deployment?: boolean;
+  /** An image store (LMDB in a temporary directory) behind the library: disk images, saves, blueprints. */
+  readonly images?: boolean;
 }
 
 export class ControlHarness {
@@ -35,6 +42,9 @@ export class ControlHarness {
   events!: BusTenantEventLog;
   bridge: HvxBridge | undefined;
   readonly sim = new SimHosts(this.tc.clock);
+  /** The image store, with `{ images: true }`; it lives across `restart`, as a storage node's disk would. */
+  images: LocalImageService | undefined;
+  private store: { dir: string; blocks: LmdbBlockStore } | undefined;
 
   private constructor(private readonly o: ControlHarnessOptions) {}
 
@@ -44,12 +54,21 @@ export class ControlHarness {
     return h;
   }
 
+  private async openImages(): Promise<void> {
+    if (this.o.images !== true || this.images !== undefined) return;
+    const dir = mkdtempSync(join(tmpdir(), 'ravel-library-'));
+    const blocks = await openLmdbBlockStore({ path: join(dir, 'blocks'), clock: this.tc.clock, maintenanceIntervalMs: 0 });
+    this.store = { dir, blocks };
+    this.images = new LocalImageService({ store: blocks, catalogPath: join(dir, 'catalog'), clock: this.tc.clock });
+  }
+
   private async boot(): Promise<void> {
+    await this.openImages();
     this.events = new BusTenantEventLog(this.tc.bus);
     const deployment: DeploymentOptions | undefined = this.o.deployment === true
       ? { regions: placementRegions, bus: this.tc.bus, hosts: { deadAfterMs: HOST_DEAD_AFTER_MS, releaseIdleAfterMs: Number.POSITIVE_INFINITY } }
       : undefined;
-    const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 }, ...(deployment === undefined ? {} : { deployment }) });
+    const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 }, ...(deployment === undefined ? {} : { deployment }), ...(this.images === undefined ? {} : { library: { images: this.images, retryMs: 1000 } }) });
     this.system = await this.tc.start(`node-${this.tc.systems.length}`, kinds);
     this.control = new ControlPlaneImpl({ actors: this.system, events: this.events, clock: this.tc.clock, regions: Object.keys(regions) });
     if (deployment !== undefined) {
@@ -96,7 +115,12 @@ export class ControlHarness {
   async close(): Promise<void> {
     await this.tc.drive(this.stopDeployment());
     await this.sim.close();
-    return this.tc.close();
+    await this.tc.close();
+    if (this.store !== undefined) {
+      await this.images?.close();
+      await this.store.blocks.close();
+      rmSync(this.store.dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -7,10 +7,11 @@ import { RavelError } from '../../core/errors.ts';
 import type { Application } from '../schemas/application.ts';
 import { idKey, type LocalId } from '../schemas/common.ts';
 import type { Blueprint, LibraryImage } from '../schemas/library.ts';
+import type { VmDesign } from '../schemas/vm.ts';
 import { findVm } from '../design/design-edit.ts';
 
 /** A blueprint of the application's design; INVALID_ARGUMENT when it has no VMs. */
-export function blueprintOf(app: Application, id: number, name: string, now: number, description?: string): Blueprint {
+export function blueprintOf(app: Pick<Application, 'design'>, id: number, name: string, now: number, description?: string): Blueprint {
   if (app.design.vms.length === 0) throw new RavelError('INVALID_ARGUMENT', 'an application without VMs makes no blueprint', { details: { field: 'applicationId' } });
   return {
     id,
@@ -24,7 +25,11 @@ export function blueprintOf(app: Application, id: number, name: string, now: num
 
 /** A library image of one VM of the application; NOT_FOUND for an unknown VM. */
 export function imageOf(app: Application, vmId: LocalId, id: number, name: string, now: number): LibraryImage {
-  const vm = findVm(app.design, vmId);
+  return imageOfVm(findVm(app.design, vmId), id, name, now);
+}
+
+/** A library image of a VM's hardware, SAVING until its disks are snapshotted. */
+export function imageOfVm(vm: VmDesign, id: number, name: string, now: number): LibraryImage {
   return {
     id,
     name,
@@ -45,7 +50,7 @@ export function imageOf(app: Application, vmId: LocalId, id: number, name: strin
  * Marks a saved design DONE, pointing each disk at the snapshot made of it (`diskImageIds`
  * maps a disk's id key to its new disk image). A disk left out is an error: saving is all or nothing.
  */
-export function completeSave<T extends { loadingStatus: Blueprint['loadingStatus']; design?: Blueprint['design']; hardDrives?: LibraryImage['hardDrives'] }>(
+export function completeSave<T extends { loadingStatus?: Blueprint['loadingStatus']; design?: Blueprint['design']; hardDrives?: LibraryImage['hardDrives'] }>(
   saved: T,
   diskImageIds: Readonly<Record<string, number>>,
 ): T {

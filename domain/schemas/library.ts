@@ -88,3 +88,19 @@ export const CreateBlueprint = Type.Object({
   description: Type.Optional(Description),
   offline: Type.Optional(Type.Boolean()),
 });
+
+/** `PUT /diskImages/{id}`, `PUT /images/{id}`: what a client may change (other fields are ignored). */
+export const UpdateLibraryObject = Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description) });
+export type UpdateLibraryObject = Static<typeof UpdateLibraryObject>;
+
+/** Documentation notes kept on a library object (`GET/PUT .../{id}/documentation`, ours). */
+export const Documentation = Type.Object({ content: Type.String({ maxLength: 65_536 }) });
+export type Documentation = Static<typeof Documentation>;
+
+/** What the library kinds keep documentation on. */
+export const LibraryObjectKind = Type.Union([Type.Literal('diskImage'), Type.Literal('image'), Type.Literal('blueprint')]);
+export type LibraryObjectKind = Static<typeof LibraryObjectKind>;
+
+export type CreateImage = Static<typeof CreateImage>;
+export type CreateBlueprint = Static<typeof CreateBlueprint>;
+export type CreateDiskImage = Static<typeof CreateDiskImage>;

@@ -1,0 +1,83 @@
+/**
+ * The library actor's blueprint handlers: list, read, delete, save a whole application's design
+ * (SAVING, then DONE once the save job has cloned every disk), and hand a DONE blueprint's design
+ * to a new application with each disk cloned from the blueprint's snapshot.
+ */
+import { RavelError } from '../../../core/errors.ts';
+import { applicationDiskName, drivesOf, planSave, type Owner } from '../../../domain/library/library-records.ts';
+import { blueprintOf } from '../../../domain/library/library-saves.ts';
+import { idKey, type Blueprint, type Design } from '../../../domain/schemas/index.ts';
+import type { LibraryMsg } from './library-messages.ts';
+import { deleteStoreImage } from './library-disk-images.ts';
+import { startSave } from './library-save-job.ts';
+import { docKey, MAX_BLUEPRINTS, type ApplicationDisk, type LibraryState } from './library-state.ts';
+import { allow, commit, find, organizationOf, store, storeTenant, subject, takeIds, type LibCtx, type LibraryDeps } from './library-turn.ts';
+
+type Msg<T extends LibraryMsg['type']> = Extract<LibraryMsg, { type: T }>;
+
+export function listBlueprints(ctx: LibCtx, m: Msg<'listBlueprints'>): readonly Blueprint[] {
+  allow(ctx, m.principal, 'READ', 'BLUEPRINT');
+  return ctx.state.blueprints;
+}
+
+export function getBlueprint(ctx: LibCtx, m: Msg<'getBlueprint'>): Blueprint {
+  allow(ctx, m.principal, 'READ', 'BLUEPRINT', m.blueprintId);
+  return find(ctx.state.blueprints, m.blueprintId, 'blueprint');
+}
+
+/** Deletes the disk images a save made for `owner`, with their store images; answers the state without them. */
+export async function deleteOwned(ctx: LibCtx, deps: LibraryDeps, owner: Owner): Promise<LibraryState> {
+  const s = ctx.state;
+  const owned = s.diskImages.filter((d) => d.owner?.kind === owner.kind && d.owner.id === owner.id);
+  for (const d of owned) await deleteStoreImage(ctx, deps, d.store.image);
+  return { ...s, diskImages: s.diskImages.filter((d) => !owned.includes(d)) };
+}
+
+export async function deleteBlueprint(ctx: LibCtx, m: Msg<'deleteBlueprint'>, deps: LibraryDeps): Promise<null> {
+  allow(ctx, m.principal, 'DELETE', 'BLUEPRINT', m.blueprintId);
+  const bp = find(ctx.state.blueprints, m.blueprintId, 'blueprint');
+  if (bp.loadingStatus === 'SAVING') throw new RavelError('ILLEGAL_STATE', `blueprint ${bp.id} is still saving`);
+  // Applications made from it keep their disks: the store keeps blocks while clones need them.
+  const s = await deleteOwned(ctx, deps, { kind: 'blueprint', id: bp.id });
+  const { [docKey('blueprint', bp.id)]: _gone, ...docs } = s.docs;
+  commit(ctx, { ...s, blueprints: s.blueprints.filter((x) => x.id !== bp.id), docs }, m.principal, [{ name: 'BLUEPRINT_DELETED', subjects: [subject('BLUEPRINT', bp.id)] }]);
+  return null;
+}
+
+export async function saveBlueprint(ctx: LibCtx, m: Msg<'saveBlueprint'>): Promise<Blueprint> {
+  allow(ctx, m.principal, 'CREATE', 'BLUEPRINT');
+  if (ctx.state.blueprints.length >= MAX_BLUEPRINTS) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_BLUEPRINTS} blueprints`);
+  const items = planSave(drivesOf(m.design), (id) => ctx.state.diskImages.find((d) => d.id === id));
+  const t = await takeIds(ctx, ctx.state, 1);
+  const bp = blueprintOf({ design: m.design }, t.ids[0]!, m.name, ctx.clock.now(), m.description);
+  const next = startSave(ctx, { ...t.state, blueprints: [...t.state.blueprints, bp] }, { kind: 'blueprint', id: bp.id }, items, m.principal);
+  commit(ctx, next, m.principal, [{ name: 'BLUEPRINT_SAVING', subjects: [subject('BLUEPRINT', bp.id)] }]);
+  return bp;
+}
+
+/**
+ * The blueprint's design for application `applicationId`, each disk cloned (constant time) from
+ * the blueprint's snapshot into a disk of the application. Asked again for the same application
+ * (a retried create), it finds the clones it made and makes none.
+ */
+export async function instantiateBlueprint(ctx: LibCtx, m: Msg<'instantiateBlueprint'>, deps: LibraryDeps): Promise<Design> {
+  allow(ctx, m.principal, 'READ', 'BLUEPRINT', m.blueprintId);
+  const bp = find(ctx.state.blueprints, m.blueprintId, 'blueprint');
+  if (bp.loadingStatus !== 'DONE') throw new RavelError('ILLEGAL_STATE', `blueprint ${bp.id} is ${bp.loadingStatus}, not DONE`);
+  const images = store(deps);
+  const tenant = storeTenant(ctx);
+  const s = ctx.state;
+  const made = new Set(s.applicationDisks.filter((d) => d.applicationId === m.applicationId).map((d) => d.diskKey));
+  // Clones made by a try that crashed before its commit are found by their derived names.
+  const inStore = new Map((await images.list(tenant)).map((i) => [i.name, i]));
+  const added: ApplicationDisk[] = [];
+  for (const drive of drivesOf(bp.design)) {
+    if (drive.type !== 'DISK' || drive.baseDiskImageId === undefined || made.has(idKey(drive.id))) continue;
+    const snapshot = find(s.diskImages, drive.baseDiskImageId, 'disk image');
+    const name = applicationDiskName(organizationOf(ctx), m.applicationId, idKey(drive.id));
+    const clone = inStore.get(name) ?? (await images.clone(tenant, snapshot.store.version, { name }));
+    added.push({ applicationId: m.applicationId, diskKey: idKey(drive.id), baseDiskImageId: snapshot.id, store: { image: clone.id, version: clone.head ?? '' } });
+  }
+  if (added.length > 0) ctx.setState({ ...s, applicationDisks: [...s.applicationDisks, ...added] });
+  return structuredClone(bp.design);
+}

@@ -1,0 +1,41 @@
+/**
+ * The library actor's messages, as schemas checked at its boundary: disk images, library VMs,
+ * blueprints and their documentation. Messages from callers carry the principal; the actor
+ * authorizes it against its organization, so another tenant's object is NOT_FOUND.
+ */
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Description, Design, Documentation, LibraryImage, LibraryObjectKind, Name, ServerId, UpdateLibraryObject, VmDesign } from '../../../domain/schemas/index.ts';
+import { PrincipalSchema } from '../organization/principal-schema.ts';
+
+const asks = <T extends string, P extends TProperties>(type: T, props: P): TObject<P & { type: ReturnType<typeof Type.Literal<T>>; principal: typeof PrincipalSchema }> =>
+  Type.Object({ type: Type.Literal(type), principal: PrincipalSchema, ...props });
+
+/** A store image id as the image service hands them out. */
+const StoreImageId = Type.String({ minLength: 1, maxLength: 128 });
+
+export const LibraryMsgSchema = Type.Union([
+  asks('listDiskImages', {}),
+  asks('getDiskImage', { diskImageId: ServerId }),
+  /** Where a disk image's content is, for the content endpoint. */
+  asks('locateDiskImage', { diskImageId: ServerId }),
+  asks('updateDiskImage', { diskImageId: ServerId, patch: UpdateLibraryObject }),
+  asks('deleteDiskImage', { diskImageId: ServerId }),
+  /** A store image (an upload's import) becomes a disk image of the library. */
+  asks('registerDiskImage', { storeImageId: StoreImageId, name: Type.Optional(Name) }),
+  asks('listImages', {}),
+  asks('getImage', { imageId: ServerId }),
+  asks('putImage', { image: Type.Omit(LibraryImage, ['id']) }),
+  asks('updateImage', { imageId: ServerId, patch: UpdateLibraryObject }),
+  asks('deleteImage', { imageId: ServerId }),
+  /** Saves one VM of an application (read by the caller, who may read it) as a library VM. */
+  asks('saveImage', { name: Name, vm: VmDesign }),
+  asks('listBlueprints', {}),
+  asks('getBlueprint', { blueprintId: ServerId }),
+  asks('deleteBlueprint', { blueprintId: ServerId }),
+  asks('saveBlueprint', { name: Name, description: Type.Optional(Description), design: Design }),
+  /** The design of a DONE blueprint for a new application, each disk cloned from its snapshot. */
+  asks('instantiateBlueprint', { blueprintId: ServerId, applicationId: ServerId }),
+  asks('getDocumentation', { kind: LibraryObjectKind, id: ServerId }),
+  asks('setDocumentation', { kind: LibraryObjectKind, id: ServerId, documentation: Documentation }),
+]);
+export type LibraryMsg = Static<typeof LibraryMsgSchema>;

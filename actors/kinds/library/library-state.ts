@@ -1,0 +1,66 @@
+/**
+ * What a library actor holds (one per organization, id = the organization's id): its disk
+ * images over the image store, its library VMs, its blueprints, the saves still running, the
+ * disks of applications made from blueprints, documentation notes, and the events it has yet
+ * to hand to its organization.
+ */
+import { RavelError } from '../../../core/errors.ts';
+import type { Owner, SaveItem, StoredDiskImage, StoreRef } from '../../../domain/library/library-records.ts';
+import type { Blueprint, LibraryImage, LibraryObjectKind } from '../../../domain/schemas/index.ts';
+import type { Principal } from '../../../domain/tenancy/principal.ts';
+import { emptyForwardOutbox, type ForwardOutbox } from '../../../events/event-outbox.ts';
+import type { IdRange } from '../organization/id-sequence-kind.ts';
+
+export const MAX_DISK_IMAGES = 10_000;
+export const MAX_IMAGES = 2_000;
+export const MAX_BLUEPRINTS = 2_000;
+
+/** A save the job has yet to finish: the blueprint or library VM it fills in, and its plan. */
+export interface PendingSave {
+  readonly owner: Owner;
+  readonly items: readonly SaveItem[];
+  /** Who asked: the events of its end name them. */
+  readonly principal: Principal;
+  readonly attempts: number;
+}
+
+/** An application's disk, cloned from a blueprint's snapshot when the application was made from it. */
+export interface ApplicationDisk {
+  readonly applicationId: number;
+  readonly diskKey: string;
+  readonly baseDiskImageId: number;
+  readonly store: StoreRef;
+}
+
+export interface LibraryState {
+  readonly ids: IdRange;
+  readonly diskImages: readonly StoredDiskImage[];
+  readonly images: readonly LibraryImage[];
+  readonly blueprints: readonly Blueprint[];
+  readonly saves: readonly PendingSave[];
+  readonly applicationDisks: readonly ApplicationDisk[];
+  /** Documentation notes by `kind:id`. */
+  readonly docs: Readonly<Record<string, string>>;
+  readonly outbox: ForwardOutbox;
+}
+
+export const docKey = (kind: LibraryObjectKind, id: number): string => `${kind}:${id}`;
+
+export function emptyLibrary(): LibraryState {
+  return { ids: { first: 0, count: 0 }, diskImages: [], images: [], blueprints: [], saves: [], applicationDisks: [], docs: {}, outbox: emptyForwardOutbox };
+}
+
+export function organizationOfLibrary(actorId: string): number {
+  const id = Number(actorId);
+  if (!Number.isSafeInteger(id) || id < 1 || String(id) !== actorId) throw new RavelError('INVALID_ARGUMENT', `not an organization id: ${actorId}`);
+  return id;
+}
+
+/** Reads stored state; only the backbone is checked (the actor wrote it). */
+export function decodeLibraryState(stored: unknown): LibraryState {
+  const s = stored as Partial<LibraryState> | null;
+  if (s === null || typeof s !== 'object' || !Array.isArray(s.diskImages) || !Array.isArray(s.images) || !Array.isArray(s.blueprints) || s.outbox === undefined) {
+    throw new RavelError('CORRUPT', 'bad library state');
+  }
+  return { ...emptyLibrary(), ...s };
+}
