@@ -27,6 +27,7 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
 import { OperatorTokens, type OperatorToken } from '../gateway/auth/operator-tokens.ts';
 import { apiRoutes } from '../gateway/api/routes.ts';
+import { controlSnapshots } from '../gateway/live/control-snapshots.ts';
 import { placementRegion, regionCidrs } from './regions.ts';
 import { HvxBridge } from '../hvx/bridge/hvx-bridge.ts';
 import type { CloudProvider } from '../cloud/cloud-provider.ts';
@@ -136,6 +137,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
         routes: apiRoutes(control),
         streams,
         events: new TenantLiveEvents(bus, events, log),
+        snapshots: controlSnapshots(control),
         readiness: [
           { name: 'grid', check: () => grid.ping() },
           { name: 'bus', check: () => bus.flush() },
