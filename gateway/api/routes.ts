@@ -2,9 +2,11 @@
 import type { ControlPlane } from '../../control/control-plane.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { applicationRoutes } from './application-routes.ts';
+import { blueprintRoutes } from './blueprint-routes.ts';
 import { deploymentRoutes } from './deployment-routes.ts';
 import { elasticIpRoutes } from './elastic-ip-routes.ts';
 import { eventRoutes } from './event-routes.ts';
+import { imageRoutes } from './image-routes.ts';
 import { keyPairRoutes } from './keypair-routes.ts';
 import { organizationRoutes } from './organization-routes.ts';
 import { permissionsGroupRoutes } from './permissions-group-routes.ts';
@@ -18,6 +20,8 @@ export function apiRoutes(control: ControlPlane): AnyRoute[] {
     ...permissionsGroupRoutes(control),
     ...tokenRoutes(control),
     ...keyPairRoutes(control),
+    ...imageRoutes(control),
+    ...blueprintRoutes(control),
     ...applicationRoutes(control),
     ...deploymentRoutes(control),
     ...elasticIpRoutes(control),
