@@ -8,6 +8,7 @@ import { apiHandler, BASE_HEADERS } from './http/dispatch.ts';
 import { Inflight } from './http/inflight.ts';
 import { defineRoute, json } from './http/route.ts';
 import { Router } from './http/router.ts';
+import { limitedByAddress } from './limits/stream-limits.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import { liveBehavior } from './live/live-endpoint.ts';
 import { LiveHub } from './live/live-hub.ts';
@@ -110,9 +111,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     inflight,
     log: deps.log,
   });
-  const streamCtx = { authenticator: deps.authenticator, inflight, secure, log: deps.log };
+  const streamCtx = { authenticator: deps.authenticator, inflight, secure, log: deps.log, perPrincipal };
   for (const endpoint of deps.streams ?? []) {
-    const handler = endpoint.handler(streamCtx);
+    const handler = limitedByAddress(perAddress, endpoint.handler(streamCtx));
     for (const pattern of endpoint.patterns) app.any(`${API_PREFIX}${pattern}`, handler);
   }
   app

@@ -15,6 +15,7 @@ import type { Logger } from '../core/log.ts';
 import type { RavelConfig } from '../config/schema.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { Inflight } from './http/inflight.ts';
+import type { TokenBuckets } from './limits/token-buckets.ts';
 import type { AnyRoute } from './http/route.ts';
 import type { LiveEvent, LiveEventSource, LiveSnapshotSource } from './live/live-events.ts';
 import type { MetricsHook } from './ops/metrics.ts';
@@ -66,6 +67,12 @@ export interface StreamContext {
   readonly inflight: Inflight;
   readonly secure: boolean;
   readonly log: Logger;
+  /**
+   * The per-principal rate limit of routes: an endpoint takes a token once it knows the
+   * principal and answers 429 (with Retry-After) when there is none. The per-address limit is
+   * taken by the gateway before the endpoint's handler runs.
+   */
+  readonly perPrincipal: TokenBuckets;
 }
 
 /**

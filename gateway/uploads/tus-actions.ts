@@ -4,6 +4,7 @@
  */
 import { RavelError, isRavelError } from '../../core/errors.ts';
 import { readCookie, resolvePrincipal, SESSION_COOKIE } from '../auth/credentials.ts';
+import { rateLimited } from '../http/dispatch.ts';
 import type { Exchange } from '../http/exchange.ts';
 import { JSON_TYPE, type HeaderList } from '../http/wire-reply.ts';
 import { stringifyJson } from '../json/big-json.ts';
@@ -35,6 +36,8 @@ export async function runTus(ctx: StreamContext, registry: UploadRegistry, ex: E
       'session-or-token',
     );
     if (principal === undefined) throw new RavelError('UNAUTHENTICATED', 'authentication required');
+    const taken = ctx.perPrincipal.take(principal.id);
+    if (!taken.ok) throw rateLimited(taken.retryAfterSeconds, 'user or token');
     const tenant = principal.tenantId;
     if (req.id === undefined) {
       if (req.method !== 'POST') throw notAllowed(req.method, 'POST, OPTIONS');
