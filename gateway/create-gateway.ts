@@ -19,7 +19,7 @@ import { opsHandlers } from './ops/ops-routes.ts';
 import { ConsoleFiles, CONSOLE_DIR } from './static/console-files.ts';
 import { resolveTls } from './tls/certificates.ts';
 import { plainHttpApp } from './tls/plain-http.ts';
-import { API_PREFIX, type Gateway, type GatewayDeps, type GatewayTuning } from './gateway.ts';
+import { API_PREFIX, type Gateway, type GatewayDeps, type GatewayTuning, type StreamDoc, type StreamEndpoint } from './gateway.ts';
 import type { LiveEvent } from './live/live-events.ts';
 
 const defaultTuning: GatewayTuning = {
@@ -73,11 +73,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       summary: 'This description',
       handler: async () =>
         json(
-          (openapi ??= buildOpenApi(specs, {
-            title: 'Ravel API',
-            version: '1',
-            basePath: API_PREFIX,
-          })),
+          (openapi ??= buildOpenApi(
+            specs,
+            { title: 'Ravel API', version: '1', basePath: API_PREFIX },
+            streamDocs(deps.streams ?? []),
+          )),
         ),
     }),
   );
@@ -194,6 +194,20 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         )
         .exhaustive(),
   };
+}
+
+/** What openapi.json says of the endpoints outside the route table: theirs, or a GET per pattern; and /live. */
+function streamDocs(streams: readonly StreamEndpoint[]): StreamDoc[] {
+  const docs: StreamDoc[] = [
+    { method: 'GET', path: '/live', summary: 'Live status over a WebSocket (upgrade): snapshot, then every change with its sequence', auth: 'session-or-token' },
+  ];
+  for (const s of streams) {
+    docs.push(
+      ...(s.docs ??
+        s.patterns.map((p) => ({ method: 'GET' as const, path: p.replace(/:(\w+)/g, '{$1}'), summary: 'streamed', auth: 'session-or-token' as const }))),
+    );
+  }
+  return docs;
 }
 
 function listen(app: uws.TemplatedApp, host: string, port: number): Promise<uws.us_listen_socket> {

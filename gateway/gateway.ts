@@ -16,7 +16,7 @@ import type { RavelConfig } from '../config/schema.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import type { Inflight } from './http/inflight.ts';
 import type { TokenBuckets } from './limits/token-buckets.ts';
-import type { AnyRoute } from './http/route.ts';
+import type { AnyRoute, AuthRequirement } from './http/route.ts';
 import type { LiveEvent, LiveEventSource, LiveSnapshotSource } from './live/live-events.ts';
 import type { MetricsHook } from './ops/metrics.ts';
 import type { ReadinessProbe } from './ops/readiness.ts';
@@ -60,6 +60,17 @@ export interface GatewayDeps {
   readonly streams?: readonly StreamEndpoint[];
 }
 
+/** One operation of a streaming endpoint, as openapi.json describes it. */
+export interface StreamDoc {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** Under /api/v1, with `{name}` parameters: `/uploads/{id}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly auth: AuthRequirement;
+  /** Request headers it reads, beyond the credentials (`Upload-Offset`, `Range`). */
+  readonly headers?: readonly string[];
+}
+
 /** What the gateway lends a streaming endpoint so it can keep the framework's rules. */
 export interface StreamContext {
   readonly authenticator: Authenticator;
@@ -83,6 +94,8 @@ export interface StreamContext {
 export interface StreamEndpoint {
   /** uWS patterns under API_PREFIX, e.g. `/uploads` and `/uploads/*`. */
   readonly patterns: readonly string[];
+  /** Its operations for openapi.json; without them each pattern shows as a GET. */
+  readonly docs?: readonly StreamDoc[];
   handler(ctx: StreamContext): (res: HttpResponse, req: HttpRequest) => void;
 }
 

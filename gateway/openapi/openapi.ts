@@ -6,6 +6,7 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { errorCodes } from '../../core/errors.ts';
 import type { AnyRoute } from '../http/route.ts';
+import type { StreamDoc } from '../gateway.ts';
 
 export interface OpenApiInfo {
   readonly title: string;
@@ -15,11 +16,16 @@ export interface OpenApiInfo {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo): Record<string, Json> {
+/** `streams`: the operations of the endpoints served outside the route table (uploads, disk content, live). */
+export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo, streams: readonly StreamDoc[] = []): Record<string, Json> {
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
     const item = (paths[r.path] ??= {});
     item[r.method.toLowerCase()] = operation(r);
+  }
+  for (const d of streams) {
+    const item = (paths[d.path] ??= {});
+    item[d.method.toLowerCase()] = streamOperation(d);
   }
   return {
     openapi: '3.0.3',
@@ -82,6 +88,18 @@ function operation(r: AnyRoute): Json {
     };
   }
   return op;
+}
+
+function streamOperation(d: StreamDoc): Json {
+  const parameters: Json[] = [...d.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1] ?? '', in: 'path', required: true, schema: { type: 'string' } }));
+  for (const h of d.headers ?? []) parameters.push({ name: h, in: 'header', required: false, schema: { type: 'string' } });
+  return {
+    operationId: `${d.method.toLowerCase()} ${d.path}`,
+    summary: d.summary,
+    parameters,
+    responses: { default: { description: 'see the summary' } },
+    security: d.auth === 'none' ? [] : [{ session: [] }, { token: [] }],
+  };
 }
 
 /** A plain JSON copy of a TypeBox schema, with bigint turned into int64 integers. */

@@ -26,6 +26,14 @@ export const UPLOADS_PATH = '/uploads';
 export function tusEndpoint(registry: UploadRegistry): StreamEndpoint {
   return {
     patterns: [UPLOADS_PATH, `${UPLOADS_PATH}/*`],
+    docs: [
+      { method: 'OPTIONS', path: UPLOADS_PATH, summary: 'tus: the versions, extensions, maximum size and checksum algorithms', auth: 'none' },
+      { method: 'POST', path: UPLOADS_PATH, summary: 'tus creation: Upload-Length and Upload-Metadata (filename, name); 201 with Location', auth: 'session-or-token', headers: ['Tus-Resumable', 'Upload-Length', 'Upload-Metadata'] },
+      { method: 'HEAD', path: `${UPLOADS_PATH}/{id}`, summary: 'tus: the stored offset', auth: 'session-or-token', headers: ['Tus-Resumable'] },
+      { method: 'PATCH', path: `${UPLOADS_PATH}/{id}`, summary: 'tus: bytes at Upload-Offset, optionally with Upload-Checksum (sha1, sha256)', auth: 'session-or-token', headers: ['Tus-Resumable', 'Upload-Offset', 'Upload-Checksum'] },
+      { method: 'DELETE', path: `${UPLOADS_PATH}/{id}`, summary: 'tus termination', auth: 'session-or-token', headers: ['Tus-Resumable'] },
+      { method: 'GET', path: `${UPLOADS_PATH}/{id}`, summary: 'The upload: {state: RECEIVING, PARSING, DONE or FAILED, error?, diskImageIds?, imageId?}', auth: 'session-or-token' },
+    ],
     handler: (ctx) => (res, req) => handle(ctx, registry, res, req),
   };
 }
