@@ -16,6 +16,15 @@ export interface OpenApiInfo {
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** Ours: echoed in the answer; on creating calls, a retry with the same id answers the first result. */
+const REQUEST_ID_PARAMETER: Json = {
+  name: 'X-Request-Id',
+  in: 'header',
+  required: false,
+  description: 'Echoed in the answer; a creating call retried with the same id answers the first result and creates nothing',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,100}$' },
+};
+
 /** `streams`: the operations of the endpoints served outside the route table (uploads, disk content, live). */
 export function buildOpenApi(routes: readonly AnyRoute[], info: OpenApiInfo, streams: readonly StreamDoc[] = []): Record<string, Json> {
   const paths: Record<string, Record<string, Json>> = {};
@@ -70,6 +79,7 @@ function operation(r: AnyRoute): Json {
       });
     }
   }
+  if (r.method === 'POST' && r.auth !== 'none') parameters.push(REQUEST_ID_PARAMETER);
   const error = {
     description: 'error',
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
