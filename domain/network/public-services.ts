@@ -40,8 +40,39 @@ export function vmFqdn(vm: Pick<VmDesign, 'id' | 'name'>, applicationId: number,
 
 const FIRST_MAPPED_PORT = 10000;
 
-function needsPublicAddress(vm: VmDesign): boolean {
+/** True when the VM has an external service or a NIC asking for a public (or elastic) address. */
+export function needsPublicAddress(vm: VmDesign): boolean {
   return (vm.suppliedServices ?? []).some((s) => s.external === true) || vm.networkConnections.some((n) => n.ipConfig?.hasPublicIp === true || n.ipConfig?.elasticIpAddress !== undefined);
+}
+
+/** The elastic IP a NIC of the VM binds, if any (the first). */
+export function elasticIpOf(vm: VmDesign): string | undefined {
+  return vm.networkConnections.find((n) => n.ipConfig?.elasticIpAddress !== undefined)?.ipConfig?.elasticIpAddress;
+}
+
+/**
+ * One VM's exposure on `publicIp`: each external service port gets the same public port when
+ * free on that address, else the next free from 10000; no port is handed out twice.
+ */
+export function exposeVm(vm: VmDesign, applicationId: number, region: string, baseDomain: string, publicIp: string, elastic: boolean): VmExposure {
+  let ports: RangePool = newPool(1, 65535);
+  const services: PublishedService[] = [];
+  for (const s of vm.suppliedServices ?? []) {
+    if (s.external !== true) continue;
+    const [lo, hi] = parsePortRange(s.portRange);
+    for (let p = lo; p <= hi; p++) {
+      let publicPort = p;
+      if (isTaken(ports, p)) {
+        const t = takeNext(ports, FIRST_MAPPED_PORT);
+        ports = t.pool;
+        publicPort = t.value;
+      } else {
+        ports = take(ports, p);
+      }
+      services.push({ name: s.name, protocol: s.protocol, internalPort: p, publicIp, publicPort });
+    }
+  }
+  return { vmKey: idKey(vm.id), publicIp, elastic, fqdn: vmFqdn(vm, applicationId, region, baseDomain), services };
 }
 
 /**
@@ -59,8 +90,7 @@ export function exposeVms(
   const exposures: VmExposure[] = [];
   for (const vm of vms) {
     if (!needsPublicAddress(vm)) continue;
-    const vmKey = idKey(vm.id);
-    const elasticIp = elasticByVm[vmKey];
+    const elasticIp = elasticByVm[idKey(vm.id)];
     let publicIp: string;
     if (elasticIp !== undefined) {
       publicIp = elasticIp;
@@ -69,24 +99,7 @@ export function exposeVms(
       addresses = t.addresses;
       publicIp = t.ip;
     }
-    let ports: RangePool = newPool(1, 65535);
-    const services: PublishedService[] = [];
-    for (const s of vm.suppliedServices ?? []) {
-      if (s.external !== true) continue;
-      const [lo, hi] = parsePortRange(s.portRange);
-      for (let p = lo; p <= hi; p++) {
-        let publicPort = p;
-        if (isTaken(ports, p)) {
-          const t = takeNext(ports, FIRST_MAPPED_PORT);
-          ports = t.pool;
-          publicPort = t.value;
-        } else {
-          ports = take(ports, p);
-        }
-        services.push({ name: s.name, protocol: s.protocol, internalPort: p, publicIp, publicPort });
-      }
-    }
-    exposures.push({ vmKey, publicIp, elastic: elasticIp !== undefined, fqdn: vmFqdn(vm, applicationId, region.region, baseDomain), services });
+    exposures.push(exposeVm(vm, applicationId, region.region, baseDomain, publicIp, elasticIp !== undefined));
   }
   return { exposures, region: addresses };
 }

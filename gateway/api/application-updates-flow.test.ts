@@ -78,3 +78,25 @@ test('publishUpdates, per-VM redeploy/repair/resetDisks, several VMs, and deleti
   refused(await c.request('GET', `/applications/${id}`), 404, 'NOT_FOUND');
   await t.h.tc.until(() => [...t.h.sim.hosts.values()].every((x) => x.hv.list().length === 0));
 });
+
+test('fqdn;deployment and publicIps;deployment of an exposed VM; 404 for a VM with nothing external', async () => {
+  const c = t.client();
+  ok(await c.login('acme/root', 'root-password'));
+  const web = sampleVm(1, { suppliedServices: [{ name: 'web', portRange: '443', protocol: 'HTTPS', external: true }] });
+  const made = await c.request('POST', '/applications', { name: 'exposed', design: { vms: [web, sampleVm(2)] } });
+  ok(made, 201);
+  const id = (made.entity as AppObj).id;
+  ok(await c.request('POST', `/applications/${id}/publish`, { optimizationLevel: 'COST_OPTIMIZED', startAllVms: false }));
+  const fqdn = await c.request('GET', `/applications/${id}/vms/100/fqdn;deployment`);
+  ok(fqdn);
+  assert.equal(fqdn.headers.get('content-type'), 'application/json');
+  assert.match((fqdn.entity as { value: string }).value, new RegExp(`^vm1-${id}-`));
+  const ips = await c.request('GET', `/applications/${id}/vms/100/publicIps;deployment`);
+  ok(ips);
+  const body = ips.entity as { ips: string[]; services: { publicPort: number; publicIp: string }[] };
+  assert.equal(body.ips.length, 1);
+  assert.deepEqual(body.services.map((s) => [s.publicIp, s.publicPort]), [[body.ips[0], 443]]);
+  refused(await c.request('GET', `/applications/${id}/vms/200/fqdn;deployment`), 404, 'NOT_FOUND');
+  refused(await c.request('GET', `/applications/${id}/vms/200/publicIps;deployment`), 404, 'NOT_FOUND');
+  ok(await c.request('DELETE', `/applications/${id}`), 204);
+});

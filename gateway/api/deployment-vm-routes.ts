@@ -1,13 +1,14 @@
 /**
  * The VMs inside an application: read them by aspect (`;design`, `;deployment`; none means
- * the design, as on Ravello), read one VM's `state;deployment`, and act on one VM or on
+ * the design, as on Ravello), read one VM's `state;deployment`, `fqdn;deployment` and
+ * `publicIps;deployment`, and act on one VM or on
  * several (`{ids}`). VM ids are client-chosen `LocalId`s up to 2^63, compared by their
  * decimal key so a bigint from the path matches one from the design.
  */
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane, Principal, VmActionName } from '../../control/control-plane.ts';
 import { RavelError } from '../../core/errors.ts';
-import { idKey, LocalId, ServerId, VmIdsRequest, type VmDesign } from '../../domain/schemas/index.ts';
+import { idKey, LocalId, ServerId, VmIdsRequest, type VmDeployment, type VmDesign } from '../../domain/schemas/index.ts';
 import { defineRoute, json, type AnyRoute } from '../http/route.ts';
 import { applicationReply, IdParams, who } from './api-paths.ts';
 
@@ -83,20 +84,50 @@ function vmActions(control: ControlPlane): AnyRoute[] {
   ]);
 }
 
+/** A deployed VM, for the `...;deployment` reads of one VM. */
+async function deployedVm(control: ControlPlane, p: Principal, id: number, vm: LocalId): Promise<VmDeployment> {
+  return findVm((await control.getApplication(p, id, 'deployment')).deployment?.vms ?? [], id, vm);
+}
+
+/** `fqdn;deployment` (`{value}`) and `publicIps;deployment` (`{ips}`): 404 for a VM with no public address. */
+function exposureReads(control: ControlPlane): AnyRoute[] {
+  const reads: { readonly suffix: string; readonly summary: string; readonly body: (vm: VmDeployment) => unknown }[] = [
+    { suffix: 'fqdn', summary: "The VM's public DNS name, `{value}`", body: (vm) => (vm.fqdn === undefined ? undefined : { value: vm.fqdn }) },
+    {
+      suffix: 'publicIps',
+      summary: "The VM's public addresses, `{ips, services}` (an elastic IP its NIC binds, or one from the region)",
+      body: (vm) => (vm.publicIps === undefined ? undefined : { ips: vm.publicIps, services: vm.publicServices ?? [] }),
+    },
+  ];
+  return reads.map(({ suffix, summary, body }) =>
+    defineRoute({
+      method: 'GET',
+      path: `/applications/{id}/vms/{vm}/${suffix};deployment`,
+      auth: 'session-or-token',
+      schema: { params: VmParams },
+      summary: `${summary}; 404 when it has no external service or public address`,
+      handler: async (req) => {
+        const vm = await deployedVm(control, who(req), req.params.id, req.params.vm);
+        const answer = body(vm);
+        if (answer === undefined) throw new RavelError('NOT_FOUND', `VM ${idKey(vm.id)} has no public address`);
+        return json(answer);
+      },
+    }),
+  );
+}
+
 export function deploymentVmRoutes(control: ControlPlane): AnyRoute[] {
   return [
     ...vmReads(control),
     ...vmActions(control),
+    ...exposureReads(control),
     defineRoute({
       method: 'GET',
       path: '/applications/{id}/vms/{vm}/state;deployment',
       auth: 'session-or-token',
       schema: { params: VmParams },
       summary: "The VM's state in the deployment, as a JSON string",
-      handler: async (req) => {
-        const deployed = (await control.getApplication(who(req), req.params.id, 'deployment')).deployment?.vms ?? [];
-        return json(findVm(deployed, req.params.id, req.params.vm).state);
-      },
+      handler: async (req) => json((await deployedVm(control, who(req), req.params.id, req.params.vm)).state),
     }),
   ];
 }

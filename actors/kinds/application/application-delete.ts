@@ -1,7 +1,7 @@
 /**
  * Deleting an application. A draft just leaves a tombstone. A published one is taken down
  * first: every VM powered off and undefined on its host (its disks there go with it), the
- * hosts' room released, its reminders cancelled; the commands go straight to the hosts' queues
+ * hosts' room and its public addresses released, its reminders cancelled; the commands go straight to the hosts' queues
  * in this turn, since a tombstone keeps no queue (a retried turn resends the same ids, applied
  * once). The event names the VMs released.
  */
@@ -11,6 +11,7 @@ import { sendCommand } from '../../../hvx/host-provisioning.ts';
 import { commit, visible, type Ctx, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import { releaseHostRoom, retireCommandsOf } from './application-retire.ts';
+import { releaseExposures } from './application-exposure.ts';
 
 export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploymentDeps | undefined): Promise<null> {
   const s = visible(ctx, m.principal, 'DELETE');
@@ -20,6 +21,7 @@ export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploy
     const commands = [...(s.runtime?.outgoing ?? []), ...retireCommandsOf(s, vms, ctx.clock.now())];
     for (const c of commands) await sendCommand(deps.bus, c);
     await releaseHostRoom(ctx, s.app.id, vms);
+    if (s.app.deployment !== undefined) await releaseExposures(ctx, s.app.deployment.regionName, vms);
   }
   for (const r of ctx.reminders.list()) ctx.reminders.cancel(r.name);
   const details = vms.length === 0 ? {} : { vms: vms.map((v) => idKey(v.id)), hosts: [...new Set(vms.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))] };

@@ -19,11 +19,15 @@ import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
+import { DEFAULT_BASE_DOMAIN, exposeDeployedVms } from './application-exposure.ts';
+import { releaseHostRoom } from './application-retire.ts';
 
 /** What the deployment side needs beyond the actor: the regions to place in, the bus for commands. */
 export interface ApplicationDeploymentDeps {
   readonly regions: readonly Region[];
   readonly bus: Bus;
+  /** What VM FQDNs end in (default DEFAULT_BASE_DOMAIN). */
+  readonly baseDomain?: string;
 }
 
 const demandsOf = (app: Application): VmDemand[] => app.design.vms.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
@@ -64,7 +68,14 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
   const p = await place(ctx, s, deps, optimization, m.request.preferredRegion);
   const hosts: HostAssignments = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
   const now = ctx.clock.now();
-  const published: Live = { ...s, app: publishApplication(s.app, { region: p.region, optimizationLevel: optimization, hosts }, now) };
+  const placed = publishApplication(s.app, { region: p.region, optimizationLevel: optimization, hosts }, now);
+  const placedDep = placed.deployment;
+  if (placedDep === undefined) throw new RavelError('INTERNAL', 'a published application without a deployment');
+  const vms = await exposeDeployedVms(ctx, s, placedDep.vms, p.region, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
+    await releaseHostRoom(ctx, s.app.id, placedDep.vms); // refused: the room placement took goes back
+    throw e;
+  });
+  const published: Live = { ...s, app: { ...placed, deployment: { ...placedDep, vms } } };
   const changes: VmChange[] = (published.app.deployment?.vms ?? []).map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startAll }));
   const next = applyVmTransitions(published, changes, now, ctx.reminders);
   commit(ctx, next, m.principal, ['APPLICATION_PUBLISHED'], { region: p.region, optimizationLevel: optimization, startAllVms: startAll });

@@ -2,7 +2,7 @@
  * `publishUpdates`: the design's edits applied to a published application. VMs added to the
  * design are placed in the application's region and published (started too with
  * `startAllDraftVms`, the default, after a quota check); VMs removed from the design are powered
- * off, undefined and their host room released; edited VMs take the new design in the
+ * off, undefined and their host room and public addresses released; edited VMs take the new design in the
  * deployment. ILLEGAL_STATE for a draft or when nothing differs; a refusal changes nothing.
  */
 import { publishUpdates as planUpdates, type HostAssignments } from '../../../domain/application/application-lifecycle.ts';
@@ -12,6 +12,7 @@ import { idKey, sizeInMb, type Application } from '../../../domain/schemas/index
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { checkLimits, place, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
+import { DEFAULT_BASE_DOMAIN, exposeDeployedVms, releaseExposures } from './application-exposure.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
 export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: ApplicationDeploymentDeps): Promise<Application> {
@@ -32,14 +33,23 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
   const plan = planUpdates(s.app, hosts);
   const removedKeys = new Set(plan.removed);
   const removed = dep.vms.filter((v) => removedKeys.has(idKey(v.id)));
-  const now = ctx.clock.now();
-  const updated: Live = retireVms({ ...s, app: plan.application }, removed, now, ctx.reminders);
   const addedKeys = new Set(plan.added);
+  const planned = plan.application.deployment?.vms ?? [];
+  const added = planned.filter((v) => addedKeys.has(idKey(v.id)));
+  const exposed = await exposeDeployedVms(ctx, s, added, dep.regionName, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
+    await releaseHostRoom(ctx, s.app.id, added); // refused: the room placement took goes back
+    throw e;
+  });
+  const byKey = new Map(exposed.map((v) => [idKey(v.id), v]));
+  const application = { ...plan.application, deployment: { ...dep, ...plan.application.deployment, vms: planned.map((v) => byKey.get(idKey(v.id)) ?? v) } };
+  const now = ctx.clock.now();
+  const updated: Live = retireVms({ ...s, app: application }, removed, now, ctx.reminders);
   const changes: VmChange[] = (plan.application.deployment?.vms ?? [])
     .filter((v) => addedKeys.has(idKey(v.id)))
     .map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startNew }));
   const next = applyVmTransitions(updated, changes, now, ctx.reminders);
   await releaseHostRoom(ctx, s.app.id, removed);
+  await releaseExposures(ctx, dep.regionName, removed);
   commit(ctx, next, m.principal, ['APPLICATION_UPDATES_PUBLISHED'], { added: plan.added, removed: plan.removed, changed: plan.changed, startAllDraftVms: startNew });
   return next.app;
 }
