@@ -4,7 +4,8 @@
  * hello-world of bench/lib/baselines, both loaded by wrk with 64 connections in the same
  * run. Target (issue 6): at least 0.5 of the hello-world rate. On a shared 2-core machine
  * the rates move with whatever else runs, so each server's CPU time per request (from
- * /proc) is reported beside them: that ratio does not depend on the neighbours.
+ * /proc) is reported beside them: that ratio does not depend on the neighbours. The WebSocket
+ * fan-out half of the issue's gateway benchmark is `npm run bench -- live` (bench/live).
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';

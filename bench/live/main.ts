@@ -1,0 +1,156 @@
+/**
+ * WebSocket fan-out of live status (issue 6): N clients of one organization spread over 2 to 4
+ * client processes (one process cannot hold them all within its descriptor limit, and clients
+ * would steal the server's CPU), all subscribed to `vms`. The server appends VM state changes to
+ * its tenant stream, each carrying its send time; every client notes when it had each one.
+ * Reported: p50/p99 over every delivery, and p50/p99 of the time until the last client had an
+ * event, with the CPU of the server and of each client process beside. Target: p99 < 100 ms at
+ * 10,000 clients. `--quick` uses 2,000 clients over 2 processes and fewer events;
+ * `--clients=N --processes=K` set them by hand.
+ *
+ * What it leaves out: the event is appended in the gateway's process, where the bus would hand it
+ * over, so the actor commit and the bus hop are not in the figure (bench/actors measures those).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchReport, parseBenchArgs } from '../lib/report.ts';
+
+const { quick, rest } = parseBenchArgs(process.argv.slice(2));
+/** `--clients=N` and `--processes=K` override the defaults, to look at one size by hand. */
+const flag = (name: string): number | undefined => {
+  const v = rest.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  return v === undefined ? undefined : Number(v);
+};
+const clients = flag('clients') ?? (quick ? 2_000 : 10_000);
+const processes = Math.min(4, Math.max(2, flag('processes') ?? (quick ? 2 : 4)));
+const events = quick ? 15 : 50;
+const intervalMs = 200;
+const report = new BenchReport('live', { clients, clientProcesses: processes, events, intervalMs, topic: 'vms', quick });
+
+/** Descriptors each process asks for: its sockets and some room; at most the hard limit. */
+function fdLimit(sockets: number): number {
+  const hard = Number(readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+\d+\s+(\d+)/)?.[1] ?? 1024);
+  return Math.min(hard, sockets + 1024);
+}
+
+/** Starts a TypeScript file in its own node under a raised `ulimit -n`, with IPC. */
+function start(script: string, args: string[], sockets: number): ChildProcess {
+  const limit = fdLimit(sockets);
+  const quoted = [script, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return spawn('sh', ['-c', `ulimit -n ${limit} && exec "${process.execPath}" --import tsx ${quoted}`], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+function next<T>(child: ChildProcess, op: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const settle = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`no ${op} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (m: { op: string }): void => {
+      if (m.op !== op) return;
+      settle();
+      resolve(m as T);
+    };
+    const onExit = (code: number | null): void => {
+      settle();
+      reject(new Error(`a process exited with ${code} while waiting for ${op}`));
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** utime + stime of a process, in seconds (100 ticks a second on Linux). */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+const openFiles = (pid: number): number => Number(readFileSync(`/proc/${pid}/limits`, 'utf8').match(/Max open files\s+(\d+)/)?.[1] ?? 0);
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN);
+}
+
+const children: ChildProcess[] = [];
+try {
+  const server = start(join(import.meta.dirname, 'server.ts'), [], clients);
+  children.push(server);
+  const { port, session } = await next<{ port: number; session: string }>(server, 'ready', 30_000);
+  const url = `ws://127.0.0.1:${port}/api/v1/live`;
+  console.log(`live fan-out: ${clients} clients over ${processes} processes, ${events} events ${intervalMs} ms apart`);
+  console.log(`  descriptor limit: server ${openFiles(server.pid ?? 0)}, clients ${fdLimit(Math.ceil(clients / processes))}`);
+
+  const connectStart = performance.now();
+  const procs = Array.from({ length: processes }, (_, k) => {
+    const n = Math.floor(clients / processes) + (k < clients % processes ? 1 : 0);
+    const child = start(join(import.meta.dirname, 'clients.ts'), [url, session, String(n)], n);
+    children.push(child);
+    return child;
+  });
+  await Promise.all(procs.map((p) => next(p, 'ready', 180_000)));
+  report.figure('clients connected and given a snapshot', clients, 'clients');
+  report.figure('time to connect them all', (performance.now() - connectStart) / 1000, 's');
+
+  const pids = [server, ...procs].map((p) => p.pid ?? 0);
+  const cpuBefore = pids.map(cpuSeconds);
+  const runStart = performance.now();
+  let lastEmitted = { clients: 0 };
+  for (let i = 0; i < events; i++) {
+    const done = next<{ clients: number }>(server, 'emitted', 10_000);
+    server.send({ op: 'emit', i });
+    lastEmitted = await done;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  await new Promise((r) => setTimeout(r, 1000)); // the last deliveries
+  const wallSeconds = (performance.now() - runStart) / 1000;
+  const cpuAfter = pids.map(cpuSeconds);
+  const cpu = pids.map((pid, k) => ((cpuAfter[k] ?? 0) - (cpuBefore[k] ?? 0)) / wallSeconds);
+
+  const reports = await Promise.all(
+    procs.map((p) => {
+      const r = next<{ latencies: Array<[number, number[]]>; closedEarly: number }>(p, 'report', 60_000);
+      p.send({ op: 'report' });
+      return r;
+    }),
+  );
+  const all: number[] = [];
+  const lastClient = new Map<number, number>();
+  let closedEarly = 0;
+  for (const r of reports) {
+    closedEarly += r.closedEarly;
+    for (const [i, list] of r.latencies) {
+      for (const ms of list) all.push(ms);
+      lastClient.set(i, Math.max(lastClient.get(i) ?? 0, ...list));
+    }
+  }
+  all.sort((a, b) => a - b);
+  const completion = [...lastClient.values()].sort((a, b) => a - b);
+  const missing = clients * events - all.length;
+
+  report.figure('clients connected during the run', lastEmitted.clients, 'clients');
+  report.figure('deliveries', all.length, 'messages');
+  report.figure('delivery latency p50', percentile(all, 50), 'ms');
+  report.figure('delivery latency p99', percentile(all, 99), 'ms');
+  report.figure('delivery latency max', all.at(-1) ?? Number.NaN, 'ms');
+  report.figure('until every client had the event, p50', percentile(completion, 50), 'ms');
+  report.figure('until every client had the event, p99', percentile(completion, 99), 'ms');
+  report.figure('server CPU', (cpu[0] ?? 0) * 100, '% of a core');
+  procs.forEach((_, k) => report.figure(`client process ${k + 1} CPU`, (cpu[k + 1] ?? 0) * 100, '% of a core'));
+  report.atMost('delivery latency p99', percentile(all, 99), 'ms', 100);
+  report.atMost('until every client had the event, p99', percentile(completion, 99), 'ms', 100);
+  report.atMost('deliveries missing', missing, 'messages', 0);
+  report.atMost('clients closed by the server', closedEarly, 'clients', 0);
+  report.write();
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+}
+process.exit(0);
