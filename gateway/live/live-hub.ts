@@ -87,7 +87,7 @@ export class LiveHub {
   }
 
   /** Sends to one client, closing it if it is too far behind. */
-  send(ws: Socket, message: string): void {
+  send(ws: Socket, message: string | Buffer): void {
     const conn = ws.getUserData();
     if (conn.closed) return;
     const status = ws.send(message, false, false);
@@ -102,7 +102,8 @@ export class LiveHub {
   broadcast(event: LiveEvent): number {
     const set = this.byTenant.get(event.tenantId);
     if (set === undefined) return 0;
-    let message: string | undefined;
+    // Encoded once: uWS would convert a string to UTF-8 again for every client.
+    let message: Buffer | undefined;
     let sent = 0;
     for (const ws of set) {
       const conn = ws.getUserData();
@@ -120,7 +121,7 @@ export class LiveHub {
       }
       sync.delivered = event.seq;
       if (!wants(conn, event)) continue;
-      message ??= eventMessage(event);
+      message ??= Buffer.from(eventMessage(event));
       this.send(ws, message);
       sent++;
     }

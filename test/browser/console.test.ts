@@ -27,7 +27,7 @@ interface AppBody {
   deployment?: { vms: Array<{ state?: string }> };
 }
 
-test('the console: log in, start an application, its VMs reach STARTED live, screenshot', { timeout: 90_000 }, async (t) => {
+test('the console: log in, start an application, its VMs reach STARTED live, set its expiration, upload a disk image, screenshot', { timeout: 90_000 }, async (t) => {
   if (!needs(t, chromiumPath === undefined ? 'chromium is not installed (apt-get install chromium)' : undefined)) return;
   const executablePath = chromiumPath ?? '';
   const dataDir = mkdtempSync(join(tmpdir(), 'ravel-console-'));
@@ -82,6 +82,14 @@ test('the console: log in, start an application, its VMs reach STARTED live, scr
     await app.locator('[data-state="STARTED"]').nth(1).waitFor({ timeout: 30_000 });
     assert.deepEqual(await app.locator('[data-state]').allTextContents(), ['STARTED', 'STARTED']);
     assert.equal(loads, 1, 'the page was not reloaded');
+
+    // An expiration set in the page shows as the time the application stops.
+    await app.getByLabel('Minutes until web shop stops').fill('90');
+    await app.getByRole('button', { name: 'Set' }).click();
+    await app.getByText(/stops /).waitFor({ timeout: 10_000 });
+    const withExpiration = (await (await call('GET', `/applications/${created.id}`)).json()) as { nextStopTime?: number };
+    const minutesLeft = ((withExpiration.nextStopTime ?? 0) - Date.now()) / 60_000;
+    assert.ok(minutesLeft > 88 && minutesLeft <= 90, `stops in ${minutesLeft} minutes`);
     assert.match((await page.locator('#events').textContent()) ?? '', /VM_STATE_CHANGED/, 'the state changes came in as events');
 
     // A raw disk image through the console's tus loop, in several PATCHes, with progress.
