@@ -35,6 +35,8 @@ import { startEmbeddedCloud } from './embedded-fleet.ts';
 import type { StreamEndpoint } from '../gateway/gateway.ts';
 import { createUploads, localImporter } from '../gateway/uploads/uploads.ts';
 import { diskImageEndpoint } from '../gateway/disk-images/disk-image-endpoint.ts';
+import { libraryLocator, registeringImporter } from '../gateway/disk-images/library-disk-images.ts';
+import { ImageServiceClient } from '../storage-engine/image-service/image-client.ts';
 
 export interface RavelNode {
   readonly nodeId: string;
@@ -88,7 +90,8 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       hosts: { deadAfterMs: config.hosts.deadAfterMs, releaseIdleAfterMs: config.hosts.releaseIdleAfterMs },
       ...(cloud === undefined ? {} : { cloud }),
     };
-    const kinds = controlKinds({ events, regions, deployment });
+    // The library reaches the image store over the bus, wherever the storage role runs.
+    const kinds = controlKinds({ events, regions, library: { images: new ImageServiceClient(bus) }, deployment });
     let sender: ActorSender;
     if (config.roles.includes('actors')) {
       const system = new ActorSystem({ nodeId, grid, bus, clock, config: config.actors, log, replicas: config.nats.replicas });
@@ -120,9 +123,9 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       stops.push(() => server.close());
       // Uploads ingest into this node's store: only a node with the gateway role too takes them.
       if (config.roles.includes('gateway')) {
-        const uploads = createUploads({ clock, log, importer: localImporter(images, store) });
+        const uploads = createUploads({ clock, log, importer: registeringImporter(localImporter(images, store), control) });
         stops.push(async () => uploads.close());
-        streams.push(uploads.endpoint, diskImageEndpoint(images));
+        streams.push(uploads.endpoint, diskImageEndpoint(images, { locate: libraryLocator(control) }));
       }
     }
 

@@ -114,7 +114,8 @@ async function createLibraryVm(
     return { notCreated: 'the server answered store ids for the disks, not disk image numbers (its library does not register uploads yet)' };
   const api = await client.call<{ paths?: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
   if (api.paths?.['/images']?.['post'] === undefined) return { notCreated: 'this server has no POST /images yet' };
-  const vmId = 1;
+  // Apart from the drives' (1..) and NICs' (101..) ids: ids are unique across a design.
+  const vmId = 1000;
   const draft = await client.call<{ id: number }>(
     'POST',
     '/applications',

@@ -3,6 +3,11 @@
  * sha256`; `GET /api/v1/diskImages/{id}/content`: its logical disk as raw bytes, honouring a
  * single `Range` (206 with Content-Range, 416 when unsatisfiable), read block by block at
  * the pace the client takes them. Another tenant's image is 404.
+ *
+ * With a `locate` (a node with the library), ids are the library's integer disk image ids: the
+ * library says where each one's content is, and `GET /diskImages/{id}` itself is the route
+ * table's (gateway/api/image-routes.ts). Without one (the upload tests' store-only gateway),
+ * ids are the store's and the record comes from the store.
  */
 import type { HttpRequest, HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import { RavelError, isRavelError } from '../../core/errors.ts';
@@ -15,16 +20,27 @@ import { API_PREFIX, type StreamContext, type StreamEndpoint } from '../gateway.
 import { parseRange } from './byte-range.ts';
 import { streamBody } from './content-stream.ts';
 import { diskBytes } from './disk-bytes.ts';
+import type { Principal } from '../http/route.ts';
 
 const PATH = '/diskImages';
 
 /** What the endpoint needs of the image service. */
 export type DiskReader = Pick<ImageService, 'get' | 'info' | 'readBlocks'>;
 
-export function diskImageEndpoint(images: DiskReader): StreamEndpoint {
+/** Where a disk image's content is in the store: its tenant and image. */
+export type DiskLocator = (principal: Principal, id: string) => Promise<{ readonly tenant: string; readonly image: string }>;
+
+export interface DiskImageEndpointOptions {
+  readonly locate?: DiskLocator;
+}
+
+const storeIds: DiskLocator = async (principal, id) => ({ tenant: principal.tenantId, image: id });
+
+export function diskImageEndpoint(images: DiskReader, o: DiskImageEndpointOptions = {}): StreamEndpoint {
+  const locate = o.locate ?? storeIds;
   return {
-    patterns: [`${PATH}/:id`, `${PATH}/:id/content`],
-    handler: (ctx) => (res, req) => handle(ctx, images, res, req),
+    patterns: o.locate === undefined ? [`${PATH}/:id`, `${PATH}/:id/content`] : [`${PATH}/:id/content`],
+    handler: (ctx) => (res, req) => handle(ctx, images, locate, res, req),
   };
 }
 
@@ -37,7 +53,7 @@ interface Copied {
   readonly range: string;
 }
 
-function handle(ctx: StreamContext, images: DiskReader, res: HttpResponse, req: HttpRequest): void {
+function handle(ctx: StreamContext, images: DiskReader, locate: DiskLocator, res: HttpResponse, req: HttpRequest): void {
   const ex = new Exchange(res);
   const c: Copied = {
     method: req.getCaseSensitiveMethod().toUpperCase(),
@@ -54,15 +70,16 @@ function handle(ctx: StreamContext, images: DiskReader, res: HttpResponse, req: 
     return void ex.send(encodeError(e, [['Allow', 'GET']]), hasBody);
   }
   ctx.inflight.enter();
-  void run(ctx, images, ex, c).finally(() => ctx.inflight.leave());
+  void run(ctx, images, locate, ex, c).finally(() => ctx.inflight.leave());
 }
 
-async function run(ctx: StreamContext, images: DiskReader, ex: Exchange, c: Copied): Promise<void> {
+async function run(ctx: StreamContext, images: DiskReader, locate: DiskLocator, ex: Exchange, c: Copied): Promise<void> {
   try {
     const creds = { sessionCookie: c.cookie === '' ? undefined : readCookie(c.cookie, SESSION_COOKIE), token: c.token === '' ? undefined : c.token };
     const principal = await resolvePrincipal(ctx.authenticator, creds, 'session-or-token');
     if (principal === undefined) throw new RavelError('UNAUTHENTICATED', 'authentication required');
-    const info = await images.get(principal.tenantId, c.id);
+    const where = await locate(principal, c.id);
+    const info = await images.get(where.tenant, where.image);
     if (!c.content) {
       const body = { id: info.id, name: info.name, format: info.format, virtualSize: info.virtualSize, storedSize: info.storedSize, sha256: info.sha256, creationTime: info.createdAt };
       ex.send({ status: 200, headers: [['Content-Type', JSON_TYPE], ['Content-Location', `${API_PREFIX}${PATH}/${info.id}`]], body: stringifyJson(body) });
@@ -79,7 +96,7 @@ async function run(ctx: StreamContext, images: DiskReader, ex: Exchange, c: Copi
     const headers: [string, string][] = [['Content-Type', 'application/octet-stream'], ['Accept-Ranges', 'bytes']];
     if (range.kind === 'part') headers.push(['Content-Range', `bytes ${start}-${end}/${size}`]);
     const { blockSize } = await images.info();
-    const pieces = info.head === null || size === 0 ? emptyPieces() : diskBytes(images, principal.tenantId, info.head, blockSize, start, end);
+    const pieces = info.head === null || size === 0 ? emptyPieces() : diskBytes(images, where.tenant, info.head, blockSize, start, end);
     if (!ex.open) return;
     await streamBody(ex, range.kind === 'part' ? 206 : 200, headers, size === 0 ? 0 : end - start + 1, pieces).catch((e: unknown) => {
       // Headers are gone: all that is left is to cut the connection so the client sees it short.

@@ -15,8 +15,8 @@ import { ChunkPipe } from './chunk-pipe.ts';
 
 export type UploadState = 'RECEIVING' | 'PARSING' | 'DONE' | 'FAILED';
 
-/** Makes the image(s) of an upload; resolves with their ids once ingest has finished. */
-export type UploadImporter = (tenant: string, source: UploadSource, name: string) => Promise<readonly string[]>;
+/** Makes the image(s) of an upload; resolves with their ids (the library's integer ids on a node with one) once ingest has finished. */
+export type UploadImporter = (tenant: string, source: UploadSource, name: string) => Promise<readonly (string | number)[]>;
 
 export interface UploadOptions {
   readonly clock: Clock;
@@ -36,7 +36,7 @@ export class Upload {
   offset = 0;
   state: UploadState = 'RECEIVING';
   error: RavelError | undefined;
-  diskImageIds: readonly string[] = [];
+  diskImageIds: readonly (string | number)[] = [];
   /** A PATCH is being received; a second one at the same time is refused. */
   busy = false;
   expiresAt: number;
