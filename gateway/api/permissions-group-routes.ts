@@ -45,6 +45,7 @@ export function permissionsGroupRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'PUT',
+      changesCredentials: true,
       path: '/permissionsGroups/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams, body: GroupPatch },
@@ -59,6 +60,7 @@ export function permissionsGroupRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'DELETE',
+      changesCredentials: true,
       path: '/permissionsGroups/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams },
@@ -77,6 +79,7 @@ export function permissionsGroupRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'POST',
+      changesCredentials: true,
       path: '/permissionsGroups/{id}/users',
       auth: 'session-or-token',
       schema: { params: IdParams, body: AddUser },
@@ -86,6 +89,7 @@ export function permissionsGroupRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'DELETE',
+      changesCredentials: true,
       path: '/permissionsGroups/{id}/users/{userId}',
       auth: 'session-or-token',
       schema: { params: GroupUserParams },

@@ -42,6 +42,7 @@ export function tokenRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'PUT',
+      changesCredentials: true,
       path: '/ephemeralAccessTokens/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams, body: TokenPatch },
@@ -52,6 +53,7 @@ export function tokenRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'DELETE',
+      changesCredentials: true,
       path: '/ephemeralAccessTokens/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams },

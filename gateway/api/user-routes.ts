@@ -43,6 +43,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'PUT',
+      changesCredentials: true,
       path: '/users/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams, body: UserPatch },
@@ -52,6 +53,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'DELETE',
+      changesCredentials: true,
       path: '/users/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams },
@@ -63,6 +65,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'PUT',
+      changesCredentials: true,
       path: '/users/{id}/changepw',
       auth: 'session-or-token',
       schema: { params: IdParams, body: ChangePassword },
@@ -75,6 +78,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'PUT',
+      changesCredentials: true,
       path: '/users/{id}/enable',
       auth: 'session-or-token',
       schema: { params: IdParams },
@@ -82,6 +86,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
     }),
     defineRoute({
       method: 'PUT',
+      changesCredentials: true,
       path: '/users/{id}/disable',
       auth: 'session-or-token',
       schema: { params: IdParams },

@@ -26,4 +26,6 @@ export interface Authenticator {
   login(credentials: BasicCredentials): Promise<LoginResult | undefined>;
   /** Ends a session; unknown sessions are ignored. */
   logout(cookieValue: string): Promise<void>;
+  /** Forget every principal resolved so far (after a call that changed credentials or permissions). */
+  invalidate?(): void;
 }

@@ -11,6 +11,7 @@ import type { Principal as DomainPrincipal } from '../../domain/tenancy/principa
 import type { BasicCredentials, Principal } from '../http/route.ts';
 import type { Authenticator, LoginResult } from './authenticator.ts';
 import { isOperatorToken, OperatorTokens } from './operator-tokens.ts';
+import { PrincipalCache } from './principal-cache.ts';
 
 /** A gateway principal with the domain principal it was resolved from. */
 export interface ControlPrincipal extends Principal {
@@ -34,15 +35,26 @@ export function controlPrincipal(p: Principal | undefined): DomainPrincipal {
 }
 
 export class ControlAuthenticator implements Authenticator {
+  private readonly cache: PrincipalCache;
+
   constructor(
     private readonly control: ControlPlane,
     private readonly now: () => number,
     /** Operator credentials (`rvop_...` tokens); none by default, so no operator can call in. */
     private readonly operators: OperatorTokens = new OperatorTokens([]),
-  ) {}
+    /** How long a resolved session or token is trusted without asking again (see principal-cache.ts); 0: never. */
+    cacheTtlMs = 1000,
+  ) {
+    this.cache = new PrincipalCache(now, cacheTtlMs);
+  }
 
   async fromSession(cookieValue: string): Promise<Principal | undefined> {
-    const p = await this.control.resolveSession(cookieValue);
+    const key = `s ${cookieValue}`;
+    let p = this.cache.get(key);
+    if (p === undefined) {
+      p = await this.control.resolveSession(cookieValue);
+      if (p !== undefined) this.cache.set(key, p);
+    }
     return p === undefined ? undefined : toGateway(p, 'session');
   }
 
@@ -52,7 +64,12 @@ export class ControlAuthenticator implements Authenticator {
       const op = this.operators.resolve(value);
       return op === undefined ? undefined : toGateway(op, 'token');
     }
-    const p = await this.control.resolveToken(value);
+    const key = `t ${value}`;
+    let p = this.cache.get(key);
+    if (p === undefined) {
+      p = await this.control.resolveToken(value);
+      if (p !== undefined) this.cache.set(key, p);
+    }
     return p === undefined ? undefined : toGateway(p, 'token');
   }
 
@@ -67,7 +84,12 @@ export class ControlAuthenticator implements Authenticator {
     };
   }
 
+  invalidate(): void {
+    this.cache.clear();
+  }
+
   async logout(cookieValue: string): Promise<void> {
+    this.cache.delete(`s ${cookieValue}`);
     await this.control.logout(cookieValue);
   }
 }

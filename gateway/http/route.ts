@@ -106,6 +106,11 @@ export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
   readonly summary?: string;
   /** Status of a successful answer, for openapi.json (default 200). */
   readonly successStatus?: number;
+  /**
+   * Its success can end or narrow what credentials allow (a token deleted, a user disabled, a
+   * group's permissions edited): the authenticator's cached principals are dropped after it.
+   */
+  readonly changesCredentials?: boolean;
 }
 
 /** Route with its schema types erased, as stored in a table. */
