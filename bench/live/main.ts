@@ -144,6 +144,9 @@ try {
   report.figure('until every client had the event, p50', percentile(completion, 50), 'ms');
   report.figure('until every client had the event, p99', percentile(completion, 99), 'ms');
   report.figure('server CPU', (cpu[0] ?? 0) * 100, '% of a core');
+  // CPU time does not depend on the neighbours as latency does on a shared machine.
+  report.figure('server CPU per event sent to every client', ((cpu[0] ?? 0) * wallSeconds * 1000) / events, 'ms');
+  report.figure('server CPU per delivery', ((cpu[0] ?? 0) * wallSeconds * 1e6) / Math.max(1, all.length), 'µs');
   procs.forEach((_, k) => report.figure(`client process ${k + 1} CPU`, (cpu[k + 1] ?? 0) * 100, '% of a core'));
   report.atMost('delivery latency p99', percentile(all, 99), 'ms', 100);
   report.atMost('until every client had the event, p99', percentile(completion, 99), 'ms', 100);
