@@ -6,7 +6,7 @@ import { regionRef } from '../actors/kinds/region/region-kind.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
-import { LocalId, parseInput, PublishRequest, SetExpiration, VmIdsRequest, type Application } from '../domain/schemas/index.ts';
+import { CreateScheduledTask, LocalId, parseInput, PublishRequest, SetExpiration, VmIdsRequest, type Application, type ScheduledTask } from '../domain/schemas/index.ts';
 import { addUsage, noUsage, usageOf, type Usage } from '../domain/tenancy/quota.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { isVmRunning } from '../domain/vm/vm-state-machine.ts';
@@ -76,6 +76,23 @@ export class DeploymentCalls {
     const usageElsewhere = (startAllDraftVms ?? true) ? await this.usageElsewhere(p, id) : noUsage;
     const msg = { type: 'publishUpdates', usageElsewhere, ...(startAllDraftVms === undefined ? {} : { startAllDraftVms }) };
     return this.ask.app<Application>(p, id, msg, keyed(o, 'publish-updates'));
+  }
+
+  async createTask(p: Principal, id: number, body: CreateScheduledTask, o?: RequestOptions): Promise<ScheduledTask> {
+    checkId(id, 'applicationId');
+    return this.ask.app<ScheduledTask>(p, id, { type: 'createTask', task: parseInput(CreateScheduledTask, body, 'body') }, keyed(o, 'create-task'));
+  }
+
+  async updateTask(p: Principal, id: number, taskId: number, body: CreateScheduledTask): Promise<ScheduledTask> {
+    checkId(id, 'applicationId');
+    return this.ask.app<ScheduledTask>(p, id, { type: 'updateTask', taskId: checkId(taskId, 'taskId'), task: parseInput(CreateScheduledTask, body, 'body') });
+  }
+
+  /** `listTasks`, `getTask` and `deleteTask`: answered by the application as they are. */
+  async taskCall<R>(p: Principal, id: number, msg: { type: 'listTasks' } | { type: 'getTask' | 'deleteTask'; taskId: number }): Promise<R> {
+    checkId(id, 'applicationId');
+    if ('taskId' in msg) checkId(msg.taskId, 'taskId');
+    return this.ask.app<R>(p, id, msg);
   }
 
   async setExpiration(p: Principal, id: number, body: SetExpiration): Promise<Application> {

@@ -21,7 +21,7 @@ import type { Blueprint, CreateBlueprint, CreateImage, DiskImage, Documentation,
 import { DeploymentCalls, deploymentView } from './control-deployment.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
-import type { LocalId, PublishRequest, SetExpiration } from '../domain/schemas/index.ts';
+import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration } from '../domain/schemas/index.ts';
 import { ActorAsks, checkId, keyed, tenantOf } from './control-asks.ts';
 import type { DeploymentView, HostInput, PublishUpdatesOptions, VmActionName } from './control-plane.ts';
 import type { ApplicationSummary, ControlPlane, CreateOrganizationInput, LoginOutcome, NotificationsQuery, PermissionsGroupInput, RequestOptions, TokenInput } from './control-plane.ts';
@@ -402,6 +402,26 @@ export class ControlPlaneImpl implements ControlPlane {
 
   async publishUpdates(p: Principal, applicationId: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application> {
     return this.deployments.publishUpdates(p, applicationId, body, o);
+  }
+
+  async listTasks(p: Principal, applicationId: number): Promise<ScheduledTask[]> {
+    return this.deployments.taskCall(p, applicationId, { type: 'listTasks' });
+  }
+
+  async createTask(p: Principal, applicationId: number, body: CreateScheduledTask, o?: RequestOptions): Promise<ScheduledTask> {
+    return this.deployments.createTask(p, applicationId, body, o);
+  }
+
+  async getTask(p: Principal, applicationId: number, taskId: number): Promise<ScheduledTask> {
+    return this.deployments.taskCall(p, applicationId, { type: 'getTask', taskId });
+  }
+
+  async updateTask(p: Principal, applicationId: number, taskId: number, body: CreateScheduledTask): Promise<ScheduledTask> {
+    return this.deployments.updateTask(p, applicationId, taskId, body);
+  }
+
+  async deleteTask(p: Principal, applicationId: number, taskId: number): Promise<void> {
+    await this.deployments.taskCall(p, applicationId, { type: 'deleteTask', taskId });
   }
 
   async setExpiration(p: Principal, applicationId: number, body: SetExpiration): Promise<Application> {

@@ -25,7 +25,7 @@ import type { NicRef } from '../domain/network/elastic-ips.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
-import type { LocalId, PublishRequest, SetExpiration } from '../domain/schemas/index.ts';
+import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration } from '../domain/schemas/index.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 import type { Blueprint, CreateBlueprint, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
 import type { DiskImageLocation } from './control-library.ts';
@@ -261,6 +261,17 @@ export interface ControlPlane {
    * the new design. ILLEGAL_STATE for a draft or when `designDiffersFromDeployment` is false.
    */
   publishUpdates(p: Principal, applicationId: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application>;
+  /**
+   * Scheduled tasks: START or STOP the application once at `scheduleInfo.start` or by a UTC cron
+   * expression within [start, end], on durable reminders; each firing is an APPLICATION_TASK_FIRED
+   * event with its outcome. INVALID_ARGUMENT for a schedule that never fires, a bad cron
+   * expression, or BLUEPRINT (not carried out yet). Task ids are the application's own.
+   */
+  listTasks(p: Principal, applicationId: number): Promise<ScheduledTask[]>;
+  createTask(p: Principal, applicationId: number, body: CreateScheduledTask, o?: RequestOptions): Promise<ScheduledTask>;
+  getTask(p: Principal, applicationId: number, taskId: number): Promise<ScheduledTask>;
+  updateTask(p: Principal, applicationId: number, taskId: number, body: CreateScheduledTask): Promise<ScheduledTask>;
+  deleteTask(p: Principal, applicationId: number, taskId: number): Promise<void>;
   /**
    * `{expirationFromNowSeconds}` (-1: never): shows as `nextStopTime`; at that time the
    * application stops by itself (a durable reminder: also after a restart). ILLEGAL_STATE for a draft.

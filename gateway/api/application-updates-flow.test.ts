@@ -100,3 +100,21 @@ test('fqdn;deployment and publicIps;deployment of an exposed VM; 404 for a VM wi
   refused(await c.request('GET', `/applications/${id}/vms/200/publicIps;deployment`), 404, 'NOT_FOUND');
   ok(await c.request('DELETE', `/applications/${id}`), 204);
 });
+
+test('tasks: POST answers 201 with a Location, GET, PUT, DELETE; a bad cron expression is 400', async () => {
+  const c = t.client();
+  ok(await c.login('acme/root', 'root-password'));
+  const made = await c.request('POST', '/applications', { name: 'scheduled', design: { vms: [sampleVm(1)] } });
+  const id = (made.entity as AppObj).id;
+  const start = t.h.tc.clock.now() + 3_600_000;
+  const r = await c.request('POST', `/applications/${id}/tasks`, { action: 'STOP', scheduleInfo: { start } });
+  ok(r, 201);
+  assert.equal(r.headers.get('location'), `/api/v1/applications/${id}/tasks/1`);
+  assert.deepEqual(r.entity, { id: 1, action: 'STOP', scheduleInfo: { start }, href: `/applications/${id}/tasks/1` }, 'href: the test client derives it from Location, as the SDK does');
+  refused(await c.request('POST', `/applications/${id}/tasks`, { action: 'START', scheduleInfo: { cronExpression: '61 * * * *' } }), 400, 'INVALID_ARGUMENT');
+  const put = await c.request('PUT', `/applications/${id}/tasks/1`, { id: 1, action: 'START', scheduleInfo: { cronExpression: '0 8 * * 1-5' } });
+  ok(put);
+  assert.deepEqual((await c.request('GET', `/applications/${id}/tasks`)).entity, [{ id: 1, action: 'START', scheduleInfo: { cronExpression: '0 8 * * 1-5' } }]);
+  ok(await c.request('DELETE', `/applications/${id}/tasks/1`), 204);
+  refused(await c.request('GET', `/applications/${id}/tasks/1`), 404, 'NOT_FOUND');
+});

@@ -10,6 +10,7 @@ import { imageRoutes } from './image-routes.ts';
 import { keyPairRoutes } from './keypair-routes.ts';
 import { organizationRoutes } from './organization-routes.ts';
 import { permissionsGroupRoutes } from './permissions-group-routes.ts';
+import { taskRoutes } from './task-routes.ts';
 import { tokenRoutes } from './token-routes.ts';
 import { userRoutes } from './user-routes.ts';
 
@@ -24,6 +25,7 @@ export function apiRoutes(control: ControlPlane): AnyRoute[] {
     ...blueprintRoutes(control),
     ...applicationRoutes(control),
     ...deploymentRoutes(control),
+    ...taskRoutes(control),
     ...elasticIpRoutes(control),
     ...eventRoutes(control),
   ];

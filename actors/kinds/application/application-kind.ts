@@ -14,6 +14,7 @@ import { remove } from './application-delete.ts';
 import { applicationAction, publish, setExpiration, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { publishUpdates } from './application-updates.ts';
 import { vmsAction } from './application-vm-actions.ts';
+import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PREFIX, updateTask } from './application-tasks.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
 import { ApplicationMsgSchema, type ApplicationMsg } from './application-messages.ts';
@@ -64,6 +65,11 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with({ type: 'vmAction' }, { type: 'vmsAction' }, (m) => vmsAction(ctx, m))
         .with({ type: 'publishUpdates' }, (m) => publishUpdates(ctx, m, deps()))
         .with({ type: 'setExpiration' }, (m) => setExpiration(ctx, m))
+        .with({ type: 'createTask' }, (m) => createTask(ctx, m))
+        .with({ type: 'listTasks' }, (m) => listTasks(ctx, m))
+        .with({ type: 'getTask' }, (m) => getTask(ctx, m))
+        .with({ type: 'updateTask' }, (m) => updateTask(ctx, m))
+        .with({ type: 'deleteTask' }, (m) => deleteTask(ctx, m))
         .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m))
         .with({ type: 'hostResult' }, (m) => hostResult(ctx, m))
         .with({ type: 'hostLost' }, (m) => hostLost(ctx, m))
@@ -74,6 +80,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with(OUTBOX_REMINDER, () => forwardEvents(ctx))
         .with(HOST_COMMANDS_REMINDER, () => sendQueuedCommands(ctx, deps()))
         .with(EXPIRATION_REMINDER, async () => expire(ctx))
+        .when((name) => name.startsWith(TASK_REMINDER_PREFIX), async () => fireTask(ctx, reminder))
         .otherwise(async () => undefined);
     },
   });

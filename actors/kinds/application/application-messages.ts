@@ -4,7 +4,7 @@
  * reports from hosts), with their handlers in their own files beside application-design.ts.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Description, Design, MAX_VMS_PER_APPLICATION, LibraryImage, LocalId, Name, PublishRequest, ServerId, SetExpiration } from '../../../domain/schemas/index.ts';
+import { CreateScheduledTask, Description, Design, MAX_VMS_PER_APPLICATION, LibraryImage, LocalId, Name, PublishRequest, ServerId, SetExpiration } from '../../../domain/schemas/index.ts';
 import { PrincipalSchema } from '../organization/principal-schema.ts';
 
 export const ApplicationDesignMsgSchema = Type.Union([
@@ -61,5 +61,14 @@ export const ApplicationDeploymentMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('hostLost'), host: HostToken, vmKeys: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 1024 }) }),
 ]);
 
-export const ApplicationMsgSchema = Type.Union([ApplicationDesignMsgSchema, ApplicationDeploymentMsgSchema]);
+/** Scheduled tasks (application-tasks.ts). Task ids are the application's own, from 1. */
+export const ApplicationTaskMsgSchema = Type.Union([
+  Type.Object({ type: Type.Literal('createTask'), principal: PrincipalSchema, task: CreateScheduledTask }),
+  Type.Object({ type: Type.Literal('listTasks'), principal: PrincipalSchema }),
+  Type.Object({ type: Type.Literal('getTask'), principal: PrincipalSchema, taskId: ServerId }),
+  Type.Object({ type: Type.Literal('updateTask'), principal: PrincipalSchema, taskId: ServerId, task: CreateScheduledTask }),
+  Type.Object({ type: Type.Literal('deleteTask'), principal: PrincipalSchema, taskId: ServerId }),
+]);
+
+export const ApplicationMsgSchema = Type.Union([ApplicationDesignMsgSchema, ApplicationDeploymentMsgSchema, ApplicationTaskMsgSchema]);
 export type ApplicationMsg = Static<typeof ApplicationMsgSchema>;

@@ -4,7 +4,7 @@
  * application keeps a tombstone, so its id is never reused and reads stay NOT_FOUND.
  */
 import { RavelError } from '../../../core/errors.ts';
-import type { Application } from '../../../domain/schemas/index.ts';
+import type { Application, ScheduledTask } from '../../../domain/schemas/index.ts';
 import type { ForwardOutbox } from '../../../events/event-outbox.ts';
 import type { HvxCommand } from '../../../hvx/protocol.ts';
 
@@ -31,6 +31,12 @@ export type DeploymentRuntime = null | {
   readonly outgoing: readonly HvxCommand[];
 };
 
+/** An application's scheduled tasks and the last task id handed out (ids are never reused). */
+export interface TaskBook {
+  readonly lastId: number;
+  readonly tasks: readonly ScheduledTask[];
+}
+
 export type ApplicationState =
   | { readonly status: 'absent' }
   | {
@@ -39,6 +45,8 @@ export type ApplicationState =
       readonly app: Application;
       readonly runtime: DeploymentRuntime;
       readonly outbox: ForwardOutbox;
+      /** Scheduled tasks (application-tasks.ts); absent: none ever made. */
+      readonly tasks?: TaskBook;
     }
   | { readonly status: 'deleted'; readonly organizationId: number; readonly outbox: ForwardOutbox };
 
