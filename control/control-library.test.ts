@@ -12,6 +12,7 @@ import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
 import { ControlHarness, code, operator } from './testing/control-harness.ts';
 import { tenant } from './testing/deployment-helpers.ts';
+import { DEMO_ADMIN_EMAIL, DEMO_IMAGES, ensureDemoOrganization } from '../service/demo-organization.ts';
 
 let h: ControlHarness;
 let a: { p: Principal; organizationId: number };
@@ -210,4 +211,20 @@ test('bad input is refused and changes nothing', async () => {
   await assert.rejects(h.run(h.control.getDocumentation(a.p, 'keypair' as never, 1)), code('INVALID_ARGUMENT'));
   await assert.rejects(h.run(h.control.registerDiskImage(operator, a.organizationId, 'no-such-store-image')), code('NOT_FOUND'));
   assert.deepEqual(await h.run(h.control.listBlueprints(a.p)), before);
+});
+
+test("the demo organization's library VMs are there on its first run, and not added again", async () => {
+  const first = await h.run(ensureDemoOrganization(h.control, 'demo-password'));
+  assert.equal(first.created, true);
+  const s = await h.run(h.control.login(DEMO_ADMIN_EMAIL, 'demo-password'));
+  assert.ok(s !== undefined);
+  const names = (await h.run(h.control.listImages(s.principal))).map((i) => i.name);
+  assert.deepEqual(names, DEMO_IMAGES.map((i) => i.name));
+  const app = await h.run(h.control.createApplication(s.principal, { name: 'demo app' }));
+  const images = await h.run(h.control.listImages(s.principal));
+  const withVm = await h.run(h.control.addVm(s.principal, app.id, { baseVmId: images[0]!.id }));
+  const bp = await doneBlueprint(s.principal, (await h.run(h.control.createBlueprint(s.principal, { applicationId: withVm.id, blueprintName: 'demo' }))).id);
+  assert.equal(bp.loadingStatus, 'DONE', 'a blueprint of an application built from demo images saves');
+  assert.equal((await h.run(ensureDemoOrganization(h.control, 'other-password'))).created, false);
+  assert.equal((await h.run(h.control.listImages(s.principal))).length, DEMO_IMAGES.length);
 });
