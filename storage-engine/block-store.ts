@@ -97,6 +97,7 @@ export interface VersionWriter {
   /**
    * Writes bytes at any offset; partial blocks are read, modified and written back. The
    * range must lie inside the size. Resolving means accepted, not durable: only commit is.
+   * The writer has copied what it needs by then, so the caller may reuse `data`.
    */
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Writes one whole block by index (data must be exactly one block). */

@@ -4,7 +4,6 @@
  * descriptor of an ISO 9660 image is caught as it passes.
  */
 import type { DecodedDisk, DecoderCheckpoint, DecoderInit, FormatDecoder } from './format.ts';
-import { concatBytes } from './bytes.ts';
 import { decodeFailed } from './decode-error.ts';
 import { hasVhdCookie, parseVhdFooter, VhdDiskType, VHD_FOOTER_SIZE } from './vhd/footer.ts';
 import { ISO_PVD_OFFSET, ISO_SECTOR, parsePrimaryVolumeDescriptor } from './iso/iso9660.ts';
@@ -24,17 +23,29 @@ export class RawDecoder implements FormatDecoder {
   private readonly sink: DiskSink;
   private received = 0;
   private written = 0;
-  private tail: Uint8Array = new Uint8Array(0);
+  /**
+   * Bytes received but not yet written, at the front of a buffer of our own that is reused
+   * (sinks copy what they keep): at most a block and a footer between pushes, and a block more
+   * while one is completed from a new chunk.
+   */
+  private held = Buffer.allocUnsafe(2 * WRITE_ALIGN + VHD_FOOTER_SIZE);
+  private heldBytes = 0;
   private pvd = new Uint8Array(ISO_SECTOR);
 
   constructor(init: DecoderInit, from?: RawState) {
     this.sink = init.sink;
     if (from !== undefined) {
-      this.tail = Buffer.from(from.tail, 'base64');
+      const tail = Buffer.from(from.tail, 'base64');
+      if (tail.length > WRITE_ALIGN + VHD_FOOTER_SIZE) throw decodeFailed('bad-checkpoint', 'raw checkpoint holds too long a tail', 'raw');
+      this.hold(tail);
       this.received = from.received;
-      this.written = from.received - this.tail.length;
+      this.written = from.received - tail.length;
       this.pvd.set(Buffer.from(from.pvd, 'base64').subarray(0, ISO_SECTOR));
     }
+  }
+
+  private get tail(): Buffer {
+    return this.held.subarray(0, this.heldBytes);
   }
 
   async push(chunk: Uint8Array): Promise<void> {
@@ -43,27 +54,50 @@ export class RawDecoder implements FormatDecoder {
     // Write up to a 64 KiB boundary only, keeping at least the footer's 512 bytes back: a
     // write that ended 512 bytes short of a block made the store read, modify and rewrite
     // one block per chunk, which cost raw ingest over half its speed.
-    const end = this.written + this.tail.length + chunk.length - VHD_FOOTER_SIZE;
+    const end = this.written + this.heldBytes + chunk.length - VHD_FOOTER_SIZE;
     const flush = Math.floor(end / WRITE_ALIGN) * WRITE_ALIGN - this.written;
     if (flush <= 0) {
-      this.tail = concatBytes([this.tail, chunk]);
+      this.hold(chunk);
       return;
     }
     this.sink.setVirtualSize(this.written + flush);
-    const fromChunk = flush - this.tail.length;
+    let fromChunk = flush - this.heldBytes;
     if (fromChunk < 0) {
       await this.writeNext(this.tail.subarray(0, flush));
-      this.tail = concatBytes([this.tail.subarray(flush), chunk]);
+      this.held.copyWithin(0, flush, this.heldBytes);
+      this.heldBytes -= flush;
+      this.hold(chunk);
       return;
     }
-    await this.writeNext(this.tail.length === 0 ? chunk.subarray(0, fromChunk) : concatBytes([this.tail, chunk.subarray(0, fromChunk)]));
-    this.tail = chunk.slice(fromChunk);
+    if (this.heldBytes > 0) {
+      // The held bytes are completed to a block boundary with the chunk's first bytes (a block
+      // or two copied at most); the rest of the chunk is written as it came.
+      const head = Math.min(fromChunk, (WRITE_ALIGN - (this.heldBytes % WRITE_ALIGN)) % WRITE_ALIGN);
+      this.hold(chunk.subarray(0, head));
+      await this.writeNext(this.tail);
+      this.heldBytes = 0;
+      chunk = chunk.subarray(head);
+      fromChunk -= head;
+    }
+    if (fromChunk > 0) await this.writeNext(chunk.subarray(0, fromChunk));
+    this.hold(chunk.subarray(fromChunk));
+  }
+
+  private hold(bytes: Uint8Array): void {
+    const need = this.heldBytes + bytes.length;
+    if (need > this.held.length) {
+      const grown = Buffer.allocUnsafe(need);
+      grown.set(this.tail);
+      this.held = grown;
+    }
+    this.held.set(bytes, this.heldBytes);
+    this.heldBytes = need;
   }
 
   async finish(): Promise<DecodedDisk> {
     if (this.received === 0) throw decodeFailed('empty', 'the upload is empty', 'raw');
     const footerAt = this.tail.length - VHD_FOOTER_SIZE;
-    const footerBytes = this.tail.subarray(Math.max(0, footerAt));
+    const footerBytes = Buffer.from(this.tail.subarray(Math.max(0, footerAt)));
     if (footerAt >= 0 && hasVhdCookie(footerBytes)) {
       const footer = parseVhdFooter(footerBytes);
       if (footer.diskType !== VhdDiskType.fixed) {
@@ -79,7 +113,7 @@ export class RawDecoder implements FormatDecoder {
     }
     this.sink.setVirtualSize(this.received);
     await this.writeNext(this.tail);
-    this.tail = new Uint8Array(0);
+    this.heldBytes = 0;
     const iso = parsePrimaryVolumeDescriptor(this.pvd);
     if (iso !== undefined) {
       if (iso.volumeBytes > this.received) {

@@ -7,7 +7,7 @@ import type { DecodedDisk, DecodeLimits, FormatDecoder } from '../formats/format
 import { RavelError } from '../../core/errors.ts';
 import type { DiskRef, IngestCheckpoint, IngestedDisk } from './ingest-types.ts';
 import { TrackingSink } from './tracking-sink.ts';
-import { plainSha256, resumableSha256 } from './sha256.ts';
+import { logicalSha256, plainSha256, resumableSha256 } from './sha256.ts';
 import { createDecoder, resumeDecoder } from './decoder-factory.ts';
 import { detectFormat, SNIFF_BYTES } from '../formats/detect.ts';
 import { decodeFailed } from '../formats/decode-error.ts';
@@ -52,9 +52,14 @@ export class DiskRun {
   ): Promise<DiskRun> {
     const detected = detectFormat(head);
     if (detected.kind === 'ova') throw decodeFailed('nested-ova', 'an OVA inside an OVA', 'ova');
-    const hash = resumable ? await resumableSha256() : plainSha256();
+    const hash = resumable ? await resumableSha256() : logicalSha256();
     const tracking = new TrackingSink(sink, hash, limits.maxVirtualSize);
-    return new DiskRun(ref, tracking, createDecoder(detected, { sink: tracking, limits }), detected.kind === 'raw');
+    try {
+      return new DiskRun(ref, tracking, createDecoder(detected, { sink: tracking, limits }), detected.kind === 'raw');
+    } catch (e) {
+      tracking.close();
+      throw e;
+    }
   }
 
   static async resume(ref: DiskRef, cp: IngestCheckpoint, sink: DiskSink, limits: DecodeLimits): Promise<DiskRun> {
@@ -72,6 +77,11 @@ export class DiskRun {
     const hash = this.tracking.savedHash();
     if (decoder === undefined || hash === undefined) return undefined;
     return { decoder, logical: { ...this.tracking.state(), hash } };
+  }
+
+  /** Lets go of what the run holds beside its sink, after a failure. */
+  abandon(): void {
+    this.tracking.close();
   }
 
   async finish(): Promise<IngestedDisk> {

@@ -17,7 +17,8 @@ export interface DiskSink {
   setVirtualSize(bytes: number): void;
   /**
    * Logical bytes at a logical offset. Offsets come in any order and need not be aligned to
-   * anything; ranges never written read as zeros. A write may overwrite an earlier one.
+   * anything; ranges never written read as zeros. A write may overwrite an earlier one. The
+   * sink copies what it keeps: the caller may reuse `data` once the write resolves.
    */
   write(logicalOffset: number, data: Uint8Array): Promise<void>;
   /** Keeps bytes of the upload, by their offset in the upload, whose place is not known yet. */

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
+import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { ingest, type IngestCheckpoint } from './ingest.ts';
+import { READ_AHEAD_BYTES } from './chunk-source.ts';
 import { MemorySink } from './memory-sink.ts';
 import { isRavelError } from '../../core/errors.ts';
 import { chunked, convertRaw, ingestBytes, makeRaw, sha256 } from '../formats/testing/fixtures.ts';
@@ -8,12 +10,16 @@ import { layout } from '../formats/qcow2/qcow2-edit.ts';
 
 const raw = makeRaw(4, 61);
 
-test('a producer faster than the sink is paused: chunks are pulled only as the sink takes them', async () => {
+/** Chunks of 64 KiB that ingest may hold ahead of the sink. */
+const AHEAD = READ_AHEAD_BYTES / 65536;
+
+test('a producer faster than the sink is paused: chunks are pulled only as the sink takes them, plus the read-ahead', async () => {
+  const big = makeRaw(16, 62);
   let pulled = 0;
   async function* producer(): AsyncGenerator<Uint8Array> {
-    for (let i = 0; i < 64; i++) {
+    for (let i = 0; i < big.length / 65536; i++) {
       pulled++;
-      yield raw.subarray(i * 65536, (i + 1) * 65536);
+      yield big.subarray(i * 65536, (i + 1) * 65536);
     }
   }
   const gates: Array<() => void> = [];
@@ -27,14 +33,16 @@ test('a producer faster than the sink is paused: chunks are pulled only as the s
   const done = ingest(producer(), () => sink);
   for (let round = 0; round < 10; round++) {
     await new Promise((r) => setImmediate(r));
-    assert.ok(pulled <= round + 2, `pulled ${pulled} chunks with ${round} writes done`);
+    assert.ok(pulled <= AHEAD + round + 2, `pulled ${pulled} chunks with ${round} writes done`);
     gates.shift()?.();
   }
-  const release = setInterval(() => gates.shift()?.(), 0);
+  const release = setInterval(() => {
+    while (gates.length > 0) gates.shift()?.();
+  }, 0);
   const result = await done;
   clearInterval(release);
   assert.ok(result.kind === 'disk');
-  assert.equal(result.disk.logicalSha256, sha256(raw));
+  assert.equal(result.disk.logicalSha256, sha256(big));
 });
 
 test('a web ReadableStream is a source too', async () => {
@@ -135,7 +143,7 @@ test('a refused upload stops reading and closes its source', async () => {
     isRavelError(e, 'PAYLOAD_TOO_LARGE'),
   );
   assert.ok(closed, 'the source was closed');
-  assert.ok(pulled < 10, `stopped pulling (${pulled} chunks)`);
+  assert.ok(pulled < AHEAD + 10, `stopped pulling (${pulled} chunks)`);
   closed = false;
   async function* badHeader(): AsyncGenerator<Uint8Array> {
     try {
@@ -148,4 +156,28 @@ test('a refused upload stops reading and closes its source', async () => {
   }
   await assert.rejects(ingest(badHeader(), () => new MemorySink()), (e) => isRavelError(e, 'DECODE_FAILED'));
   assert.ok(closed, 'the source was closed after a refusal in its first chunk');
+});
+
+test('a refused upload closes a stalled source at once, with a read still outstanding', async () => {
+  const bad = new Uint8Array(65536);
+  bad.set([0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 9]);
+  let closed = false;
+  let served = 0;
+  const stalled: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => (served++ === 0 ? Promise.resolve({ value: bad, done: false }) : new Promise<never>(() => undefined)),
+      return: () => {
+        closed = true;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    }),
+  };
+  await assert.rejects(ingest(stalled, () => new MemorySink()), (e) => isRavelError(e, 'DECODE_FAILED'));
+  assert.ok(served >= 2, 'a read was outstanding when ingest refused');
+  assert.ok(closed, 'the stalled source was closed');
+
+  const stream = new Readable({ read: () => undefined });
+  stream.push(bad);
+  await assert.rejects(ingest(stream, () => new MemorySink()), (e) => isRavelError(e, 'DECODE_FAILED'));
+  assert.ok(stream.destroyed, 'the stalled stream was destroyed');
 });

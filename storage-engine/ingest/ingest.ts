@@ -50,7 +50,7 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
       upload.update(sniffed.head);
       const hashed = observed({ [Symbol.asyncIterator]: () => rest }, (c) => upload.update(c));
       const ova = await ingestOva(sniffed.head, hashed[Symbol.asyncIterator](), sinkFactory, limits);
-      return { kind: 'ova', ...ova, uploadBytes, uploadSha256: upload.digestHex() };
+      return { kind: 'ova', ...ova, uploadBytes, uploadSha256: await upload.digestHex() };
     }
     head = sniffed.head;
     disk = await DiskRun.start(singleDisk, head, await sinkFactory(singleDisk), limits, resumable);
@@ -83,14 +83,20 @@ async function run(source: UploadSource, sinkFactory: SinkFactory, options: Inge
       }
     }
   } catch (e) {
+    disk.abandon();
     // A refused upload is not read further: the source is closed (a socket, a file).
     await rest.return?.(undefined).catch(() => undefined);
     throw e;
   }
-  if (disk.diskIsUpload) {
-    const { disk: result, uploadSha256 } = await disk.finishAsUpload();
-    return { kind: 'disk', disk: result, uploadBytes, uploadSha256 };
+  try {
+    if (disk.diskIsUpload) {
+      const { disk: result, uploadSha256 } = await disk.finishAsUpload();
+      return { kind: 'disk', disk: result, uploadBytes, uploadSha256 };
+    }
+    const result = await disk.finish();
+    return { kind: 'disk', disk: result, uploadBytes, uploadSha256: await upload.digestHex() };
+  } catch (e) {
+    disk.abandon();
+    throw e;
   }
-  const result = await disk.finish();
-  return { kind: 'disk', disk: result, uploadBytes, uploadSha256: upload.digestHex() };
 }

@@ -75,6 +75,7 @@ export class TrackingSink implements DiskSink {
       }
     }
     await this.inner.write(logicalOffset, data);
+    await this.hash.ready?.();
   }
 
   stage(uploadOffset: number, data: Uint8Array): Promise<void> {
@@ -98,9 +99,12 @@ export class TrackingSink implements DiskSink {
     if (!this.inOrder || this.cursor !== this.size) {
       throw new RavelError('INTERNAL', 'the upload hash is taken from a disk that was not written whole and in order');
     }
-    const h = await this.hash.fork();
-    h.update(trailer);
-    return h.digestHex();
+    return this.hash.digestWith(trailer);
+  }
+
+  /** Lets go of the hash of a disk whose ingest failed. */
+  close(): void {
+    this.hash.close?.();
   }
 
   /** SHA-256 of the whole logical disk, and whether it needed a pass over the sink. */
@@ -108,12 +112,12 @@ export class TrackingSink implements DiskSink {
     const size = this.size ?? 0;
     if (this.inOrder) {
       updateZeros(this.hash, size - this.cursor);
-      return { sha256: this.hash.digestHex(), hashPass: false };
+      return { sha256: await this.hash.digestHex(), hashPass: false };
     }
     const h = fresh();
     for (let at = 0; at < size; at += HASH_PASS_PIECE) {
       h.update(await this.inner.readLogical(at, Math.min(HASH_PASS_PIECE, size - at)));
     }
-    return { sha256: h.digestHex(), hashPass: true };
+    return { sha256: await h.digestHex(), hashPass: true };
   }
 }

@@ -7,6 +7,7 @@ import { blockKey, isAllZero, zeros } from './block-hash.ts';
 import { emptyDelta, type BlockRefs, type EntryValue } from './block-refs.ts';
 import { checkRange, type ChainReader, type TenantRef } from './chain-reader.ts';
 import type { Tables, VersionRecord } from './tables.ts';
+import { BatchMemory, type ArenaPool } from './block-arenas.ts';
 
 /** Test seams of the engine. */
 export interface EngineHooks {
@@ -20,6 +21,7 @@ export interface EngineParts {
   readonly reader: ChainReader;
   readonly blockSize: number;
   readonly hooks: EngineHooks;
+  readonly arenas: ArenaPool;
 }
 
 interface BlockOp {
@@ -37,7 +39,9 @@ export class BuildingVersion {
   private pending: BlockOp[] = [];
   private inFlight: Array<Promise<void>> = [];
   private failure: RavelError | undefined;
-  private last: { data: Buffer; key: Buffer } | undefined;
+  /** The last non-zero block put: its bytes (a copy of our own), key, and copy in this batch. */
+  private last: { readonly bytes: Buffer; readonly key: Buffer; kept: Buffer | undefined } | undefined;
+  private batch: BatchMemory;
   private readonly batchBlocks: number;
 
   constructor(
@@ -47,6 +51,7 @@ export class BuildingVersion {
   ) {
     this.size = record.size;
     this.batchBlocks = Math.max(1, Math.floor(BATCH_BYTES / parts.blockSize));
+    this.batch = new BatchMemory(parts.arenas);
   }
 
   /** Runs fn after every call made before it has finished. */
@@ -107,9 +112,11 @@ export class BuildingVersion {
       const index = Math.floor(pos / bs);
       const blockStart = index * bs;
       const to = Math.min(end, blockStart + bs);
-      let block: Buffer;
+      let block: Uint8Array;
       if (pos === blockStart && to === blockStart + bs) {
-        block = Buffer.from(source(pos - offset, to - offset));
+        // A view of the caller's bytes: put() copies what it keeps (most blocks of a disk are
+        // zeros or repeats, which need no copy at all).
+        block = source(pos - offset, to - offset);
       } else {
         await this.drain();
         const current = this.parts.tables.snapshot((transaction) => {
@@ -124,15 +131,28 @@ export class BuildingVersion {
     }
   }
 
-  private async put(index: number, block: Buffer): Promise<void> {
+  private async put(index: number, block: Uint8Array): Promise<void> {
     if (isAllZero(block)) {
       this.pending.push({ index, value: 'zeros' });
     } else {
-      // Runs of identical blocks are common (filled regions); a compare is far cheaper than a hash.
-      const key = this.last?.data.equals(block) === true ? this.last.key : blockKey(this.tenant.secret, block);
-      this.last = { data: block, key };
+      // Runs of identical blocks are common (filled regions); a compare is far cheaper than a
+      // hash, and a repeat is copied once per batch.
+      const last = this.last;
+      let key: Buffer;
+      let data: Buffer;
+      if (last !== undefined && last.bytes.equals(block)) {
+        key = last.key;
+        last.kept ??= this.batch.keep(block);
+        data = last.kept;
+      } else {
+        key = blockKey(this.tenant.secret, block);
+        data = this.batch.keep(block);
+        const bytes = last?.bytes.length === block.length ? last.bytes : Buffer.allocUnsafe(block.length);
+        bytes.set(block);
+        this.last = { bytes, key, kept: data };
+      }
       await this.parts.hooks.beforeReference?.(this.tenant.id, key);
-      this.pending.push({ index, value: { kind: 'block', key, data: block } });
+      this.pending.push({ index, value: { kind: 'block', key, data } });
     }
     if (this.pending.length >= this.batchBlocks) this.submit();
     while (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift();
@@ -142,7 +162,10 @@ export class BuildingVersion {
   private submit(): void {
     if (this.pending.length === 0) return;
     const ops = this.pending;
+    const memory = this.batch;
     this.pending = [];
+    this.batch = new BatchMemory(this.parts.arenas);
+    if (this.last !== undefined) this.last.kept = undefined;
     const { tables, refs, reader } = this.parts;
     const done = tables.txn(() => {
       const delta = emptyDelta();
@@ -158,12 +181,14 @@ export class BuildingVersion {
       refs.applyUsage(this.tenant.id, delta);
     });
     this.inFlight.push(
-      done.then(
-        () => undefined,
-        (e: unknown) => {
-          this.failure ??= toRavelError(e);
-        },
-      ),
+      done
+        .then(
+          () => undefined,
+          (e: unknown) => {
+            this.failure ??= toRavelError(e);
+          },
+        )
+        .finally(() => memory.release()),
     );
   }
 }

@@ -15,6 +15,7 @@ import type {
 import { BlockRefs } from './block-refs.ts';
 import { BuildingVersion, type EngineHooks, type EngineParts } from './building-version.ts';
 import { Catalog, versionInfo } from './catalog.ts';
+import { ArenaPool } from './block-arenas.ts';
 import { ChainReader, type TenantRef } from './chain-reader.ts';
 import { Maintenance } from './maintenance.ts';
 import { StagingAreaImpl } from './staging-area.ts';
@@ -87,7 +88,7 @@ export class LmdbBlockStore implements BlockStore {
     options: LmdbBlockStoreOptions,
   ) {
     const refs = new BlockRefs(tables, blockSize);
-    this.parts = { tables, refs, reader: new ChainReader(tables, blockSize), blockSize, hooks: options.hooks ?? {} };
+    this.parts = { tables, refs, reader: new ChainReader(tables, blockSize), blockSize, hooks: options.hooks ?? {}, arenas: new ArenaPool(blockSize) };
     this.clock = options.clock ?? systemClock;
     this.catalog = new Catalog(tables, this.clock);
     this.maintenance = new Maintenance(tables, refs, blockSize);
