@@ -99,8 +99,13 @@ function el(tag, attrs = {}, ...children) {
 function appView(app) {
   const id = String(app.id);
   const busy = () => app.vms.some((v) => /ING$/.test(v.state ?? ''));
+  // Each button names its application for screen readers: a page has many "Start" buttons.
   const act = (label, fn, cls) =>
-    el('button', { type: 'button', class: cls ?? '', 'data-action': label.toLowerCase(), onclick: () => run(fn) }, label);
+    el(
+      'button',
+      { type: 'button', class: cls ?? '', 'aria-label': `${label} ${app.name}`, onclick: () => run(fn) },
+      label,
+    );
   const actions = app.published
     ? [
         act('Start', () => api('POST', `/applications/${id}/start`)),
@@ -123,7 +128,7 @@ function appView(app) {
         el('label', { for: `exp-${id}` }, 'Stop in'),
         minutes,
         el('span', {}, 'min'),
-        el('button', { type: 'submit', class: 'secondary' }, 'Set'),
+        el('button', { type: 'submit', class: 'secondary', 'aria-label': `Set expiration of ${app.name}` }, 'Set'),
       )
     : undefined;
   const stops = app.nextStopTime ? `stops ${new Date(app.nextStopTime).toLocaleString()}` : '';

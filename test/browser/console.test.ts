@@ -77,7 +77,7 @@ test('the console: log in, start an application, its VMs reach STARTED live, set
     assert.deepEqual(await app.locator('[data-state]').allTextContents(), ['STOPPED', 'STOPPED']);
     await page.locator('#connection', { hasText: 'live' }).waitFor();
 
-    await app.getByRole('button', { name: 'Start' }).click();
+    await app.getByRole('button', { name: 'Start web shop' }).click();
     // The page re-renders on each change: wait for both badges to say STARTED.
     await app.locator('[data-state="STARTED"]').nth(1).waitFor({ timeout: 30_000 });
     assert.deepEqual(await app.locator('[data-state]').allTextContents(), ['STARTED', 'STARTED']);
@@ -85,7 +85,7 @@ test('the console: log in, start an application, its VMs reach STARTED live, set
 
     // An expiration set in the page shows as the time the application stops.
     await app.getByLabel('Minutes until web shop stops').fill('90');
-    await app.getByRole('button', { name: 'Set' }).click();
+    await app.getByRole('button', { name: 'Set expiration of web shop' }).click();
     await app.getByText(/stops /).waitFor({ timeout: 10_000 });
     const withExpiration = (await (await call('GET', `/applications/${created.id}`)).json()) as { nextStopTime?: number };
     const minutesLeft = ((withExpiration.nextStopTime ?? 0) - Date.now()) / 60_000;
