@@ -1,0 +1,101 @@
+/**
+ * The cluster bench's report: figures and checks in bench/lib/report.ts's format (printed and
+ * written as bench/results/cluster.json), plus what only this bench has: the per-second series,
+ * the faults with their recovery times and per-fault counts, per-process memory and CPU, the
+ * checker's breaches and the scaling runs. The HTML page is made from the same object.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { BenchReport } from '../lib/report.ts';
+import type { RunResult } from './run-cluster.ts';
+import { errorsByCode, opStats, recoveries, series, type OpStats, type Recovery, type SecondPoint } from './stats.ts';
+import { summarize } from './proc-stats.ts';
+import type { Breach, FaultCounts } from './checker.ts';
+import type { FaultRecord } from './faults.ts';
+
+export interface RunSummary {
+  readonly name: string;
+  readonly nodes: number;
+  readonly durationS: number;
+  readonly startupMs: number;
+  readonly settleMs: number;
+  readonly ops: readonly OpStats[];
+  readonly errors: Readonly<Record<string, number>>;
+  readonly series: readonly SecondPoint[];
+  readonly faults: ReadonlyArray<FaultRecord & { readonly atS: number; readonly endS: number }>;
+  readonly recoveries: readonly Recovery[];
+  readonly perFault: readonly FaultCounts[];
+  readonly processes: ReadonlyArray<{ name: string; peakRssMb: number; lateGrowthMb: number; meanCpuCores: number }>;
+  readonly breaches: readonly Breach[];
+  readonly acknowledgedWrites: number;
+  readonly indeterminateWrites: number;
+  readonly checkedApps: number;
+  readonly okPerSecond: number;
+}
+
+export function summarizeRun(r: RunResult): RunSummary {
+  const points = series(r.history, r.start, r.durationS);
+  const ops = opStats(r.history, r.durationS);
+  return {
+    name: r.spec.name,
+    nodes: r.spec.nodes.length,
+    durationS: r.durationS,
+    startupMs: r.startupMs,
+    settleMs: r.settleMs,
+    ops,
+    errors: errorsByCode(r.history),
+    series: points,
+    faults: r.faults.map((f) => ({ ...f, atS: (f.at - r.start) / 1000, endS: (f.endedAt - r.start) / 1000 })),
+    recoveries: recoveries(points, r.faults, r.start),
+    perFault: r.check.perFault,
+    processes: [...r.procs].map(([name, s]) => ({ name, ...summarize(s) })),
+    breaches: r.check.breaches,
+    acknowledgedWrites: r.check.acknowledgedWrites,
+    indeterminateWrites: r.check.indeterminateWrites,
+    checkedApps: r.check.checkedApps,
+    okPerSecond: ops.filter((o) => o.op !== 'ws-connect').reduce((n, o) => n + o.ok, 0) / r.durationS,
+  };
+}
+
+/** Prints and records the figures and checks of the main run and the scaling runs; answers the JSON file. */
+export function writeClusterReport(main: RunSummary, scaling: readonly RunSummary[], options: Record<string, unknown>): string {
+  const report = new BenchReport('cluster', options);
+  console.log(`\n${main.name}: ${main.nodes} nodes, ${main.durationS} s`);
+  report.figure('all operations acknowledged per second', main.okPerSecond, 'ops/s');
+  for (const o of main.ops) {
+    report.figure(`${o.op}: acknowledged per second`, o.perSecond, 'ops/s');
+    report.figure(`${o.op}: p50 latency`, o.p50Ms, 'ms');
+    report.figure(`${o.op}: p99 latency`, o.p99Ms, 'ms');
+    report.figure(`${o.op}: p99.9 latency`, o.p999Ms, 'ms');
+    report.figure(`${o.op}: refused / indeterminate`, o.fail + o.info, 'ops');
+  }
+  for (const [code, n] of Object.entries(main.errors)) report.figure(`errors ${code}`, n, 'ops');
+  for (const r of main.recoveries) report.figure(`recovery after ${r.fault}`, r.recoverMs, 'ms');
+  for (const f of main.perFault) {
+    report.figure(`${f.fault}: writes acknowledged in window`, f.acknowledged, 'ops');
+    report.figure(`${f.fault}: lost`, f.lost, 'ops');
+    report.figure(`${f.fault}: duplicated`, f.duplicated, 'ops');
+  }
+  for (const p of main.processes) {
+    report.figure(`${p.name}: peak RSS`, p.peakRssMb, 'MiB');
+    report.figure(`${p.name}: mean CPU`, p.meanCpuCores, 'cores');
+  }
+  report.figure('cluster start-up', main.startupMs, 'ms');
+  report.figure('settling after the workload', main.settleMs, 'ms');
+  for (const s of scaling) report.figure(`scaling: ${s.nodes} nodes, acknowledged per second`, s.okPerSecond, 'ops/s');
+
+  const count = (rule: string): number => main.breaches.filter((b) => b.rule === rule).length;
+  report.atMost('acknowledged operations lost', count('lost'), 'ops', 0);
+  report.atMost('operations applied twice', count('duplicated'), 'ops', 0);
+  report.atMost('applications not in a state their last acknowledged action allows', count('state'), 'apps', 0);
+  report.atMost('tenant isolation breaches', count('isolation'), 'breaches', 0);
+  report.atMost('tenants whose final state could not be read', count('unreadable'), 'tenants', 0);
+  report.atLeast('acknowledged writes checked', main.acknowledgedWrites, 'ops', 1);
+  for (const r of main.recoveries) report.atLeast(`recovered after ${r.fault}`, r.recoverMs, 'ms', 0);
+  const nodeGrowth = Math.max(0, ...main.processes.filter((p) => p.name.startsWith('node')).map((p) => p.lateGrowthMb));
+  report.atMost('node RSS growth over the second half of the run', nodeGrowth, 'MiB', 256);
+  const file = report.write();
+  // The common format, plus what only this bench has.
+  const body = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...body, run: main, scaling }, null, 1) + '\n');
+  return file;
+}

@@ -1,0 +1,235 @@
+/**
+ * A load-generator process of the cluster bench. It runs one workload against the gateways
+ * over REST and WebSockets, never inside a node, and appends every operation to its history
+ * file (history.ts). Configured by RAVEL_LOADGEN (a LoadgenConfig as JSON); starts at
+ * `startAt` so all generators begin together, and exits after `durationS`.
+ */
+import { createWriteStream } from 'node:fs';
+import { match } from 'ts-pattern';
+import type { HistoryLine, OpName } from './history.ts';
+import type { WorkloadKind } from './spec.ts';
+import { TenantClient, type CallResult, type TenantLogin } from './rest-client.ts';
+import { runLiveClients } from './live-clients.ts';
+import { vmDesignFor } from './vm-design.ts';
+
+export interface LoadgenConfig {
+  readonly kind: WorkloadKind;
+  readonly proc: string;
+  readonly tenants: readonly TenantLogin[];
+  readonly gateways: readonly string[];
+  readonly startAt: number;
+  readonly durationS: number;
+  readonly concurrency: number;
+  readonly historyFile: string;
+  readonly seed: number;
+}
+
+const cfg = JSON.parse(process.env['RAVEL_LOADGEN'] ?? '{}') as LoadgenConfig;
+const out = createWriteStream(cfg.historyFile, { flags: 'a' });
+const record = (l: HistoryLine): void => void out.write(`${JSON.stringify(l)}\n`);
+
+// A small deterministic generator per worker, so a run can be repeated.
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+let serial = 0;
+/** Runs one operation and records its invoke and completion. */
+async function op(
+  client: TenantClient,
+  name: OpName,
+  method: string,
+  path: string,
+  body: unknown,
+  ids: { app?: number; name?: string } = {},
+  extra: { expiresAt?: number } = {},
+): Promise<CallResult> {
+  const id = `${cfg.proc}-${++serial}`;
+  const t0 = Date.now();
+  record({ type: 'invoke', id, op: name, tenant: client.tenant.name, at: t0, gateway: client.gateway, ...ids });
+  const r = await client.call(method, path, body);
+  const at = Date.now();
+  const appFromBody = ids.app ?? (r.outcome === 'ok' ? (r.body as { id?: number } | undefined)?.id : undefined);
+  record({
+    type: r.outcome,
+    id,
+    op: name,
+    tenant: client.tenant.name,
+    at,
+    ms: at - t0,
+    status: r.status,
+    ...(r.code === undefined ? {} : { code: r.code }),
+    ...(appFromBody === undefined ? {} : { app: appFromBody }),
+    ...(ids.name === undefined ? {} : { name: ids.name }),
+    ...(r.outcome === 'ok' ? extra : {}),
+  });
+  return r;
+}
+
+const vmDesign = vmDesignFor;
+
+interface OwnedApp {
+  readonly id: number;
+  readonly name: string;
+  published: boolean;
+  running: boolean;
+}
+
+/** Ids of every tenant's applications in this process: the cross-tenant probes read them. */
+const appsByTenant = new Map<string, number[]>();
+
+const deadline = cfg.startAt + cfg.durationS * 1000;
+const live = (): boolean => Date.now() < deadline;
+
+function checkList(client: TenantClient, r: CallResult): void {
+  if (r.outcome !== 'ok' || !Array.isArray(r.body)) return;
+  const prefix = `${client.tenant.name}-`;
+  for (const a of r.body as Array<{ name?: string; id?: number }>) {
+    if (a.name !== undefined && !a.name.startsWith(prefix) && !a.name.startsWith(`${client.tenant.name}.`)) {
+      record({ type: 'violation', tenant: client.tenant.name, at: Date.now(), rule: 'tenant-isolation', detail: `listed ${a.name} (${a.id})` });
+    }
+  }
+}
+
+async function controlPlaneWorker(client: TenantClient, w: number): Promise<void> {
+  const rand = rng(cfg.seed * 1000 + w);
+  const t = client.tenant.name;
+  const owned: OwnedApp[] = [];
+  let n = 0;
+  const retire = (a: OwnedApp): void => void owned.splice(owned.indexOf(a), 1);
+  while (live()) {
+    const roll = rand();
+    if (owned.length < 2 || (owned.length < 5 && roll < 0.12)) {
+      const name = `${t}-${cfg.proc}-w${w}-${++n}`;
+      const r = await op(client, 'create', 'POST', '/applications', { name, design: { vms: [vmDesign(1)] } }, { name });
+      const id = (r.body as { id?: number } | undefined)?.id;
+      if (r.outcome === 'ok' && typeof id === 'number') {
+        owned.push({ id, name, published: false, running: false });
+        appsByTenant.set(t, [...(appsByTenant.get(t) ?? []).slice(-50), id]);
+      }
+      continue;
+    }
+    if (roll < 0.16) {
+      const others = [...appsByTenant].filter(([k]) => k !== t).flatMap(([, v]) => v);
+      const other = others[Math.floor(rand() * others.length)];
+      if (other !== undefined) {
+        const r = await op(client, 'probe-other', 'GET', `/applications/${other}`, undefined, { app: other });
+        if (r.outcome === 'ok') record({ type: 'violation', tenant: t, at: Date.now(), rule: 'tenant-isolation', detail: `read application ${other} of another tenant` });
+        continue;
+      }
+    }
+    if (roll < 0.22) {
+      checkList(client, await op(client, 'list', 'GET', '/applications', undefined));
+      continue;
+    }
+    const a = owned[Math.floor(rand() * owned.length)];
+    if (a === undefined) continue;
+    const ids = { app: a.id, name: a.name };
+    const pick = rand();
+    const path = `/applications/${a.id}`;
+    const action = !a.published
+      ? pick < 0.75 ? 'publish' : 'delete'
+      : a.running
+        ? pick < 0.45 ? 'stop' : pick < 0.6 ? 'expire' : pick < 0.72 ? 'delete' : 'deployment'
+        : pick < 0.6 ? 'start' : pick < 0.85 ? 'delete' : 'deployment';
+    const r = await match(action)
+      .with('publish', () => op(client, 'publish', 'POST', `${path}/publish`, { optimizationLevel: 'COST_OPTIMIZED' }, ids))
+      .with('start', () => op(client, 'start', 'POST', `${path}/start`, undefined, ids))
+      .with('stop', () => op(client, 'stop', 'POST', `${path}/stop`, undefined, ids))
+      .with('delete', () => op(client, 'delete', 'DELETE', path, undefined, ids))
+      .with('deployment', () => op(client, 'deployment', 'GET', `${path};deployment`, undefined, ids))
+      .with('expire', () => {
+        const seconds = 5 + Math.floor(rand() * 10);
+        return op(client, 'expire', 'POST', `${path}/setExpiration`, { expirationFromNowSeconds: seconds }, ids, { expiresAt: Date.now() + seconds * 1000 });
+      })
+      .exhaustive();
+    if (action === 'deployment') continue;
+    if (r.outcome === 'info') {
+      // Whether it took effect is unknown: the checker judges this application from its history alone.
+      retire(a);
+      continue;
+    }
+    if (r.outcome === 'fail') {
+      if (r.code === 'NOT_FOUND') retire(a);
+      continue;
+    }
+    match(action)
+      .with('publish', 'start', () => {
+        a.published = true;
+        a.running = true;
+      })
+      .with('stop', () => void (a.running = false))
+      // An expiring application is left alone: it must stop by itself.
+      .with('expire', 'delete', () => retire(a))
+      .exhaustive();
+  }
+}
+
+async function readMixWorker(client: TenantClient, w: number, ids: readonly number[]): Promise<void> {
+  const rand = rng(cfg.seed * 1000 + w);
+  while (live()) {
+    const roll = rand();
+    const id = ids[Math.floor(rand() * ids.length)];
+    if (roll < 0.5 || id === undefined) checkList(client, await op(client, 'list', 'GET', '/applications', undefined));
+    else if (roll < 0.75) await op(client, 'get', 'GET', `/applications/${id}`, undefined, { app: id });
+    else if (roll < 0.93) await op(client, 'deployment', 'GET', `/applications/${id};deployment`, undefined, { app: id });
+    else await op(client, 'organization', 'GET', '/organization', undefined);
+  }
+}
+
+async function readMix(): Promise<void> {
+  const workers: Array<Promise<void>> = [];
+  for (const [ti, tenant] of cfg.tenants.entries()) {
+    const setupClient = new TenantClient(tenant, cfg.gateways, ti);
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const name = `${tenant.name}-${cfg.proc}-read-${i}`;
+      const r = await op(setupClient, 'create', 'POST', '/applications', { name, design: { vms: [vmDesign(1)] } }, { name });
+      const id = (r.body as { id?: number } | undefined)?.id;
+      if (typeof id === 'number') ids.push(id);
+    }
+    for (let w = 0; w < cfg.concurrency; w++) workers.push(readMixWorker(new TenantClient(tenant, cfg.gateways, w), ti * 100 + w, ids));
+  }
+  await Promise.all(workers);
+}
+
+async function waitForStart(): Promise<void> {
+  // Sessions first, outside the measured window: a login runs scrypt on the node.
+  await Promise.all(cfg.tenants.map((t, i) => new TenantClient(t, cfg.gateways, i, 30_000).ensureLogin()));
+  const wait = cfg.startAt - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+
+await match(cfg.kind)
+  .with('control-plane', async () => {
+    await waitForStart();
+    const workers: Array<Promise<void>> = [];
+    cfg.tenants.forEach((tenant, ti) => {
+      for (let w = 0; w < cfg.concurrency; w++) workers.push(controlPlaneWorker(new TenantClient(tenant, cfg.gateways, w), ti * 100 + w));
+    });
+    await Promise.all(workers);
+  })
+  .with('read-mix', async () => {
+    await waitForStart();
+    await readMix();
+  })
+  .with('live', async () => {
+    await waitForStart();
+    await runLiveClients({ tenants: cfg.tenants, gateways: cfg.gateways, concurrency: cfg.concurrency, deadline, record, proc: cfg.proc });
+  })
+  .with('uploads', async () => {
+    await waitForStart();
+    const { runUploads } = await import('./upload-workload.ts');
+    await runUploads({ tenants: cfg.tenants, gateways: cfg.gateways, concurrency: cfg.concurrency, deadline, record, proc: cfg.proc });
+  })
+  .exhaustive();
+
+await new Promise<void>((resolve) => out.end(resolve));
+process.stdout.write('loadgen done\n');
+process.exit(0);

@@ -1,0 +1,48 @@
+/**
+ * `npm run bench -- cluster [--quick]`: stands up a cluster of processes on this machine, runs
+ * the control-plane, read, live-console and upload workloads through the real interfaces with
+ * faults injected, checks the history against the final state, and writes
+ * bench/results/cluster.json and cluster.html. The full run adds every fault kind and the same
+ * workload on 1, 2 and 3 nodes. `npm run bench -- cluster compare A.json B.json` flags
+ * regressions of B against A.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseBenchArgs } from '../lib/report.ts';
+import { compareFiles } from './compare.ts';
+import { summarizeRun, writeClusterReport, type RunSummary } from './cluster-report.ts';
+import { writeHtmlReport } from './html-report.ts';
+import { runCluster } from './run-cluster.ts';
+import { fullSpec, quickSpec, scalingSpec } from './spec.ts';
+import { missingHazelcast, missingNats } from '../../test/harness/requirements.ts';
+
+const { quick, rest } = parseBenchArgs(process.argv.slice(2));
+
+if (rest[0] === 'compare') {
+  const [a, b] = rest.slice(1);
+  if (a === undefined || b === undefined) {
+    console.error('usage: npm run bench -- cluster compare A.json B.json');
+    process.exit(2);
+  }
+  process.exit(compareFiles(a, b));
+}
+
+const missing = [missingNats(), missingHazelcast()].filter((m) => m !== undefined);
+if (missing.length > 0) {
+  console.error(`the cluster bench needs real servers: ${missing.join('; ')}`);
+  process.exit(2);
+}
+
+const spec = quick ? quickSpec() : fullSpec();
+const main = summarizeRun(await runCluster(spec));
+const scaling: RunSummary[] = [];
+if (!quick) {
+  for (const n of [1, 2, 3]) scaling.push(summarizeRun(await runCluster(scalingSpec(n, 60))));
+}
+for (const b of main.breaches.slice(0, 30)) console.log(`  BREACH ${b.rule} ${b.tenant} [${b.ops.join(' ')}]: ${b.detail}`);
+const file = writeClusterReport(main, scaling, { quick, spec });
+const html = join(import.meta.dirname, '..', 'results', 'cluster.html');
+const { checks } = JSON.parse(readFileSync(file, 'utf8')) as { checks: Array<{ name: string; value: number; target: string; pass: boolean }> };
+writeHtmlReport(html, main, scaling, checks);
+console.log(`wrote ${html}`);
+process.exit(checks.every((c) => c.pass) ? 0 : 1);

@@ -1,0 +1,158 @@
+/**
+ * What the cluster bench runs: the cluster (nodes by role, Hazelcast members, NATS, HVX fleet
+ * processes and their hosts), the workload, and the faults with the second each is injected at.
+ * `quickSpec` and `fullSpec` are the two presets; the chaos test uses a smaller one.
+ */
+import type { Limits } from '../../domain/schemas/organization.ts';
+
+export type Role = 'gateway' | 'actors' | 'storage';
+
+export interface NodeSpec {
+  readonly id: string;
+  readonly roles: readonly Role[];
+}
+
+export type FaultKind =
+  | 'kill-node'
+  | 'pause-node'
+  | 'kill-hazelcast-member'
+  | 'restart-nats'
+  | 'kill-hvx-agent'
+  | 'rolling-restart';
+
+export interface FaultSpec {
+  readonly kind: FaultKind;
+  /** Seconds after the workload starts. */
+  readonly atS: number;
+  /** The node or fleet it hits (index), where the kind has one. */
+  readonly target?: number;
+  /** kill-node: restart it this many seconds later; pause-node: SIGCONT after this many seconds. */
+  readonly forS?: number;
+}
+
+export type WorkloadKind = 'control-plane' | 'read-mix' | 'live' | 'uploads';
+
+export interface WorkloadSpec {
+  readonly kind: WorkloadKind;
+  /** Load-generator processes running this workload. */
+  readonly processes: number;
+  /** Operations in flight per process (or WebSocket clients, for `live`). */
+  readonly concurrency: number;
+  /** Tenants per process (each process has its own). */
+  readonly tenantsPerProcess: number;
+}
+
+export interface ClusterSpec {
+  readonly name: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly hazelcastMembers: number;
+  /** HVX agent processes (sim driver), each carrying this many hosts. */
+  readonly fleets: number;
+  readonly hostsPerFleet: number;
+  readonly workloads: readonly WorkloadSpec[];
+  readonly durationS: number;
+  readonly faults: readonly FaultSpec[];
+  /** After the workload, how long applications may take to reach what their last acknowledged action allows. */
+  readonly settleBoundS: number;
+  readonly shards: number;
+}
+
+/** What node-process.ts makes before the bench: tenants and their hosts. */
+export interface SetupRequest {
+  readonly tenants: ReadonlyArray<{ name: string; login: string; password: string }>;
+  readonly hosts: ReadonlyArray<{ region: string; hostId: string; capacity: { cpus: number; memoryMb: number } }>;
+  readonly limits: Limits;
+}
+
+export interface SetupResult {
+  tenants: Array<{ name: string; organizationId: number }>;
+}
+
+export const REGION = 'us-east-1';
+export const HOST_CAPACITY = { cpus: 64, memoryMb: 262_144 } as const;
+
+const allRoles: readonly Role[] = ['gateway', 'actors', 'storage'];
+
+export function nodesWithAllRoles(n: number): NodeSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `n${i}`, roles: allRoles }));
+}
+
+const mixes = (processes: number): WorkloadSpec[] => [
+  { kind: 'control-plane', processes, concurrency: 8, tenantsPerProcess: 2 },
+  { kind: 'read-mix', processes: 1, concurrency: 8, tenantsPerProcess: 1 },
+  { kind: 'live', processes: 1, concurrency: 4, tenantsPerProcess: 2 },
+  { kind: 'uploads', processes: 1, concurrency: 2, tenantsPerProcess: 1 },
+];
+
+/** `--quick`: three nodes, two faults, a minute of load. */
+export function quickSpec(): ClusterSpec {
+  return {
+    name: 'quick',
+    nodes: nodesWithAllRoles(3),
+    hazelcastMembers: 2,
+    fleets: 2,
+    hostsPerFleet: 4,
+    workloads: mixes(1),
+    durationS: 60,
+    faults: [
+      { kind: 'kill-node', atS: 15, target: 2, forS: 10 },
+      { kind: 'restart-nats', atS: 40 },
+    ],
+    settleBoundS: 45,
+    shards: 64,
+  };
+}
+
+/** The full run: every fault in turn, over several minutes. */
+export function fullSpec(): ClusterSpec {
+  return {
+    ...quickSpec(),
+    name: 'full',
+    fleets: 3,
+    workloads: mixes(2),
+    durationS: 330,
+    faults: [
+      { kind: 'kill-node', atS: 20, target: 2, forS: 15 },
+      { kind: 'pause-node', atS: 60, target: 1, forS: 12 },
+      { kind: 'kill-hazelcast-member', atS: 100, target: 1 },
+      { kind: 'restart-nats', atS: 140 },
+      { kind: 'kill-hvx-agent', atS: 180, target: 0 },
+      { kind: 'rolling-restart', atS: 230 },
+    ],
+    settleBoundS: 60,
+  };
+}
+
+/** The same workload without faults on `n` nodes, for the scaling figures. */
+export function scalingSpec(n: number, durationS: number): ClusterSpec {
+  return { ...quickSpec(), name: `scale-${n}`, nodes: nodesWithAllRoles(n), faults: [], durationS, workloads: mixes(2) };
+}
+
+export const benchLimits: Limits = { maxRunningVms: 10_000, maxCpus: 100_000, maxMemoryMb: 100_000_000, maxDiskMb: 1_000_000_000 };
+
+/** The chaos test in CI: two nodes, one member, the control-plane mix with a node SIGKILL and a NATS restart. */
+export function chaosSpec(): ClusterSpec {
+  return {
+    name: 'chaos-ci',
+    nodes: nodesWithAllRoles(2),
+    hazelcastMembers: 1,
+    fleets: 1,
+    hostsPerFleet: 3,
+    workloads: [
+      { kind: 'control-plane', processes: 1, concurrency: 4, tenantsPerProcess: 2 },
+      { kind: 'live', processes: 1, concurrency: 1, tenantsPerProcess: 2 },
+    ],
+    durationS: 40,
+    faults: [
+      { kind: 'kill-node', atS: 8, target: 1, forS: 6 },
+      { kind: 'restart-nats', atS: 24 },
+    ],
+    settleBoundS: 40,
+    shards: 32,
+  };
+}
+
+/** The fuzz test's cluster: one node of every role, one member, one agent process of two hosts. */
+export function fuzzSpec(): ClusterSpec {
+  return { ...chaosSpec(), name: 'fuzz', nodes: nodesWithAllRoles(1), fleets: 1, hostsPerFleet: 2, workloads: [], faults: [] };
+}
