@@ -32,6 +32,7 @@ import { placementRegion, regionCidrs } from './regions.ts';
 import { HvxBridge } from '../hvx/bridge/hvx-bridge.ts';
 import type { CloudProvider } from '../cloud/cloud-provider.ts';
 import { startEmbeddedCloud } from './embedded-fleet.ts';
+import type { SimTiming } from '../hvx/drivers/sim/sim-options.ts';
 import type { StreamEndpoint } from '../gateway/gateway.ts';
 import { createUploads, localImporter } from '../gateway/uploads/uploads.ts';
 import { diskImageEndpoint } from '../gateway/disk-images/disk-image-endpoint.ts';
@@ -46,6 +47,10 @@ export interface RavelNode {
   readonly gateway: Gateway | undefined;
   /** Stops every component, in reverse order of start. */
   close(): Promise<void>;
+  /** Stops as a crash would (tests): the actors halt without handing their shards over, then the rest closes. */
+  crash(): Promise<void>;
+  /** The actors of this node, when it has the actors role (tests read shard ownership). */
+  readonly system: ActorSystem | undefined;
 }
 
 export interface NodeDeps {
@@ -54,6 +59,8 @@ export interface NodeDeps {
   readonly log: Logger;
   /** Where regions rent hosts; default: an in-process sim fleet in embedded mode, none in cluster mode. */
   readonly cloud?: CloudProvider;
+  /** The embedded fleet's boot and shutdown times (benchmarks fix them); default: the sim driver's. */
+  readonly simTiming?: SimTiming;
   /** Operator credentials the gateway accepts (`ravel admin ...`); none by default. */
   readonly operatorTokens?: readonly OperatorToken[];
 }
@@ -80,7 +87,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
 
     let cloud = deps.cloud;
     if (cloud === undefined && config.mode === 'embedded' && config.roles.includes('actors')) {
-      const embedded = await startEmbeddedCloud({ bus, clock, log, regions: config.regions, heartbeatMs: config.hosts.heartbeatMs });
+      const embedded = await startEmbeddedCloud({ bus, clock, log, regions: config.regions, heartbeatMs: config.hosts.heartbeatMs, ...(deps.simTiming === undefined ? {} : { timing: deps.simTiming }) });
       stops.push(() => embedded.stop());
       cloud = embedded.cloud;
     }
@@ -93,11 +100,13 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     // The library reaches the image store over the bus, wherever the storage role runs.
     const kinds = controlKinds({ events, regions, library: { images: new ImageServiceClient(bus) }, deployment });
     let sender: ActorSender;
+    let system: ActorSystem | undefined;
     if (config.roles.includes('actors')) {
-      const system = new ActorSystem({ nodeId, grid, bus, clock, config: config.actors, log, replicas: config.nats.replicas });
+      system = new ActorSystem({ nodeId, grid, bus, clock, config: config.actors, log, replicas: config.nats.replicas });
       for (const kind of kinds) system.register(kind);
       await system.start();
-      stops.push(() => system.stop());
+      const s = system;
+      stops.push(() => s.stop());
       sender = system;
     } else {
       // A node without actors (a gateway alone) sends to the nodes that have them.
@@ -149,7 +158,12 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       const g = gateway;
       stops.push(() => g.close());
     }
-    return { nodeId, config, control, gateway, close: stopAll };
+    const halted = system;
+    const crash = async (): Promise<void> => {
+      await halted?.halt();
+      await stopAll();
+    };
+    return { nodeId, config, control, gateway, close: stopAll, crash, system };
   } catch (e) {
     await stopAll();
     throw e;

@@ -2,7 +2,10 @@
  * `region`: one actor per region, id = the region's name. It holds the inventory of the region's
  * HVX hosts and makes every placement decision there, one at a time (its turns are serial): it
  * reads each host's free room from its `hvx-host` actor, places with domain/placement, and
- * reserves the room on the chosen hosts before answering.
+ * reserves the room on the chosen hosts before answering. The views it read are kept on this
+ * node as a hint: a host refuses a reservation it has no room for (then the region reads every
+ * host again), and before renting the region reads every host again, so a stale hint never
+ * places beyond a host's room nor rents a host that was not needed.
  *
  * With a cloud provider, a placement that needs more hosts rents them (region-renting.ts) within
  * the region's configured limit, and hosts given up by their actor (idle too long, or dead) are
@@ -16,7 +19,7 @@ import type { HostView, Placement, Region } from '../../../domain/placement/plac
 import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
 import type { CloudProvider } from '../../../cloud/cloud-provider.ts';
 import { defineActorKind } from '../../actor-kind.ts';
-import { hvxHostRef } from '../hvx-host/hvx-host-kind.ts';
+import { hvxHostRef, type HvxHostMsg } from '../hvx-host/hvx-host-kind.ts';
 import { adoptRentedHosts, rentHosts, type RegionCtx as Ctx, type RegionState } from './region-renting.ts';
 
 export type { RegionState };
@@ -55,9 +58,22 @@ function regionOf(regions: readonly Region[], name: string): Region {
   return r;
 }
 
-async function views(ctx: Ctx): Promise<HostView[]> {
-  const all = await Promise.all(ctx.state.hosts.map((h) => ctx.actors.ask<HostView | null>(hvxHostRef(h), { type: 'view' })));
-  return all.filter((v): v is HostView => v !== null);
+/** Each host's last known view, by host id; one per region actor activated on this node. */
+type ViewHints = Map<string, HostView>;
+
+/** Reads the hosts (all of them when `fresh`, else only those without a hint), remembering what they answered. */
+async function views(ctx: Ctx, hints: ViewHints, fresh: boolean): Promise<HostView[]> {
+  const ask = ctx.state.hosts.filter((h) => fresh || !hints.has(h));
+  const read = await Promise.all(ask.map((h) => ctx.actors.ask<HostView | null>(hvxHostRef(h), { type: 'view' })));
+  ask.forEach((h, i) => {
+    const v = read[i];
+    if (v === null || v === undefined) hints.delete(h);
+    else hints.set(h, v);
+  });
+  return ctx.state.hosts.flatMap((h) => {
+    const v = hints.get(h);
+    return v === undefined ? [] : [v];
+  });
 }
 
 /** A reservation refused because the host changed since it was read (released meanwhile, or full). */
@@ -67,46 +83,54 @@ const raced = (e: unknown): boolean => isRavelError(e, 'ILLEGAL_STATE') || isRav
  * Places the VMs, renting the new hosts placement asks for, and reserves their room; on a refused
  * reservation gives back what it took and, when a host changed meanwhile, places again.
  */
-async function place(ctx: Ctx, region: Region, m: Extract<RegionMsg, { type: 'place' }>, cloud: CloudProvider | undefined): Promise<Placement> {
+async function place(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<RegionMsg, { type: 'place' }>, cloud: CloudProvider | undefined): Promise<Placement> {
   if (cloud !== undefined) await adoptRentedHosts(ctx, region, cloud);
+  let fresh = false;
   for (let attempt = 1; ; attempt++) {
-    const hosts = await views(ctx);
+    const hosts = await views(ctx, hints, fresh);
     // Without a cloud the region is as large as what it has.
     const limit = cloud === undefined ? ctx.state.hosts.length : (region.maxHosts ?? Number.MAX_SAFE_INTEGER);
     const req = { vms: m.vms, optimization: m.optimization, region: region.name, ...(m.excludeHosts === undefined ? {} : { excludeHosts: m.excludeHosts }) };
     const planned = placeInRegion(req, { ...region, maxHosts: limit }, hosts);
+    // No room or a host to rent by the hints: read every host before deciding.
+    if (!fresh && (planned === undefined || planned.newHosts.length > 0)) {
+      fresh = true;
+      continue;
+    }
     if (planned === undefined) {
       throw new RavelError('UNAVAILABLE', `region ${region.name} has no room for these VMs`, { details: { region: region.name, vms: m.vms.length } });
     }
     const p = cloud === undefined || planned.newHosts.length === 0 ? planned : await rentHosts(ctx, region, cloud, planned);
     try {
-      await reserve(ctx, m, p);
+      await reserve(ctx, hints, m, p);
       return p;
     } catch (e) {
-      if (!raced(e) || attempt >= 3) throw e;
+      if (!raced(e) || attempt >= 4) throw e;
+      fresh = true;
       ctx.log.debug({ err: e, region: region.name }, 'a host changed during placement; placing again');
     }
   }
 }
 
-async function reserve(ctx: Ctx, m: Extract<RegionMsg, { type: 'place' }>, p: Placement): Promise<void> {
+async function reserve(ctx: Ctx, hints: ViewHints, m: Extract<RegionMsg, { type: 'place' }>, p: Placement): Promise<void> {
   const demand = new Map(m.vms.map((v) => [v.vmKey, v]));
   const done: { vmKey: string; hostId: string }[] = [];
   try {
     for (const a of p.assignments) {
       const d = demand.get(a.vmKey);
       if (d === undefined) throw new RavelError('INTERNAL', `placement answered unknown VM ${a.vmKey}`);
-      await ctx.actors.ask(hvxHostRef(a.hostId), { type: 'reserve', applicationId: m.applicationId, vmKey: a.vmKey, cpus: d.cpus, memoryMb: d.memoryMb });
+      hints.set(a.hostId, await ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(a.hostId), { type: 'reserve', applicationId: m.applicationId, vmKey: a.vmKey, cpus: d.cpus, memoryMb: d.memoryMb }));
       done.push(a);
     }
   } catch (e) {
-    for (const a of done) await ctx.actors.ask(hvxHostRef(a.hostId), { type: 'release', applicationId: m.applicationId, vmKey: a.vmKey });
+    for (const a of done) hints.set(a.hostId, await ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(a.hostId), { type: 'release', applicationId: m.applicationId, vmKey: a.vmKey }));
     throw e;
   }
 }
 
 /** A host its actor gave up: out of the inventory and back to the cloud. Without a cloud it stays listed (operators see it). */
-async function hostGone(ctx: Ctx, hostId: string, cloud: CloudProvider | undefined): Promise<null> {
+async function hostGone(ctx: Ctx, hints: ViewHints, hostId: string, cloud: CloudProvider | undefined): Promise<null> {
+  hints.delete(hostId);
   if (cloud === undefined) return null;
   await cloud.release(hostId);
   if (ctx.state.hosts.includes(hostId)) ctx.setState({ ...ctx.state, hosts: ctx.state.hosts.filter((h) => h !== hostId) });
@@ -115,6 +139,15 @@ async function hostGone(ctx: Ctx, hostId: string, cloud: CloudProvider | undefin
 }
 
 export function regionKind(regions: readonly Region[], deps: RegionDeps = {}) {
+  const hintsByRegion = new Map<string, ViewHints>();
+  const hintsOf = (region: string): ViewHints => {
+    let h = hintsByRegion.get(region);
+    if (h === undefined) {
+      h = new Map<string, HostView>();
+      hintsByRegion.set(region, h);
+    }
+    return h;
+  };
   return defineActorKind<RegionState, RegionMsg, unknown>({
     name: 'region',
     schemaVersion: 1,
@@ -128,16 +161,18 @@ export function regionKind(regions: readonly Region[], deps: RegionDeps = {}) {
     },
     async handle(ctx, msg) {
       const region = regionOf(regions, ctx.self.id);
+      const hints = hintsOf(region.name);
       return match(msg)
         .with({ type: 'addHost' }, async (m) => {
           const capacity = m.capacity ?? region.hostCapacity;
           const h = await ctx.actors.ask(hvxHostRef(m.hostId), { type: 'register', region: region.name, capacity });
+          hints.delete(m.hostId);
           if (!ctx.state.hosts.includes(m.hostId)) ctx.setState({ ...ctx.state, hosts: [...ctx.state.hosts, m.hostId] });
           return h;
         })
-        .with({ type: 'listHosts' }, async () => views(ctx))
-        .with({ type: 'place' }, async (m) => place(ctx, region, m, deps.cloud))
-        .with({ type: 'hostGone' }, async (m) => hostGone(ctx, m.hostId, deps.cloud))
+        .with({ type: 'listHosts' }, async () => views(ctx, hints, true))
+        .with({ type: 'place' }, async (m) => place(ctx, hints, region, m, deps.cloud))
+        .with({ type: 'hostGone' }, async (m) => hostGone(ctx, hints, m.hostId, deps.cloud))
         .exhaustive();
     },
   });

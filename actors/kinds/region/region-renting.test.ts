@@ -111,3 +111,21 @@ test('a rented host left empty is released to the cloud after the idle time; one
     await s.close();
   }
 });
+
+test('the region’s remembered host views are only a hint: room freed behind its back is used before renting, room taken behind its back is not overbooked', async () => {
+  const s = await rig();
+  try {
+    await place(s, 1, 8);
+    await place(s, 2, 4);
+    assert.equal(s.cloud.list('r1').length, 2);
+    // Freed directly on the host (an application deleted): the region still remembers r1-h1 full.
+    await s.tc.drive(s.sys.ask(hvxHostRef('r1-h1'), { type: 'release', applicationId: 1, vmKey: '1' }));
+    assert.deepEqual((await place(s, 3, 8)).assignments.map((x) => x.hostId), ['r1-h1'], 'no host rented while one has room');
+    // Taken directly on r1-h2: the region remembers 4 CPUs free there, the host refuses, the region reads again.
+    await s.tc.drive(s.sys.ask(hvxHostRef('r1-h2'), { type: 'reserve', applicationId: 9, vmKey: '1', cpus: 4, memoryMb: 1024 }));
+    await assert.rejects(place(s, 4, 4), (e: unknown) => isRavelError(e, 'UNAVAILABLE'), 'both hosts full and the limit reached');
+    assert.deepEqual((await hostsOf(s)).map((h) => h.freeCpus), [0, 0], 'nothing reserved beyond a host’s room');
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,146 @@
+/**
+ * The control plane with the sim driver: applications of 3 VMs created, published and started by
+ * 64 concurrent clients on one embedded node, the region renting its hosts on demand. Reports
+ * applications started per second and the service's own overhead (start call to every VM
+ * STARTED, minus the simulated boot time), beside the actor ask baseline of the same run (a
+ * read of one application through the same control plane).
+ *   npm run bench -- control-plane [--quick]     (quick: 100 hosts, 1,000 applications)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compileConfig } from '../../config/load.ts';
+import { systemClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/log.ts';
+import { sampleVm } from '../../domain/test-fixtures.ts';
+import type { Principal } from '../../domain/tenancy/principal.ts';
+import type { ControlPlane } from '../../control/control-plane.ts';
+import { startRavelNode } from '../../service/ravel-node.ts';
+import { measureRate } from '../lib/baselines/rate.ts';
+import { BenchReport, parseBenchArgs } from '../lib/report.ts';
+
+const { quick, rest } = parseBenchArgs(process.argv.slice(2));
+/** `--apps N` and `--clients N` shrink a run for profiling; the report says what ran. */
+const arg = (name: string, dflt: number): number => {
+  const i = rest.indexOf(name);
+  return i < 0 ? dflt : Number(rest[i + 1]);
+};
+const HOSTS = quick ? 100 : 1000;
+const APPS = arg('--apps', quick ? 1000 : 10_000);
+const CLIENTS = arg('--clients', 64);
+const BOOT_MS = 1000;
+/** How often a client reads its application once the boot time has passed: the overhead's resolution. */
+const POLL_MS = 20;
+const REGION = 'bench';
+const operator: Principal = { kind: 'operator', name: 'bench' };
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: readonly number[], q: number): number => xs[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? NaN;
+
+/** Setup calls meet a loaded 2-core machine: each is retried, idempotent by its request id. */
+async function retried<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+  }
+}
+
+/** One client's tenant: an organization and its logged-in admin. */
+async function tenant(control: ControlPlane, i: number): Promise<Principal> {
+  await retried(() => control.createOrganization(operator, { name: `bench-${i}`, admin: { email: `root@bench-${i}`, password: 'bench-password' } }, { requestId: `bench-org-${i}` }));
+  const s = await retried(() => control.login(`root@bench-${i}`, 'bench-password'));
+  if (s === undefined) throw new Error(`login of client ${i} failed`);
+  return s.principal;
+}
+
+/** Publishes one application with every VM started; answers ms from the publish call to all STARTED. */
+async function startOne(control: ControlPlane, p: Principal, n: number): Promise<{ id: number; ms: number; publishMs: number }> {
+  const app = await control.createApplication(p, { name: `app-${n}`, design: { vms: [sampleVm(1), sampleVm(2), sampleVm(3)] } });
+  const t0 = performance.now();
+  await control.publishApplication(p, app.id, { optimizationLevel: 'COST_OPTIMIZED', startAllVms: true });
+  const publishMs = performance.now() - t0;
+  await sleep(BOOT_MS);
+  for (;;) {
+    const got = await control.getApplication(p, app.id, 'deployment');
+    const states = got.deployment?.vms.map((v) => v.state) ?? [];
+    if (states.length === 3 && states.every((s) => s === 'STARTED')) return { id: app.id, ms: performance.now() - t0, publishMs };
+    if (states.includes('ERROR')) throw new Error(`application ${app.id}: a VM in ERROR`);
+    await sleep(POLL_MS);
+  }
+}
+
+const report = new BenchReport('control-plane', { quick, hosts: HOSTS, applications: APPS, vmsPerApplication: 3, clients: CLIENTS, bootMs: BOOT_MS, pollMs: POLL_MS, mode: 'embedded, one node', driver: 'sim' });
+const dataDir = mkdtempSync(join(tmpdir(), 'ravel-bench-cp-'));
+const config = compileConfig(
+  {
+    mode: 'embedded',
+    roles: ['actors'],
+    dataDir,
+    logLevel: 'silent',
+    regions: [{ name: REGION, pricePerCpuHour: 0.02, pricePerGbHour: 0.004, hostSize: { cpus: 64, memoryMb: 262_144 }, maxHosts: HOSTS }],
+    hosts: { heartbeatMs: 2000, deadAfterMs: 60_000, releaseIdleAfterMs: 3_600_000 },
+  },
+  {},
+);
+const node = await startRavelNode(config, { nodeId: 'bench', clock: systemClock, log: silentLogger, simTiming: { bootMs: BOOT_MS, shutdownMs: 500, jitterMs: 0, seed: 1 } });
+try {
+  const control = node.control;
+  console.log(`control-plane${quick ? ' (quick)' : ''}: ${APPS} applications of 3 VMs, ${CLIENTS} clients, one embedded node, up to ${HOSTS} sim hosts rented on demand`);
+  const principals: Principal[] = [];
+  for (let i = 0; i < CLIENTS; i++) principals.push(await tenant(control, i));
+  console.log(`  ${CLIENTS} tenants ready`);
+  const latencies: number[] = [];
+  const publishes: number[] = [];
+  const ids: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const t0 = performance.now();
+  const progress = setInterval(() => console.log(`  ${latencies.length} started, ${failed} failed, ${Math.round((performance.now() - t0) / 1000)} s`), 10_000);
+  await Promise.all(
+    principals.map(async (p) => {
+      for (let n = next++; n < APPS; n = next++) {
+        try {
+          const r = await startOne(control, p, n);
+          latencies.push(r.ms - BOOT_MS);
+          publishes.push(r.publishMs);
+          ids.push(r.id);
+        } catch (e) {
+          failed++;
+          if (failed <= 5) console.error(`  application ${n}: ${(e as Error).message}`);
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(progress);
+  latencies.sort((a, b) => a - b);
+  publishes.sort((a, b) => a - b);
+  const hosts = await control.listHosts(operator, REGION);
+
+  // The baseline: one ask through the same control plane, same node, same load shape.
+  const p0 = principals[0] as Principal;
+  const readIds = ids.slice(0, 200);
+  const ask = await measureRate(quick ? 2 : 5, CLIENTS, (i) => control.getApplication(p0, readIds[i % readIds.length] ?? 0, 'deployment').catch(() => undefined));
+
+  report.figure('applications started per second', APPS / seconds, 'apps/s');
+  report.figure('VMs started per second', (3 * (APPS - failed)) / seconds, 'VMs/s');
+  report.figure('start to all STARTED minus boot, p50', pct(latencies, 0.5), 'ms', 'actor ask p50');
+  report.figure('start to all STARTED minus boot, p99', pct(latencies, 0.99), 'ms', 'actor ask p99');
+  report.figure('publish call (placement, answered), p50', pct(publishes, 0.5), 'ms');
+  report.figure('publish call (placement, answered), p99', pct(publishes, 0.99), 'ms');
+  report.figure('actor ask p50 (getApplication, 64 in flight)', ask.p50Us / 1000, 'ms');
+  report.figure('actor ask p99 (getApplication, 64 in flight)', ask.p99Us / 1000, 'ms');
+  report.figure('actor asks per second', ask.perSec, 'asks/s');
+  report.figure('hosts rented', hosts.length, 'hosts');
+  report.figure('wall time', seconds, 's');
+  report.atLeast('every application reached STARTED', APPS - failed, 'apps', APPS);
+  report.atMost('hosts rented within the region limit', hosts.length, 'hosts', HOSTS);
+  report.atMost('hosts rented, packed (3 VMs of 2 CPUs, 64-CPU hosts)', hosts.length, 'hosts', Math.ceil((APPS * 3 * 2) / 64) + 2);
+  report.write();
+} finally {
+  await node.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
