@@ -16,8 +16,9 @@ import { parseLoginName } from '../domain/tenancy/users.ts';
 import { NotificationsQuerySchema, searchNotifications } from '../events/notifications.ts';
 import type { TenantEventLog } from '../events/tenant-event-log.ts';
 import { ApplicationCalls } from './control-applications.ts';
+import { billing, type BillingLine, type BillingQuery } from './control-billing.ts';
 import { LibraryCalls, type DiskImageLocation } from './control-library.ts';
-import type { Blueprint, CreateBlueprint, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
+import type { Blueprint, CreateBlueprint, CreateDiskImage, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
 import { DeploymentCalls, deploymentView } from './control-deployment.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
@@ -289,6 +290,10 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.library.updateDiskImage(p, diskImageId, patch);
   }
 
+  async createDiskImage(p: Principal, body: CreateDiskImage, o?: RequestOptions): Promise<DiskImage> {
+    return this.library.saveDiskImage(p, body, o);
+  }
+
   async deleteDiskImage(p: Principal, diskImageId: number): Promise<void> {
     return this.library.deleteDiskImage(p, diskImageId);
   }
@@ -323,6 +328,10 @@ export class ControlPlaneImpl implements ControlPlane {
 
   async setDocumentation(p: Principal, kind: LibraryObjectKind, id: number, doc: Documentation): Promise<Documentation> {
     return this.library.setDocumentation(p, kind, id, doc);
+  }
+
+  async billing(p: Principal, query: BillingQuery): Promise<BillingLine[]> {
+    return billing(this.o.events, this.o.clock, p, query);
   }
 
   async eventNames(p: Principal): Promise<string[]> {

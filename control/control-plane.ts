@@ -27,7 +27,8 @@ import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
 import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration } from '../domain/schemas/index.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
-import type { Blueprint, CreateBlueprint, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
+import type { BillingLine, BillingQuery } from './control-billing.ts';
+import type { Blueprint, CreateBlueprint, CreateDiskImage, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
 import type { DiskImageLocation } from './control-library.ts';
 
 export type { Principal };
@@ -186,6 +187,8 @@ export interface ControlPlane {
   listDiskImages(p: Principal): Promise<DiskImage[]>;
   getDiskImage(p: Principal, diskImageId: number): Promise<DiskImage>;
   updateDiskImage(p: Principal, diskImageId: number, patch: UpdateLibraryObject): Promise<DiskImage>;
+  /** `POST /diskImages`: saves one disk of an application's VM; PARSING until it is cloned, then DONE. */
+  createDiskImage(p: Principal, body: CreateDiskImage, o?: RequestOptions): Promise<DiskImage>;
   /** ILLEGAL_STATE while a library VM uses it or a save owns it. */
   deleteDiskImage(p: Principal, diskImageId: number): Promise<void>;
   /** The storage side (an upload's end): an image of the organization's store becomes a disk image; again: the same one. */
@@ -200,6 +203,10 @@ export interface ControlPlane {
   deleteBlueprint(p: Principal, blueprintId: number): Promise<void>;
   getDocumentation(p: Principal, kind: LibraryObjectKind, id: number): Promise<Documentation>;
   setDocumentation(p: Principal, kind: LibraryObjectKind, id: number, doc: Documentation): Promise<Documentation>;
+
+  // ---- billing
+  /** `GET /billing[?year=&month=]`: each VM's run time times its price, by month (both or neither), from the event stream. */
+  billing(p: Principal, query: BillingQuery): Promise<BillingLine[]>;
 
   // ---- events
   /** `GET /events`: every event name. */

@@ -118,3 +118,18 @@ test('tasks: POST answers 201 with a Location, GET, PUT, DELETE; a bad cron expr
   ok(await c.request('DELETE', `/applications/${id}/tasks/1`), 204);
   refused(await c.request('GET', `/applications/${id}/tasks/1`), 404, 'NOT_FOUND');
 });
+
+test('GET /billing: lines as JSON; a month without a year is 400', async () => {
+  const c = t.client();
+  ok(await c.login('acme/root', 'root-password'));
+  const r = await c.request('GET', '/billing');
+  ok(r);
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  const lines = r.entity as { applicationId: number; vmId: string; micros: number; month: string }[];
+  assert.ok(lines.length > 0 && lines.every((l) => l.micros >= 0), 'the VMs started above are billed');
+  const [year, month] = (lines[0]?.month ?? '').split('-');
+  const one = await c.request('GET', `/billing?year=${year}&month=${Number(month)}`);
+  ok(one);
+  assert.deepEqual(one.entity, lines.filter((l) => l.month === lines[0]?.month));
+  refused(await c.request('GET', '/billing?month=3'), 400, 'INVALID_ARGUMENT');
+});

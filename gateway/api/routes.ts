@@ -3,6 +3,7 @@ import type { ControlPlane } from '../../control/control-plane.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { applicationRoutes } from './application-routes.ts';
 import { blueprintRoutes } from './blueprint-routes.ts';
+import { billingRoutes } from './billing-routes.ts';
 import { deploymentRoutes } from './deployment-routes.ts';
 import { elasticIpRoutes } from './elastic-ip-routes.ts';
 import { eventRoutes } from './event-routes.ts';
@@ -26,6 +27,7 @@ export function apiRoutes(control: ControlPlane): AnyRoute[] {
     ...applicationRoutes(control),
     ...deploymentRoutes(control),
     ...taskRoutes(control),
+    ...billingRoutes(control),
     ...elasticIpRoutes(control),
     ...eventRoutes(control),
   ];

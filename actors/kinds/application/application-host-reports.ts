@@ -8,7 +8,9 @@ import { match } from 'ts-pattern';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { planVmAction } from '../../../domain/application/application-actions.ts';
 import { isExpired } from '../../../domain/schedule/expiration.ts';
-import { idKey } from '../../../domain/schemas/index.ts';
+import { idKey, type VmDeployment } from '../../../domain/schemas/index.ts';
+import { vmPrice } from '../../../domain/billing/pricing.ts';
+import type { Region } from '../../../domain/placement/placement-types.ts';
 import { transitionVm, type VmEvent } from '../../../domain/vm/vm-state-machine.ts';
 import { sendCommand } from '../../../hvx/host-provisioning.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
@@ -23,8 +25,14 @@ function deployed(ctx: Ctx): Live | undefined {
   return s.status === 'live' && s.app.deployment !== undefined && s.runtime !== null ? s : undefined;
 }
 
+/** The VM's hourly price in the application's region (micro-units), for billing from the event stream; 0 when the region is unknown. */
+function priceOf(s: Live, vm: VmDeployment, regions: readonly Region[]): number {
+  const region = regions.find((r) => r.name === s.app.deployment?.regionName);
+  return region === undefined ? 0 : vmPrice(vm, region).totalMicrosPerHour;
+}
+
 /** Applies one host event to one VM, if the state machine allows it; records the event either way. */
-function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined, bookkeeping: (rt: VmRuntime) => VmRuntime): void {
+function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined, bookkeeping: (rt: VmRuntime) => VmRuntime, regions: readonly Region[]): void {
   const vm = s.app.deployment?.vms.find((v) => idKey(v.id) === vmKey);
   const rt = s.runtime?.vms[vmKey];
   if (vm === undefined || rt === undefined || s.runtime === null) return;
@@ -36,10 +44,10 @@ function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined,
   }
   const next = applyVmTransitions(noted, [{ id: vm.id, to: t.state, commands: t.commands }], ctx.clock.now(), ctx.reminders);
   if (t.state === vm.state && t.commands.length === 0) ctx.setState(next);
-  else commit(ctx, next, system, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state });
+  else commit(ctx, next, system, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state, microsPerHour: priceOf(s, vm, regions) });
 }
 
-export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>): null {
+export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readonly Region[]): null {
   const s = deployed(ctx);
   const rt = s?.runtime?.vms[m.vmKey];
   if (s === undefined || rt === undefined || m.seq <= rt.lastStatusSeq) return null;
@@ -52,11 +60,11 @@ export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>): null {
     .with('failed', (): VmEvent => ({ kind: 'host', report: 'failed' }))
     .with('starting', 'stopping', () => undefined)
     .exhaustive();
-  onVmEvent(ctx, s, m.vmKey, event, (r) => ({ ...r, lastStatusSeq: m.seq }));
+  onVmEvent(ctx, s, m.vmKey, event, (r) => ({ ...r, lastStatusSeq: m.seq }), regions);
   return null;
 }
 
-export function hostResult(ctx: Ctx, m: Msg<'hostResult'>): null {
+export function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Region[]): null {
   const s = deployed(ctx);
   if (s === undefined || s.runtime === null) return null;
   const entry = Object.entries(s.runtime.vms).find(([, r]) => r.pending === m.commandId);
@@ -68,7 +76,7 @@ export function hostResult(ctx: Ctx, m: Msg<'hostResult'>): null {
     : m.commandId.includes('-define-')
       ? { kind: 'host', report: 'provisioned', startAfter: rt.startAfter }
       : undefined;
-  onVmEvent(ctx, s, vmKey, event, () => settled);
+  onVmEvent(ctx, s, vmKey, event, () => settled, regions);
   return null;
 }
 

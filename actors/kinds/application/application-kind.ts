@@ -70,8 +70,8 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with({ type: 'getTask' }, (m) => getTask(ctx, m))
         .with({ type: 'updateTask' }, (m) => updateTask(ctx, m))
         .with({ type: 'deleteTask' }, (m) => deleteTask(ctx, m))
-        .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m))
-        .with({ type: 'hostResult' }, (m) => hostResult(ctx, m))
+        .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m, deployment?.regions ?? []))
+        .with({ type: 'hostResult' }, (m) => hostResult(ctx, m, deployment?.regions ?? []))
         .with({ type: 'hostLost' }, (m) => hostLost(ctx, m))
         .exhaustive();
     },
