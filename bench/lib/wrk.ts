@@ -11,8 +11,10 @@ export interface WrkResult {
   errors: number;
 }
 
-export async function wrk(url: string, seconds: number, connections = 64, threads = 1): Promise<WrkResult> {
-  const { stdout } = await run('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', url], {
+/** `headers`: extra request headers, `Name: value` each (a session cookie). */
+export async function wrk(url: string, seconds: number, connections = 64, threads = 1, headers: readonly string[] = []): Promise<WrkResult> {
+  const h = headers.flatMap((x) => ['-H', x]);
+  const { stdout } = await run('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', ...h, url], {
     timeout: (seconds + 30) * 1000,
   });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
