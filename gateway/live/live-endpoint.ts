@@ -2,6 +2,17 @@
  * `/api/v1/live` on uWS: the upgrade is authenticated (session cookie or token) and refused
  * with a normal HTTP error before upgrading otherwise; small frames only; idle clients are
  * pinged and dropped; messages are subscribe/unsubscribe commands, checked by a schema.
+ *
+ * The conversation (JSON text frames):
+ * - client `{"op":"subscribe","topics":["applications","vms","hosts","events"],"fromSeq"?:n}`;
+ *   server `{"op":"subscribed","topics":[...]}`, or `{"op":"error","code","message"}`;
+ * - then, on the first subscribe, `{"op":"snapshot","seq","applications","hosts","events"}`
+ *   (without `fromSeq`, or when the stream no longer holds what came after it);
+ * - then `{"op":"event","seq","topics","data"}` for every later record of the tenant's stream
+ *   that has one of the client's topics, each sequence once and in order;
+ * - the server closes with 4008 "too slow" when the client's send buffer passes the bound,
+ *   1011 when the stream cannot be read, 1001 at shutdown; the client reconnects and sends
+ *   `fromSeq` = the last `seq` it saw.
  */
 import { Type } from '@sinclair/typebox';
 import type {
