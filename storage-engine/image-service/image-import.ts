@@ -72,6 +72,10 @@ class NonZeroCounter implements DiskSink {
     private readonly written: Set<number>,
   ) {}
 
+  get virtualSize(): number | undefined {
+    return this.sink.virtualSize;
+  }
+
   setVirtualSize(bytes: number): void {
     this.sink.setVirtualSize(bytes);
   }

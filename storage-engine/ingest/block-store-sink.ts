@@ -37,7 +37,7 @@ class RangeSet {
 }
 
 export class BlockStoreSink implements DiskSink {
-  private virtualSize: number | undefined;
+  private size: number | undefined;
   private staging: Promise<StagingArea> | undefined;
   private readonly staged = new RangeSet();
   private done = false;
@@ -53,23 +53,27 @@ export class BlockStoreSink implements DiskSink {
     return new BlockStoreSink(store, tenant, await store.openWriter(tenant, disk, { base: null, size: 0 }));
   }
 
+  get virtualSize(): number | undefined {
+    return this.size;
+  }
+
   setVirtualSize(bytes: number): void {
     this.ensureOpen();
-    if (this.virtualSize !== undefined && bytes < this.virtualSize) {
-      throw new RavelError('INVALID_ARGUMENT', `virtual size may grow, not shrink below ${this.virtualSize}`);
+    if (this.size !== undefined && bytes < this.size) {
+      throw new RavelError('INVALID_ARGUMENT', `virtual size may grow, not shrink below ${this.size}`);
     }
     if (!Number.isSafeInteger(bytes) || bytes < this.writer.size) {
       throw new RavelError('INVALID_ARGUMENT', `virtual size ${bytes} is below data already written`);
     }
     this.writer.setSize(bytes);
-    this.virtualSize = bytes;
+    this.size = bytes;
   }
 
   write(logicalOffset: number, data: Uint8Array): Promise<void> {
     this.ensureOpen();
     // Before the size is known, the disk grows to hold what is written.
     const end = logicalOffset + data.length;
-    if (this.virtualSize === undefined && Number.isSafeInteger(end) && end > this.writer.size) this.writer.setSize(end);
+    if (this.size === undefined && Number.isSafeInteger(end) && end > this.writer.size) this.writer.setSize(end);
     return this.writer.write(logicalOffset, data);
   }
 

@@ -9,6 +9,8 @@
  * copy in a temporary file or in memory.
  */
 export interface DiskSink {
+  /** The size last set, or undefined before any (a resumed ingest finds it already grown). */
+  readonly virtualSize: number | undefined;
   /**
    * The logical disk's size in bytes, once the decoder knows it. Writes past it are refused.
    * It may be called again with a larger size (never a smaller one): a raw upload's size grows

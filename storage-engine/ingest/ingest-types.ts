@@ -22,10 +22,11 @@ export interface IngestOptions {
   readonly limits?: Partial<DecodeLimits>;
   /**
    * Called with a checkpoint about every `checkpointEveryBytes` of upload (64 MiB by default),
-   * when the format can resume there: today single-disk raw (also ISO and fixed VHD) and
-   * stream-optimized VMDK. Formats read through the upload scheduler (qcow2, VMDK sparse, VHD
-   * dynamic, VHDX) and OVAs do not checkpoint yet. Setting it makes hashing resumable
-   * (hash-wasm instead of node:crypto).
+   * when the format can resume there: single-disk raw (also ISO and fixed VHD) and
+   * stream-optimized VMDK (RESUMABLE_FORMATS in decoder-factory.ts, which says why the formats
+   * read through the upload scheduler and OVAs do not; resuming them is refused with
+   * UNSUPPORTED_FORMAT, reason `not-resumable`). Setting it makes hashing resumable (hash-wasm
+   * instead of node:crypto on a worker thread).
    */
   readonly onCheckpoint?: (cp: IngestCheckpoint) => Promise<void>;
   readonly checkpointEveryBytes?: number;

@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 import { ingest, type IngestCheckpoint } from './ingest.ts';
 import { READ_AHEAD_BYTES } from './chunk-source.ts';
+import { canResume } from './decoder-factory.ts';
+import { resumableSha256 } from './sha256.ts';
 import { MemorySink } from './memory-sink.ts';
 import { isRavelError } from '../../core/errors.ts';
 import { chunked, convertRaw, ingestBytes, makeRaw, sha256 } from '../formats/testing/fixtures.ts';
@@ -89,22 +91,47 @@ for (const [name, make] of [
   ['stream-optimized VMDK', () => convertRaw(raw, 'vmdk', ['-o', 'subformat=streamOptimized'])],
   ['fixed VHD', () => convertRaw(raw, 'vpc', ['-o', 'subformat=fixed,force_size=on'])],
 ] as const) {
-  test(`an interrupted ${name} ingest resumes from its last checkpoint with the same hashes`, async () => {
+  test(`an interrupted ${name} ingest resumes from its last checkpoint with the same hashes, cut at several points`, async () => {
     const image = await make();
-    const { cp, sink } = await interruptAndResume(image, 100_003, Math.floor(image.length * 0.6));
-    assert.ok(cp.uploadOffset > 0 && cp.uploadOffset < image.length * 0.6);
-    const result = await ingest(chunked(image.subarray(cp.uploadOffset), 77_777), () => sink, { resumeFrom: cp });
-    assert.ok(result.kind === 'disk');
-    assert.equal(result.uploadBytes, image.length);
-    assert.equal(result.uploadSha256, sha256(image));
-    assert.equal(result.disk.logicalSha256, sha256(raw));
-    assert.ok(Buffer.from(await sink.contents()).equals(raw));
+    for (const fraction of [0.4, 0.7, 0.97]) {
+      const cut = Math.floor(image.length * fraction);
+      const { cp, sink } = await interruptAndResume(image, 100_003, cut);
+      assert.ok(cp.uploadOffset > 0 && cp.uploadOffset <= cut, `checkpoint at ${cp.uploadOffset} of a cut at ${cut}`);
+      const result = await ingest(chunked(image.subarray(cp.uploadOffset), 77_777), () => sink, { resumeFrom: cp });
+      assert.ok(result.kind === 'disk');
+      assert.equal(result.uploadBytes, image.length);
+      assert.equal(result.uploadSha256, sha256(image));
+      assert.equal(result.disk.logicalSha256, sha256(raw));
+      assert.ok(Buffer.from(await sink.contents()).equals(raw));
+    }
   });
 }
 
-test('formats without resume refuse a checkpoint for them', async () => {
-  const cp = { version: 1, uploadOffset: 0, uploadHash: '', logical: { virtualSize: 0, cursor: 0, inOrder: true, hash: '' }, decoder: { format: 'qcow2', uploadOffset: 0, state: {} } } as const;
-  await assert.rejects(ingest(chunked(raw, 65536), () => new MemorySink(), { resumeFrom: cp }), (e) => isRavelError(e, 'INVALID_ARGUMENT'));
+test('formats without resume refuse a checkpoint for them, typed, and take none while they stream', async () => {
+  const empty = (await resumableSha256()).save() ?? '';
+  for (const format of ['qcow2', 'vhdx', 'vhd-dynamic', 'vmdk-sparse'] as const) {
+    assert.equal(canResume(format), false);
+    const cp = { version: 1, uploadOffset: 0, uploadHash: empty, logical: { virtualSize: 0, cursor: 0, inOrder: true, hash: empty }, decoder: { format, uploadOffset: 0, state: {} } } as const;
+    await assert.rejects(
+      ingest(chunked(raw, 65536), () => new MemorySink(), { resumeFrom: cp }),
+      (e) => isRavelError(e, 'UNSUPPORTED_FORMAT') && e.details?.['reason'] === 'not-resumable' && e.details['format'] === format,
+    );
+  }
+  const bogus = { version: 1, uploadOffset: 0, uploadHash: empty, logical: { virtualSize: 0, cursor: 0, inOrder: true, hash: empty }, decoder: { format: 'tape', uploadOffset: 0, state: {} } };
+  await assert.rejects(
+    ingest(chunked(raw, 65536), () => new MemorySink(), { resumeFrom: bogus as unknown as IngestCheckpoint }),
+    (e) => isRavelError(e, 'INVALID_ARGUMENT'),
+  );
+  // Asked for checkpoints, a qcow2 ingest takes none and still decodes whole.
+  const img = await convertRaw(raw, 'qcow2');
+  let checkpoints = 0;
+  const result = await ingest(chunked(img, 65536), () => new MemorySink(), {
+    onCheckpoint: async () => void checkpoints++,
+    checkpointEveryBytes: 64 * 1024,
+  });
+  assert.equal(checkpoints, 0);
+  assert.ok(result.kind === 'disk');
+  assert.equal(result.disk.logicalSha256, sha256(raw));
 });
 
 test('data that arrives out of logical order is hashed by reading the sink back', async () => {

@@ -57,7 +57,10 @@ export class TrackingSink implements DiskSink {
     }
     if (this.size !== undefined && bytes < this.size) throw decodeFailed('bad-size', 'virtual size shrank');
     this.size = bytes;
-    this.inner.setVirtualSize(bytes);
+    // Resumed, the sink may have grown past the checkpoint before the upload broke off: the
+    // bytes that come again rewrite what it holds, and its size stays until passed.
+    const held = this.inner.virtualSize;
+    if (held === undefined || bytes > held) this.inner.setVirtualSize(bytes);
   }
 
   async write(logicalOffset: number, data: Uint8Array): Promise<void> {
