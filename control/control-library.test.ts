@@ -195,6 +195,27 @@ test('a VM saved as a library VM: SAVING, then DONE on its own snapshot, and usa
   await h.run(h.control.deleteDiskImage(a.p, base.id));
 });
 
+test('one disk saved as a disk image: PARSING, then DONE on a clone of its base, listed, readable', async () => {
+  const base = await uploaded(a.organizationId, 'single.raw');
+  const vm = sampleVm(6, { hardDrives: [{ id: 601, type: 'DISK', size: { unit: 'MB', value: 4 }, boot: true, baseDiskImageId: base.id }, { id: 603, type: 'CDROM' }] });
+  const app = await h.run(h.control.createApplication(a.p, { name: 'one disk', design: { vms: [vm] } }));
+  const saving = await h.run(h.control.createDiskImage(a.p, { applicationId: app.id, vmId: 600, diskId: 601, diskImage: { name: 'root copy' } }));
+  assert.equal(saving.loadingStatus, 'PARSING');
+  await assert.rejects(h.run(h.control.locateDiskImage(a.p, saving.id)), code('ILLEGAL_STATE'), 'no content while PARSING');
+  const done = await until(() => h.control.getDiskImage(a.p, saving.id), (x) => x.loadingStatus !== 'PARSING');
+  assert.equal(done.loadingStatus, 'DONE');
+  assert.equal(done.name, 'root copy');
+  assert.equal(done.virtualSize, 4 * 1024 * 1024);
+  assert.ok((await h.run(h.control.listDiskImages(a.p))).some((x) => x.id === saving.id));
+  const where = await h.run(h.control.locateDiskImage(a.p, saving.id));
+  assert.notEqual(where.image, (await h.run(h.control.locateDiskImage(a.p, base.id))).image, 'a clone, not the base');
+  assert.equal(await firstBlock(a.organizationId, where.image), BLOCK_BYTES);
+  await assert.rejects(h.run(h.control.createDiskImage(a.p, { applicationId: app.id, vmId: 600, diskId: 603, diskImage: { name: 'cd' } })), code('INVALID_ARGUMENT'), 'a CD-ROM');
+  await assert.rejects(h.run(h.control.createDiskImage(a.p, { applicationId: app.id, vmId: 600, diskId: 699, diskImage: { name: 'x' } })), code('NOT_FOUND'), 'an unknown disk');
+  await assert.rejects(h.run(h.control.createDiskImage(b.p, { applicationId: app.id, vmId: 600, diskId: 601, diskImage: { name: 'stolen' } })), code('NOT_FOUND'), "another tenant's application");
+  await h.run(h.control.deleteDiskImage(a.p, saving.id));
+});
+
 test('bad input is refused and changes nothing', async () => {
   const before = await h.run(h.control.listBlueprints(a.p));
   const empty = await h.run(h.control.createApplication(a.p, { name: 'empty' }));

@@ -9,8 +9,8 @@ import type { ReservedApplication } from '../actors/kinds/organization/org-libra
 import type { StoreRef } from '../domain/library/library-records.ts';
 import { RavelError } from '../core/errors.ts';
 import {
-  CreateBlueprint, CreateImage, Documentation, LibraryObjectKind, UpdateLibraryObject, idKey, parseInput,
-  type Application, type Blueprint, type DiskImage, type LibraryImage,
+  CreateBlueprint, CreateDiskImage, CreateImage, Documentation, LibraryObjectKind, UpdateLibraryObject, idKey, parseInput,
+  type Application, type Blueprint, type DiskImage, type LibraryImage, type LocalId, type VmDesign,
 } from '../domain/schemas/index.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { ApplicationCalls } from './control-applications.ts';
@@ -60,6 +60,23 @@ export class LibraryCalls {
     await this.lib(p, { type: 'deleteDiskImage', diskImageId: checkId(id, 'id') });
   }
 
+  /** `POST /diskImages`: one disk of an application's VM, PARSING until it is cloned, then DONE. */
+  async saveDiskImage(p: Principal, body: CreateDiskImage, o?: RequestOptions): Promise<DiskImage> {
+    const req = parseInput(CreateDiskImage, body, 'body');
+    const vm = await this.vmOf(p, req.applicationId, req.vmId);
+    const drive = vm.hardDrives.find((d) => idKey(d.id) === idKey(req.diskId));
+    if (drive === undefined) throw new RavelError('NOT_FOUND', `VM ${idKey(req.vmId)} has no disk ${idKey(req.diskId)}`, { details: { field: 'diskId' } });
+    return this.lib(p, { type: 'saveDiskImage', name: req.diskImage.name, drive }, keyed(o, 'save-disk-image'));
+  }
+
+  /** A VM of an application the principal may read; NOT_FOUND naming `vmId` otherwise. */
+  private async vmOf(p: Principal, applicationId: number, vmId: LocalId): Promise<VmDesign> {
+    const app = await this.apps.get(p, applicationId);
+    const vm = app.design.vms.find((v) => idKey(v.id) === idKey(vmId));
+    if (vm === undefined) throw new RavelError('NOT_FOUND', `application ${app.id} has no VM ${idKey(vmId)}`, { details: { field: 'vmId' } });
+    return vm;
+  }
+
   registerDiskImage(p: Principal, organizationId: number, storeImageId: string, name?: string): Promise<DiskImage> {
     return this.libOf(p, organizationId, { type: 'registerDiskImage', storeImageId, ...(name === undefined ? {} : { name }) });
   }
@@ -89,9 +106,7 @@ export class LibraryCalls {
   /** `POST /images`: one VM of an application, SAVING until its disks are cloned. */
   async saveImage(p: Principal, body: CreateImage, o?: RequestOptions): Promise<LibraryImage> {
     const req = parseInput(CreateImage, body, 'body');
-    const app = await this.apps.get(p, req.applicationId);
-    const vm = app.design.vms.find((v) => idKey(v.id) === idKey(req.vmId));
-    if (vm === undefined) throw new RavelError('NOT_FOUND', `application ${app.id} has no VM ${idKey(req.vmId)}`, { details: { field: 'vmId' } });
+    const vm = await this.vmOf(p, req.applicationId, req.vmId);
     return this.lib(p, { type: 'saveImage', name: req.imageName, vm }, keyed(o, 'save-image'));
   }
 

@@ -13,14 +13,19 @@ export interface StoreRef {
   readonly version: string;
 }
 
-/** Disk images made by a save belong to it: hidden from the list, deleted with it. */
+/**
+ * What a save fills in: a blueprint, a library VM, or a disk image saved from one disk. The
+ * disk images a blueprint's or library VM's save makes belong to it: hidden from the list,
+ * deleted with it.
+ */
 export interface Owner {
-  readonly kind: 'blueprint' | 'image';
+  readonly kind: 'blueprint' | 'image' | 'diskImage';
   readonly id: number;
 }
 
 export interface StoredDiskImage extends DiskImage {
-  readonly store: StoreRef;
+  /** Absent while a disk image saved from a VM's disk is PARSING. */
+  readonly store?: StoreRef;
   readonly owner?: Owner;
 }
 
@@ -97,8 +102,8 @@ export function planSave(drives: readonly HardDrive[], lookup: (diskImageId: num
       const virtualSize = d.size === undefined ? 0 : (d.size.unit === 'GB' ? d.size.value * 1024 : d.size.value) * MiB;
       if (d.baseDiskImageId === undefined) return { diskKey: idKey(d.id), source: null, virtualSize };
       const base = lookup(d.baseDiskImageId);
-      if (base === undefined) {
-        throw new RavelError('INVALID_ARGUMENT', `disk ${idKey(d.id)} is based on disk image ${d.baseDiskImageId}, which the library does not hold`, { details: { field: 'baseDiskImageId' } });
+      if (base?.store === undefined) {
+        throw new RavelError('INVALID_ARGUMENT', `disk ${idKey(d.id)} is based on disk image ${d.baseDiskImageId}, which the library does not hold (or is still saving)`, { details: { field: 'baseDiskImageId' } });
       }
       return { diskKey: idKey(d.id), source: base.store, virtualSize: Math.max(virtualSize, base.virtualSize ?? 0) };
     });

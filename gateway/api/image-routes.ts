@@ -4,15 +4,10 @@
  * notes of each at `.../{id}/documentation`. Disk content (`/diskImages/{id}/content`) streams
  * outside the route table (gateway/disk-images/).
  */
-import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
-import { CreateImage, Documentation, UpdateLibraryObject, type LibraryObjectKind } from '../../domain/schemas/index.ts';
-import { RavelError } from '../../core/errors.ts';
+import { CreateDiskImage, CreateImage, Documentation, UpdateLibraryObject, type LibraryObjectKind } from '../../domain/schemas/index.ts';
 import { created, defineRoute, empty, json, requestOptions, type AnyRoute } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
-
-/** `POST /diskImages` saves one disk of a VM: not yet (uploads make disk images today). */
-const CreateDiskImageBody = Type.Object({});
 
 /** `GET/PUT {collection}/{id}/documentation` for one kind of library object. */
 export function documentationRoutes(control: ControlPlane, collection: string, kind: LibraryObjectKind): AnyRoute[] {
@@ -78,10 +73,12 @@ export function imageRoutes(control: ControlPlane): AnyRoute[] {
       method: 'POST',
       path: '/diskImages',
       auth: 'session-or-token',
-      schema: { body: CreateDiskImageBody },
-      summary: 'Saving one disk of a VM is not there yet: upload disk images at /uploads',
-      handler: async () => {
-        throw new RavelError('UNAVAILABLE', 'saving a single disk is not supported yet: upload it at /api/v1/uploads, or save the VM at /images');
+      schema: { body: CreateDiskImage },
+      summary: 'Saves one disk of a VM as a disk image; loadingStatus PARSING, then DONE (uploads make them too)',
+      successStatus: 201,
+      handler: async (req) => {
+        const d = await control.createDiskImage(who(req), only(req.body, ['applicationId', 'vmId', 'diskId', 'diskImage', 'offline']), requestOptions(req));
+        return created(d, objectPath('diskImages', d.id));
       },
     }),
     defineRoute({

@@ -136,6 +136,22 @@ test('a VM saved as a library VM, renamed, used in a design, deleted; another te
   assert.equal((await a.request('DELETE', `/images/${id}`)).status, 204);
 });
 
+test('POST /diskImages saves one disk: PARSING, then DONE', async () => {
+  const a = await loggedIn('acme');
+  const vm = sampleVm(4, { hardDrives: [{ id: 401, type: 'DISK', size: { unit: 'MB', value: 2 }, boot: true, baseDiskImageId: diskId }] });
+  const appId = ((await a.request('POST', '/applications', { name: 'disk source', design: { vms: [vm] } })).entity as { id: number }).id;
+  const r = await a.request('POST', '/diskImages', { applicationId: appId, vmId: 400, diskId: 401, diskImage: { name: 'copy' }, offline: true });
+  ok(r, 201);
+  const d = r.entity as { id: number; loadingStatus: string; href: string };
+  assert.equal(d.loadingStatus, 'PARSING');
+  assert.equal(d.href, `/diskImages/${d.id}`);
+  for (let i = 0; i < 24 && ((await a.request('GET', `/diskImages/${d.id}`)).entity as { loadingStatus: string }).loadingStatus === 'PARSING'; i++) await t.run(t.h.tc.clock.advance(5000));
+  assert.equal(((await a.request('GET', `/diskImages/${d.id}`)).entity as { loadingStatus: string }).loadingStatus, 'DONE');
+  const b = await loggedIn('rival');
+  assert.equal((await b.request('POST', '/diskImages', { applicationId: appId, vmId: 400, diskId: 401, diskImage: { name: 'stolen' } })).status, 404);
+  assert.equal((await a.request('POST', '/diskImages', { applicationId: appId, vmId: 400, diskId: 401, diskImage: {} })).status, 400);
+});
+
 test('bad bodies answer 400 and save nothing', async () => {
   const a = await loggedIn('acme');
   const before = (await a.request('GET', '/blueprints')).entity;

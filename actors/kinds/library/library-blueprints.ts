@@ -29,7 +29,7 @@ export function getBlueprint(ctx: LibCtx, m: Msg<'getBlueprint'>): Blueprint {
 export async function deleteOwned(ctx: LibCtx, deps: LibraryDeps, owner: Owner): Promise<LibraryState> {
   const s = ctx.state;
   const owned = s.diskImages.filter((d) => d.owner?.kind === owner.kind && d.owner.id === owner.id);
-  for (const d of owned) await deleteStoreImage(ctx, deps, d.store.image);
+  for (const d of owned) if (d.store !== undefined) await deleteStoreImage(ctx, deps, d.store.image);
   return { ...s, diskImages: s.diskImages.filter((d) => !owned.includes(d)) };
 }
 
@@ -74,6 +74,7 @@ export async function instantiateBlueprint(ctx: LibCtx, m: Msg<'instantiateBluep
   for (const drive of drivesOf(bp.design)) {
     if (drive.type !== 'DISK' || drive.baseDiskImageId === undefined || made.has(idKey(drive.id))) continue;
     const snapshot = find(s.diskImages, drive.baseDiskImageId, 'disk image');
+    if (snapshot.store === undefined) throw new RavelError('ILLEGAL_STATE', `disk image ${snapshot.id} is still saving`);
     const name = applicationDiskName(organizationOf(ctx), m.applicationId, idKey(drive.id));
     const clone = inStore.get(name) ?? (await images.clone(tenant, snapshot.store.version, { name }));
     added.push({ applicationId: m.applicationId, diskKey: idKey(drive.id), baseDiskImageId: snapshot.id, store: { image: clone.id, version: clone.head ?? '' } });

@@ -10,7 +10,7 @@ import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outb
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
 import { getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, saveBlueprint } from './library-blueprints.ts';
-import { deleteDiskImage, getDiskImage, listDiskImages, locateDiskImage, registerDiskImage, updateDiskImage } from './library-disk-images.ts';
+import { deleteDiskImage, getDiskImage, listDiskImages, locateDiskImage, registerDiskImage, saveDiskImage, updateDiskImage } from './library-disk-images.ts';
 import { getDocumentation, setDocumentation } from './library-docs.ts';
 import { LibraryMsgSchema, type LibraryMsg } from './library-messages.ts';
 import { isSaveReminder, runSave } from './library-save-job.ts';
@@ -49,6 +49,7 @@ export function libraryKind(deps: LibraryDeps = {}) {
         .with({ type: 'updateDiskImage' }, (m) => updateDiskImage(ctx, m))
         .with({ type: 'deleteDiskImage' }, (m) => deleteDiskImage(ctx, m, deps))
         .with({ type: 'registerDiskImage' }, (m) => registerDiskImage(ctx, m, deps))
+        .with({ type: 'saveDiskImage' }, (m) => saveDiskImage(ctx, m))
         .with({ type: 'listImages' }, (m) => listImages(ctx, m))
         .with({ type: 'getImage' }, (m) => getImage(ctx, m))
         .with({ type: 'putImage' }, (m) => putImage(ctx, m))

@@ -4,7 +4,7 @@
  * authorizes it against its organization, so another tenant's object is NOT_FOUND.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { Description, Design, Documentation, LibraryImage, LibraryObjectKind, Name, ServerId, UpdateLibraryObject, VmDesign } from '../../../domain/schemas/index.ts';
+import { Description, Design, Documentation, HardDrive, LibraryImage, LibraryObjectKind, Name, ServerId, UpdateLibraryObject, VmDesign } from '../../../domain/schemas/index.ts';
 import { PrincipalSchema } from '../organization/principal-schema.ts';
 
 const asks = <T extends string, P extends TProperties>(type: T, props: P): TObject<P & { type: ReturnType<typeof Type.Literal<T>>; principal: typeof PrincipalSchema }> =>
@@ -22,6 +22,8 @@ export const LibraryMsgSchema = Type.Union([
   asks('deleteDiskImage', { diskImageId: ServerId }),
   /** A store image (an upload's import) becomes a disk image of the library. */
   asks('registerDiskImage', { storeImageId: StoreImageId, name: Type.Optional(Name) }),
+  /** Saves one disk of an application's VM (read by the caller, who may read it) as a disk image. */
+  asks('saveDiskImage', { name: Name, drive: HardDrive }),
   asks('listImages', {}),
   asks('getImage', { imageId: ServerId }),
   asks('putImage', { image: Type.Omit(LibraryImage, ['id']) }),

@@ -8,6 +8,7 @@
 import { completeSave } from '../../../domain/library/library-saves.ts';
 import { diskImageOf, saveImageName, type Owner, type SaveItem } from '../../../domain/library/library-records.ts';
 import type { ImageInfo, ImageService } from '../../../storage-engine/image-service/image-service.ts';
+import { match } from 'ts-pattern';
 import { toRavelError } from '../../../core/errors.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import type { LibraryState, PendingSave } from './library-state.ts';
@@ -45,6 +46,7 @@ export async function runSave(ctx: LibCtx, reminderName: string, deps: LibraryDe
   } catch (e) {
     return retryOrFail(ctx, save, deps, toRavelError(e).message);
   }
+  if (save.owner.kind === 'diskImage') return finishDiskImage(ctx, save, clones[0]);
   const t = await takeIds(ctx, ctx.state, clones.length);
   const now = ctx.clock.now();
   const disks = clones.map((c, i) => diskImageOf(t.ids[i]!, c, now, { name: c.name, owner: save.owner }));
@@ -59,6 +61,15 @@ export async function runSave(ctx: LibCtx, reminderName: string, deps: LibraryDe
   }
 }
 
+/** A disk image saved from one disk: the record takes its clone's place in the store, DONE. */
+function finishDiskImage(ctx: LibCtx, save: PendingSave, clone: ImageInfo | undefined): void {
+  const s = { ...ctx.state, saves: ctx.state.saves.filter((x) => x !== save) };
+  const d = s.diskImages.find((x) => x.id === save.owner.id);
+  if (d === undefined || clone === undefined) return ctx.setState(s);
+  const done = { ...diskImageOf(d.id, clone, d.creationTime ?? ctx.clock.now(), { name: d.name }), ...(d.description === undefined ? {} : { description: d.description }) };
+  commit(ctx, { ...s, diskImages: s.diskImages.map((x) => (x === d ? done : x)) }, save.principal, [{ name: 'DISK_IMAGE_READY', subjects: [subject('DISK_IMAGE', d.id)] }]);
+}
+
 function retryOrFail(ctx: LibCtx, save: PendingSave, deps: LibraryDeps, why: string): void {
   const attempts = save.attempts + 1;
   const s = ctx.state;
@@ -70,5 +81,11 @@ function retryOrFail(ctx: LibCtx, save: PendingSave, deps: LibraryDeps, why: str
   ctx.log.error({ owner: save.owner, why }, 'library save failed');
   const fail = <T extends { id: number; loadingStatus?: string }>(x: T): T => (x.id === save.owner.id ? { ...x, loadingStatus: 'FAILED' } : x);
   const next = { ...s, saves: s.saves.filter((x) => x !== save) };
-  ctx.setState(save.owner.kind === 'blueprint' ? { ...next, blueprints: next.blueprints.map(fail) } : { ...next, images: next.images.map(fail) });
+  ctx.setState(
+    match(save.owner.kind)
+      .with('blueprint', () => ({ ...next, blueprints: next.blueprints.map(fail) }))
+      .with('image', () => ({ ...next, images: next.images.map(fail) }))
+      .with('diskImage', () => ({ ...next, diskImages: next.diskImages.map(fail) }))
+      .exhaustive(),
+  );
 }
