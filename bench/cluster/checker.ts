@@ -43,6 +43,8 @@ export interface CheckResult {
   readonly acknowledgedWrites: number;
   readonly indeterminateWrites: number;
   readonly checkedApps: number;
+  /** VMs still defined on a host after their application's delete was acknowledged (a leak, reported, not a breach). */
+  readonly leakedVms: readonly string[];
 }
 
 /** An expiration may take this long past its time to stop the application. */
@@ -140,6 +142,20 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
     if (hosts.length > 1) breaches.push({ rule: 'duplicated', tenant: '-', ops: [], at: final.readAt, detail: `VM ${vm} runs on ${hosts.join(' and ')}` });
   }
 
+  // VMs left on hosts by applications whose delete was acknowledged (`a<app>-<vm>` of `org-<id>`).
+  const leakedVms: string[] = [];
+  const deleted = new Set<string>();
+  for (const c of completions) {
+    const org = final.orgIds?.[c.tenant];
+    if (c.op === 'delete' && c.type === 'ok' && c.app !== undefined && org !== undefined) deleted.add(`org-${org}/a${c.app}`);
+  }
+  for (const [host, vms] of Object.entries(final.hostVms)) {
+    for (const v of vms) {
+      const app = /^(a\d+)-/.exec(v.id)?.[1];
+      if (app !== undefined && deleted.has(`${v.tenant ?? ''}/${app}`)) leakedVms.push(`${v.id}@${host} (${v.state})`);
+    }
+  }
+
   for (const l of history) {
     if (l.type === 'violation') breaches.push({ rule: 'isolation', tenant: l.tenant, ops: [], at: l.at, detail: l.detail });
   }
@@ -165,6 +181,7 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
     acknowledgedWrites: writes.filter((c) => c.type === 'ok').length,
     indeterminateWrites: writes.filter((c) => c.type === 'info').length,
     checkedApps,
+    leakedVms,
   };
 }
 

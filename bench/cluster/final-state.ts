@@ -31,6 +31,8 @@ export interface FinalState {
   readonly unreadable: readonly string[];
   readonly images: Readonly<Record<string, ImageState>>;
   readonly hostVms: Readonly<Record<string, readonly HostVm[]>>;
+  /** Each tenant's organization id (host VMs name their tenant `org-<id>`). */
+  readonly orgIds?: Readonly<Record<string, number>>;
 }
 
 interface DeploymentBody {
@@ -90,5 +92,5 @@ export async function readFinalState(
       images[l.image] = { status: 0 };
     }
   }
-  return { readAt: Date.now(), apps, unreadable, images, hostVms };
+  return { readAt: Date.now(), apps, unreadable, images, hostVms, orgIds: Object.fromEntries(tenants.map((t) => [t.name, t.organizationId])) };
 }

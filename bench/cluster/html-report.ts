@@ -58,7 +58,7 @@ export function writeHtmlReport(file: string, run: RunSummary, scaling: readonly
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Ravel cluster bench: ${esc(run.name)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;max-width:980px}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.pass{color:#2a7a2a}.miss{color:#c00;font-weight:bold}</style></head><body>
 <h1>Ravel cluster bench: ${esc(run.name)}</h1>
-<p>${run.nodes} nodes, ${run.durationS} s of load, started in ${(run.startupMs / 1000).toFixed(1)} s; ${run.acknowledgedWrites} acknowledged writes, ${run.indeterminateWrites} indeterminate, ${run.checkedApps} applications checked.
+<p>${run.nodes} nodes, ${run.durationS} s of load, started in ${(run.startupMs / 1000).toFixed(1)} s; ${run.acknowledgedWrites} acknowledged writes, ${run.indeterminateWrites} indeterminate, ${run.checkedApps} applications checked; ${run.leakedVms.length} VMs left on hosts after their application was deleted.
 Verdict: <b class="${passed ? 'pass' : 'miss'}">${passed ? 'every check passed' : 'checks missed'}</b>. Timings were taken on a shared 2-core machine.</p>
 ${chart('Throughput', run, [
   { label: 'acknowledged/s', color: '#1f77b4', value: (p) => p.ok },

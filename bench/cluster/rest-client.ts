@@ -83,7 +83,8 @@ export class TenantClient {
   private async login(): Promise<boolean> {
     const got = await sessions.get(this.tenant, () => this.loginOnce());
     this.cookie = got ?? '';
-    if (got === undefined) await new Promise((r) => setTimeout(r, 500));
+    // No session: back off, so failing logins do not become the load.
+    if (got === undefined) await new Promise((r) => setTimeout(r, 2000));
     return got !== undefined;
   }
 
@@ -91,7 +92,7 @@ export class TenantClient {
     const auth = `Basic ${Buffer.from(`${this.tenant.name}/${this.tenant.login}:${this.tenant.password}`).toString('base64')}`;
     for (let i = 0; i < Math.max(3, this.gateways.length); i++) {
       try {
-        const r = await fetch(`${this.gateway}/api/v1/login`, { method: 'POST', headers: { authorization: auth }, signal: AbortSignal.timeout(15_000) });
+        const r = await fetch(`${this.gateway}/api/v1/login`, { method: 'POST', headers: { authorization: auth }, signal: AbortSignal.timeout(30_000) });
         await r.arrayBuffer();
         if (r.ok) return (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
         this.lastLoginError = r.headers.get('error-code') ?? `HTTP_${r.status}`;

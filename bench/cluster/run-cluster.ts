@@ -4,7 +4,9 @@
  * is satisfied or the settle bound passes, and stop everything. Used by main.ts and the chaos
  * test alike.
  */
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { startChild, type Child } from '../../test/harness/child-process.ts';
 import { projectRoot } from '../../test/harness/requirements.ts';
 import { BenchCluster, type Tenant } from './cluster.ts';
@@ -106,7 +108,10 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
       throw new Error(`load generators did not finish cleanly\n${bad.join('\n')}`);
     }
     const history = readHistory(files);
-    log(`  workload done: ${history.length} history lines`);
+    // Kept for whoever investigates a run (the cluster's own directory is removed).
+    const kept = mkdtempSync(join(tmpdir(), `ravel-cluster-history-${spec.name}-`));
+    for (const f of files) if (existsSync(f)) copyFileSync(f, join(kept, basename(f)));
+    log(`  workload done: ${history.length} history lines (kept in ${kept})`);
 
     // Read the final state until the checker is satisfied or the bound has passed.
     const settleStart = Date.now();

@@ -84,7 +84,7 @@ const mixes = (processes: number): WorkloadSpec[] => [
   { kind: 'uploads', processes: 1, concurrency: 2, tenantsPerProcess: 1 },
 ];
 
-/** `--quick`: three nodes, two faults, a minute of load. */
+/** `--quick`: three nodes, two faults, 75 s of load. */
 export function quickSpec(): ClusterSpec {
   return {
     name: 'quick',
@@ -93,10 +93,10 @@ export function quickSpec(): ClusterSpec {
     fleets: 2,
     hostsPerFleet: 4,
     workloads: mixes(1),
-    durationS: 60,
+    durationS: 75,
     faults: [
-      { kind: 'kill-node', atS: 15, target: 2, forS: 10 },
-      { kind: 'restart-nats', atS: 40 },
+      { kind: 'kill-node', atS: 12, target: 2, forS: 8 },
+      { kind: 'restart-nats', atS: 45 },
     ],
     settleBoundS: 45,
     shards: 64,

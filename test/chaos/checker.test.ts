@@ -80,3 +80,9 @@ test('per fault: writes invoked in its window are counted, and breaches of them 
   const r = check(h, final([app(3, 'a-3', 'STOPPED', 0)]), [fault]);
   assert.deepEqual(r.perFault, [{ fault: 'SIGKILL n1', acknowledged: 1, indeterminate: 1, lost: 1, duplicated: 0 }]);
 });
+
+test("a VM left on a host after its application's acknowledged delete is reported as leaked", () => {
+  const h = [...op('create', 'ok', 10, { app: 4, name: 'a-4' }), ...op('delete', 'ok', 20, { app: 4 })];
+  const f = final([], { orgIds: { a: 9 }, hostVms: { h1: [{ id: 'a4-100', tenant: 'org-9', state: 'stopped' }, { id: 'a4-100', tenant: 'org-8', state: 'stopped' }] } });
+  assert.deepEqual(check(h, f, []).leakedVms, ['a4-100@h1 (stopped)']);
+});
