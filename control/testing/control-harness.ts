@@ -20,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLmdbBlockStore, type LmdbBlockStore } from '../../storage-engine/lmdb/lmdb-block-store.ts';
 import { LocalImageService } from '../../storage-engine/image-service/local-image-service.ts';
+import type { ImageService } from '../../storage-engine/image-service/image-service.ts';
+import type { LibraryDeps } from '../../actors/kinds/library/library-kind.ts';
 
 export const operator: Principal = { kind: 'operator', name: 'ops' };
 export const REGION = 'us-east';
@@ -33,6 +35,8 @@ export interface ControlHarnessOptions {
   readonly deployment?: boolean;
   /** An image store (LMDB in a temporary directory) behind the library: disk images, saves, blueprints. */
   readonly images?: boolean;
+  /** What the library sees of the store (to make it fail in tests), and how often a save is tried. */
+  readonly libraryStore?: { readonly wrap?: (images: ImageService) => ImageService; readonly maxAttempts?: number };
 }
 
 export class ControlHarness {
@@ -62,13 +66,18 @@ export class ControlHarness {
     this.images = new LocalImageService({ store: blocks, catalogPath: join(dir, 'catalog'), clock: this.tc.clock });
   }
 
+  private libraryDeps(images: ImageService): LibraryDeps {
+    const l = this.o.libraryStore;
+    return { images: l?.wrap?.(images) ?? images, retryMs: 1000, ...(l?.maxAttempts === undefined ? {} : { maxAttempts: l.maxAttempts }) };
+  }
+
   private async boot(): Promise<void> {
     await this.openImages();
     this.events = new BusTenantEventLog(this.tc.bus);
     const deployment: DeploymentOptions | undefined = this.o.deployment === true
       ? { regions: placementRegions, bus: this.tc.bus, hosts: { deadAfterMs: HOST_DEAD_AFTER_MS, releaseIdleAfterMs: Number.POSITIVE_INFINITY } }
       : undefined;
-    const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 }, ...(deployment === undefined ? {} : { deployment }), ...(this.images === undefined ? {} : { library: { images: this.images, retryMs: 1000 } }) });
+    const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 }, ...(deployment === undefined ? {} : { deployment }), ...(this.images === undefined ? {} : { library: this.libraryDeps(this.images) }) });
     this.system = await this.tc.start(`node-${this.tc.systems.length}`, kinds);
     this.control = new ControlPlaneImpl({ actors: this.system, events: this.events, clock: this.tc.clock, regions: Object.keys(regions) });
     if (deployment !== undefined) {
