@@ -103,7 +103,7 @@ function appView(app) {
   const act = (label, fn, cls) =>
     el(
       'button',
-      { type: 'button', class: cls ?? '', 'aria-label': `${label} ${app.name}`, onclick: () => run(fn) },
+      { type: 'button', id: `${label.toLowerCase()}-${id}`, class: cls ?? '', 'aria-label': `${label} ${app.name}`, onclick: () => run(fn) },
       label,
     );
   const actions = app.published
@@ -113,7 +113,8 @@ function appView(app) {
       ]
     : [act('Publish', () => api('POST', `/applications/${id}/publish`, { optimizationLevel: 'COST_OPTIMIZED' }))];
   const minutes = el('input', {
-    type: 'number', min: '1', max: '100000', value: '60', id: `exp-${id}`, 'aria-label': `Minutes until ${app.name} stops`,
+    type: 'number', min: '1', max: '100000', value: drafts.get(id) ?? '60', id: `exp-${id}`, 'aria-label': `Minutes until ${app.name} stops`,
+    oninput: (e) => drafts.set(id, e.target.value),
   });
   const expiration = app.published
     ? el(
@@ -128,7 +129,7 @@ function appView(app) {
         el('label', { for: `exp-${id}` }, 'Stop in'),
         minutes,
         el('span', {}, 'min'),
-        el('button', { type: 'submit', class: 'secondary', 'aria-label': `Set expiration of ${app.name}` }, 'Set'),
+        el('button', { type: 'submit', id: `set-${id}`, class: 'secondary', 'aria-label': `Set expiration of ${app.name}` }, 'Set'),
       )
     : undefined;
   const stops = app.nextStopTime ? `stops ${new Date(app.nextStopTime).toLocaleString()}` : '';
@@ -158,10 +159,16 @@ function appView(app) {
   );
 }
 
+/** What the user typed in each application's minutes field: a re-render keeps it. */
+const drafts = new Map();
+
 function renderApps() {
   const list = [...apps.values()].sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+  // States change while someone works in the list: keep their focus where it was.
+  const focused = $('apps').contains(document.activeElement) ? document.activeElement.id : '';
   $('apps').replaceChildren(...list.map(appView));
   $('apps-empty').hidden = list.length > 0;
+  if (focused) $(focused)?.focus();
 }
 
 function addEvent(e) {
