@@ -133,6 +133,10 @@ export interface BlockStore extends Closeable {
 
   createDisk(tenant: TenantId, options?: { purpose?: DiskPurpose }): Promise<DiskInfo>;
   getDisk(tenant: TenantId, disk: DiskId): Promise<DiskInfo>;
+  /** The tenant's disks (none for an unknown tenant), for reconciling with a catalog. */
+  listDisks(tenant: TenantId): Promise<DiskInfo[]>;
+  /** Every tenant the store has held anything for. */
+  listTenants(): Promise<TenantId[]>;
   /** Deletes every version of the disk (their blocks stay while clones of them need them). */
   deleteDisk(tenant: TenantId, disk: DiskId): Promise<void>;
 

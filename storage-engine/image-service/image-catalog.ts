@@ -65,6 +65,13 @@ export class ImageCatalog {
     return out.sort((a, b) => a.seq - b.seq);
   }
 
+  /** Every record of every tenant, for reconciling with the store. */
+  all(): Array<{ readonly tenant: string; readonly rec: ImageRecord }> {
+    const out: Array<{ tenant: string; rec: ImageRecord }> = [];
+    for (const { key, value } of this.images.getRange({})) out.push({ tenant: key.slice(0, key.indexOf(SEP)), rec: value });
+    return out;
+  }
+
   /** Adds or replaces a record; durable when it resolves. */
   async put(tenant: string, rec: ImageRecord): Promise<void> {
     await this.env.transaction(() => {

@@ -2,14 +2,16 @@
  * An upload of a single disk (any format ingest decodes) into a new image of a tenant, in the
  * process that owns the store: decoded into a new disk through the ingest pipeline, committed,
  * then recorded with its format, logical SHA-256 and the bytes of its non-zero blocks. On any refusal the
- * disk is deleted, so nothing is left visible. OVA uploads make library VMs and come later.
+ * disks are deleted, so nothing is left visible. An OVA makes one image per OVF disk and the
+ * description of its VM (importOva, LibraryVmImport), for the domain to register as a library VM.
  */
 import { RavelError } from '../../core/errors.ts';
-import type { BlockStore } from '../block-store.ts';
+import type { BlockStore, DiskInfo } from '../block-store.ts';
 import type { DiskSink } from '../ingest/disk-sink.ts';
 import { isZero } from './writer-session.ts';
 import { BlockStoreSink } from '../ingest/block-store-sink.ts';
-import { ingest, type IngestOptions } from '../ingest/ingest.ts';
+import { ingest, type IngestOptions, type IngestResult } from '../ingest/ingest.ts';
+import type { OvfNic } from '../formats/ova/ovf.ts';
 import type { UploadSource } from '../ingest/chunk-source.ts';
 import { checked, CreateImage } from './image-requests.ts';
 import type { ImageInfo, ImagePurpose } from './image-service.ts';
@@ -21,6 +23,35 @@ export interface ImportRequest {
   readonly limits?: IngestOptions['limits'];
 }
 
+/**
+ * What an OVA upload made: the virtual machine its OVF describes, each disk imported as an
+ * image of the tenant. This is what the domain registers as a library VM (it has the shape
+ * domain/library/ova-library-vm.ts takes: `vm` for the hardware, and per disk the image id
+ * and virtual size).
+ */
+export interface LibraryVmImport {
+  readonly vm: {
+    readonly name: string;
+    readonly cpus: number;
+    readonly memoryBytes: number;
+    /** In OVF order; each with the image its content became. */
+    readonly disks: readonly LibraryVmDisk[];
+    readonly nics: readonly OvfNic[];
+  };
+  readonly uploadBytes: number;
+  readonly uploadSha256: string;
+}
+
+export interface LibraryVmDisk {
+  /** The OVF disk id. */
+  readonly diskId: string;
+  /** Capacity the OVF declares, in bytes. */
+  readonly capacity: number;
+  /** The new image (its id is the block store's disk id), with format, size and SHA-256. */
+  readonly image: ImageInfo;
+}
+
+/** Imports a single-disk upload (any format but OVA) as a new image. */
 export async function importImage(
   service: LocalImageService,
   store: BlockStore,
@@ -28,38 +59,108 @@ export async function importImage(
   source: UploadSource,
   request: ImportRequest,
 ): Promise<ImageInfo> {
+  const { result, images } = await importUpload(service, store, tenant, source, request, 'disk');
+  const image = images[0];
+  if (result.kind !== 'disk' || image === undefined) throw new RavelError('INTERNAL', 'a disk import made no image');
+  return image;
+}
+
+/**
+ * Imports an OVA as a library VM: each disk of its OVF becomes an image named after the VM
+ * and the disk. All or nothing: on a refusal no image is left.
+ */
+export async function importOva(
+  service: LocalImageService,
+  store: BlockStore,
+  tenant: string,
+  source: UploadSource,
+  request: ImportRequest,
+): Promise<LibraryVmImport> {
+  const { result, images } = await importUpload(service, store, tenant, source, request, 'ova');
+  if (result.kind !== 'ova') throw new RavelError('INTERNAL', 'an OVA import made no VM');
+  const { vm } = result;
+  return {
+    vm: {
+      name: vm.name,
+      cpus: vm.cpus,
+      memoryBytes: vm.memoryBytes,
+      nics: vm.nics,
+      disks: vm.disks.map((d, i) => {
+        const image = images[i];
+        if (image === undefined) throw new RavelError('INTERNAL', `OVF disk ${d.diskId} made no image`);
+        return { diskId: d.diskId, capacity: d.capacity, image };
+      }),
+    },
+    uploadBytes: result.uploadBytes,
+    uploadSha256: result.uploadSha256,
+  };
+}
+
+interface Imported {
+  readonly disk: DiskInfo;
+  readonly sink: BlockStoreSink;
+  readonly written: Set<number>;
+}
+
+async function importUpload(
+  service: LocalImageService,
+  store: BlockStore,
+  tenant: string,
+  source: UploadSource,
+  request: ImportRequest,
+  want: IngestResult['kind'],
+): Promise<{ result: IngestResult; images: ImageInfo[] }> {
   const purpose = request.purpose ?? 'image';
   checked(CreateImage, { tenant, name: request.name, purpose, virtualSize: 0 });
-  const disk = await store.createDisk(tenant, { purpose });
-  const sinks: BlockStoreSink[] = [];
-  const written = new Set<number>();
+  // Disks in the order ingest asked for them: the OVF's order for an OVA.
+  const made: Imported[] = [];
   try {
     const result = await ingest(
       source,
       async () => {
-        const s = await BlockStoreSink.open(store, tenant, disk.id);
-        sinks.push(s);
-        return new NonZeroCounter(s, store.blockSize, written);
+        const disk = await store.createDisk(tenant, { purpose });
+        const sink = await BlockStoreSink.open(store, tenant, disk.id).catch(async (e: unknown) => {
+          await store.deleteDisk(tenant, disk.id).catch(() => undefined);
+          throw e;
+        });
+        const written = new Set<number>();
+        made.push({ disk, sink, written });
+        return new NonZeroCounter(sink, store.blockSize, written);
       },
       request.limits === undefined ? {} : { limits: request.limits },
     );
-    const sink = sinks[0];
-    if (result.kind !== 'disk' || sink === undefined || sinks.length !== 1) {
-      throw new RavelError('UNSUPPORTED_FORMAT', 'an OVA is imported as a library VM, not as one image');
+    if (result.kind !== want) {
+      throw new RavelError(
+        'UNSUPPORTED_FORMAT',
+        want === 'disk' ? 'an OVA is imported as a library VM (importOva), not as one image' : 'the upload is a single disk, not an OVA',
+        { details: { reason: want === 'disk' ? 'ova-as-image' : 'not-ova' } },
+      );
     }
-    const version = await sink.finish();
-    return await service.record(tenant, {
-      id: disk.id,
-      name: request.name,
-      purpose,
-      format: result.disk.format,
-      storedSize: written.size * store.blockSize,
-      sha256: { version: version.id, hex: result.disk.logicalSha256 },
-      createdAt: disk.createdAt,
-    });
+    const disks = result.kind === 'disk' ? [result.disk] : result.disks;
+    if (disks.length !== made.length) throw new RavelError('INTERNAL', `${disks.length} disks decoded into ${made.length} sinks`);
+    const images: ImageInfo[] = [];
+    for (const [i, d] of disks.entries()) {
+      const m = made[i];
+      if (m === undefined) throw new RavelError('INTERNAL', 'a decoded disk without its sink');
+      const version = await m.sink.finish();
+      const name = result.kind === 'disk' ? request.name : `${request.name} ${d.ref.name}`.slice(0, 200);
+      images.push(
+        await service.record(tenant, {
+          id: m.disk.id,
+          name,
+          purpose,
+          format: d.format,
+          storedSize: m.written.size * store.blockSize,
+          sha256: { version: version.id, hex: d.logicalSha256 },
+          createdAt: m.disk.createdAt,
+        }),
+      );
+    }
+    return { result, images };
   } catch (e) {
-    await Promise.allSettled(sinks.map((s) => s.fail()));
-    await store.deleteDisk(tenant, disk.id).catch(() => undefined);
+    await Promise.allSettled(made.map((m) => m.sink.fail()));
+    await Promise.allSettled(made.map((m) => service.forget(tenant, m.disk.id)));
+    await Promise.allSettled(made.map((m) => store.deleteDisk(tenant, m.disk.id)));
     throw e;
   }
 }

@@ -1,6 +1,6 @@
 /** The image service in the process that owns the store: a BlockStore and an ImageCatalog. */
 import { randomBytes } from 'node:crypto';
-import { RavelError } from '../../core/errors.ts';
+import { isRavelError, RavelError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import type { BlockStore, TenantUsage, VersionInfo } from '../block-store.ts';
 import { ImageCatalog, notFound, type ImageRecord } from './image-catalog.ts';
@@ -200,6 +200,56 @@ export class LocalImageService implements ImageService {
   async usage(tenant: string): Promise<TenantUsage> {
     checked(TenantOnly, { tenant });
     return this.store.usage(tenant);
+  }
+
+  /**
+   * Creates the service and reconciles its catalog with the store (see {@link recover}); what
+   * a node should use at start.
+   */
+  static async open(options: LocalImageServiceOptions): Promise<LocalImageService> {
+    const service = new LocalImageService(options);
+    try {
+      await service.recover();
+    } catch (e) {
+      await service.close();
+      throw e;
+    }
+    return service;
+  }
+
+  /**
+   * Reconciles the catalog with the store after a crash. The store commits an image's disk
+   * before the catalog records it (two LMDB environments, no shared transaction), so a
+   * process that died in between left a disk no record names: never visible (every call goes
+   * through the catalog), it is deleted here and its blocks are collected by the store's
+   * maintenance. A record whose disk is gone (a delete cut short) is removed. Run once at
+   * start, before serving: a disk being imported has no record yet either.
+   */
+  async recover(): Promise<{ readonly orphanDisks: number; readonly staleRecords: number }> {
+    let orphanDisks = 0;
+    let staleRecords = 0;
+    for (const tenant of await this.store.listTenants()) {
+      for (const disk of await this.store.listDisks(tenant)) {
+        if (this.catalog.find(tenant, disk.id) !== undefined) continue;
+        await this.store.deleteDisk(tenant, disk.id);
+        orphanDisks++;
+      }
+    }
+    for (const { tenant, rec } of this.catalog.all()) {
+      const there = await this.store.getDisk(tenant, rec.id).then(
+        () => true,
+        (e: unknown) => !isRavelError(e, 'NOT_FOUND'),
+      );
+      if (there) continue;
+      await this.catalog.remove(tenant, rec.id);
+      staleRecords++;
+    }
+    return { orphanDisks, staleRecords };
+  }
+
+  /** Drops the record of an image whose import failed, if it was written. */
+  async forget(tenant: string, image: string): Promise<void> {
+    if (this.catalog.find(tenant, image) !== undefined) await this.catalog.remove(tenant, image);
   }
 
   /** Records an image whose disk was filled in this process (by an import, see image-import.ts). */

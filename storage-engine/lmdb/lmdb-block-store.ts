@@ -116,6 +116,19 @@ export class LmdbBlockStore implements BlockStore {
     return this.now(() => this.catalog.disk(this.catalog.known(tenant, 'disk', disk), disk));
   }
 
+  listDisks(tenant: string): Promise<DiskInfo[]> {
+    return this.now(() => {
+      const t = this.catalog.tenant(tenant);
+      if (t === undefined) return [];
+      const ids = [...this.tables.disks.getKeys({ start: [t.num], end: [t.num + 1] })].map((k) => k[1]);
+      return ids.map((id) => this.catalog.disk(t, id));
+    });
+  }
+
+  listTenants(): Promise<string[]> {
+    return this.now(() => [...this.tables.tenants.getKeys()]);
+  }
+
   async deleteDisk(tenant: string, disk: string): Promise<void> {
     this.ensureOpen();
     const t = this.catalog.known(tenant, 'disk', disk);
