@@ -7,9 +7,7 @@ import type { VmActionName } from '../actors/kinds/application/application-messa
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
 import { CreateScheduledTask, LocalId, parseInput, PublishRequest, SetExpiration, VmIdsRequest, type Application, type ScheduledTask } from '../domain/schemas/index.ts';
-import { addUsage, noUsage, usageOf, type Usage } from '../domain/tenancy/quota.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
-import { isVmRunning } from '../domain/vm/vm-state-machine.ts';
 import { PublishUpdatesOptions, type DeploymentView, type HostInput, type RequestOptions } from './control-plane.ts';
 
 const vmActions: readonly VmActionName[] = ['start', 'stop', 'shutdown', 'poweroff', 'restart', 'redeploy', 'repair', 'resetDisks'];
@@ -26,26 +24,15 @@ export function deploymentView(app: Application): DeploymentView {
 export class DeploymentCalls {
   constructor(private readonly ask: ActorAsks) {}
 
-  /**
-   * What the organization's other applications run now, for the quota check. Read before the
-   * call, so two starts racing in one tenant may both pass (the limit is then exceeded by one call).
-   */
-  private async usageElsewhere(p: Principal, applicationId: number): Promise<Usage> {
-    const ids = await this.ask.org<number[]>(p, { type: 'listApplications' });
-    const apps = await Promise.all(ids.filter((id) => id !== applicationId).map((id) => this.ask.app<Application | null>(p, id, { type: 'peek' })));
-    return apps.reduce<Usage>((u, a) => addUsage(u, usageOf((a?.deployment?.vms ?? []).filter((v) => isVmRunning(v.state)))), noUsage);
-  }
-
   async publish(p: Principal, id: number, body: PublishRequest, o?: RequestOptions): Promise<Application> {
     checkId(id, 'applicationId');
     const request = parseInput(PublishRequest, body ?? {}, 'body');
-    const usageElsewhere = (request.startAllVms ?? true) ? await this.usageElsewhere(p, id) : noUsage;
-    return this.ask.app<Application>(p, id, { type: 'publish', request, usageElsewhere }, keyed(o, 'publish'));
+    return this.ask.app<Application>(p, id, { type: 'publish', request }, keyed(o, 'publish'));
   }
 
   async start(p: Principal, id: number, o?: RequestOptions): Promise<Application> {
     checkId(id, 'applicationId');
-    return this.ask.app<Application>(p, id, { type: 'start', usageElsewhere: await this.usageElsewhere(p, id) }, keyed(o, 'start'));
+    return this.ask.app<Application>(p, id, { type: 'start' }, keyed(o, 'start'));
   }
 
   async stopOrRestart(p: Principal, id: number, type: 'stop' | 'restart', o?: RequestOptions): Promise<Application> {
@@ -57,8 +44,7 @@ export class DeploymentCalls {
     checkId(id, 'applicationId');
     const vm = parseInput(LocalId, vmId, 'vmId');
     checkAction(action);
-    const usageElsewhere = action === 'start' ? await this.usageElsewhere(p, id) : noUsage;
-    return this.ask.app<Application>(p, id, { type: 'vmAction', vmId: vm, action, usageElsewhere }, keyed(o, `vm-${action}`));
+    return this.ask.app<Application>(p, id, { type: 'vmAction', vmId: vm, action }, keyed(o, `vm-${action}`));
   }
 
   /** Several VMs in one turn of the application: all allowed, or none changed. */
@@ -66,15 +52,13 @@ export class DeploymentCalls {
     checkId(id, 'applicationId');
     const { ids } = parseInput(VmIdsRequest, { ids: vmIds }, 'body');
     checkAction(action);
-    const usageElsewhere = action === 'start' ? await this.usageElsewhere(p, id) : noUsage;
-    return this.ask.app<Application>(p, id, { type: 'vmsAction', vmIds: ids, action, usageElsewhere }, keyed(o, `vms-${action}`));
+    return this.ask.app<Application>(p, id, { type: 'vmsAction', vmIds: ids, action }, keyed(o, `vms-${action}`));
   }
 
   async publishUpdates(p: Principal, id: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application> {
     checkId(id, 'applicationId');
     const { startAllDraftVms } = parseInput(PublishUpdatesOptions, body ?? {}, 'body');
-    const usageElsewhere = (startAllDraftVms ?? true) ? await this.usageElsewhere(p, id) : noUsage;
-    const msg = { type: 'publishUpdates', usageElsewhere, ...(startAllDraftVms === undefined ? {} : { startAllDraftVms }) };
+    const msg = { type: 'publishUpdates', ...(startAllDraftVms === undefined ? {} : { startAllDraftVms }) };
     return this.ask.app<Application>(p, id, msg, keyed(o, 'publish-updates'));
   }
 

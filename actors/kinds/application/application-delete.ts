@@ -12,6 +12,7 @@ import { commit, visible, type Ctx, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import { releaseHostRoom, retireCommandsOf } from './application-retire.ts';
 import { releaseExposures } from './application-exposure.ts';
+import { releaseUsage } from './application-usage.ts';
 
 export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploymentDeps | undefined): Promise<null> {
   const s = visible(ctx, m.principal, 'DELETE');
@@ -23,6 +24,7 @@ export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploy
     await releaseHostRoom(ctx, s.app.id, vms);
     if (s.app.deployment !== undefined) await releaseExposures(ctx, s.app.deployment.regionName, vms);
   }
+  await releaseUsage(ctx, s);
   for (const r of ctx.reminders.list()) ctx.reminders.cancel(r.name);
   const details = vms.length === 0 ? {} : { vms: vms.map((v) => idKey(v.id)), hosts: [...new Set(vms.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))] };
   commit(ctx, { status: 'deleted', organizationId: s.organizationId, outbox: s.outbox }, m.principal, ['APPLICATION_DELETED'], details);

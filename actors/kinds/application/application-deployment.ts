@@ -2,7 +2,7 @@
  * The application actor's deployment side, for callers: publish to a region, start, stop and
  * restart the application, set its expiration (named VMs: application-vm-actions.ts). Every action goes through the VM state
  * machine (domain/vm, via planVmAction): one the state does not allow is ILLEGAL_STATE and
- * changes nothing. Starting checks the organization's limits first (QUOTA_EXCEEDED).
+ * changes nothing. Starting claims room in the organization's limits first (application-usage.ts).
  */
 import { match } from 'ts-pattern';
 import { RavelError, isRavelError } from '../../../core/errors.ts';
@@ -10,17 +10,15 @@ import { publishApplication, setApplicationExpiration, type HostAssignments } fr
 import { planVmAction, type PlannedVmChange } from '../../../domain/application/application-actions.ts';
 import { hourlyCost } from '../../../domain/placement/placement.ts';
 import type { Optimization, Placement, Region, VmDemand } from '../../../domain/placement/placement-types.ts';
-import { idKey, sizeInMb, type Application, type Limits, type VmDeployment } from '../../../domain/schemas/index.ts';
-import { addUsage, checkQuota, usageOf, type Usage } from '../../../domain/tenancy/quota.ts';
+import { idKey, sizeInMb, type Application, type VmDeployment } from '../../../domain/schemas/index.ts';
 import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
 import type { Bus } from '../../../bus/bus.ts';
-import { organizationRef } from '../organization/organization-kind.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
-import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 import { DEFAULT_BASE_DOMAIN, exposeDeployedVms } from './application-exposure.ts';
 import { releaseHostRoom } from './application-retire.ts';
+import { withClaim } from './application-usage.ts';
 
 /** What the deployment side needs beyond the actor: the regions to place in, the bus for commands. */
 export interface ApplicationDeploymentDeps {
@@ -31,14 +29,6 @@ export interface ApplicationDeploymentDeps {
 }
 
 const demandsOf = (app: Application): VmDemand[] => app.design.vms.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
-
-/** Throws QUOTA_EXCEEDED unless the organization's limits allow `starting` beside what already runs. */
-export async function checkLimits(ctx: Ctx, s: Live, elsewhere: Usage, starting: readonly VmDeployment[] | Application['design']['vms']): Promise<void> {
-  if (starting.length === 0) return;
-  const limits = await ctx.actors.ask<Limits, { type: 'getLimits'; principal: Principal }>(organizationRef(s.organizationId), { type: 'getLimits', principal: { kind: 'system' } });
-  const mine = usageOf((s.app.deployment?.vms ?? []).filter((v) => isVmRunning(v.state)));
-  checkQuota(limits, addUsage(elsewhere, mine), usageOf(starting));
-}
 
 /** Tries the regions in order (cheapest first when none is named) until one places every VM. */
 export async function place(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, optimization: Optimization, preferred: string | undefined, vms: VmDemand[] = demandsOf(s.app)): Promise<Placement> {
@@ -63,22 +53,24 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
   if (s.app.deployment !== undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is already published`);
   if (s.app.design.vms.length === 0) throw new RavelError('INVALID_ARGUMENT', 'an application without VMs cannot be published', { details: { field: '/design/vms' } });
   const startAll = m.request.startAllVms ?? true;
-  if (startAll) await checkLimits(ctx, s, m.usageElsewhere, s.app.design.vms);
   const optimization: Optimization = m.request.preferredRegion !== undefined ? 'PERFORMANCE_OPTIMIZED' : (m.request.optimizationLevel ?? 'COST_OPTIMIZED');
-  const p = await place(ctx, s, deps, optimization, m.request.preferredRegion);
-  const hosts: HostAssignments = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
   const now = ctx.clock.now();
-  const placed = publishApplication(s.app, { region: p.region, optimizationLevel: optimization, hosts }, now);
-  const placedDep = placed.deployment;
-  if (placedDep === undefined) throw new RavelError('INTERNAL', 'a published application without a deployment');
-  const vms = await exposeDeployedVms(ctx, s, placedDep.vms, p.region, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
-    await releaseHostRoom(ctx, s.app.id, placedDep.vms); // refused: the room placement took goes back
-    throw e;
+  const { state: published, region } = await withClaim(ctx, s, startAll ? s.app.design.vms : [], async () => {
+    const p = await place(ctx, s, deps, optimization, m.request.preferredRegion);
+    const hosts: HostAssignments = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
+    const placed = publishApplication(s.app, { region: p.region, optimizationLevel: optimization, hosts }, now);
+    const placedDep = placed.deployment;
+    if (placedDep === undefined) throw new RavelError('INTERNAL', 'a published application without a deployment');
+    const vms = await exposeDeployedVms(ctx, s, placedDep.vms, p.region, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
+      await releaseHostRoom(ctx, s.app.id, placedDep.vms); // refused: the room placement took goes back
+      throw e;
+    });
+    const state: Live = { ...s, app: { ...placed, deployment: { ...placedDep, vms } } };
+    return { state, region: p.region };
   });
-  const published: Live = { ...s, app: { ...placed, deployment: { ...placedDep, vms } } };
   const changes: VmChange[] = (published.app.deployment?.vms ?? []).map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startAll }));
   const next = applyVmTransitions(published, changes, now, ctx.reminders);
-  commit(ctx, next, m.principal, ['APPLICATION_PUBLISHED'], { region: p.region, optimizationLevel: optimization, startAllVms: startAll });
+  commit(ctx, next, m.principal, ['APPLICATION_PUBLISHED'], { region, optimizationLevel: optimization, startAllVms: startAll });
   return next.app;
 }
 
@@ -99,8 +91,8 @@ function startingVms(s: Live, planned: readonly PlannedVmChange[]): VmDeployment
 export async function applicationAction(ctx: Ctx, m: Msg<'start'> | Msg<'stop'> | Msg<'restart'>): Promise<Application> {
   const s = visible(ctx, m.principal, 'EXECUTE');
   const planned = planVmAction(published(s).vms, m.type);
-  if (m.type === 'start') await checkLimits(ctx, s, m.usageElsewhere, startingVms(s, planned));
-  const next = applyVmTransitions(s, asChanges(planned), ctx.clock.now(), ctx.reminders);
+  const { state } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => ({ state: s }));
+  const next = applyVmTransitions(state, asChanges(planned), ctx.clock.now(), ctx.reminders);
   const event = match(m.type)
     .with('start', () => 'APPLICATION_STARTED' as const)
     .with('stop', () => 'APPLICATION_STOPPED' as const)

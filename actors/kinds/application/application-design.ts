@@ -11,6 +11,7 @@ import type { Action, Principal } from '../../../domain/tenancy/principal.ts';
 import { emptyForwardOutbox, forward, scheduleDrain, type StagedEvent } from '../../../events/event-outbox.ts';
 import type { ActorContext } from '../../actor-kind.ts';
 import type { ApplicationMsg } from './application-messages.ts';
+import { noteUsage } from './application-usage.ts';
 import { applicationIdOf, type ApplicationState } from './application-state.ts';
 
 export type Ctx = ActorContext<ApplicationState>;
@@ -32,8 +33,10 @@ export function commit(ctx: Ctx, next: ApplicationState, p: Principal, names: re
   if (next.status === 'absent') return;
   const now = ctx.clock.now();
   const events: StagedEvent[] = names.map((name) => ({ name, principal: p, time: now, subjects: [{ type: 'APPLICATION', id: ctx.self.id }], details }));
-  ctx.setState({ ...next, outbox: forward(next.outbox, events) });
+  const committed = { ...next, outbox: forward(next.outbox, events) };
+  ctx.setState(committed);
   scheduleDrain(ctx.reminders, now);
+  if (committed.status === 'live') noteUsage(ctx, committed, now);
 }
 
 /** The API's shape: the whole application, or its design aspect only. */

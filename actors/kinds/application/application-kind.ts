@@ -14,6 +14,7 @@ import { remove } from './application-delete.ts';
 import { applicationAction, publish, setExpiration, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { publishUpdates } from './application-updates.ts';
 import { vmsAction } from './application-vm-actions.ts';
+import { reportUsage, USAGE_REMINDER } from './application-usage.ts';
 import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PREFIX, updateTask } from './application-tasks.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
@@ -80,6 +81,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with(OUTBOX_REMINDER, () => forwardEvents(ctx))
         .with(HOST_COMMANDS_REMINDER, () => sendQueuedCommands(ctx, deps()))
         .with(EXPIRATION_REMINDER, async () => expire(ctx))
+        .with(USAGE_REMINDER, () => reportUsage(ctx))
         .when((name) => name.startsWith(TASK_REMINDER_PREFIX), async () => fireTask(ctx, reminder))
         .otherwise(async () => undefined);
     },

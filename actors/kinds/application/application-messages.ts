@@ -26,14 +26,6 @@ export const ApplicationDesignMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('delete'), principal: PrincipalSchema }),
 ]);
 
-/** What the organization's other applications run now, for quota checks (the control plane sums it). */
-export const UsageSchema = Type.Object({
-  runningVms: Type.Integer({ minimum: 0 }),
-  cpus: Type.Integer({ minimum: 0 }),
-  memoryMb: Type.Integer({ minimum: 0 }),
-  diskMb: Type.Integer({ minimum: 0 }),
-});
-
 /** The per-VM actions (`POST .../vms/{vm}/{action}`), carried out on hosts. */
 export const VmActionName = Type.Union([
   Type.Literal('start'), Type.Literal('stop'), Type.Literal('shutdown'), Type.Literal('poweroff'), Type.Literal('restart'),
@@ -47,14 +39,14 @@ const Seq = Type.Integer({ minimum: 0 });
 
 /** The deployment side: callers' actions (with a principal) and what hosts report (from the bridge). */
 export const ApplicationDeploymentMsgSchema = Type.Union([
-  Type.Object({ type: Type.Literal('publish'), principal: PrincipalSchema, request: PublishRequest, usageElsewhere: UsageSchema }),
-  Type.Object({ type: Type.Literal('start'), principal: PrincipalSchema, usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('publish'), principal: PrincipalSchema, request: PublishRequest }),
+  Type.Object({ type: Type.Literal('start'), principal: PrincipalSchema }),
   Type.Object({ type: Type.Literal('stop'), principal: PrincipalSchema }),
   Type.Object({ type: Type.Literal('restart'), principal: PrincipalSchema }),
-  Type.Object({ type: Type.Literal('vmAction'), principal: PrincipalSchema, vmId: LocalId, action: VmActionName, usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('vmAction'), principal: PrincipalSchema, vmId: LocalId, action: VmActionName }),
   /** Several VMs at once: every one must allow the action, or none changes. */
-  Type.Object({ type: Type.Literal('vmsAction'), principal: PrincipalSchema, vmIds: Type.Array(LocalId, { minItems: 1, maxItems: MAX_VMS_PER_APPLICATION }), action: VmActionName, usageElsewhere: UsageSchema }),
-  Type.Object({ type: Type.Literal('publishUpdates'), principal: PrincipalSchema, startAllDraftVms: Type.Optional(Type.Boolean()), usageElsewhere: UsageSchema }),
+  Type.Object({ type: Type.Literal('vmsAction'), principal: PrincipalSchema, vmIds: Type.Array(LocalId, { minItems: 1, maxItems: MAX_VMS_PER_APPLICATION }), action: VmActionName }),
+  Type.Object({ type: Type.Literal('publishUpdates'), principal: PrincipalSchema, startAllDraftVms: Type.Optional(Type.Boolean()) }),
   Type.Object({ type: Type.Literal('setExpiration'), principal: PrincipalSchema, request: SetExpiration }),
   Type.Object({ type: Type.Literal('hostStatus'), host: HostToken, vmKey: Type.String({ minLength: 1, maxLength: 32 }), state: HostVmState, seq: Seq }),
   Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq }),

@@ -5,6 +5,7 @@
  */
 import { RavelError } from '../../../core/errors.ts';
 import type { Application, ScheduledTask } from '../../../domain/schemas/index.ts';
+import type { Usage } from '../../../domain/tenancy/quota.ts';
 import type { ForwardOutbox } from '../../../events/event-outbox.ts';
 import type { HvxCommand } from '../../../hvx/protocol.ts';
 
@@ -45,6 +46,8 @@ export type ApplicationState =
       readonly app: Application;
       readonly runtime: DeploymentRuntime;
       readonly outbox: ForwardOutbox;
+      /** What the organization was last told this application runs (application-usage.ts). */
+      readonly reportedUsage?: Usage;
       /** Scheduled tasks (application-tasks.ts); absent: none ever made. */
       readonly tasks?: TaskBook;
     }

@@ -2,8 +2,8 @@
  * Scheduled tasks of an application (`/applications/{id}/tasks`): START or STOP the whole
  * application once at `scheduleInfo.start`, or by a cron expression within [start, end]
  * (domain/schedule/task-schedule.ts). Each task is a durable reminder named `task:<id>`, so it
- * fires after restarts too; firing runs the same start or stop a caller would (quota checked
- * against this application's own usage), records APPLICATION_TASK_FIRED with the outcome, and
+ * fires after restarts too; firing runs the same start or stop a caller would (quota claimed
+ * from the organization as for a caller), records APPLICATION_TASK_FIRED with the outcome, and
  * re-arms the next time after now (firings missed while down are not replayed).
  */
 import { RavelError } from '../../../core/errors.ts';
@@ -11,7 +11,6 @@ import { toRavelError } from '../../../core/errors.ts';
 import { nextFireTime, validateSchedule } from '../../../domain/schedule/task-schedule.ts';
 import type { ScheduledTask } from '../../../domain/schemas/index.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
-import { noUsage } from '../../../domain/tenancy/quota.ts';
 import type { Reminder } from '../../actor-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applicationAction } from './application-deployment.ts';
@@ -93,7 +92,7 @@ export async function fireTask(ctx: Ctx, reminder: Reminder): Promise<void> {
   try {
     const type = task.action === 'START' ? 'start' : 'stop';
     const principal = { kind: 'system' } as const;
-    await applicationAction(ctx, type === 'start' ? { type, principal, usageElsewhere: noUsage } : { type, principal });
+    await applicationAction(ctx, { type, principal });
   } catch (e) {
     outcome = toRavelError(e).code;
   }

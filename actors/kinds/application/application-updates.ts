@@ -10,7 +10,8 @@ import { RavelError } from '../../../core/errors.ts';
 import { designDiffersFromDeployment } from '../../../domain/application/application-state.ts';
 import { idKey, sizeInMb, type Application } from '../../../domain/schemas/index.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
-import { checkLimits, place, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { place, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { DEFAULT_BASE_DOMAIN, exposeDeployedVms, releaseExposures } from './application-exposure.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
@@ -23,27 +24,29 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
   const deployed = new Set(dep.vms.map((v) => idKey(v.id)));
   const fresh = s.app.design.vms.filter((v) => !deployed.has(idKey(v.id)));
   const startNew = m.startAllDraftVms ?? true;
-  if (startNew) await checkLimits(ctx, s, m.usageElsewhere, fresh);
-  let hosts: HostAssignments = {};
-  if (fresh.length > 0) {
-    const demands = fresh.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
-    const p = await place(ctx, s, deps, dep.optimizationLevel, dep.regionName, demands);
-    hosts = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
-  }
-  const plan = planUpdates(s.app, hosts);
-  const removedKeys = new Set(plan.removed);
-  const removed = dep.vms.filter((v) => removedKeys.has(idKey(v.id)));
-  const addedKeys = new Set(plan.added);
-  const planned = plan.application.deployment?.vms ?? [];
-  const added = planned.filter((v) => addedKeys.has(idKey(v.id)));
-  const exposed = await exposeDeployedVms(ctx, s, added, dep.regionName, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
-    await releaseHostRoom(ctx, s.app.id, added); // refused: the room placement took goes back
-    throw e;
+  const { state: claimed, plan, removed } = await withClaim(ctx, s, startNew ? fresh : [], async () => {
+    let hosts: HostAssignments = {};
+    if (fresh.length > 0) {
+      const demands = fresh.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
+      const p = await place(ctx, s, deps, dep.optimizationLevel, dep.regionName, demands);
+      hosts = Object.fromEntries(p.assignments.map((a) => [a.vmKey, a.hostId]));
+    }
+    const plan = planUpdates(s.app, hosts);
+    const removedKeys = new Set(plan.removed);
+    const addedKeys = new Set(plan.added);
+    const planned = plan.application.deployment?.vms ?? [];
+    const added = planned.filter((v) => addedKeys.has(idKey(v.id)));
+    const exposed = await exposeDeployedVms(ctx, s, added, dep.regionName, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
+      await releaseHostRoom(ctx, s.app.id, added); // refused: the room placement took goes back
+      throw e;
+    });
+    const byKey = new Map(exposed.map((v) => [idKey(v.id), v]));
+    const application = { ...plan.application, deployment: { ...dep, ...plan.application.deployment, vms: planned.map((v) => byKey.get(idKey(v.id)) ?? v) } };
+    return { state: { ...s, app: application }, plan, removed: dep.vms.filter((v) => removedKeys.has(idKey(v.id))) };
   });
-  const byKey = new Map(exposed.map((v) => [idKey(v.id), v]));
-  const application = { ...plan.application, deployment: { ...dep, ...plan.application.deployment, vms: planned.map((v) => byKey.get(idKey(v.id)) ?? v) } };
   const now = ctx.clock.now();
-  const updated: Live = retireVms({ ...s, app: application }, removed, now, ctx.reminders);
+  const updated: Live = retireVms(claimed, removed, now, ctx.reminders);
+  const addedKeys = new Set(plan.added);
   const changes: VmChange[] = (plan.application.deployment?.vms ?? [])
     .filter((v) => addedKeys.has(idKey(v.id)))
     .map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startNew }));

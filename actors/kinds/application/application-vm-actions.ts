@@ -13,7 +13,7 @@ import { idKey, sizeInMb, type Application, type Deployment, type VmDeployment }
 import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
-import { checkLimits } from './application-deployment.ts';
+import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
@@ -76,8 +76,7 @@ export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>)
   const ids = m.type === 'vmAction' ? [m.vmId] : m.vmIds;
   const dep = published(s);
   const planned = planVmAction(dep.vms, m.action, ids);
-  if (m.action === 'start') await checkLimits(ctx, s, m.usageElsewhere, startingVms(dep, planned));
-  const moved = await moveReprovisioned(ctx, s, planned);
+  const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => moveReprovisioned(ctx, s, planned));
   const changes: VmChange[] = planned.map((c) => ({ id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) }));
   const next = applyVmTransitions(moved.state, changes, ctx.clock.now(), ctx.reminders);
   await releaseHostRoom(ctx, s.app.id, moved.left);

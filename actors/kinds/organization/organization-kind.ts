@@ -4,6 +4,7 @@
  * tenant's event stream (events/tenant-event-log.ts): its own changes and those other actors
  * forward are staged in its outbox and appended by the outbox reminder after each commit.
  */
+import { setUsage } from './org-usage.ts';
 import { match } from 'ts-pattern';
 import { drainTenantOutbox, OUTBOX_REMINDER } from '../../../events/event-outbox.ts';
 import { parseInput } from '../../../domain/schemas/index.ts';
@@ -81,6 +82,7 @@ export function organizationKind(deps: OrganizationDeps) {
         .with({ type: 'putImage' }, (m) => putImage(ctx, m))
         .with({ type: 'reserveApplication' }, (m) => reserveApplication(ctx, m))
         .with({ type: 'listApplications' }, (m) => listApplications(ctx, m))
+        .with({ type: 'setUsage' }, (m) => setUsage(ctx, m))
         .with({ type: 'recordEvents' }, (m) => recordEvents(ctx, m))
         .exhaustive();
     },

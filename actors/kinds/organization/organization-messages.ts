@@ -67,6 +67,12 @@ export const OrganizationMsgSchema = Type.Union([
   asks('putImage', { image: Type.Omit(LibraryImage, ['id']) }),
   asks('reserveApplication', {}),
   asks('listApplications', {}),
+  /** From an application: what it runs now; with `check`, refused past the limits (org-usage.ts). */
+  internal('setUsage', {
+    applicationId: ServerId,
+    usage: Type.Object({ runningVms: Type.Integer({ minimum: 0 }), cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }), diskMb: Type.Integer({ minimum: 0 }) }),
+    check: Type.Boolean(),
+  }),
   internal('recordEvents', { source: Type.String({ minLength: 1, maxLength: 64 }), events: Type.Array(ForwardedEventSchema, { maxItems: 1024 }) }),
 ]);
 

@@ -3,6 +3,7 @@
  * (users, groups, sessions and tokens by hash, key pairs, limits, elastic IPs, the index of its
  * applications, library stubs), the block of server ids it hands out, and its event outbox.
  */
+import type { Usage } from '../../../domain/tenancy/quota.ts';
 import { RavelError } from '../../../core/errors.ts';
 import type { ElasticIpState } from '../../../domain/network/elastic-ips.ts';
 import type { KeyPair, LibraryImage, Limits, Organization, PermissionsGroup } from '../../../domain/schemas/index.ts';
@@ -33,6 +34,8 @@ export interface ActiveOrganization {
   readonly tokens: readonly StoredToken[];
   readonly keyPairs: readonly KeyPair[];
   readonly limits: Limits;
+  /** What each application runs, by application id (org-usage.ts); absent: nothing yet. */
+  readonly usage?: Readonly<Record<string, Usage>>;
   readonly elasticIps: ElasticIpState;
   /** Ids of the organization's applications (their state lives in application actors). */
   readonly applications: readonly number[];
