@@ -158,6 +158,9 @@ test('a blueprint clones every disk, SAVING then DONE; an application made from 
   await assert.rejects(h.run(h.control.getBlueprint(a.p, bp.id)), code('NOT_FOUND'));
   await assert.rejects(h.run(h.control.getDiskImage(a.p, snapshots[0]!)), code('NOT_FOUND'), 'its snapshots went with it');
   assert.equal(await firstBlock(a.organizationId, rootClone.id), BLOCK_BYTES, 'the application made from it keeps its disk');
+  await h.run(h.control.deleteApplication(a.p, copy.id));
+  const left = (await h.run(h.images!.list(String(a.organizationId)))).filter((i) => i.name.startsWith(`application-${a.organizationId}-${copy.id}-`));
+  assert.deepEqual(left, [], "a deleted application's disks go with it");
 });
 
 test('a blueprint asked for just before a restart is DONE after it, each disk cloned once', async () => {

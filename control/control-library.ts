@@ -145,6 +145,11 @@ export class LibraryCalls {
     return this.ask.app<Application>(p, r.id, { type: 'create', organizationId: r.organizationId, input: app }, keyed(o, 'create-application'));
   }
 
+  /** After an application is deleted: the disks cloned for it from a blueprint go. */
+  async releaseApplicationDisks(p: Principal, applicationId: number): Promise<void> {
+    await this.lib(p, { type: 'releaseApplicationDisks', applicationId: checkId(applicationId, 'applicationId') });
+  }
+
   // ---- documentation
 
   getDocumentation(p: Principal, kind: LibraryObjectKind, id: number): Promise<Documentation> {

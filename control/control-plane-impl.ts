@@ -380,7 +380,8 @@ export class ControlPlaneImpl implements ControlPlane {
   }
 
   async deleteApplication(p: Principal, applicationId: number): Promise<void> {
-    return this.apps.delete(p, applicationId);
+    await this.apps.delete(p, applicationId);
+    await this.library.releaseApplicationDisks(p, applicationId);
   }
 
   // ---- applications (deployment side)

@@ -82,3 +82,14 @@ export async function instantiateBlueprint(ctx: LibCtx, m: Msg<'instantiateBluep
   if (added.length > 0) ctx.setState({ ...s, applicationDisks: [...s.applicationDisks, ...added] });
   return structuredClone(bp.design);
 }
+
+/** Deletes the disks cloned for a deleted application; none left (or never made) is fine. */
+export async function releaseApplicationDisks(ctx: LibCtx, m: Msg<'releaseApplicationDisks'>, deps: LibraryDeps): Promise<number> {
+  allow(ctx, m.principal, 'DELETE', 'APPLICATION', m.applicationId);
+  const s = ctx.state;
+  const gone = s.applicationDisks.filter((d) => d.applicationId === m.applicationId);
+  if (gone.length === 0) return 0;
+  for (const d of gone) await deleteStoreImage(ctx, deps, d.store.image);
+  ctx.setState({ ...s, applicationDisks: s.applicationDisks.filter((d) => d.applicationId !== m.applicationId) });
+  return gone.length;
+}

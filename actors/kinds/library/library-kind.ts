@@ -9,7 +9,7 @@ import { parseInput } from '../../../domain/schemas/index.ts';
 import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
-import { getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, saveBlueprint } from './library-blueprints.ts';
+import { getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, releaseApplicationDisks, saveBlueprint } from './library-blueprints.ts';
 import { deleteDiskImage, getDiskImage, listDiskImages, locateDiskImage, registerDiskImage, saveDiskImage, updateDiskImage } from './library-disk-images.ts';
 import { getDocumentation, setDocumentation } from './library-docs.ts';
 import { LibraryMsgSchema, type LibraryMsg } from './library-messages.ts';
@@ -61,6 +61,7 @@ export function libraryKind(deps: LibraryDeps = {}) {
         .with({ type: 'deleteBlueprint' }, (m) => deleteBlueprint(ctx, m, deps))
         .with({ type: 'saveBlueprint' }, (m) => saveBlueprint(ctx, m))
         .with({ type: 'instantiateBlueprint' }, (m) => instantiateBlueprint(ctx, m, deps))
+        .with({ type: 'releaseApplicationDisks' }, (m) => releaseApplicationDisks(ctx, m, deps))
         .with({ type: 'getDocumentation' }, (m) => getDocumentation(ctx, m))
         .with({ type: 'setDocumentation' }, (m) => setDocumentation(ctx, m))
         .exhaustive();

@@ -37,6 +37,8 @@ export const LibraryMsgSchema = Type.Union([
   asks('saveBlueprint', { name: Name, description: Type.Optional(Description), design: Design }),
   /** The design of a DONE blueprint for a new application, each disk cloned from its snapshot. */
   asks('instantiateBlueprint', { blueprintId: ServerId, applicationId: ServerId }),
+  /** A deleted application's disks (cloned from a blueprint) go, with their store images. */
+  asks('releaseApplicationDisks', { applicationId: ServerId }),
   asks('getDocumentation', { kind: LibraryObjectKind, id: ServerId }),
   asks('setDocumentation', { kind: LibraryObjectKind, id: ServerId, documentation: Documentation }),
 ]);
