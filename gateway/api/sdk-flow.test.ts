@@ -3,8 +3,8 @@
  * HVX hosts: Basic login then the cookie, key pairs, an application whose design ids need more
  * than a double, one made from a library image that is published, waited for until STARTED
  * (reloading every 5 s of clock, as the SDK's `wait_for`), stopped, started, given an
- * expiration and deleted; the same calls with an ephemeral token instead of a session; and a
- * new login after the session expires.
+ * expiration, saved as a blueprint that a new application is made from, and deleted; the same
+ * calls with an ephemeral token instead of a session; and a new login after the session expires.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,7 +28,7 @@ let t: ApiTestGateway;
 let orgId: number;
 let imageId: number;
 before(async () => {
-  t = await ApiTestGateway.start({ deployment: true });
+  t = await ApiTestGateway.start({ deployment: true, images: true });
   await t.h.addHost('h1');
   await t.h.addHost('h2');
   orgId = (await t.tenant('acme')).id;
@@ -136,11 +136,9 @@ async function waitFor(c: ApiClient, id: number, state: string): Promise<AppObj>
 }
 
 /**
- * Publish the application made from the library image, wait, stop, start, expire, delete.
- * TODO(blueprints): the SDK flow also saves a blueprint of the started application
- * (`POST /blueprints {applicationId, blueprintName, offline}`, wait for loadingStatus DONE) and
- * creates an application from it (`POST /applications {name, baseBlueprintId}`); add those steps
- * here before the delete once the blueprint routes are in gateway/api/routes.ts.
+ * Publish the application made from the library image, wait, stop, start, expire; save it as a
+ * blueprint (waiting for DONE as the SDK does), create an application from the blueprint, and
+ * delete all of it.
  */
 async function deploymentCalls(c: ApiClient, id: number): Promise<void> {
   const pub = await c.request('POST', `/applications/${id}/publish`, { optimizationLevel: 'COST_OPTIMIZED' });
@@ -158,6 +156,21 @@ async function deploymentCalls(c: ApiClient, id: number): Promise<void> {
   assert.ok(stopAt !== undefined && Math.abs(stopAt - (t.h.tc.clock.now() + 3_600_000)) < 5000, `nextStopTime ${String(stopAt)}`);
   ok(await c.request('POST', `/applications/${id}/stop`));
   await waitFor(c, id, 'STOPPED');
+
+  const saving = await c.request('POST', '/blueprints', { applicationId: id, blueprintName: `bp-${id}`, description: 'from the SDK flow', offline: true });
+  assert.ok(saving.status === 200 || saving.status === 201, saving.text);
+  const bp = saving.entity as Obj & { loadingStatus: string };
+  assert.equal(bp.href, `/blueprints/${bp.id}`);
+  let loading = bp.loadingStatus;
+  for (let reload = 0; loading === 'SAVING' && reload < 24; reload++) {
+    await t.h.tc.advance(5000);
+    loading = ((await c.request('GET', `/blueprints/${bp.id}`)).entity as { loadingStatus: string }).loadingStatus;
+  }
+  assert.equal(loading, 'DONE');
+  const fromBp = created<AppObj>(await c.request('POST', '/applications', { name: `from-bp-${id}`, baseBlueprintId: bp.id }), 'applications');
+  assert.equal(fromBp.design.vms.length, 1, 'the blueprint’s VM');
+  ok(await c.request('DELETE', `/applications/${fromBp.id}`), 204);
+  ok(await c.request('DELETE', `/blueprints/${bp.id}`), 204);
   ok(await c.request('DELETE', `/applications/${id}`), 204);
   assert.equal((await c.request('GET', `/applications/${id}`)).status, 404, 'the SDK turns this into None');
 }
@@ -186,6 +199,7 @@ test('the same calls with X-Ephemeral-Token-Authorization', async () => {
       permissions: [
         { actions: all, resourceType: 'APPLICATION' },
         { actions: all, resourceType: 'KEY_PAIR' },
+        { actions: all, resourceType: 'BLUEPRINT' },
         { actions: ['READ'], resourceType: 'IMAGE' },
       ],
     }),
