@@ -1,7 +1,8 @@
 /**
  * Fuzzing every decoder over mutations of real images (qemu-img outputs, an ISO and an OVA made
  * here). Whatever the bytes, ingest must end with a result or a typed refusal, promptly, and
- * hold no more than the limits allow. RAVEL_FUZZ_SECONDS sets the time per format (default 2).
+ * hold no more than the limits allow. RAVEL_FUZZ_SECONDS sets the time per format (default 2, so
+ * about 25 s in CI; run by hand with e.g. RAVEL_FUZZ_SECONDS=120 for a longer search).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import fc from 'fast-check';
 import { isRavelError } from '../../core/errors.ts';
 import { ingest } from '../ingest/ingest.ts';
 import { MemorySink } from '../ingest/memory-sink.ts';
-import { chunked, convertRaw, makeRaw } from './testing/fixtures.ts';
+import { chunked, convertRaw, flatVmdk, makeRaw } from './testing/fixtures.ts';
 import { buildIso } from './testing/iso-builder.ts';
 import { buildOva, buildOvf } from './testing/ova-builder.ts';
 
@@ -57,6 +58,8 @@ async function corpus(): Promise<Array<[string, Uint8Array]>> {
   const small = makeRaw(1, 72).subarray(0, 512 * 1024);
   const stream = await convertRaw(small, 'vmdk', ['-o', 'subformat=streamOptimized']);
   const ovf = new TextEncoder().encode(buildOvf('fuzz', 1, 256, [{ id: 'd', href: 'd.vmdk', capacity: small.length }], ['n']));
+  const flat = await flatVmdk(small);
+  const flatOvf = new TextEncoder().encode(buildOvf('fuzz', 2, 512, [{ id: 'd', href: 'd2.vmdk', capacity: small.length }], ['n', 'm']));
   return [
     ['raw', raw],
     ['qcow2', await convertRaw(raw, 'qcow2', ['-o', 'cluster_size=4096'])],
@@ -69,6 +72,8 @@ async function corpus(): Promise<Array<[string, Uint8Array]>> {
     ['vhdx', await convertRaw(raw, 'vhdx', ['-o', 'block_size=1M'])],
     ['iso', buildIso('FUZZ')],
     ['ova', await buildOva([{ name: 'fuzz.ovf', data: ovf }, { name: 'd.vmdk', data: stream }])],
+    // The VMDK descriptor parser and flat extents, reached through an OVA.
+    ['ova-flat', await buildOva([{ name: 'fuzz.ovf', data: flatOvf }, { name: 'd2.vmdk', data: flat.descriptor }, { name: 'd2-flat.vmdk', data: flat.extent }])],
   ];
 }
 

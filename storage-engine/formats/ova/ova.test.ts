@@ -1,23 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
-import { convertRaw, ingestBytes, makeRaw, qemuImg, refusedWith, sha256, withTempDir } from '../testing/fixtures.ts';
+import { convertRaw, flatVmdk, ingestBytes, makeRaw, refusedWith, sha256 } from '../testing/fixtures.ts';
 import { buildOva, buildOvf } from '../testing/ova-builder.ts';
 
 const disk1 = makeRaw(3, 51);
 const disk2 = makeRaw(2, 52);
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** disk2 as a monolithicFlat descriptor plus its flat extent. */
-async function flatVmdk(raw: Uint8Array): Promise<{ descriptor: Uint8Array; extent: Uint8Array }> {
-  return withTempDir(async (dir) => {
-    await writeFile(join(dir, 'src.raw'), raw);
-    await qemuImg(['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=monolithicFlat', join(dir, 'src.raw'), join(dir, 'd2.vmdk')]);
-    return { descriptor: await readFile(join(dir, 'd2.vmdk')), extent: await readFile(join(dir, 'd2-flat.vmdk')) };
-  });
-}
 
 test('an OVA yields the OVF hardware and each disk decoded into its own sink', async () => {
   const stream = await convertRaw(disk1, 'vmdk', ['-o', 'subformat=streamOptimized']);

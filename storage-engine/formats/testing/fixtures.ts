@@ -161,3 +161,12 @@ export function refusedWith(code: string, reason: string): (e: unknown) => boole
     return true;
   };
 }
+
+/** A raw disk as a monolithicFlat VMDK: its descriptor (naming `d2-flat.vmdk`) and the flat extent. */
+export async function flatVmdk(raw: Uint8Array): Promise<{ descriptor: Uint8Array; extent: Uint8Array }> {
+  return withTempDir(async (dir) => {
+    await writeFile(join(dir, 'src.raw'), raw);
+    await qemuImg(['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=monolithicFlat', join(dir, 'src.raw'), join(dir, 'd2.vmdk')]);
+    return { descriptor: await readFile(join(dir, 'd2.vmdk')), extent: await readFile(join(dir, 'd2-flat.vmdk')) };
+  });
+}
