@@ -219,6 +219,16 @@ test('one disk saved as a disk image: PARSING, then DONE on a clone of its base,
   await h.run(h.control.deleteDiskImage(a.p, saving.id));
 });
 
+test("the library's changes reach the tenant's event stream with who made them", async () => {
+  const names = ['DISK_IMAGE_READY', 'DISK_IMAGE_DELETED', 'BLUEPRINT_SAVING', 'BLUEPRINT_READY', 'BLUEPRINT_DELETED', 'IMAGE_SAVING', 'IMAGE_READY', 'IMAGE_DELETED'];
+  const seen = await until(() => h.control.searchNotifications(a.p, { eventNames: names }), (r) => names.every((n) => r.notifications.some((e) => e.name === n)));
+  const saving = seen.notifications.find((e) => e.name === 'BLUEPRINT_SAVING')!;
+  assert.equal(saving.principal.kind, 'user');
+  assert.equal(saving.subjects[0]?.type, 'BLUEPRINT');
+  const rival = await h.run(h.control.searchNotifications(b.p, { eventNames: names }));
+  assert.deepEqual(rival.notifications, [], "none in the other tenant's stream");
+});
+
 test('bad input is refused and changes nothing', async () => {
   const before = await h.run(h.control.listBlueprints(a.p));
   const empty = await h.run(h.control.createApplication(a.p, { name: 'empty' }));
