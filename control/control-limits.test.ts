@@ -27,8 +27,8 @@ test('limits hold across applications started at once; stopping or deleting give
 
     const raced = await h.run(Promise.allSettled([c.startApplication(p, a), c.startApplication(p, b)]));
     assert.deepEqual(raced.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'only one of two racing starts fits');
-    const refused = raced.find((r) => r.status === 'rejected');
-    assert.equal((refused as PromiseRejectedResult).reason.code, 'QUOTA_EXCEEDED');
+    const refused = raced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.ok(code('QUOTA_EXCEEDED')(refused?.reason));
     const [winner, loser] = raced[0]?.status === 'fulfilled' ? [a, b] : [b, a];
     await allVms(h, p, winner, 'STARTED');
     await allVms(h, p, loser, 'STOPPED');
