@@ -103,11 +103,13 @@ try {
   const pids = [server, ...procs].map((p) => p.pid ?? 0);
   const cpuBefore = pids.map(cpuSeconds);
   const runStart = performance.now();
-  let lastEmitted = { clients: 0 };
+  let lastEmitted = { clients: 0, fanOutMs: 0 };
+  const fanOut: number[] = [];
   for (let i = 0; i < events; i++) {
-    const done = next<{ clients: number }>(server, 'emitted', 10_000);
+    const done = next<{ clients: number; fanOutMs: number }>(server, 'emitted', 10_000);
     server.send({ op: 'emit', i });
     lastEmitted = await done;
+    fanOut.push(lastEmitted.fanOutMs);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   await new Promise((r) => setTimeout(r, 1000)); // the last deliveries
@@ -143,6 +145,9 @@ try {
   report.figure('delivery latency max', all.at(-1) ?? Number.NaN, 'ms');
   report.figure('until every client had the event, p50', percentile(completion, 50), 'ms');
   report.figure('until every client had the event, p99', percentile(completion, 99), 'ms');
+  fanOut.sort((a, b) => a - b);
+  report.figure('server fan-out loop (wall) per event, p50', percentile(fanOut, 50), 'ms');
+  report.figure('server fan-out loop (wall) per event, max', fanOut.at(-1) ?? Number.NaN, 'ms');
   report.figure('server CPU', (cpu[0] ?? 0) * 100, '% of a core');
   // CPU time does not depend on the neighbours as latency does on a shared machine.
   report.figure('server CPU per event sent to every client', ((cpu[0] ?? 0) * wallSeconds * 1000) / events, 'ms');

@@ -35,13 +35,15 @@ const gw = await createGateway({
 
 process.on('message', (m: { op: string; i: number }) => {
   if (m.op !== 'emit') return;
+  const start = performance.now();
   events.append(TENANT, ['events', 'vms'], {
     name: 'VM_STATE_CHANGED',
     subjects: [{ type: 'APPLICATION', id: '1' }],
     details: { vmId: String(m.i), from: 'STARTING', to: 'STARTED' },
     sentAt: wallNow(),
   });
-  process.send?.({ op: 'emitted', i: m.i, clients: gw.liveClients });
+  // The append returns once every client's frame is written (the fan-out is synchronous).
+  process.send?.({ op: 'emitted', i: m.i, clients: gw.liveClients, fanOutMs: performance.now() - start });
 });
 process.send?.({ op: 'ready', port: gw.port, session: auth.session(alice) });
 process.on('SIGINT', () => process.exit(0));
