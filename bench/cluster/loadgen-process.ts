@@ -2,7 +2,8 @@
  * A load-generator process of the cluster bench. It runs one workload against the gateways
  * over REST and WebSockets, never inside a node, and appends every operation to its history
  * file (history.ts). Configured by RAVEL_LOADGEN (a LoadgenConfig as JSON); starts at
- * `startAt` so all generators begin together, and exits after `durationS`.
+ * SIGUSR1 (sent once every generator has its sessions) so all begin together, and exits
+ * `durationS` later.
  */
 import { createWriteStream } from 'node:fs';
 import { match } from 'ts-pattern';
@@ -17,7 +18,6 @@ export interface LoadgenConfig {
   readonly proc: string;
   readonly tenants: readonly TenantLogin[];
   readonly gateways: readonly string[];
-  readonly startAt: number;
   readonly durationS: number;
   readonly concurrency: number;
   readonly historyFile: string;
@@ -84,7 +84,8 @@ interface OwnedApp {
 /** Ids of every tenant's applications in this process: the cross-tenant probes read them. */
 const appsByTenant = new Map<string, number[]>();
 
-const deadline = cfg.startAt + cfg.durationS * 1000;
+/** Set when the start signal comes. */
+let deadline = Number.POSITIVE_INFINITY;
 const live = (): boolean => Date.now() < deadline;
 
 function checkList(client: TenantClient, r: CallResult): void {
@@ -200,10 +201,12 @@ async function readMix(): Promise<void> {
 }
 
 async function waitForStart(): Promise<void> {
+  const started = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
   // Sessions first, outside the measured window: a login runs scrypt on the node.
   await Promise.all(cfg.tenants.map((t, i) => new TenantClient(t, cfg.gateways, i, 30_000).ensureLogin()));
-  const wait = cfg.startAt - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  process.stdout.write('loadgen ready\n');
+  await started;
+  deadline = Date.now() + cfg.durationS * 1000;
 }
 
 await match(cfg.kind)

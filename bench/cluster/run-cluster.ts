@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { startChild, type Child } from '../../test/harness/child-process.ts';
+import { startChild, waitUntil, type Child } from '../../test/harness/child-process.ts';
 import { projectRoot } from '../../test/harness/requirements.ts';
 import { BenchCluster, type Tenant } from './cluster.ts';
 import { check, type CheckResult } from './checker.ts';
@@ -66,7 +66,6 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
     const startupMs = Date.now() - t0;
     log(`  ready in ${startupMs} ms; ${generators.length} load generators`);
 
-    const start = Date.now() + 3000;
     const files = generators.map((g) => join(cluster.dir, `history-${g.proc}.jsonl`));
     generators.forEach((g, i) => {
       const cfg: LoadgenConfig = {
@@ -74,7 +73,6 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
         proc: g.proc,
         tenants: g.tenants,
         gateways: cluster.gatewayUrls(),
-        startAt: start,
         durationS: spec.durationS,
         concurrency: g.workload.concurrency,
         historyFile: files[i] as string,
@@ -85,6 +83,10 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
         env: { ...process.env, RAVEL_LOADGEN: JSON.stringify(cfg) },
       }));
     });
+    // Every generator has its sessions, then all start at once.
+    await Promise.all(loadgens.map((c) => waitUntil(`${c.name} ready`, () => c.output().includes('loadgen ready'), 180_000, c)));
+    const start = Date.now();
+    for (const c of loadgens) c.signal('SIGUSR1');
     sampler = new ProcSampler(() => [...cluster.pids(), ...loadgens.map((c) => [`loadgen ${c.name}`, c.process.pid] as const)]);
 
     const faults: FaultRecord[] = [];
