@@ -66,3 +66,16 @@ test('bad bodies and paths are 400 with the error headers, before anything is as
   assert.deepEqual((await c.request('GET', '/ephemeralAccessTokens')).entity, []);
   assert.equal((await t.client().login('acme/root', 'root-password')).status, 200, 'the password did not change');
 });
+
+test('operator calls refuse a user session (403) and a wrong operator token (401), and create nothing', async () => {
+  const body = { name: 'Intruder', admin: { email: 'x', password: 'long-enough-pw' } };
+  const asUser = await c.request('POST', '/admin/organizations', body);
+  assert.equal(asUser.status, 403, asUser.text);
+  assert.equal(asUser.headers.get('error-code'), 'PERMISSION_DENIED');
+  const stranger = t.client().useToken('rvop_not-a-token-this-gateway-knows-of-at-all-00');
+  const r = await stranger.request('POST', '/admin/organizations', body);
+  assert.equal(r.status, 401);
+  assert.equal(r.headers.get('error-code'), 'UNAUTHENTICATED');
+  assert.equal((await t.client().login('Intruder/x', 'long-enough-pw')).status, 401, 'no such organization was made');
+  assert.equal((await t.client().login('x', 'long-enough-pw')).status, 401);
+});
