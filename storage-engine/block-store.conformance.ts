@@ -330,6 +330,21 @@ export function blockStoreConformance(name: string, open: () => Promise<BlockSto
       assert.equal((await store.usage(t)).versions, 1);
     });
 
+    it('lists a tenant\'s disks (not another\'s, not deleted ones) and the tenants it holds', async () => {
+      const a = newTenant();
+      const b = newTenant();
+      const d1 = await store.createDisk(a);
+      const d2 = await store.createDisk(a, { purpose: 'image' });
+      const other = await store.createDisk(b);
+      assert.deepEqual((await store.listDisks(a)).map((d) => d.id).sort(), [d1.id, d2.id].sort());
+      assert.deepEqual((await store.listDisks(b)).map((d) => d.id), [other.id]);
+      await store.deleteDisk(a, d1.id);
+      assert.deepEqual((await store.listDisks(a)).map((d) => [d.id, d.purpose]), [[d2.id, 'image']]);
+      assert.deepEqual(await store.listDisks(newTenant()), []);
+      const tenants = await store.listTenants();
+      assert.ok(tenants.includes(a) && tenants.includes(b));
+    });
+
     it('keeps committed versions and drops uncommitted ones across a restart', async () => {
       const t = newTenant();
       const content = randomBytesFrom(prng(10), bs * 2 + 3);
