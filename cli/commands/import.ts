@@ -73,7 +73,8 @@ export async function runImport(args: readonly string[]): Promise<number> {
   const vm = values.name === undefined ? found : { ...found, name: values.name };
   const files = await Promise.all(vm.disks.map((d) => diskFileToUpload(dir, d.file)));
   if (values['dry-run'] === true) {
-    const description = libraryVmOf(vm, vm.disks.map((d) => ({ diskImageId: 'not-uploaded', virtualSize: d.capacityBytes ?? 0 })));
+    // Sizes as declared, else the file's size: the upload reads the real virtual size.
+    const description = libraryVmOf(vm, vm.disks.map((d, i) => ({ diskImageId: 'not-uploaded', virtualSize: d.capacityBytes ?? statSync(files[i] ?? '').size })));
     printJson({ vm, files, libraryVm: description });
     return EXIT.ok;
   }

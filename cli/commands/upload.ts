@@ -46,11 +46,15 @@ export async function runUpload(args: readonly string[]): Promise<number> {
   if (file === undefined) throw usageError(usage);
   const chunkBytes = Math.max(1, Number(values['chunk-mib'])) * 1024 * 1024;
   const target = await uploadTarget(values);
-  const r = await uploadFile(target, file, { chunkBytes });
+  const onResume = (url: string, offset: number): void => {
+    const line = `resuming ${url} at byte ${offset}\n`;
+    if (values.json === true) process.stderr.write(line);
+    else process.stdout.write(line);
+  };
+  const r = await uploadFile(target, file, { chunkBytes, onResume });
   if (values.json === true) {
     printJson(r);
   } else {
-    if (r.resumedAt !== undefined) process.stdout.write(`resuming ${r.url} at byte ${r.resumedAt}\n`);
     process.stdout.write(`upload: ${r.url}\nfile sha256: ${r.fileSha256}\n`);
     for (const d of r.disks)
       process.stdout.write(`diskImageId: ${d.id}  format: ${d.format}  virtualSize: ${d.virtualSize}  storedSize: ${d.storedSize}  sha256: ${d.sha256 ?? '-'}\n`);

@@ -164,7 +164,11 @@ export interface UploadOutcome {
 }
 
 /** Uploads `file` (resuming an earlier run's upload of it), waits for the store, and reads back its disks. */
-export async function uploadFile(t: UploadTarget, file: string, o: { readonly chunkBytes: number; readonly name?: string }): Promise<UploadOutcome> {
+export async function uploadFile(
+  t: UploadTarget,
+  file: string,
+  o: { readonly chunkBytes: number; readonly name?: string; readonly onResume?: (url: string, offset: number) => void },
+): Promise<UploadOutcome> {
   const size = (await stat(file)).size;
   const fingerprint = await fingerprintOf(file, t.api);
   const remembered = readState()[fingerprint];
@@ -175,6 +179,8 @@ export async function uploadFile(t: UploadTarget, file: string, o: { readonly ch
     url = await create(t, size, o.name ?? basename(file));
     offset = 0;
     rememberUpload(fingerprint, url);
+  } else {
+    o.onResume?.(url, offset);
   }
   const bar = progressBar(offset, basename(file));
   bar.start(size, offset);
