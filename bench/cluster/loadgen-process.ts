@@ -205,7 +205,10 @@ async function waitForStart(): Promise<void> {
   // Sessions first, outside the measured window: a login runs scrypt on the node.
   await Promise.all(cfg.tenants.map((t, i) => new TenantClient(t, cfg.gateways, i, 30_000).ensureLogin()));
   process.stdout.write('loadgen ready\n');
+  // A signal listener does not keep the event loop alive (an unsettled top-level await exits 13).
+  const alive = setInterval(() => undefined, 1000);
   await started;
+  clearInterval(alive);
   deadline = Date.now() + cfg.durationS * 1000;
 }
 
