@@ -68,6 +68,8 @@ export class ApplicationCalls {
     checkId(id, 'applicationId');
     const req = parseInput(AddVmRequest, body, 'body');
     const image = await this.ask.raw<LibraryImage>(libraryRef(tenantOf(p)), { type: 'getImage', imageId: req.baseVmId, principal: p });
+    // A library VM still saving (or failed) has no disks of its own to copy yet.
+    if (image.loadingStatus !== undefined && image.loadingStatus !== 'DONE') throw new RavelError('ILLEGAL_STATE', `library VM ${image.id} is ${image.loadingStatus}`, { details: { field: 'baseVmId' } });
     const msg = { type: 'addVm', image, ...(req.name === undefined ? {} : { name: req.name }) };
     return this.ask.app<Application>(p, id, msg, keyed(o, 'add-vm'));
   }

@@ -71,5 +71,16 @@ test('a save tried again after the store failed is DONE; one that keeps failing 
   assert.equal(second.loadingStatus, 'FAILED');
   assert.equal(cloneCalls, 3, 'as many tries as configured');
   await h.run(h.control.deleteBlueprint(a.p, second.id));
+
+  cloneCalls = 0;
+  failingClones = 100;
+  const saving = await h.run(h.control.createImage(a.p, { applicationId: app.id, vmId: 100, imageName: 'never' }));
+  let image = saving;
+  await h.tc.until(() => {
+    void h.control.getImage(a.p, saving.id).then((x) => (image = x), () => undefined);
+    return image.loadingStatus === 'FAILED';
+  }, 120_000, 100);
+  const target = await h.run(h.control.createApplication(a.p, { name: 'target' }));
+  await assert.rejects(h.run(h.control.addVm(a.p, target.id, { baseVmId: saving.id })), (e: unknown) => (e as { code?: string }).code === 'ILLEGAL_STATE', 'a library VM that failed to save is not added');
   failingClones = 0;
 });
