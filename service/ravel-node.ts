@@ -127,7 +127,8 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     if (config.roles.includes('storage')) {
       const store = await openLmdbBlockStore({ path: join(config.dataDir, 'blocks'), clock });
       stops.push(() => store.close());
-      const images = new LocalImageService({ store, catalogPath: join(config.dataDir, 'image-catalog'), clock });
+      // Reconciled with the store at start: a crash between an import's commit and its record leaves an orphan disk.
+      const images = await LocalImageService.open({ store, catalogPath: join(config.dataDir, 'image-catalog'), clock });
       const server = await new ImageServer(bus, images).start();
       stops.push(() => server.close());
       // Uploads ingest into this node's store: only a node with the gateway role too takes them.
