@@ -7,7 +7,7 @@ import type { ControlPlane } from '../../control/control-plane.ts';
 import {
   AddVmRequest, Description, Design, FilterCriterion, Name, ServerId, UpdateApplication, type Application,
 } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
+import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
 
 /**
@@ -50,7 +50,7 @@ export function applicationRoutes(control: ControlPlane): AnyRoute[] {
           b.baseBlueprintId !== undefined
             ? { ...only(b, ['name', 'description']), baseBlueprintId: b.baseBlueprintId }
             : only(b, ['name', 'description', 'design']);
-        const app = await control.createApplication(who(req), input);
+        const app = await control.createApplication(who(req), input, requestOptions(req));
         return created(app, objectPath('applications', app.id));
       },
     }),
@@ -115,7 +115,7 @@ export function applicationRoutes(control: ControlPlane): AnyRoute[] {
       schema: { params: IdParams, body: AddVmRequest },
       summary: 'Adds a library VM to the design; answers the application',
       handler: async (req) => {
-        const app = await control.addVm(who(req), req.params.id, only(req.body, ['baseVmId', 'name']));
+        const app = await control.addVm(who(req), req.params.id, only(req.body, ['baseVmId', 'name']), requestOptions(req));
         return json(app, { headers: { 'content-location': objectPath('applications', app.id) } });
       },
     }),

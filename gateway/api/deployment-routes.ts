@@ -5,7 +5,7 @@
  */
 import { PublishUpdatesOptions, type ControlPlane } from '../../control/control-plane.ts';
 import { PublishRequest, SetExpiration } from '../../domain/schemas/index.ts';
-import { defineRoute, json, type AnyRoute } from '../http/route.ts';
+import { defineRoute, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { applicationReply, IdParams, who } from './api-paths.ts';
 import { deploymentVmRoutes } from './deployment-vm-routes.ts';
 
@@ -21,12 +21,13 @@ function wholeAppAction(control: ControlPlane, action: WholeAppAction): AnyRoute
     handler: async (req) => {
       const p = who(req);
       const id = req.params.id;
+      const o = requestOptions(req);
       const app =
         action === 'start'
-          ? await control.startApplication(p, id)
+          ? await control.startApplication(p, id, o)
           : action === 'stop'
-            ? await control.stopApplication(p, id)
-            : await control.restartApplication(p, id);
+            ? await control.stopApplication(p, id, o)
+            : await control.restartApplication(p, id, o);
       return applicationReply(app);
     },
   });
@@ -45,7 +46,7 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
         // The SDK may send optimizationLevel COST_OPTIMIZED with a region; the region wins.
         const body: PublishRequest =
           b.preferredRegion !== undefined ? { ...b, optimizationLevel: 'PERFORMANCE_OPTIMIZED' } : b;
-        return applicationReply(await control.publishApplication(who(req), req.params.id, body));
+        return applicationReply(await control.publishApplication(who(req), req.params.id, body, requestOptions(req)));
       },
     }),
     wholeAppAction(control, 'start'),
@@ -59,7 +60,7 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
       summary: 'Applies the design edits to the deployment (designDiffersFromDeployment); added VMs start unless startAllDraftVms=false',
       handler: async (req) => {
         const q = req.query.startAllDraftVms;
-        return applicationReply(await control.publishUpdates(who(req), req.params.id, q === undefined ? {} : { startAllDraftVms: q }));
+        return applicationReply(await control.publishUpdates(who(req), req.params.id, q === undefined ? {} : { startAllDraftVms: q }, requestOptions(req)));
       },
     }),
     defineRoute({

@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import type { ControlPlane, Principal, VmActionName } from '../../control/control-plane.ts';
 import { RavelError } from '../../core/errors.ts';
 import { idKey, LocalId, ServerId, VmIdsRequest, type VmDeployment, type VmDesign } from '../../domain/schemas/index.ts';
-import { defineRoute, json, type AnyRoute } from '../http/route.ts';
+import { defineRoute, json, type AnyRoute, requestOptions } from '../http/route.ts';
 import { applicationReply, IdParams, who } from './api-paths.ts';
 
 const VmParams = Type.Object({ id: ServerId, vm: LocalId });
@@ -70,7 +70,7 @@ function vmActions(control: ControlPlane): AnyRoute[] {
       auth: 'session-or-token',
       schema: { params: VmParams },
       summary: `${action} one VM of the deployment; 409 ILLEGAL_STATE when its state does not allow it`,
-      handler: async (req) => applicationReply(await control.vmAction(who(req), req.params.id, req.params.vm, action)),
+      handler: async (req) => applicationReply(await control.vmAction(who(req), req.params.id, req.params.vm, action, requestOptions(req))),
     }),
     defineRoute({
       method: 'POST',
@@ -79,7 +79,7 @@ function vmActions(control: ControlPlane): AnyRoute[] {
       schema: { params: IdParams, body: VmIdsRequest },
       summary: `${action} several VMs; 409 ILLEGAL_STATE, and nothing done, when one of them may not`,
       handler: async (req) =>
-        applicationReply(await control.vmsAction(who(req), req.params.id, req.body.ids, action)),
+        applicationReply(await control.vmsAction(who(req), req.params.id, req.body.ids, action, requestOptions(req))),
     }),
   ]);
 }

@@ -63,3 +63,14 @@ test('without X-Request-Id every call creates; a bad one is 400 and creates noth
   const after = ((await (await t.run(fetch(`${api}/permissionsGroups`, { headers: { cookie: root } }))).json()) as unknown[]).length;
   assert.equal(after, before);
 });
+
+test('an application created twice with one X-Request-Id is one application (the CLI retries this way)', async () => {
+  const root = await session('acme/root', 'root-password');
+  const body = { name: 'retried', description: 'made once' };
+  const first = await call(root, 'POST', '/applications', body, 'cli-app-1');
+  const again = await call(root, 'POST', '/applications', body, 'cli-app-1');
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  assert.equal(again.body['id'], first.body['id']);
+  const list = (await (await t.run(fetch(`${api}/applications`, { headers: { cookie: root } }))).json()) as { name: string }[];
+  assert.equal(list.filter((a) => a.name === 'retried').length, 1);
+});
