@@ -118,9 +118,13 @@ test('deleting a published application takes its VMs off their hosts and gives t
     const c = h.control;
     const app = { id };
     await h.run(c.setExpiration(p, app.id, { expirationFromNowSeconds: 600 }));
+    const eip = await h.run(c.allocateElasticIp(p, { location: REGION }));
+    await h.run(c.attachElasticIp(p, eip.ip, { applicationId: app.id, vmId: 100, nicId: 102 }, REGION));
+    assert.ok((await h.run(c.listElasticIps(p)))[0]?.attachedTo !== undefined);
 
     await h.run(c.deleteApplication(p, app.id));
     await assert.rejects(h.run(c.getApplication(p, app.id)), code('NOT_FOUND'));
+    assert.deepEqual(await h.run(c.listElasticIps(p)), [{ ip: eip.ip, location: REGION }], 'detached, still allocated');
     await h.tc.until(() => onHosts(h).length === 0);
     assert.equal((await hosts(h)).get('h1')?.freeCpus, HOST_CAPACITY.cpus);
     let found: { details: unknown }[] = [];

@@ -1,7 +1,8 @@
 /**
  * Deleting an application. A draft just leaves a tombstone. A published one is taken down
  * first: every VM powered off and undefined on its host (its disks there go with it), the
- * hosts' room and its public addresses released, its reminders cancelled; the commands go straight to the hosts' queues
+ * hosts' room and its public addresses released, elastic IPs bound to it detached, its
+ * reminders cancelled; the commands go straight to the hosts' queues
  * in this turn, since a tombstone keeps no queue (a retried turn resends the same ids, applied
  * once). The event names the VMs released.
  */
@@ -11,7 +12,7 @@ import { sendCommand } from '../../../hvx/host-provisioning.ts';
 import { commit, visible, type Ctx, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import { releaseHostRoom, retireCommandsOf } from './application-retire.ts';
-import { releaseExposures } from './application-exposure.ts';
+import { detachElasticIps, releaseExposures } from './application-exposure.ts';
 import { releaseUsage } from './application-usage.ts';
 
 export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploymentDeps | undefined): Promise<null> {
@@ -25,6 +26,7 @@ export async function remove(ctx: Ctx, m: Msg<'delete'>, deps: ApplicationDeploy
     if (s.app.deployment !== undefined) await releaseExposures(ctx, s.app.deployment.regionName, vms);
   }
   await releaseUsage(ctx, s);
+  await detachElasticIps(ctx, s);
   for (const r of ctx.reminders.list()) ctx.reminders.cancel(r.name);
   const details = vms.length === 0 ? {} : { vms: vms.map((v) => idKey(v.id)), hosts: [...new Set(vms.flatMap((v) => (v.hostId === undefined ? [] : [v.hostId])))] };
   commit(ctx, { status: 'deleted', organizationId: s.organizationId, outbox: s.outbox }, m.principal, ['APPLICATION_DELETED'], details);

@@ -8,7 +8,7 @@
  */
 import { RavelError } from '../../../core/errors.ts';
 import { elasticIpOf, exposeVm, needsPublicAddress } from '../../../domain/network/public-services.ts';
-import { idKey, type ElasticIp, type VmDeployment } from '../../../domain/schemas/index.ts';
+import { idKey, type ElasticIp, type LocalId, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
 import { regionIpsRef } from '../organization/region-ips-kind.ts';
@@ -65,4 +65,13 @@ export async function releaseExposures(ctx: Ctx, region: string, vms: readonly V
       if (ip !== elastic) await ctx.actors.ask(regionIpsRef(region), { type: 'release', ip });
     }
   }
+}
+
+type DetachApplicationIps = { readonly type: 'detachApplicationIps'; readonly applicationId: number; readonly vmIds?: readonly LocalId[] };
+
+/** Elastic IPs the organization bound to these VMs (all of the application's without `vmIds`) are detached; they stay allocated. */
+export async function detachElasticIps(ctx: Ctx, s: Live, vmIds?: readonly LocalId[]): Promise<void> {
+  if (vmIds !== undefined && vmIds.length === 0) return;
+  const msg: DetachApplicationIps = { type: 'detachApplicationIps', applicationId: s.app.id, ...(vmIds === undefined ? {} : { vmIds }) };
+  await ctx.actors.ask<string[], DetachApplicationIps>(organizationRef(s.organizationId), msg);
 }

@@ -13,7 +13,7 @@ import { commit, visible, type Ctx, type Live, type Msg } from './application-de
 import { place, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
-import { DEFAULT_BASE_DOMAIN, exposeDeployedVms, releaseExposures } from './application-exposure.ts';
+import { DEFAULT_BASE_DOMAIN, detachElasticIps, exposeDeployedVms, releaseExposures } from './application-exposure.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
 export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: ApplicationDeploymentDeps): Promise<Application> {
@@ -53,6 +53,7 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
   const next = applyVmTransitions(updated, changes, now, ctx.reminders);
   await releaseHostRoom(ctx, s.app.id, removed);
   await releaseExposures(ctx, dep.regionName, removed);
+  await detachElasticIps(ctx, s, removed.map((v) => v.id));
   commit(ctx, next, m.principal, ['APPLICATION_UPDATES_PUBLISHED'], { added: plan.added, removed: plan.removed, changed: plan.changed, startAllDraftVms: startNew });
   return next.app;
 }

@@ -5,7 +5,7 @@
  */
 import { RavelError } from '../../../core/errors.ts';
 import { createKeyPair, deleteKeyPair, generateKeyPair, keyPairSummary } from '../../../domain/library/key-pairs.ts';
-import { attachElasticIp, detachElasticIp } from '../../../domain/network/elastic-ips.ts';
+import { attachElasticIp, detachAllOf, detachElasticIp } from '../../../domain/network/elastic-ips.ts';
 import type { ElasticIp, KeyPair, LibraryImage, Limits } from '../../../domain/schemas/index.ts';
 import { scheduleDrain, takeForwarded } from '../../../events/event-outbox.ts';
 import type { OrganizationMsg } from './organization-messages.ts';
@@ -120,6 +120,18 @@ export function attachIp(ctx: OrgCtx, m: Msg<'attachElasticIp'> | Msg<'detachEla
   const name = m.type === 'attachElasticIp' ? 'ELASTIC_IP_ATTACHED' : 'ELASTIC_IP_DETACHED';
   commit(ctx, { ...org, elasticIps }, m.principal, [{ name, subjects: [subject('ELASTIC_IP', m.ip)] }]);
   return elasticIps.ips.find((x) => x.ip === m.ip)!;
+}
+
+/** From an application deleted, or VMs removed from it: their elastic IPs are detached (they stay allocated). */
+export function detachApplicationIps(ctx: OrgCtx, m: Msg<'detachApplicationIps'>): string[] {
+  const org = active(ctx);
+  const before = org.elasticIps;
+  const elasticIps = (m.vmIds ?? [undefined]).reduce((st, vmId) => detachAllOf(st, m.applicationId, vmId), before);
+  const detached = before.ips.filter((x, i) => x.attachedTo !== undefined && elasticIps.ips[i]?.attachedTo === undefined).map((x) => x.ip);
+  if (detached.length === 0) return [];
+  const system = { kind: 'system' } as const;
+  commit(ctx, { ...org, elasticIps }, system, detached.map((ip) => ({ name: 'ELASTIC_IP_DETACHED' as const, subjects: [subject('ELASTIC_IP', ip)], details: { applicationId: m.applicationId } })));
+  return detached;
 }
 
 export function listImages(ctx: OrgCtx, m: Msg<'listImages'>): readonly LibraryImage[] {

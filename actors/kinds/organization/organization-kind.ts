@@ -10,7 +10,7 @@ import { drainTenantOutbox, OUTBOX_REMINDER } from '../../../events/event-outbox
 import { parseInput } from '../../../domain/schemas/index.ts';
 import { defineActorKind } from '../../actor-kind.ts';
 import { createGroup, createToken, deleteGroup, deleteToken, expireTokens, getGroup, getToken, listGroups, listTokens, resolveToken, setGroupMember, TOKEN_EXPIRY_REMINDER, updateGroup, updateToken } from './org-access.ts';
-import { addKeyPair, allocateIp, attachIp, getImage, getKeyPair, getLimits, listApplications, listImages, listIps, listKeyPairs, makeKeyPair, putImage, recordEvents, releaseIp, removeKeyPair, renameKeyPair, reserveApplication, setLimits } from './org-library.ts';
+import { addKeyPair, allocateIp, attachIp, detachApplicationIps, getImage, getKeyPair, getLimits, listApplications, listImages, listIps, listKeyPairs, makeKeyPair, putImage, recordEvents, releaseIp, removeKeyPair, renameKeyPair, reserveApplication, setLimits } from './org-library.ts';
 import { changePassword, createOrganization, getOrganization, getUser, invite, listUsers, login, logout, removeUser, resolveSession, setEnabled, updateOrganization, updateUser } from './org-users.ts';
 import { OrganizationMsgSchema, type OrganizationMsg } from './organization-messages.ts';
 import { decodeOrganizationState, type OrganizationState } from './organization-state.ts';
@@ -83,6 +83,7 @@ export function organizationKind(deps: OrganizationDeps) {
         .with({ type: 'reserveApplication' }, (m) => reserveApplication(ctx, m))
         .with({ type: 'listApplications' }, (m) => listApplications(ctx, m))
         .with({ type: 'setUsage' }, (m) => setUsage(ctx, m))
+        .with({ type: 'detachApplicationIps' }, (m) => detachApplicationIps(ctx, m))
         .with({ type: 'recordEvents' }, (m) => recordEvents(ctx, m))
         .exhaustive();
     },

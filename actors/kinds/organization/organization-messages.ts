@@ -4,7 +4,7 @@
  * from callers carry the principal; the actor authorizes it against its own organization.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, EpochMillis, IdentityDomain, InviteUser, Ipv4, LibraryImage, Limits, Name, Password, Permission, Role, ServerId, UserName } from '../../../domain/schemas/index.ts';
+import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, EpochMillis, IdentityDomain, InviteUser, Ipv4, LibraryImage, Limits, LocalId, Name, Password, Permission, Role, ServerId, UserName } from '../../../domain/schemas/index.ts';
 import { MAX_PASSWORD_LENGTH } from '../../../domain/schemas/organization.ts';
 import { ForwardedEventSchema } from './forwarded-event-schema.ts';
 import { PrincipalSchema } from './principal-schema.ts';
@@ -67,6 +67,8 @@ export const OrganizationMsgSchema = Type.Union([
   asks('putImage', { image: Type.Omit(LibraryImage, ['id']) }),
   asks('reserveApplication', {}),
   asks('listApplications', {}),
+  /** From an application deleted (all its VMs) or VMs removed from it: their elastic IPs detached. */
+  internal('detachApplicationIps', { applicationId: ServerId, vmIds: Type.Optional(Type.Array(LocalId, { maxItems: 256 })) }),
   /** From an application: what it runs now; with `check`, refused past the limits (org-usage.ts). */
   internal('setUsage', {
     applicationId: ServerId,
