@@ -1,7 +1,8 @@
 /**
  * The one CloudProvider conformance suite: `cloudProviderConformance('local (fleet)', setup)`.
  * The fixture's regions must include `small` (2 hosts at most) and `big`; `heartbeating(id)`
- * answers whether the host's agent has been heard from since it was rented.
+ * answers whether the host's agent has been heard from since it was rented. Hosts the suite names
+ * itself are `<region>-<n>` (the names a fixture with per-host credentials issues).
  */
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
@@ -84,6 +85,19 @@ export function cloudProviderConformance(name: string, setup: CloudFixtureFactor
       assert.equal(a.id, b.id);
       assert.equal((await f.cloud.rent({ region: 'big', requestId: 'same' })).id, a.id);
       assert.equal(f.cloud.list().length, 1);
+    });
+
+    withCloud('a host named by the caller: renting the name again answers that host, a bad name is INVALID_ARGUMENT', async (f) => {
+      const h = await f.cloud.rent({ region: 'small', requestId: 'small-2', name: 'small-2' });
+      assert.equal(h.id, 'small-2');
+      assert.equal((await f.cloud.rent({ region: 'small', requestId: 'small-2', name: 'small-2' })).id, 'small-2');
+      await assert.rejects(f.cloud.rent({ region: 'small', requestId: 'x', name: 'no spaces' }), (e: unknown) =>
+        isRavelError(e, 'INVALID_ARGUMENT'),
+      );
+      assert.deepEqual(
+        f.cloud.list().map((x) => x.id),
+        ['small-2'],
+      );
     });
 
     withCloud(
