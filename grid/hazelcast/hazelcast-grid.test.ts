@@ -106,6 +106,13 @@ describe('HazelcastGrid faults', () => {
       const seen: string[] = [];
       await m.listen((c) => seen.push(`${c.type}:${c.key}`));
       await m.set('before', 1);
+      const until = async (key: string): Promise<boolean> => {
+        const waitStart = Date.now();
+        while (!seen.includes(key) && Date.now() - waitStart < 10_000) await new Promise((r) => setTimeout(r, 50));
+        return seen.includes(key);
+      };
+      // Events arrive after the write's answer: see this one before the member goes.
+      assert.ok(await until('set:before'), `the listener did not see the first write: ${seen.join(',')}`);
       await hz.kill(0);
       await assert.rejects(m.set('during', 2), (e) => isRavelError(e, 'UNAVAILABLE'));
       // Well past the connect timeout: the first client has given up for good by now.
@@ -125,10 +132,7 @@ describe('HazelcastGrid faults', () => {
       }
       t.diagnostic(`writable again ${Date.now() - back} ms after the member restarted`);
       assert.equal(await m.get('after'), 3);
-      const waitStart = Date.now();
-      while (!seen.includes('set:after') && Date.now() - waitStart < 10_000) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(seen.includes('set:before'), seen.join(','));
-      assert.ok(seen.includes('set:after'), `the listener was not restored: ${seen.join(',')}`);
+      assert.ok(await until('set:after'), `the listener was not restored: ${seen.join(',')}`);
     } finally {
       await grid.close();
       await hz.stop();
