@@ -5,6 +5,7 @@ import { checkId, keyed } from './control-asks.ts';
 import { regionRef } from '../actors/kinds/region/region-kind.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 import type { HostState } from '../domain/host/host-model.ts';
+import type { PriceQuote } from '../domain/billing/pricing.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
 import { CreateScheduledTask, LocalId, parseInput, PublishRequest, SetExpiration, VmIdsRequest, type Application, type ScheduledTask } from '../domain/schemas/index.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
@@ -77,6 +78,12 @@ export class DeploymentCalls {
     checkId(id, 'applicationId');
     if ('taskId' in msg) checkId(msg.taskId, 'taskId');
     return this.ask.app<R>(p, id, msg);
+  }
+
+  async calcPrice(p: Principal, id: number, aspect: 'design' | 'deployment'): Promise<PriceQuote> {
+    checkId(id, 'applicationId');
+    if (aspect !== 'design' && aspect !== 'deployment') throw new RavelError('INVALID_ARGUMENT', 'aspect: design or deployment', { details: { field: 'aspect' } });
+    return this.ask.app<PriceQuote>(p, id, { type: 'calcPrice', aspect });
   }
 
   async setExpiration(p: Principal, id: number, body: SetExpiration): Promise<Application> {

@@ -17,6 +17,7 @@ import { NotificationsQuerySchema, searchNotifications } from '../events/notific
 import type { TenantEventLog } from '../events/tenant-event-log.ts';
 import { ApplicationCalls } from './control-applications.ts';
 import { billing, type BillingLine, type BillingQuery } from './control-billing.ts';
+import type { PriceQuote } from '../domain/billing/pricing.ts';
 import { LibraryCalls, type DiskImageLocation } from './control-library.ts';
 import type { Blueprint, CreateBlueprint, CreateDiskImage, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
 import { DeploymentCalls, deploymentView } from './control-deployment.ts';
@@ -328,6 +329,10 @@ export class ControlPlaneImpl implements ControlPlane {
 
   async setDocumentation(p: Principal, kind: LibraryObjectKind, id: number, doc: Documentation): Promise<Documentation> {
     return this.library.setDocumentation(p, kind, id, doc);
+  }
+
+  async calcPrice(p: Principal, applicationId: number, aspect: 'design' | 'deployment'): Promise<PriceQuote> {
+    return this.deployments.calcPrice(p, applicationId, aspect);
   }
 
   async billing(p: Principal, query: BillingQuery): Promise<BillingLine[]> {

@@ -28,6 +28,7 @@ import type { HostView } from '../domain/placement/placement-types.ts';
 import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration } from '../domain/schemas/index.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 import type { BillingLine, BillingQuery } from './control-billing.ts';
+import type { PriceQuote } from '../domain/billing/pricing.ts';
 import type { Blueprint, CreateBlueprint, CreateDiskImage, CreateImage, DiskImage, Documentation, LibraryObjectKind, UpdateLibraryObject } from '../domain/schemas/index.ts';
 import type { DiskImageLocation } from './control-library.ts';
 
@@ -203,6 +204,13 @@ export interface ControlPlane {
   deleteBlueprint(p: Principal, blueprintId: number): Promise<void>;
   getDocumentation(p: Principal, kind: LibraryObjectKind, id: number): Promise<Documentation>;
   setDocumentation(p: Principal, kind: LibraryObjectKind, id: number, doc: Documentation): Promise<Documentation>;
+
+  /**
+   * `calcPrice;design` / `;deployment`: the hourly price of the VMs (micro-units exact, and in
+   * currency units) in the region it runs in, or for a design the cheapest configured region.
+   * ILLEGAL_STATE for `deployment` of a draft.
+   */
+  calcPrice(p: Principal, applicationId: number, aspect: 'design' | 'deployment'): Promise<PriceQuote>;
 
   // ---- billing
   /** `GET /billing[?year=&month=]`: each VM's run time times its price, by month (both or neither), from the event stream. */

@@ -52,6 +52,10 @@ test('publishUpdates, per-VM redeploy/repair/resetDisks, several VMs, and deleti
   ok(made, 201);
   const id = (made.entity as AppObj).id;
   refused(await c.request('POST', `/applications/${id}/publishUpdates`), 409, 'ILLEGAL_STATE');
+  const quote = await c.request('POST', `/applications/${id}/calcPrice;design`);
+  ok(quote);
+  assert.equal((quote.entity as { totalMicrosPerHour: number }).totalMicrosPerHour, 80_000, '2 CPUs at 0.02 and 4 GB at 0.01 an hour');
+  refused(await c.request('POST', `/applications/${id}/calcPrice;deployment`), 409, 'ILLEGAL_STATE');
   ok(await c.request('POST', `/applications/${id}/publish`, { optimizationLevel: 'COST_OPTIMIZED' }));
   await waitFor(c, id, ['100:STARTED']);
 

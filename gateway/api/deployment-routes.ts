@@ -1,5 +1,5 @@
 /**
- * Applications, deployment side: publish, publishUpdates, start, stop, restart, setExpiration, the
+ * Applications, deployment side: publish, publishUpdates, start, stop, restart, setExpiration, calcPrice, the
  * `;deployment` aspect, `isPublished` and `publishLocations`. The VMs inside an application
  * are in `deployment-vm-routes.ts`.
  */
@@ -101,6 +101,16 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
       handler: async (req) =>
         json((await control.publishLocations(who(req), req.params.id)).map((regionName) => ({ regionName }))),
     }),
+    ...(['design', 'deployment'] as const).map((aspect) =>
+      defineRoute({
+        method: 'POST',
+        path: `/applications/{id}/calcPrice;${aspect}`,
+        auth: 'session-or-token',
+        schema: { params: IdParams },
+        summary: `Hourly price of the ${aspect}'s VMs: {region, vms, totalMicrosPerHour, totalPerHour}`,
+        handler: async (req) => json(await control.calcPrice(who(req), req.params.id, aspect)),
+      }),
+    ),
     ...deploymentVmRoutes(control),
   ];
 }

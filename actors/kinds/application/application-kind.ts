@@ -14,6 +14,7 @@ import { remove } from './application-delete.ts';
 import { applicationAction, publish, setExpiration, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { publishUpdates } from './application-updates.ts';
 import { vmsAction } from './application-vm-actions.ts';
+import { price } from './application-price.ts';
 import { reportUsage, USAGE_REMINDER } from './application-usage.ts';
 import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PREFIX, updateTask } from './application-tasks.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
@@ -66,6 +67,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with({ type: 'vmAction' }, { type: 'vmsAction' }, (m) => vmsAction(ctx, m))
         .with({ type: 'publishUpdates' }, (m) => publishUpdates(ctx, m, deps()))
         .with({ type: 'setExpiration' }, (m) => setExpiration(ctx, m))
+        .with({ type: 'calcPrice' }, (m) => price(ctx, m, deps()))
         .with({ type: 'createTask' }, (m) => createTask(ctx, m))
         .with({ type: 'listTasks' }, (m) => listTasks(ctx, m))
         .with({ type: 'getTask' }, (m) => getTask(ctx, m))

@@ -47,6 +47,7 @@ export const ApplicationDeploymentMsgSchema = Type.Union([
   /** Several VMs at once: every one must allow the action, or none changes. */
   Type.Object({ type: Type.Literal('vmsAction'), principal: PrincipalSchema, vmIds: Type.Array(LocalId, { minItems: 1, maxItems: MAX_VMS_PER_APPLICATION }), action: VmActionName }),
   Type.Object({ type: Type.Literal('publishUpdates'), principal: PrincipalSchema, startAllDraftVms: Type.Optional(Type.Boolean()) }),
+  Type.Object({ type: Type.Literal('calcPrice'), principal: PrincipalSchema, aspect: Type.Union([Type.Literal('design'), Type.Literal('deployment')]) }),
   Type.Object({ type: Type.Literal('setExpiration'), principal: PrincipalSchema, request: SetExpiration }),
   Type.Object({ type: Type.Literal('hostStatus'), host: HostToken, vmKey: Type.String({ minLength: 1, maxLength: 32 }), state: HostVmState, seq: Seq }),
   Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq }),
