@@ -70,7 +70,13 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
   const key = (tenant: string, id: number): string => `${tenant}/${id}`;
   const createsByName = new Map<string, Completion>();
   for (const c of completions) {
-    if (c.op === 'create' && c.name !== undefined) createsByName.set(`${c.tenant}/${c.name}`, c);
+    if (c.op === 'create' && c.name !== undefined) {
+      // Attempts of one create (retried with its request id) share the name: the strongest outcome speaks for them.
+      const k = `${c.tenant}/${c.name}`;
+      const rank = { ok: 2, info: 1, fail: 0 } as const;
+      const prev = createsByName.get(k);
+      if (prev === undefined || rank[c.type] >= rank[prev.type]) createsByName.set(k, c);
+    }
     if (c.app === undefined || !writeOps.has(c.op)) continue;
     const k = key(c.tenant, c.app);
     let h = apps.get(k);

@@ -40,7 +40,15 @@ function rng(seed: number): () => number {
 }
 
 let serial = 0;
-/** Runs one operation and records its invoke and completion. */
+/** Writes that take X-Request-Id: an indeterminate one is sent again with the same id. */
+const keyed: ReadonlySet<OpName> = new Set(['create', 'publish', 'start', 'stop']);
+const RETRIES = 2;
+
+/**
+ * Runs one operation and records its invoke and completion. A keyed write whose outcome is
+ * unknown is retried with the same X-Request-Id (each attempt its own operation in the history,
+ * with the same name): the checker then finds an application created twice if the key failed.
+ */
 async function op(
   client: TenantClient,
   name: OpName,
@@ -50,10 +58,27 @@ async function op(
   ids: { app?: number; name?: string } = {},
   extra: { expiresAt?: number } = {},
 ): Promise<CallResult> {
+  const requestId = keyed.has(name) ? `${cfg.proc}-k${serial + 1}` : undefined;
+  for (let attempt = 0; ; attempt++) {
+    const r = await attemptOnce(client, name, method, path, body, ids, extra, requestId);
+    if (r.outcome !== 'info' || requestId === undefined || attempt >= RETRIES || !live()) return r;
+  }
+}
+
+async function attemptOnce(
+  client: TenantClient,
+  name: OpName,
+  method: string,
+  path: string,
+  body: unknown,
+  ids: { app?: number; name?: string },
+  extra: { expiresAt?: number },
+  requestId: string | undefined,
+): Promise<CallResult> {
   const id = `${cfg.proc}-${++serial}`;
   const t0 = Date.now();
   record({ type: 'invoke', id, op: name, tenant: client.tenant.name, at: t0, gateway: client.gateway, ...ids });
-  const r = await client.call(method, path, body);
+  const r = await client.call(method, path, body, requestId);
   const at = Date.now();
   const appFromBody = ids.app ?? (r.outcome === 'ok' ? (r.body as { id?: number } | undefined)?.id : undefined);
   record({

@@ -106,24 +106,30 @@ export class TenantClient {
   }
 
   /** One request, never retried (a retry is a new operation in the history). */
-  async call(method: string, path: string, body?: unknown): Promise<CallResult> {
+  /** `requestId`: sent as X-Request-Id, the idempotency key of creating calls and actions. */
+  async call(method: string, path: string, body?: unknown, requestId?: string): Promise<CallResult> {
     if (this.cookie === '' && !(await this.login())) return { outcome: 'fail', status: 0, code: `LOGIN_${this.lastLoginError}`, body: undefined, gateway: this.gateway };
-    let res = await this.once(method, path, body);
+    let res = await this.once(method, path, body, requestId);
     if (res.status === 401) {
       // The session was lost (or never reached this node): log in again; nothing was applied.
       await sessions.drop(this.tenant, this.cookie);
       this.cookie = '';
-      if (await this.login()) res = await this.once(method, path, body);
+      if (await this.login()) res = await this.once(method, path, body, requestId);
     }
     return res;
   }
 
-  private async once(method: string, path: string, body: unknown): Promise<CallResult> {
+  private async once(method: string, path: string, body: unknown, requestId: string | undefined): Promise<CallResult> {
     const gateway = this.gateway;
     try {
       const r = await fetch(`${gateway}/api/v1${path}`, {
         method,
-        headers: { cookie: this.cookie, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          cookie: this.cookie,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

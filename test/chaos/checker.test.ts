@@ -86,3 +86,9 @@ test("a VM left on a host after its application's acknowledged delete is reporte
   const f = final([], { orgIds: { a: 9 }, hostVms: { h1: [{ id: 'a4-100', tenant: 'org-9', state: 'stopped' }, { id: 'a4-100', tenant: 'org-8', state: 'stopped' }] } });
   assert.deepEqual(check(h, f, []).leakedVms, ['a4-100@h1 (stopped)']);
 });
+
+test('attempts of one create retried with its request id: an application from an indeterminate attempt is not a refused create', () => {
+  const h = [...op('create', 'info', 10, { name: 'a-5' }), ...op('create', 'fail', 20, { name: 'a-5', code: 'ECONNREFUSED' })];
+  assert.deepEqual(rules(h, final([app(5, 'a-5', 'STOPPED', 0)])), []);
+  assert.deepEqual(rules(h, final([app(5, 'a-5', 'STOPPED', 0), app(6, 'a-5', 'STOPPED', 0)])), ['duplicated'], 'but twice is still twice');
+});
