@@ -59,8 +59,8 @@ export async function runUploads(o: WorkloadContext): Promise<void> {
             await new Promise((r) => setTimeout(r, 500));
             continue;
           }
-          // Data, then a hole, then data: the store keeps blocks, not zeros.
-          const data = Buffer.concat([randomBytes(200_000), Buffer.alloc(262_144), randomBytes(70_001)]);
+          // Data, then a hole, then data (a raw disk: whole 512-byte sectors); the store keeps blocks, not zeros.
+          const data = Buffer.concat([randomBytes(391 * 512), Buffer.alloc(262_144), randomBytes(137 * 512)]);
           const id = `${o.proc}-u${++serial}`;
           const gateway = rest.gateway;
           const t0 = Date.now();
