@@ -38,9 +38,10 @@ async function uploadOnce(gateway: string, cookie: string, data: Buffer): Promis
   }
   for (let i = 0; i < 200; i++) {
     const r = await fetch(url, { headers: { ...auth, accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
-    const s = (await r.json()) as { state?: string; diskImageIds?: string[] };
+    const s = (await r.json()) as { state?: string; diskImageIds?: string[]; error?: { code?: string } };
     if (s.state === 'DONE' && s.diskImageIds?.[0] !== undefined) return { ok: true, image: s.diskImageIds[0] };
-    if (s.state === 'FAILED') return { ok: false, definite: true, code: 'UPLOAD_FAILED', status: 200 };
+    // The reason the upload failed, for the report's errors by code.
+    if (s.state === 'FAILED') return { ok: false, definite: true, code: `UPLOAD_FAILED_${s.error?.code ?? 'UNKNOWN'}`, status: 200 };
     await new Promise((res) => setTimeout(res, 50));
   }
   return { ok: false, definite: false, code: 'NOT_SETTLED', status: 0 };
