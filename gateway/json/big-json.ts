@@ -3,6 +3,7 @@
  * exactly. Integer literals beyond 2^53 parse to bigint and bigint writes back as an exact
  * JSON integer. The common body has no such literal and takes plain JSON.parse/stringify.
  */
+import { isUtf8 } from 'node:buffer';
 import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
 import { RavelError } from '../../core/errors.ts';
 import { scanJson } from './json-scan.ts';
@@ -32,6 +33,8 @@ export function parseJson(bytes: Uint8Array, limits: JsonLimits): unknown {
   if (scan.depth > limits.maxDepth) {
     throw new RavelError('INVALID_ARGUMENT', `JSON nests deeper than ${limits.maxDepth} levels`);
   }
+  // Buffer's decoder would turn bad bytes into U+FFFD silently: a name the client never sent.
+  if (!isUtf8(bytes)) throw new RavelError('INVALID_ARGUMENT', 'request body is not valid UTF-8');
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   try {
     return scan.hasLongNumber ? losslessParse(text, null, parseJsonNumber) : JSON.parse(text);
