@@ -32,6 +32,12 @@ export async function receivePatch(registry: UploadRegistry, up: Upload, req: Tu
     const e = new RavelError('CONFLICT', `Upload-Offset ${offset} is not the upload's offset ${up.offset}`, { details: { offset: up.offset } });
     return { bodyRead: unread, error: e };
   }
+  // A declared length that overshoots is refused before a byte is stored (a body without one is
+  // still checked chunk by chunk below).
+  const declared = integerHeader(h['content-length'], 'Content-Length');
+  if (declared !== undefined && offset + declared > up.length) {
+    return { bodyRead: unread, error: new RavelError('INVALID_ARGUMENT', `the body goes past Upload-Length ${up.length}`) };
+  }
   const checksum = parseChecksum(h['upload-checksum']);
   if (req.body === undefined) return { bodyRead: true };
   up.busy = true;
