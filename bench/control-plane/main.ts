@@ -16,6 +16,7 @@ import { silentLogger } from '../../core/log.ts';
 import { sampleVm } from '../../domain/test-fixtures.ts';
 import type { Principal } from '../../domain/tenancy/principal.ts';
 import type { ControlPlane } from '../../control/control-plane.ts';
+import type { ActorMetricsSnapshot, MessageStats } from '../../actors/runtime/metrics.ts';
 import { startRavelNode } from '../../service/ravel-node.ts';
 import { measureRate } from '../lib/baselines/rate.ts';
 import { BenchReport, parseBenchArgs } from '../lib/report.ts';
@@ -29,6 +30,8 @@ const arg = (name: string, dflt: number): number => {
 const HOSTS = quick ? 100 : 1000;
 const APPS = arg('--apps', quick ? 1000 : 10_000);
 const CLIENTS = arg('--clients', 64);
+/** `--verbose`: each message type's turns and mean latency (accepted to answered), from the runtime's metrics. */
+const verbose = rest.includes('--verbose');
 const BOOT_MS = 1000;
 /** How often a client reads its application once the boot time has passed: the overhead's resolution. */
 const POLL_MS = 20;
@@ -77,6 +80,24 @@ async function startOne(control: ControlPlane, p: Principal, n: number): Promise
   }
 }
 
+/** What the runtime did between two metric snapshots: writes, turns, each message type's count and mean latency. */
+function turnsSince(a: ActorMetricsSnapshot, b: ActorMetricsSnapshot): { commits: number; turns: number; mean: (kind: string, type: string) => number } {
+  const key = (m: MessageStats): string => `${m.kind}.${m.type}`;
+  const earlier = new Map(a.messages.map((m) => [key(m), m]));
+  const rows = b.messages.map((m) => {
+    const e = earlier.get(key(m));
+    const n = m.completed + m.failed - (e === undefined ? 0 : e.completed + e.failed);
+    const us = m.latency.sumUs - (e?.latency.sumUs ?? 0);
+    return { name: key(m), n, meanMs: n === 0 ? 0 : us / n / 1000 };
+  });
+  if (verbose) for (const r of rows.filter((x) => x.n > 0).sort((x, y) => y.n * y.meanMs - x.n * x.meanMs)) console.log(`    ${r.name.padEnd(40)} ${String(r.n).padStart(8)} turns ${r.meanMs.toFixed(1).padStart(9)} ms mean`);
+  return {
+    commits: b.commits.count - a.commits.count,
+    turns: b.committedTurns - a.committedTurns,
+    mean: (kind, type) => rows.find((r) => r.name === `${kind}.${type}`)?.meanMs ?? 0,
+  };
+}
+
 const report = new BenchReport('control-plane', { quick, hosts: HOSTS, applications: APPS, vmsPerApplication: 3, clients: CLIENTS, bootMs: BOOT_MS, pollMs: POLL_MS, mode: 'embedded, one node', driver: 'sim' });
 const dataDir = mkdtempSync(join(tmpdir(), 'ravel-bench-cp-'));
 const config = compileConfig(
@@ -93,6 +114,8 @@ const config = compileConfig(
 const node = await startRavelNode(config, { nodeId: 'bench', clock: systemClock, log: silentLogger, simTiming: { bootMs: BOOT_MS, shutdownMs: 500, jitterMs: 0, seed: 1 } });
 try {
   const control = node.control;
+  const system = node.system;
+  if (system === undefined) throw new Error('the bench node runs no actors');
   console.log(`control-plane${quick ? ' (quick)' : ''}: ${APPS} applications of 3 VMs, ${CLIENTS} clients, one embedded node, up to ${HOSTS} sim hosts rented on demand`);
   const principals: Principal[] = [];
   for (let i = 0; i < CLIENTS; i++) principals.push(await tenant(control, i));
@@ -103,6 +126,7 @@ try {
   const firstClientIds: number[] = [];
   let next = 0;
   let failed = 0;
+  const before = system.metrics();
   const t0 = performance.now();
   const progress = setInterval(() => console.log(`  ${latencies.length} started, ${failed} failed, ${Math.round((performance.now() - t0) / 1000)} s`), 10_000);
   await Promise.all(
@@ -125,6 +149,7 @@ try {
   latencies.sort((a, b) => a - b);
   publishes.sort((a, b) => a - b);
   const hosts = await control.listHosts(operator, REGION);
+  const work = turnsSince(before, system.metrics());
 
   // The baseline: one ask through the same control plane, same node, 64 in flight, each
   // answered (a refused read would measure the refusal).
@@ -143,6 +168,9 @@ try {
   report.figure('actor ask p50 (getApplication, 64 in flight)', ask.p50Us / 1000, 'ms');
   report.figure('actor ask p99 (getApplication, 64 in flight)', ask.p99Us / 1000, 'ms');
   report.figure('actor asks per second', ask.perSec, 'asks/s');
+  report.figure('durable record writes per application', work.commits / APPS, 'writes');
+  report.figure('turns per durable record write', work.turns / Math.max(1, work.commits), 'turns');
+  report.figure('region place, accepted to answered, mean', work.mean('region', 'place'), 'ms');
   report.figure('hosts rented', hosts.length, 'hosts');
   report.figure('calls retried after a timeout (5 s ask deadline)', retries, 'calls');
   report.figure('wall time', seconds, 's');

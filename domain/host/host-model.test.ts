@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isRavelError } from '../../core/errors.ts';
-import { checkHost, freeCapacity, heartbeat, hostView, newHost, releaseVm, reserveVm, type HostState } from './host-model.ts';
+import { checkHost, freeCapacity, heartbeat, hostView, newHost, releaseVm, releaseVms, reserveVm, reserveVms, type HostState } from './host-model.ts';
 
 const timings = { deadAfterMs: 10_000, releaseIdleAfterMs: 60_000 };
 const vm = (k: string, cpus = 2, memoryMb = 2048) => ({ applicationId: 1, vmKey: k, cpus, memoryMb });
@@ -14,6 +14,17 @@ test('reservations fill the host; one that does not fit is CONFLICT; the same VM
   assert.equal(reserveVm(h, vm('a')), h);
   assert.throws(() => reserveVm(h, vm('c', 1, 1)), (e: unknown) => isRavelError(e, 'CONFLICT'));
   assert.equal(hostView(h).freeCpus, 0);
+});
+
+test('several VMs are reserved all or none; released together, the host turns idle', () => {
+  const h = reserveVm(newHost('h', 'r', { cpus: 6, memoryMb: 8192 }, 0), vm('a'));
+  assert.throws(() => reserveVms(h, [vm('b'), vm('c'), vm('d')]), (e: unknown) => isRavelError(e, 'CONFLICT'));
+  const full = reserveVms(h, [vm('b'), vm('c')]);
+  assert.deepEqual(freeCapacity(full), { cpus: 0, memoryMb: 2048 });
+  assert.equal(reserveVms(full, [vm('b'), vm('c')]), full, 'the same VMs again change nothing');
+  const empty = releaseVms(full, [vm('a'), vm('b'), vm('c')], 7);
+  assert.deepEqual(freeCapacity(empty), { cpus: 6, memoryMb: 8192 });
+  assert.equal(empty.idleSince, 7);
 });
 
 test('a silent host is declared dead with its VMs lost, takes no more VMs, and is then released', () => {

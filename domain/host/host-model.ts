@@ -66,6 +66,16 @@ export function reserveVm(h: HostState, vm: VmReservation): HostState {
   return { ...rest, vms: [...h.vms, vm] };
 }
 
+/** Reserves room for several VMs at once, all or none: the first that does not fit refuses them all. */
+export function reserveVms(h: HostState, vms: readonly VmReservation[]): HostState {
+  return vms.reduce(reserveVm, h);
+}
+
+/** Frees several VMs' room; see releaseVm. */
+export function releaseVms(h: HostState, vms: readonly Pick<VmReservation, 'applicationId' | 'vmKey'>[], now: number): HostState {
+  return vms.reduce((acc, vm) => releaseVm(acc, vm, now), h);
+}
+
 /** Frees a VM's room; freeing one not there is a no-op. The host turns idle when emptied. */
 export function releaseVm(h: HostState, vm: Pick<VmReservation, 'applicationId' | 'vmKey'>, now: number): HostState {
   const vms = h.vms.filter((v) => !sameVm(v, vm));

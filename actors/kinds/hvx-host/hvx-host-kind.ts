@@ -8,7 +8,7 @@
 import { match } from 'ts-pattern';
 import { Type, type Static } from '@sinclair/typebox';
 import { RavelError } from '../../../core/errors.ts';
-import { checkHost, heartbeat, hostView, newHost, releaseVm, reserveVm, type HostState, type HostTimings } from '../../../domain/host/host-model.ts';
+import { checkHost, heartbeat, hostView, newHost, releaseVm, releaseVms, reserveVm, reserveVms, type HostState, type HostTimings } from '../../../domain/host/host-model.ts';
 import type { HostView } from '../../../domain/placement/placement-types.ts';
 import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
@@ -24,6 +24,13 @@ export const HvxHostMsgSchema = Type.Union([
   /** From the region's placement: room for one VM. */
   Type.Object({ type: Type.Literal('reserve'), ...VmRef, cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }) }),
   Type.Object({ type: Type.Literal('release'), ...VmRef }),
+  /**
+   * From the region's placement: room for every VM of one application placed here, all or none,
+   * in one turn and one durable write (placing an application costs a write per host, not per VM).
+   */
+  Type.Object({ type: Type.Literal('reserveMany'), applicationId: ServerId, vms: Type.Array(Type.Object({ vmKey: VmRef.vmKey, cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }) }), { minItems: 1, maxItems: 1024 }) }),
+  /** Gives back what a `reserveMany` took (a placement undone). */
+  Type.Object({ type: Type.Literal('releaseMany'), applicationId: ServerId, vmKeys: Type.Array(VmRef.vmKey, { minItems: 1, maxItems: 1024 }) }),
   /** From the bridge: the agent spoke; `at` is the control plane's time of receipt. */
   Type.Object({ type: Type.Literal('heartbeat'), at: Type.Integer({ minimum: 0 }) }),
   /** What placement sees; null for a host never registered. */
@@ -100,7 +107,8 @@ export function hvxHostKind(timings: HostTimings) {
     decodeMessage: (raw) => parseInput(HvxHostMsgSchema, raw),
     decodeState: (stored) => decodeHostState(stored),
     handle(ctx, msg) {
-      const set = (host: HostState): HostState => (ctx.setState({ status: 'known', host }), host);
+      // An unchanged host (a retried reservation, a release of what is not there) writes nothing.
+      const set = (host: HostState): HostState => (ctx.state.status === 'known' && ctx.state.host === host ? host : (ctx.setState({ status: 'known', host }), host));
       return match(msg)
         .with({ type: 'register' }, (m): HostState => {
           if (ctx.state.status === 'known') return ctx.state.host;
@@ -110,6 +118,8 @@ export function hvxHostKind(timings: HostTimings) {
         })
         .with({ type: 'reserve' }, (m): HostView => hostView(set(reserveVm(known(ctx), m))))
         .with({ type: 'release' }, (m): HostView => hostView(set(releaseVm(known(ctx), m, ctx.clock.now()))))
+        .with({ type: 'reserveMany' }, (m): HostView => hostView(set(reserveVms(known(ctx), m.vms.map((v) => ({ applicationId: m.applicationId, ...v }))))))
+        .with({ type: 'releaseMany' }, (m): HostView => hostView(set(releaseVms(known(ctx), m.vmKeys.map((vmKey) => ({ applicationId: m.applicationId, vmKey })), ctx.clock.now()))))
         .with({ type: 'heartbeat' }, (m): null => {
           if (ctx.state.status !== 'known') return null;
           const before = ctx.state.host;

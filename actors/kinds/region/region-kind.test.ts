@@ -31,6 +31,32 @@ test('placements in one region are serialized: concurrent publishes never reserv
   }
 });
 
+test('a placement across hosts that one host refuses (its hint was stale) gives back what the others took', async () => {
+  const tc = new TestCluster();
+  try {
+    const sys = await tc.start('n1', [regionKind([region]), hvxHostKind({ deadAfterMs: 30_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY })]);
+    for (const hostId of ['h1', 'h2']) await tc.drive(sys.ask(regionRef('r1'), { type: 'addHost', hostId }));
+    await tc.drive(sys.ask(regionRef('r1'), { type: 'listHosts' })); // the region now holds hints of two empty hosts
+    // Behind the region's back h2 loses half its room: the hints are stale.
+    await tc.drive(sys.ask(hvxHostRef('h2'), { type: 'reserve', applicationId: 99, vmKey: '1', cpus: 4, memoryMb: 1024 }));
+    const vms = [
+      { vmKey: '1', cpus: 6, memoryMb: 1024 },
+      { vmKey: '2', cpus: 6, memoryMb: 1024 },
+    ];
+    const place = (): Promise<Placement> => tc.drive(sys.ask<Placement, RegionMsg>(regionRef('r1'), { type: 'place', applicationId: 1, vms, optimization: 'COST_OPTIMIZED' }));
+    await assert.rejects(place(), (e: unknown) => isRavelError(e, 'UNAVAILABLE'));
+    assert.deepEqual((await tc.drive(sys.ask<HostState>(hvxHostRef('h1'), { type: 'get' }))).vms, [], 'the room h1 took was given back');
+    assert.deepEqual((await tc.drive(sys.ask<HostState>(hvxHostRef('h2'), { type: 'get' }))).vms.map((v) => v.applicationId), [99]);
+    // With room again the same VMs are placed, one per host, each reserved once.
+    await tc.drive(sys.ask(hvxHostRef('h2'), { type: 'release', applicationId: 99, vmKey: '1' }));
+    assert.deepEqual(new Set((await place()).assignments.map((a) => a.hostId)), new Set(['h1', 'h2']));
+    const free = await tc.drive(sys.ask<HostView[]>(regionRef('r1'), { type: 'listHosts' }));
+    assert.deepEqual(free.map((x) => x.freeCpus), [2, 2]);
+  } finally {
+    await tc.close();
+  }
+});
+
 test('a host silent for longer than deadAfterMs is declared dead; heartbeats keep it up', async () => {
   const tc = new TestCluster();
   try {

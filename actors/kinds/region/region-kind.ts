@@ -112,20 +112,43 @@ async function place(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<Regi
   }
 }
 
+/**
+ * Reserves the placement's room: one `reserveMany` per host, the hosts asked at once, so a
+ * placement costs the region's turn one host write, not one per VM in a row. When any host
+ * refuses, what the others took is given back (releasing what a host never took changes nothing).
+ */
 async function reserve(ctx: Ctx, hints: ViewHints, m: Extract<RegionMsg, { type: 'place' }>, p: Placement): Promise<void> {
   const demand = new Map(m.vms.map((v) => [v.vmKey, v]));
-  const done: { vmKey: string; hostId: string }[] = [];
-  try {
-    for (const a of p.assignments) {
-      const d = demand.get(a.vmKey);
-      if (d === undefined) throw new RavelError('INTERNAL', `placement answered unknown VM ${a.vmKey}`);
-      hints.set(a.hostId, await ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(a.hostId), { type: 'reserve', applicationId: m.applicationId, vmKey: a.vmKey, cpus: d.cpus, memoryMb: d.memoryMb }));
-      done.push(a);
-    }
-  } catch (e) {
-    for (const a of done) hints.set(a.hostId, await ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(a.hostId), { type: 'release', applicationId: m.applicationId, vmKey: a.vmKey }));
-    throw e;
+  const byHost = new Map<string, { vmKey: string; cpus: number; memoryMb: number }[]>();
+  for (const a of p.assignments) {
+    const d = demand.get(a.vmKey);
+    if (d === undefined) throw new RavelError('INTERNAL', `placement answered unknown VM ${a.vmKey}`);
+    byHost.set(a.hostId, [...(byHost.get(a.hostId) ?? []), { vmKey: d.vmKey, cpus: d.cpus, memoryMb: d.memoryMb }]);
   }
+  const hosts = [...byHost];
+  const asked = await Promise.allSettled(hosts.map(([hostId, vms]) => ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(hostId), { type: 'reserveMany', applicationId: m.applicationId, vms })));
+  asked.forEach((r, i) => {
+    const hostId = hosts[i]?.[0];
+    if (hostId !== undefined && r.status === 'fulfilled') hints.set(hostId, r.value);
+  });
+  const failed = asked.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed === undefined) return;
+  // Every host not known to have refused may hold room for these VMs (an ask that timed out may have landed).
+  const undo = hosts.filter((_, i) => {
+    const r = asked[i];
+    return r !== undefined && !(r.status === 'rejected' && raced(r.reason));
+  });
+  const released = await Promise.allSettled(undo.map(([hostId, vms]) => ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(hostId), { type: 'releaseMany', applicationId: m.applicationId, vmKeys: vms.map((v) => v.vmKey) })));
+  released.forEach((r, i) => {
+    const hostId = undo[i]?.[0];
+    if (hostId === undefined) return;
+    if (r.status === 'fulfilled') hints.set(hostId, r.value);
+    else {
+      hints.delete(hostId);
+      ctx.log.warn({ err: r.reason, host: hostId, application: m.applicationId }, 'room of an undone placement not given back');
+    }
+  });
+  throw failed.reason;
 }
 
 /** A host its actor gave up: out of the inventory and back to the cloud. Without a cloud it stays listed (operators see it). */
