@@ -17,6 +17,40 @@ import type { ShardHost } from './shard-host.ts';
 
 const accepted: Promise<void> = Promise.resolve();
 
+/**
+ * An ask delivered to a local mailbox: its answer, or TIMEOUT at the deadline. A class rather
+ * than closures assigned to names: the loader's keepNames wraps each such closure in a
+ * defineProperty call, on every ask.
+ */
+class LocalAsk {
+  readonly promise: Promise<unknown>;
+  private resolve: ((v: unknown) => void) | undefined;
+  private reject: ((e: RavelError) => void) | undefined;
+  private timer: TimerHandle | undefined;
+  private settled = false;
+
+  constructor(private readonly clock: Clock) {
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  settle(e: RavelError | undefined, v: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    if (e === undefined) this.resolve?.(v);
+    else this.reject?.(e);
+  }
+
+  /** No timer when the answer came during delivery. */
+  expireAt(deadline: number, ref: ActorRef): void {
+    if (this.settled) return;
+    this.timer = this.clock.setTimeout(() => this.settle(new RavelError('TIMEOUT', `no reply from ${refString(ref)} in time`), undefined), Math.max(0, deadline - this.clock.now()));
+  }
+}
+
 export class Router implements ActorSender {
   constructor(
     private readonly host: ShardHost,
@@ -56,23 +90,12 @@ export class Router implements ActorSender {
   }
 
   private async askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<unknown> {
-    let timer: TimerHandle | undefined;
-    let settleAsk: ((e: RavelError | undefined, v: unknown) => void) | undefined;
-    const local = new Promise<unknown>((resolve, reject) => {
-      settleAsk = (e, v) => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
-        if (e === undefined) resolve(v);
-        else reject(e);
-      };
-    });
+    const pending = new LocalAsk(this.clock);
     const o = { ask: true, idempotencyKey: key, deadline };
-    const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, (e, v) => settleAsk?.(e, v));
+    const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, (e, v) => pending.settle(e, v));
     if (refused === undefined) {
-      timer = this.clock.setTimeout(
-        () => settleAsk?.(new RavelError('TIMEOUT', `no reply from ${refString(ref)} in time`), undefined),
-        Math.max(0, deadline - this.clock.now()),
-      );
-      return local;
+      pending.expireAt(deadline, ref);
+      return pending.promise;
     }
     if (refused.details?.['reason'] !== 'not-owner') throw refused;
     return this.remote(ref, kind, msg, 1, key, deadline);

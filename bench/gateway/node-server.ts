@@ -80,4 +80,6 @@ process.on('message', (m: { asks?: number }) => {
   });
 });
 const ready: NodeServerReady = { gatewayPort, helloPort, cookie, appId };
-process.send?.(ready);
+// Run by hand (no IPC, e.g. under --cpu-prof): print what the parent would be told.
+if (process.send === undefined) console.log(`READY ${JSON.stringify(ready)}`);
+else process.send(ready);

@@ -6,4 +6,4 @@ export * from './library.ts';
 export * from './organization.ts';
 export * from './task.ts';
 export * from './event.ts';
-export { parseInput, matches } from './validate.ts';
+export { parseInput, matches, taggedParser } from './validate.ts';

@@ -4,7 +4,7 @@
  * events to the organization actor from an outbox drained after each commit.
  */
 import { match } from 'ts-pattern';
-import { parseInput } from '../../../domain/schemas/index.ts';
+import { taggedParser } from '../../../domain/schemas/index.ts';
 import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
@@ -24,6 +24,9 @@ import { decodeApplicationState, type ApplicationState } from './application-sta
 import { EXPIRATION_REMINDER, HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
 
 export type { ApplicationDeploymentDeps };
+
+/** A message's own variant is checked, not all twenty-odd in turn (see taggedParser). */
+const parseMessage = taggedParser(ApplicationMsgSchema);
 
 export function applicationRef(applicationId: number): { kind: 'application'; id: string } {
   return { kind: 'application', id: String(applicationId) };
@@ -52,7 +55,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
     name: 'application',
     schemaVersion: 1,
     initialState: () => ({ status: 'absent' }),
-    decodeMessage: (raw) => parseInput(ApplicationMsgSchema, raw),
+    decodeMessage: (raw) => parseMessage(raw),
     decodeState: (stored) => decodeApplicationState(stored),
     handle(ctx, msg) {
       return match(msg)
