@@ -26,8 +26,41 @@ export type RouteMatch =
 
 const NOT_FOUND: RouteMatch = { kind: 'not-found' };
 
+/**
+ * The candidates for paths of one segment count, narrowed by the first segment: a route whose
+ * first segment is a single literal can only match that literal, so each list keeps, in the
+ * specificity order, the routes for one first literal and those whose first segment is not a
+ * plain literal (a parameter, or `;` parts). The answer is the one the whole list gives: the
+ * routes left out are those matchPattern would refuse at their first segment.
+ */
+interface Candidates {
+  readonly byFirst: ReadonlyMap<string, readonly CompiledRoute[]>;
+  readonly other: readonly CompiledRoute[];
+}
+
+function firstLiteral(r: CompiledRoute): string | undefined {
+  const first = r.pattern.segments[0];
+  const only = first?.length === 1 ? first[0] : undefined;
+  return only !== undefined && 'literal' in only ? only.literal : undefined;
+}
+
+function indexCandidates(sorted: readonly CompiledRoute[]): Candidates {
+  const byFirst = new Map<string, CompiledRoute[]>();
+  for (const r of sorted) {
+    const lit = firstLiteral(r);
+    if (lit !== undefined) byFirst.set(lit, []);
+  }
+  for (const [lit, list] of byFirst) {
+    for (const r of sorted) {
+      const l = firstLiteral(r);
+      if (l === undefined || l === lit) list.push(r);
+    }
+  }
+  return { byFirst, other: sorted.filter((r) => firstLiteral(r) === undefined) };
+}
+
 export class Router {
-  private readonly bySegments = new Map<number, CompiledRoute[]>();
+  private readonly bySegments = new Map<number, Candidates>();
   readonly routes: readonly CompiledRoute[];
 
   constructor(specs: readonly AnyRoute[], baseHeaders: readonly string[]) {
@@ -42,21 +75,26 @@ export class Router {
       ];
       return { spec, pattern, checks: compileRouteChecks(spec), headers };
     });
+    const grouped = new Map<number, CompiledRoute[]>();
     for (const r of this.routes) {
       const n = r.pattern.segments.length;
-      const list = this.bySegments.get(n) ?? [];
+      const list = grouped.get(n) ?? [];
       list.push(r);
-      this.bySegments.set(n, list);
+      grouped.set(n, list);
     }
-    for (const list of this.bySegments.values())
+    for (const [n, list] of grouped) {
       list.sort((a, b) => b.pattern.specificity - a.pattern.specificity);
+      this.bySegments.set(n, indexCandidates(list));
+    }
   }
 
   /** `path` is relative to the API root (e.g. `/applications/7;deployment`). */
   match(method: string, path: string): RouteMatch {
     const segments = splitPath(path);
-    const candidates = this.bySegments.get(segments.length);
-    if (candidates === undefined) return NOT_FOUND;
+    const shape = this.bySegments.get(segments.length);
+    if (shape === undefined) return NOT_FOUND;
+    const first = segments[0];
+    const candidates = (first === undefined ? undefined : shape.byFirst.get(first)) ?? shape.other;
     let allow: HttpMethod[] | undefined;
     let allowFrom: CompiledPattern | undefined;
     for (const route of candidates) {
