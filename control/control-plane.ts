@@ -277,10 +277,12 @@ export interface ControlPlane {
    */
   publishUpdates(p: Principal, applicationId: number, body: PublishUpdatesOptions, o?: RequestOptions): Promise<Application>;
   /**
-   * Scheduled tasks: START or STOP the application once at `scheduleInfo.start` or by a UTC cron
+   * Scheduled tasks: START or STOP the application, or save it as a BLUEPRINT named
+   * `blueprintName` (one blueprint per firing), once at `scheduleInfo.start` or by a UTC cron
    * expression within [start, end], on durable reminders; each firing is an APPLICATION_TASK_FIRED
-   * event with its outcome. INVALID_ARGUMENT for a schedule that never fires, a bad cron
-   * expression, or BLUEPRINT (not carried out yet). Task ids are the application's own.
+   * event with its outcome (and `blueprintId`). INVALID_ARGUMENT for a schedule that never fires,
+   * a bad cron expression, or a blueprintName missing on BLUEPRINT or given on START or STOP.
+   * Task ids are the application's own.
    */
   listTasks(p: Principal, applicationId: number): Promise<ScheduledTask[]>;
   createTask(p: Principal, applicationId: number, body: CreateScheduledTask, o?: RequestOptions): Promise<ScheduledTask>;

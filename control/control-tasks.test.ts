@@ -37,7 +37,7 @@ test('a one-off STOP and a cron START fire on time, also after a restart; deleti
       ['neither start nor cron', { action: 'STOP', scheduleInfo: {} }],
       ['a start in the past', { action: 'STOP', scheduleInfo: { start: now - 1000 } }],
       ['end before start', { action: 'STOP', scheduleInfo: { start: now + 5000, end: now + 1000, cronExpression: '* * * * *' } }],
-      ['BLUEPRINT', { action: 'BLUEPRINT', scheduleInfo: { start: now + 5000 } }],
+      ['BLUEPRINT without a blueprintName', { action: 'BLUEPRINT', scheduleInfo: { start: now + 5000 } }],
       ['an unknown action', { action: 'EXPLODE', scheduleInfo: { start: now + 5000 } }],
     ] as const) await assert.rejects(h.run(c().createTask(p, app.id, body as never)), code('INVALID_ARGUMENT'), name);
     assert.deepEqual(await h.run(c().listTasks(p, app.id)), []);

@@ -18,7 +18,7 @@ export const ScheduledTask = Type.Object({
   action: TaskAction,
   scheduleInfo: ScheduleInfo,
   description: Type.Optional(Description),
-  /** For BLUEPRINT: the name of the blueprint each firing saves. */
+  /** For BLUEPRINT (required there, refused on START and STOP): the name of the blueprint each firing saves. */
   blueprintName: Type.Optional(Name),
 });
 export type ScheduledTask = Static<typeof ScheduledTask>;

@@ -1,11 +1,13 @@
 /**
  * Scheduled tasks of an application (`/applications/{id}/tasks`): START or STOP the whole
- * application once at `scheduleInfo.start`, or by a cron expression within [start, end]
- * (domain/schedule/task-schedule.ts). Each task is a durable reminder named `task:<id>`, so it
- * fires after restarts too; firing runs the same start or stop a caller would (quota claimed
- * from the organization as for a caller), records APPLICATION_TASK_FIRED with the outcome, and
- * re-arms the next time after now (firings missed while down are not replayed).
+ * application, or save it as a BLUEPRINT, once at `scheduleInfo.start`, or by a cron expression
+ * within [start, end] (domain/schedule/task-schedule.ts). Each task is a durable reminder named
+ * `task:<id>`, so it fires after restarts too; firing runs the same start or stop a caller would
+ * (quota claimed from the organization as for a caller) or asks the library for a blueprint once
+ * per firing (application-task-blueprint.ts), records APPLICATION_TASK_FIRED with the outcome,
+ * and re-arms the next time after now (firings missed while down are not replayed).
  */
+import { match } from 'ts-pattern';
 import { RavelError } from '../../../core/errors.ts';
 import { toRavelError } from '../../../core/errors.ts';
 import { nextFireTime, validateSchedule } from '../../../domain/schedule/task-schedule.ts';
@@ -14,6 +16,7 @@ import type { Principal } from '../../../domain/tenancy/principal.ts';
 import type { Reminder } from '../../actor-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applicationAction } from './application-deployment.ts';
+import { saveTaskBlueprint } from './application-task-blueprint.ts';
 import type { TaskBook } from './application-state.ts';
 
 export const TASK_REMINDER_PREFIX = 'task:';
@@ -36,8 +39,11 @@ function arm(ctx: Ctx, t: ScheduledTask, after: number): void {
 }
 
 function checked(input: Msg<'createTask'>['task'], now: number): Omit<ScheduledTask, 'id'> {
-  if (input.action === 'BLUEPRINT') {
-    throw new RavelError('INVALID_ARGUMENT', 'BLUEPRINT tasks are not carried out yet: START or STOP', { details: { field: 'action' } });
+  if (input.action === 'BLUEPRINT' && input.blueprintName === undefined) {
+    throw new RavelError('INVALID_ARGUMENT', 'a BLUEPRINT task names the blueprints it saves', { details: { field: 'blueprintName' } });
+  }
+  if (input.action !== 'BLUEPRINT' && input.blueprintName !== undefined) {
+    throw new RavelError('INVALID_ARGUMENT', 'only a BLUEPRINT task takes a blueprintName', { details: { field: 'blueprintName' } });
   }
   validateSchedule(input.scheduleInfo, now);
   return input;
@@ -81,6 +87,17 @@ export function deleteTask(ctx: Ctx, m: Msg<'deleteTask'>): null {
   return null;
 }
 
+/** Carries a task's action out; answers what the firing event adds (the blueprint's id for BLUEPRINT). */
+async function carryOut(ctx: Ctx, s: Live, task: ScheduledTask, dueAt: number): Promise<Readonly<Record<string, unknown>>> {
+  return match(task.action)
+    .with('START', 'STOP', async (action) => {
+      await applicationAction(ctx, { type: action === 'START' ? 'start' : 'stop', principal: { kind: 'system' } });
+      return {};
+    })
+    .with('BLUEPRINT', async () => ({ blueprintId: (await saveTaskBlueprint(ctx, s, task, dueAt)).id }))
+    .exhaustive();
+}
+
 /** A task's reminder: carries the action out (a refusal is the outcome, not an error), then re-arms. */
 export async function fireTask(ctx: Ctx, reminder: Reminder): Promise<void> {
   const s = ctx.state;
@@ -89,10 +106,9 @@ export async function fireTask(ctx: Ctx, reminder: Reminder): Promise<void> {
   const task = (s.tasks ?? emptyBook).tasks.find((t) => t.id === id);
   if (task === undefined) return;
   let outcome = 'DONE';
+  let made: Readonly<Record<string, unknown>> = {};
   try {
-    const type = task.action === 'START' ? 'start' : 'stop';
-    const principal = { kind: 'system' } as const;
-    await applicationAction(ctx, { type, principal });
+    made = await carryOut(ctx, s, task, reminder.dueAt);
   } catch (e) {
     outcome = toRavelError(e).code;
   }
@@ -100,5 +116,5 @@ export async function fireTask(ctx: Ctx, reminder: Reminder): Promise<void> {
   if (after.status !== 'live') return;
   const now = ctx.clock.now();
   arm(ctx, task, Math.max(now, reminder.dueAt));
-  commit(ctx, after, system, ['APPLICATION_TASK_FIRED'], { taskId: id, action: task.action, outcome, dueAt: reminder.dueAt });
+  commit(ctx, after, system, ['APPLICATION_TASK_FIRED'], { taskId: id, action: task.action, outcome, dueAt: reminder.dueAt, ...made });
 }
