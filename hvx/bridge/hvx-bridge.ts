@@ -3,7 +3,10 @@
  * stored, so nothing is missed while the control plane is down) and the heartbeat subject, and
  * tells the application or hvx-host actor concerned. Each stored report carries an idempotency
  * key from its stream sequence, and the application ignores a status older than the last it
- * applied, so a report replayed after a restart applies once.
+ * applied, so a report replayed after a restart applies once. A report the actor cannot take
+ * right now (its shard moving after a node died, a full mailbox) is tried again until it is
+ * taken: skipping it would leave a VM in STOPPING or STARTING for good. Only a report the
+ * actor refuses for good is skipped.
  */
 import type { ActorSender } from '../../actors/actor-kind.ts';
 import { applicationRef } from '../../actors/kinds/application/application-kind.ts';
@@ -11,10 +14,14 @@ import { applicationOfCommand, parseHvxVmId } from '../../actors/kinds/applicati
 import { hvxHostRef } from '../../actors/kinds/hvx-host/hvx-host-kind.ts';
 import type { Bus, StoredMessage, Subscription } from '../../bus/bus.ts';
 import type { Clock } from '../../core/clock.ts';
+import { isRavelError, type ErrorCode } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import { ensureHvxStreams } from '../host-provisioning.ts';
 import { onHeartbeats } from '../host-events.ts';
 import { EVENT_STREAM, hostOfSubject, hvxSubjects, readResult, readStatus } from '../protocol.ts';
+
+/** Refusals that pass: the actor is moving, busy or briefly unreachable. */
+const transient = new Set<ErrorCode>(['TIMEOUT', 'UNAVAILABLE', 'NO_RESPONDERS', 'MAILBOX_FULL', 'CLOSED', 'FENCED']);
 
 export interface HvxBridgeOptions {
   readonly bus: Bus;
@@ -55,16 +62,29 @@ export class HvxBridge {
   private async follow(subject: string, take: (m: StoredMessage) => Promise<void>): Promise<void> {
     try {
       for await (const m of this.o.bus.streams.replay(EVENT_STREAM, { filterSubject: subject }, this.abort.signal)) {
-        try {
-          await take(m);
-          this.delivered++;
-        } catch (e) {
-          this.log.warn({ err: e, subject: m.subject, seq: m.seq }, 'host report not delivered');
-        }
+        if (await this.deliver(m, take)) this.delivered++;
       }
     } catch (e) {
       if (!this.abort.signal.aborted) this.log.error({ err: e, subject }, 'following host reports failed');
     }
+  }
+
+  /** Hands one report over, retrying transient refusals with backoff; false when skipped or stopped. */
+  private async deliver(m: StoredMessage, take: (m: StoredMessage) => Promise<void>): Promise<boolean> {
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      try {
+        await take(m);
+        return true;
+      } catch (e) {
+        if (!isRavelError(e) || !transient.has(e.code)) {
+          this.log.warn({ err: e, subject: m.subject, seq: m.seq }, 'host report refused; skipped');
+          return false;
+        }
+        if (attempt % 10 === 0) this.log.warn({ err: e, subject: m.subject, seq: m.seq, attempt }, 'host report not taken yet; retrying');
+        await this.o.clock.sleep(Math.min(2000, 50 * 2 ** Math.min(attempt, 6)), this.abort.signal).catch(() => undefined);
+      }
+    }
+    return false;
   }
 
   private async status(m: StoredMessage): Promise<void> {
