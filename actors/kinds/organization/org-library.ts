@@ -1,12 +1,12 @@
 /**
  * The organization actor's handlers for what the tenant owns beside its users: key pairs,
- * library stubs, limits, elastic IPs, the index of its applications, and the events other
+ * limits, elastic IPs, the index of its applications, and the events other
  * actors hand over.
  */
 import { RavelError } from '../../../core/errors.ts';
 import { createKeyPair, deleteKeyPair, generateKeyPair, keyPairSummary } from '../../../domain/library/key-pairs.ts';
 import { attachElasticIp, detachAllOf, detachElasticIp } from '../../../domain/network/elastic-ips.ts';
-import type { ElasticIp, KeyPair, LibraryImage, Limits } from '../../../domain/schemas/index.ts';
+import type { ElasticIp, KeyPair, Limits } from '../../../domain/schemas/index.ts';
 import { scheduleDrain, takeForwarded } from '../../../events/event-outbox.ts';
 import type { OrganizationMsg } from './organization-messages.ts';
 import { MAX_APPLICATIONS, MAX_KEY_PAIRS, takeId, type ActiveOrganization } from './organization-state.ts';
@@ -132,30 +132,6 @@ export function detachApplicationIps(ctx: OrgCtx, m: Msg<'detachApplicationIps'>
   const system = { kind: 'system' } as const;
   commit(ctx, { ...org, elasticIps }, system, detached.map((ip) => ({ name: 'ELASTIC_IP_DETACHED' as const, subjects: [subject('ELASTIC_IP', ip)], details: { applicationId: m.applicationId } })));
   return detached;
-}
-
-export function listImages(ctx: OrgCtx, m: Msg<'listImages'>): readonly LibraryImage[] {
-  const org = active(ctx);
-  allow(ctx, org, m.principal, 'READ', 'IMAGE');
-  return org.images;
-}
-
-export function getImage(ctx: OrgCtx, m: Msg<'getImage'>): LibraryImage {
-  const org = active(ctx);
-  allow(ctx, org, m.principal, 'READ', 'IMAGE', { id: m.imageId });
-  const image = org.images.find((x) => x.id === m.imageId);
-  if (image === undefined) throw new RavelError('NOT_FOUND', `no image ${m.imageId}`);
-  return image;
-}
-
-/** Adds a library VM stub (until the library service owns images). */
-export async function putImage(ctx: OrgCtx, m: Msg<'putImage'>): Promise<LibraryImage> {
-  const org = active(ctx);
-  allow(ctx, org, m.principal, 'CREATE', 'IMAGE');
-  const t = takeId(await withIds(ctx, org));
-  const image: LibraryImage = { ...m.image, id: t.id, creationTime: ctx.clock.now() };
-  commit(ctx, { ...t.org, images: [...t.org.images, image] }, m.principal, [{ name: 'IMAGE_READY', subjects: [subject('IMAGE', t.id)] }]);
-  return image;
 }
 
 export interface ReservedApplication {

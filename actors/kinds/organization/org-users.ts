@@ -56,7 +56,7 @@ export async function createOrganization(ctx: OrgCtx, m: Msg<'create'>, deps: Or
   const passwordHash = await hashPassword(m.admin.password, deps.scrypt);
   const empty: ActiveOrganization = {
     status: 'active', organization, ids: { first: 0, count: 0 }, users: [], groups: [], sessions: [], tokens: [], keyPairs: [],
-    limits: {}, elasticIps: { ips: [] }, applications: [], images: [], outbox: newTenantOutbox(id), releases: [],
+    limits: {}, elasticIps: { ips: [] }, applications: [], outbox: newTenantOutbox(id), releases: [],
   };
   const t = takeId(await withIds(ctx, empty));
   const invite = { email: m.admin.email, roles: ['ORGANIZATION_ADMIN' as const], ...(m.admin.name === undefined ? {} : { name: m.admin.name }), ...(m.admin.surname === undefined ? {} : { surname: m.admin.surname }) };

@@ -10,7 +10,7 @@ import { drainTenantOutbox, OUTBOX_REMINDER } from '../../../events/event-outbox
 import { parseInput } from '../../../domain/schemas/index.ts';
 import { defineActorKind } from '../../actor-kind.ts';
 import { createGroup, createToken, deleteGroup, deleteToken, expireTokens, getGroup, getToken, listGroups, listTokens, resolveToken, setGroupMember, TOKEN_EXPIRY_REMINDER, updateGroup, updateToken } from './org-access.ts';
-import { addKeyPair, allocateIp, attachIp, detachApplicationIps, getImage, getKeyPair, getLimits, listApplications, listImages, listIps, listKeyPairs, makeKeyPair, putImage, recordEvents, releaseIp, removeKeyPair, renameKeyPair, reserveApplication, setLimits } from './org-library.ts';
+import { addKeyPair, allocateIp, attachIp, detachApplicationIps, getKeyPair, getLimits, listApplications, listIps, listKeyPairs, makeKeyPair, recordEvents, releaseIp, removeKeyPair, renameKeyPair, reserveApplication, setLimits } from './org-library.ts';
 import { changePassword, createOrganization, getOrganization, getUser, invite, listUsers, login, logout, removeUser, resolveSession, setEnabled, updateOrganization, updateUser } from './org-users.ts';
 import { OrganizationMsgSchema, type OrganizationMsg } from './organization-messages.ts';
 import { decodeOrganizationState, type OrganizationState } from './organization-state.ts';
@@ -77,9 +77,6 @@ export function organizationKind(deps: OrganizationDeps) {
         .with({ type: 'listElasticIps' }, (m) => listIps(ctx, m))
         .with({ type: 'releaseElasticIp' }, (m) => releaseIp(ctx, m))
         .with({ type: 'attachElasticIp' }, { type: 'detachElasticIp' }, (m) => attachIp(ctx, m))
-        .with({ type: 'listImages' }, (m) => listImages(ctx, m))
-        .with({ type: 'getImage' }, (m) => getImage(ctx, m))
-        .with({ type: 'putImage' }, (m) => putImage(ctx, m))
         .with({ type: 'reserveApplication' }, (m) => reserveApplication(ctx, m))
         .with({ type: 'listApplications' }, (m) => listApplications(ctx, m))
         .with({ type: 'setUsage' }, (m) => setUsage(ctx, m))

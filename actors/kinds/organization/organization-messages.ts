@@ -4,7 +4,7 @@
  * from callers carry the principal; the actor authorizes it against its own organization.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, EpochMillis, IdentityDomain, InviteUser, Ipv4, LibraryImage, Limits, LocalId, Name, Password, Permission, Role, ServerId, UserName } from '../../../domain/schemas/index.ts';
+import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, EpochMillis, IdentityDomain, InviteUser, Ipv4, Limits, LocalId, Name, Password, Permission, Role, ServerId, UserName } from '../../../domain/schemas/index.ts';
 import { MAX_PASSWORD_LENGTH } from '../../../domain/schemas/organization.ts';
 import { ForwardedEventSchema } from './forwarded-event-schema.ts';
 import { PrincipalSchema } from './principal-schema.ts';
@@ -62,9 +62,6 @@ export const OrganizationMsgSchema = Type.Union([
   asks('releaseElasticIp', { ip: Ipv4 }),
   asks('attachElasticIp', { ip: Ipv4, nic: ElasticIpAttachment, region: Type.String({ minLength: 1, maxLength: 64 }) }),
   asks('detachElasticIp', { ip: Ipv4 }),
-  asks('listImages', {}),
-  asks('getImage', { imageId: ServerId }),
-  asks('putImage', { image: Type.Omit(LibraryImage, ['id']) }),
   asks('reserveApplication', {}),
   asks('listApplications', {}),
   /** From an application deleted (all its VMs) or VMs removed from it: their elastic IPs detached. */

@@ -1,12 +1,12 @@
 /**
  * What an organization actor holds: the tenant itself and everything small that belongs to it
  * (users, groups, sessions and tokens by hash, key pairs, limits, elastic IPs, the index of its
- * applications, library stubs), the block of server ids it hands out, and its event outbox.
+ * applications), the block of server ids it hands out, and its event outbox.
  */
 import type { Usage } from '../../../domain/tenancy/quota.ts';
 import { RavelError } from '../../../core/errors.ts';
 import type { ElasticIpState } from '../../../domain/network/elastic-ips.ts';
-import type { KeyPair, LibraryImage, Limits, Organization, PermissionsGroup } from '../../../domain/schemas/index.ts';
+import type { KeyPair, Limits, Organization, PermissionsGroup } from '../../../domain/schemas/index.ts';
 import type { Session } from '../../../domain/tenancy/secrets.ts';
 import type { StoredToken } from '../../../domain/tenancy/tokens.ts';
 import type { StoredUser } from '../../../domain/tenancy/users.ts';
@@ -39,8 +39,6 @@ export interface ActiveOrganization {
   readonly elasticIps: ElasticIpState;
   /** Ids of the organization's applications (their state lives in application actors). */
   readonly applications: readonly number[];
-  /** Library VMs, stubs until the library service owns them. */
-  readonly images: readonly LibraryImage[];
   readonly outbox: TenantOutbox;
   /** What to give back (directory keys, public addresses) once the change that freed it has committed. */
   readonly releases: readonly PendingRelease[];
@@ -66,13 +64,18 @@ export function takeId(org: ActiveOrganization): { org: ActiveOrganization; id: 
   return { org: { ...org, ids: { first: org.ids.first + 1, count: org.ids.count - 1 } }, id: org.ids.first };
 }
 
-/** Reads stored state; only the shape's backbone is checked (the actor wrote it). */
+/**
+ * Reads stored state; only the shape's backbone is checked (the actor wrote it). Records from
+ * before library VMs moved to the library actor carry an `images` list nothing reads: it is
+ * dropped here, so the next commit stores the organization without it.
+ */
 export function decodeOrganizationState(stored: unknown): OrganizationState {
   const s = stored as Partial<ActiveOrganization> | { status?: unknown } | null;
   if (s?.status === 'absent') return { status: 'absent' };
-  const a = s as Partial<ActiveOrganization> | null;
+  const a = s as (Partial<ActiveOrganization> & { images?: unknown }) | null;
   if (a?.status !== 'active' || typeof a.organization?.id !== 'number' || !Array.isArray(a.users) || a.outbox === undefined) {
     throw new RavelError('CORRUPT', 'bad organization state');
   }
-  return a as ActiveOrganization;
+  const { images: _dropped, ...current } = a;
+  return current as ActiveOrganization;
 }
