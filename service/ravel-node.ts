@@ -3,7 +3,10 @@
  * in dependency order and stopped in reverse. `ravel node` and the end-to-end tests use this;
  * nothing else composes the service.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RavelError } from '../core/errors.ts';
 import type { RavelConfig } from '../config/schema.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
@@ -129,7 +132,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       stops.push(() => store.close());
       // Reconciled with the store at start: a crash between an import's commit and its record leaves an orphan disk.
       const images = await LocalImageService.open({ store, catalogPath: join(config.dataDir, 'image-catalog'), clock });
-      const server = await new ImageServer(bus, images).start();
+      const server = await new ImageServer(bus, images, { storeId: storeIdentity(config.dataDir) }).start();
       stops.push(() => server.close());
       // Uploads ingest into this node's store: only a node with the gateway role too takes them.
       if (config.roles.includes('gateway')) {
@@ -169,4 +172,18 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     await stopAll();
     throw e;
   }
+}
+
+/** This store's identity, made once and kept beside its blocks, so a second store on the bus is noticed. */
+function storeIdentity(dataDir: string): string {
+  const path = join(dataDir, 'store-id');
+  if (existsSync(path)) {
+    const id = readFileSync(path, 'utf8').trim();
+    if (/^[0-9a-f]{16}$/.test(id)) return id;
+    throw new RavelError('CONFIG_INVALID', `${path} does not hold a store id`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const id = randomBytes(8).toString('hex');
+  writeFileSync(path, `${id}\n`, { flag: 'wx' });
+  return id;
 }

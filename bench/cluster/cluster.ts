@@ -93,6 +93,11 @@ export class BenchCluster {
     return this.spec.nodes.filter((n) => n.roles.includes('gateway')).map((n) => this.gatewayUrl(n.id));
   }
 
+  /** Gateways that take uploads: those on a node with the image store. */
+  uploadGatewayUrls(): string[] {
+    return this.spec.nodes.filter((n) => n.roles.includes('gateway') && n.roles.includes('storage')).map((n) => this.gatewayUrl(n.id));
+  }
+
   private nodeConfig(id: string, roles: readonly Role[], port: number): ConfigOverrides {
     return {
       mode: 'cluster',

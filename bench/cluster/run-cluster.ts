@@ -72,7 +72,7 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
         kind: g.workload.kind,
         proc: g.proc,
         tenants: g.tenants,
-        gateways: cluster.gatewayUrls(),
+        gateways: g.workload.kind === 'uploads' ? cluster.uploadGatewayUrls() : cluster.gatewayUrls(),
         durationS: spec.durationS,
         concurrency: g.workload.concurrency,
         historyFile: files[i] as string,

@@ -73,8 +73,13 @@ export const HOST_CAPACITY = { cpus: 64, memoryMb: 262_144 } as const;
 
 const allRoles: readonly Role[] = ['gateway', 'actors', 'storage'];
 
-export function nodesWithAllRoles(n: number): NodeSpec[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `n${i}`, roles: allRoles }));
+/**
+ * `n` nodes: the first with every role, the others gateway and actors. One image store serves a
+ * cluster (stores in separate directories cannot share the image service's subjects), and
+ * uploads go to a gateway beside it.
+ */
+export function clusterNodes(n: number): NodeSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `n${i}`, roles: i === 0 ? allRoles : (['gateway', 'actors'] as const) }));
 }
 
 const mixes = (processes: number): WorkloadSpec[] => [
@@ -88,7 +93,7 @@ const mixes = (processes: number): WorkloadSpec[] => [
 export function quickSpec(): ClusterSpec {
   return {
     name: 'quick',
-    nodes: nodesWithAllRoles(3),
+    nodes: clusterNodes(3),
     hazelcastMembers: 2,
     fleets: 2,
     hostsPerFleet: 4,
@@ -125,7 +130,7 @@ export function fullSpec(): ClusterSpec {
 
 /** The same workload without faults on `n` nodes, for the scaling figures. */
 export function scalingSpec(n: number, durationS: number): ClusterSpec {
-  return { ...quickSpec(), name: `scale-${n}`, nodes: nodesWithAllRoles(n), faults: [], durationS, workloads: mixes(2) };
+  return { ...quickSpec(), name: `scale-${n}`, nodes: clusterNodes(n), faults: [], durationS, workloads: mixes(2) };
 }
 
 export const benchLimits: Limits = { maxRunningVms: 10_000, maxCpus: 100_000, maxMemoryMb: 100_000_000, maxDiskMb: 1_000_000_000 };
@@ -134,7 +139,7 @@ export const benchLimits: Limits = { maxRunningVms: 10_000, maxCpus: 100_000, ma
 export function chaosSpec(): ClusterSpec {
   return {
     name: 'chaos-ci',
-    nodes: nodesWithAllRoles(2),
+    nodes: clusterNodes(2),
     hazelcastMembers: 1,
     fleets: 1,
     hostsPerFleet: 3,
@@ -154,5 +159,5 @@ export function chaosSpec(): ClusterSpec {
 
 /** The fuzz test's cluster: one node of every role, one member, one agent process of two hosts. */
 export function fuzzSpec(): ClusterSpec {
-  return { ...chaosSpec(), name: 'fuzz', nodes: nodesWithAllRoles(1), fleets: 1, hostsPerFleet: 2, workloads: [], faults: [] };
+  return { ...chaosSpec(), name: 'fuzz', nodes: clusterNodes(1), fleets: 1, hostsPerFleet: 2, workloads: [], faults: [] };
 }

@@ -6,8 +6,8 @@
  * whatever fails answers an error in the reply envelope and changes nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { decode } from '../../core/codec.ts';
-import { RavelError } from '../../core/errors.ts';
+import { decode, encode } from '../../core/codec.ts';
+import { isRavelError, RavelError } from '../../core/errors.ts';
 import type { Bus, BusMessage, Subscription } from '../../bus/bus.ts';
 import type { Closeable } from '../../core/lifecycle.ts';
 import {
@@ -23,7 +23,7 @@ import {
   WriterRef,
 } from './image-requests.ts';
 import type { LocalImageService } from './local-image-service.ts';
-import { encodeError, encodeValue } from './reply-envelope.ts';
+import { encodeError, encodeValue, openReply } from './reply-envelope.ts';
 import {
   DEFAULT_PREFIX,
   SERVER_QUEUE,
@@ -49,6 +49,12 @@ export interface ImageServerOptions {
   readonly prefix?: string;
   /** Unique among the servers of a store; a random one by default. */
   readonly serverId?: string;
+  /**
+   * The identity of the store behind this server (kept in its directory by the node). When set,
+   * start() refuses if a server of another store already answers on the prefix: two stores on
+   * one prefix would each answer for images only the other holds.
+   */
+  readonly storeId?: string;
 }
 
 type Handler = (req: unknown) => Promise<unknown>;
@@ -56,6 +62,7 @@ type Handler = (req: unknown) => Promise<unknown>;
 export class ImageServer implements Closeable {
   readonly prefix: string;
   readonly serverId: string;
+  readonly storeId: string | undefined;
   private readonly subs: Subscription[] = [];
 
   constructor(
@@ -65,10 +72,12 @@ export class ImageServer implements Closeable {
   ) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.serverId = options.serverId ?? `s${randomBytes(6).toString('hex')}`;
+    this.storeId = options.storeId;
   }
 
   /** Subscribes, and resolves once the bus has the subscriptions (a request sent after finds a server). */
   async start(): Promise<this> {
+    if (this.storeId !== undefined) await this.checkAlone(this.storeId);
     const store = this.storeHandlers();
     const writer = this.writerHandlers();
     for (const op of storeOps) {
@@ -79,6 +88,24 @@ export class ImageServer implements Closeable {
     }
     await this.bus.flush();
     return this;
+  }
+
+  /** Refuses to start beside a server of another store on the same prefix. */
+  private async checkAlone(storeId: string): Promise<void> {
+    let other: unknown;
+    try {
+      other = openReply((await this.bus.request(storeSubject(this.prefix, 'info'), encode({}), { timeoutMs: 2000 })).data);
+    } catch (e) {
+      if (isRavelError(e, 'NO_RESPONDERS') || isRavelError(e, 'TIMEOUT')) return;
+      throw e;
+    }
+    const theirs = (other as { storeId?: unknown } | null)?.storeId;
+    if (theirs === storeId) return;
+    throw new RavelError(
+      'CONFIG_INVALID',
+      `another image store (${typeof theirs === 'string' ? theirs : 'unnamed'}) already answers on "${this.prefix}": a cluster runs the storage role on one node per store prefix`,
+      { details: { prefix: this.prefix, storeId, other: typeof theirs === 'string' ? theirs : null } },
+    );
   }
 
   /** Stops answering; requests already being answered finish. */
@@ -100,7 +127,7 @@ export class ImageServer implements Closeable {
   private storeHandlers(): Record<StoreOp, Handler> {
     const s = this.service;
     return {
-      info: async () => s.info(),
+      info: async () => ({ ...(await s.info()), ...(this.storeId === undefined ? {} : { storeId: this.storeId }) }),
       create: async (req) => {
         const { tenant, ...rest } = checked(CreateImage, req);
         return s.create(tenant, rest);
