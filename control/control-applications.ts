@@ -34,9 +34,9 @@ export class ApplicationCalls {
     return this.ask.app<Application>(p, r.id, { type: 'create', organizationId: r.organizationId, input }, keyed(o, 'create-application'));
   }
 
-  async get(p: Principal, id: number, aspect?: 'design'): Promise<Application> {
-    const app = await this.ask.app<Application>(p, id, { type: 'get' });
-    return applicationView(app, aspect ?? 'whole');
+  /** The REST read's call: one promise, no async frame of its own (see ActorAsks.app). */
+  get(p: Principal, id: number, aspect?: 'design'): Promise<Application> {
+    return this.ask.app<Application>(p, id, { type: 'get' }).then((app) => applicationView(app, aspect ?? 'whole'));
   }
 
   async design(p: Principal, id: number): Promise<Design> {

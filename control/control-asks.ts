@@ -2,7 +2,7 @@
  * How the control plane reaches actors: the organization of the principal, an application by id,
  * with ids checked before they become actor refs and request ids turned into idempotency keys.
  */
-import { RavelError } from '../core/errors.ts';
+import { RavelError, toRavelError } from '../core/errors.ts';
 import type { ActorMessage, ActorSender, AskOptions } from '../actors/actor-kind.ts';
 import { organizationRef } from '../actors/kinds/organization/organization-kind.ts';
 import { applicationRef } from '../actors/kinds/application/application-kind.ts';
@@ -47,8 +47,13 @@ export class ActorAsks {
     return this.actors.ask<R, Msg>(organizationRef(checkId(organizationId, 'organizationId')), msg, options);
   }
 
-  async app<R>(p: Principal, applicationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
-    return this.actors.ask<R, Msg>(applicationRef(checkId(applicationId, 'applicationId')), { ...msg, principal: p }, options);
+  /** Not async, being on every application call: whatever it throws is still a rejected promise. */
+  app<R>(p: Principal, applicationId: number, msg: Msg, options: AskOptions = {}): Promise<R> {
+    try {
+      return this.actors.ask<R, Msg>(applicationRef(checkId(applicationId, 'applicationId')), { ...msg, principal: p }, options);
+    } catch (e) {
+      return Promise.reject(toRavelError(e));
+    }
   }
 
   async raw<R>(ref: { kind: string; id: string }, msg: Msg, options: AskOptions = {}): Promise<R> {

@@ -65,13 +65,19 @@ export function sendWithRetries(
   );
 }
 
-/** Runs `once` until it succeeds, fails for good, or the deadline passes (TIMEOUT with the last error). */
-export async function withRetries<T>(clock: Clock, ref: ActorRef, deadline: number, once: () => Promise<T>): Promise<T> {
+/**
+ * Runs `once` until it succeeds, fails for good, or the deadline passes (TIMEOUT with the last
+ * error). Not async, like sendRemote: the first try's promise is answered as it stands when it
+ * succeeds, one promise and one microtask hop fewer on every local ask.
+ */
+export function withRetries<T>(clock: Clock, ref: ActorRef, deadline: number, once: () => Promise<T>): Promise<T> {
+  let first: Promise<T>;
   try {
-    return await once();
+    first = once();
   } catch (e) {
     return retryAfter(e, clock, ref, deadline, once);
   }
+  return first.catch((e: unknown) => retryAfter(e, clock, ref, deadline, once));
 }
 
 /** After a first attempt failed with `first`: backs off and tries `once` again while that is retryable. */

@@ -89,7 +89,8 @@ export class Router implements ActorSender {
     return kind;
   }
 
-  private async askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<unknown> {
+  /** Not async (see withRetries): a refusal is a rejected promise, as an async function's throw would be. */
+  private askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<unknown> {
     const pending = new LocalAsk(this.clock);
     const o = { ask: true, idempotencyKey: key, deadline };
     const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, (e, v) => pending.settle(e, v));
@@ -97,7 +98,7 @@ export class Router implements ActorSender {
       pending.expireAt(deadline, ref);
       return pending.promise;
     }
-    if (refused.details?.['reason'] !== 'not-owner') throw refused;
+    if (refused.details?.['reason'] !== 'not-owner') return Promise.reject(refused);
     return this.remote(ref, kind, msg, 1, key, deadline);
   }
 
