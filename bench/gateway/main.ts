@@ -16,6 +16,8 @@
  * per request (from /proc, less what the process spends idle) is reported beside them. The WebSocket fan-out half of the issue's
  * gateway benchmark is `npm run bench -- live` (bench/live).
  *   npm run bench -- gateway [--quick]
+ * With RAVEL_BENCH_CPU_PROF=<dir> each server process writes a CPU profile there as it stops
+ * (for finding where the time goes; the figures of such a run are not comparable).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -43,8 +45,10 @@ function cpuTicks(pid: number): number {
 }
 
 function start<T>(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; ready: T }> {
+  // RAVEL_BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops (not for figures: the profiler costs CPU).
+  const profile = process.env['RAVEL_BENCH_CPU_PROF'];
   const child = fork(join(import.meta.dirname, script), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
