@@ -22,6 +22,7 @@ export const errorCodes = {
   CONFLICT: 409,
   ILLEGAL_STATE: 409,
   PAYLOAD_TOO_LARGE: 413,
+  HEADERS_TOO_LARGE: 431,
   RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 429,
   // runtime

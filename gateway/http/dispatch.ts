@@ -62,6 +62,9 @@ export interface DispatchContext {
   readonly log: Logger;
 }
 
+/** The most header bytes (names, values and separators) a request may carry. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
 export function rateLimited(retryAfterSeconds: number, who: string): RavelError {
   return new RavelError(
     'RATE_LIMITED',
@@ -81,6 +84,14 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
     if (ctx.inflight.draining) {
       const e = new RavelError('UNAVAILABLE', 'the gateway is shutting down');
       return answerNow(ctx, ex, 'draining', method, started, encodeError(e), true);
+    }
+    // uWS bounds headers only when a request spans several reads: one that arrives whole is
+    // parsed at any size, so the bound is kept here, the same for every request.
+    let headerBytes = 0;
+    req.forEach((k, v) => void (headerBytes += k.length + v.length + 4));
+    if (headerBytes > MAX_HEADER_BYTES) {
+      const e = new RavelError('HEADERS_TOO_LARGE', `request headers are larger than ${MAX_HEADER_BYTES} bytes`);
+      return answerNow(ctx, ex, 'unmatched', method, started, encodeError(e), true);
     }
     const match = ctx.router.match(method, path);
     if (match.kind === 'not-found') {
