@@ -16,7 +16,7 @@ import { sendCommand } from '../../../hvx/host-provisioning.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import type { VmRuntime } from './application-state.ts';
-import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
+import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
 const system: Principal = { kind: 'system' };
 
@@ -81,21 +81,37 @@ export function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Reg
 }
 
 /** The expiration reminder: stops every VM that can stop, and clears `nextStopTime`. */
+/** VM states on their way up, which cannot be stopped yet: an expiration waits for them. */
+const comingUp: ReadonlySet<string> = new Set(['PUBLISHING', 'STARTING', 'RESTARTING']);
+/** How soon an expiration that found VMs coming up looks again. */
+export const EXPIRATION_RETRY_MS = 2000;
+
+/**
+ * The expiration: stops every VM that can stop now. VMs still coming up (a boot report delayed by
+ * a node's crash, say) cannot be stopped yet; the expiration then stays set and fires again
+ * shortly, rather than being forgotten with those VMs left to run.
+ */
 export function expire(ctx: Ctx): void {
   const s = deployed(ctx);
-  if (s === undefined || !isExpired(s.app.nextStopTime, ctx.clock.now())) return;
+  const now = ctx.clock.now();
+  if (s === undefined || !isExpired(s.app.nextStopTime, now)) return;
   const dep = s.app.deployment;
   if (dep === undefined) return;
-  const { nextStopTime: stopAt, ...app } = s.app;
-  const { expirationTime: _e, ...deployment } = dep;
-  const cleared: Live = { ...s, app: { ...app, deployment } };
   let changes: VmChange[] = [];
   try {
     changes = planVmAction(dep.vms, 'stop').map((c) => ({ id: c.id, to: c.to, commands: c.commands }));
   } catch {
-    changes = []; // nothing running: it only forgets the time
+    changes = []; // nothing can stop now
   }
-  commit(ctx, applyVmTransitions(cleared, changes, ctx.clock.now(), ctx.reminders), system, ['APPLICATION_EXPIRED'], { nextStopTime: stopAt, vms: changes.map((c) => idKey(c.id)) });
+  const stopping = new Set(changes.map((c) => idKey(c.id)));
+  const waiting = dep.vms.filter((vm) => !stopping.has(idKey(vm.id)) && comingUp.has(vm.state));
+  const { nextStopTime: stopAt, ...app } = s.app;
+  const { expirationTime: _e, ...deployment } = dep;
+  const next: Live = waiting.length > 0 ? s : { ...s, app: { ...app, deployment } };
+  const after = applyVmTransitions(next, changes, now, ctx.reminders);
+  if (waiting.length > 0) ctx.reminders.set(EXPIRATION_REMINDER, now + EXPIRATION_RETRY_MS);
+  if (changes.length === 0 && waiting.length > 0) return; // nothing to record yet: look again shortly
+  commit(ctx, after, system, ['APPLICATION_EXPIRED'], { nextStopTime: stopAt, vms: changes.map((c) => idKey(c.id)), ...(waiting.length > 0 ? { waitingFor: waiting.map((v) => idKey(v.id)) } : {}) });
 }
 
 /** The host-commands reminder: puts the queued commands on their hosts' queues, then forgets them. */
