@@ -4,9 +4,9 @@
  * tells the application or hvx-host actor concerned. Each stored report carries an idempotency
  * key from its stream sequence, and the application ignores a status older than the last it
  * applied, so a report replayed after a restart applies once. A report the actor cannot take
- * right now (its shard moving after a node died, a full mailbox) is tried again until it is
- * taken: skipping it would leave a VM in STOPPING or STARTING for good. Only a report the
- * actor refuses for good is skipped.
+ * right now (its shard moving after a node died, a full mailbox) is tried again for a while
+ * (skipping it at once would leave a VM in STOPPING or STARTING for good); one refused for good,
+ * or not taken within REPORT_RETRY_MS, is skipped.
  */
 import type { ActorSender } from '../../actors/actor-kind.ts';
 import { applicationRef } from '../../actors/kinds/application/application-kind.ts';
@@ -22,6 +22,9 @@ import { EVENT_STREAM, hostOfSubject, hvxSubjects, readResult, readStatus } from
 
 /** Refusals that pass: the actor is moving, busy or briefly unreachable. */
 const transient = new Set<ErrorCode>(['TIMEOUT', 'UNAVAILABLE', 'NO_RESPONDERS', 'MAILBOX_FULL', 'CLOSED', 'FENCED']);
+
+/** How long one report is retried: well past a shard's take-over after a node dies. */
+const REPORT_RETRY_MS = 30_000;
 
 export interface HvxBridgeOptions {
   readonly bus: Bus;
@@ -71,6 +74,7 @@ export class HvxBridge {
 
   /** Hands one report over, retrying transient refusals with backoff; false when skipped or stopped. */
   private async deliver(m: StoredMessage, take: (m: StoredMessage) => Promise<void>): Promise<boolean> {
+    const giveUpAt = this.o.clock.now() + REPORT_RETRY_MS;
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
       try {
         await take(m);
@@ -78,6 +82,11 @@ export class HvxBridge {
       } catch (e) {
         if (!isRavelError(e) || !transient.has(e.code)) {
           this.log.warn({ err: e, subject: m.subject, seq: m.seq }, 'host report refused; skipped');
+          return false;
+        }
+        // Bounded, so one actor that never answers cannot hold up every report behind it.
+        if (this.o.clock.now() >= giveUpAt) {
+          this.log.error({ err: e, subject: m.subject, seq: m.seq, attempt }, 'host report not taken in time; skipped');
           return false;
         }
         if (attempt % 10 === 0) this.log.warn({ err: e, subject: m.subject, seq: m.seq, attempt }, 'host report not taken yet; retrying');
