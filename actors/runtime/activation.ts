@@ -87,6 +87,7 @@ export class Activation {
   /** Stops this activation: whatever waits is answered with `error`, and nothing more is written. */
   drop(error: RavelError): void {
     if (this.status === 'dropped') return;
+    const mayHaveReminders = this.status === 'loading' || this.reminders.size > 0 || this.indexedDue !== undefined;
     this.status = 'dropped';
     if (error.code === 'FENCED') {
       this.host.metrics.fenced++;
@@ -94,7 +95,7 @@ export class Activation {
     }
     this.disarmReminderTimer();
     for (const d of this.mailbox.drain()) if (d.type === 'message') settle(d, error, undefined);
-    this.host.onDropped(this);
+    this.host.onDropped(this, error, mayHaveReminders);
     this.notifyIdle();
   }
 
@@ -232,7 +233,10 @@ export class Activation {
   private async fireDueReminders(): Promise<boolean> {
     this.wakeQueued = false;
     const now = this.host.clock.now();
-    if (now < this.reminderBackoffUntil) return false;
+    if (now < this.reminderBackoffUntil) {
+      this.armReminderTimer();
+      return false;
+    }
     const due = [...this.reminders.values()].filter((r) => r.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
     let dirty = false;
     for (const r of due) {
@@ -254,6 +258,10 @@ export class Activation {
       if (this.status !== 'running') return dirty;
       dirty = this.apply(ctx) || dirty;
     }
+    // A timer may fire a millisecond before the clock says the reminder is due: with nothing
+    // fired and nothing to write (whose commit re-arms), the timer is armed again here, or the
+    // reminder would wait for the next message, maybe forever.
+    if (!dirty) this.armReminderTimer();
     return dirty;
   }
 

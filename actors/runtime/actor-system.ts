@@ -4,7 +4,7 @@
  * actors/README.md says what is guaranteed and how (placement, fencing, durability, reminders).
  */
 import { match } from 'ts-pattern';
-import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { sleepOn, type Clock, type TimerHandle } from '../../core/clock.ts';
 import { RavelError } from '../../core/errors.ts';
 import type { Lifecycle } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/log.ts';
@@ -106,9 +106,7 @@ export class ActorSystem implements ActorSender, ActorMetricsSource {
         const owned: OwnedShard = { shard: lease.shard, lease, status: 'active', activations: new Set(), subscription: undefined, wakes: new Map() };
         host.owned.set(lease.shard, owned);
         owned.subscription = endpoint.subscribe(lease.shard);
-        for (const w of await reminderIndex.list(lease.shard)) {
-          if (host.owned.get(lease.shard) === owned) host.scheduleWake(owned, w.ref, w.dueAt);
-        }
+        if (!(await this.wakeIndexed(host, reminderIndex, owned))) void this.wakeIndexedLater(host, reminderIndex, owned);
       };
       const driver = new PlacementDriver({ nodeId, clock, log: this.log, settings: s, leases, membership, host, adopt });
       this.run = { host, router, driver, records, membership, unlisten: [], sweep: undefined };
@@ -123,6 +121,28 @@ export class ActorSystem implements ActorSender, ActorMetricsSource {
       this.lifecycle = { status: 'failed', error: e as Error };
       throw e;
     }
+  }
+
+  /**
+   * Arms a wake-up for every actor of an adopted shard that the reminder index names; false when
+   * the index could not be read (the bus out of reach for a moment).
+   */
+  private async wakeIndexed(host: ShardHost, index: ReminderIndex, owned: OwnedShard): Promise<boolean> {
+    let wakes;
+    try {
+      wakes = await index.list(owned.shard);
+    } catch (e) {
+      this.log.warn({ err: e, shard: owned.shard }, 'reminder index not read; retrying');
+      return false;
+    }
+    for (const w of wakes) if (host.owned.get(owned.shard) === owned) host.scheduleWake(owned, w.ref, w.dueAt);
+    return true;
+  }
+
+  /** Reads the index again until it answers, while the shard stays ours: its reminders must not wait for a message. */
+  private async wakeIndexedLater(host: ShardHost, index: ReminderIndex, owned: OwnedShard): Promise<void> {
+    do await sleepOn(this.o.clock, this.settings.reminderRetryMs);
+    while (host.owned.get(owned.shard) === owned && !(await this.wakeIndexed(host, index, owned)));
   }
 
   ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R> {

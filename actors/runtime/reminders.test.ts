@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActorRef, Reminder } from '../actor-kind.ts';
 import { counterKind, type CounterState } from './testing/counter-kind.ts';
+import { ManualClock, type TimerHandle } from '../../core/clock.ts';
+import { withFaultyKv } from './testing/faulty-kv.ts';
 import { TestCluster } from './testing/harness.ts';
 
 const c1: ActorRef = { kind: 'counter', id: 'c1' };
@@ -84,6 +86,71 @@ test('reminders survive a restart of everything on the same data dir, and missed
     assert.equal(fired.length, 2, 'a reminder fired twice');
     const s = await tc.drive(b.ask<CounterState>(c1, { type: 'get' }));
     assert.deepEqual(s.log, ['fired:missed']);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a write that fails drops the activation, yet its durable reminder still fires with no message to wake it', async () => {
+  const tc = new TestCluster();
+  let failing = false;
+  tc.bus = withFaultyKv(tc.bus, (bucket) => failing && bucket.endsWith('-records'));
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    const due = tc.clock.now() + 10_000;
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'r', at: due }));
+    failing = true; // the store out of reach, as while NATS restarts
+    await tc.drive(a.tell(c1, { type: 'add', by: 1 }));
+    await tc.advance(3000);
+    assert.equal(a.metrics().activations, 0, 'the failed write dropped the activation');
+    failing = false;
+    await tc.advance(8000);
+    assert.deepEqual(fired.map((f) => [f.id, f.reminder.dueAt]), [['c1', due]]);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a shard adopted while the reminder index cannot be read still wakes its actors once it can', async () => {
+  const tc = new TestCluster();
+  let failing = false;
+  tc.bus = withFaultyKv(tc.bus, (bucket) => failing && bucket.endsWith('-reminders'));
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    const due = tc.clock.now() + 20_000;
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'r', at: due }));
+    await tc.drive(a.stop());
+    failing = true;
+    const b = await tc.start('b', [counterKind({ fired })]);
+    assert.ok(b.ownedShards().length > 0, 'b took the shards');
+    await tc.advance(5000);
+    failing = false;
+    await tc.advance(16_000);
+    assert.deepEqual(fired.map((f) => [f.id, f.reminder.dueAt]), [['c1', due]]);
+  } finally {
+    await tc.close();
+  }
+});
+
+/** A clock whose timers fire up to 30 ms early, as Node's do after a busy turn of the event loop (they count from the loop's cached time). */
+class EarlyClock extends ManualClock {
+  override setTimeout(fn: () => void, ms: number): TimerHandle {
+    return super.setTimeout(fn, Math.max(1, ms - 30));
+  }
+}
+
+test('a reminder timer that fires before the reminder is due is armed again, not forgotten', async () => {
+  const tc = new TestCluster({}, new EarlyClock());
+  const fired: Fired = [];
+  try {
+    const a = await tc.start('a', [counterKind({ fired })]);
+    const due = tc.clock.now() + 1000;
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'r', at: due }));
+    await tc.advance(2000, 5);
+    assert.deepEqual(fired.map((f) => f.reminder.dueAt), [due]);
+    assert.ok((fired[0]?.at ?? 0) >= due, 'fired before it was due');
   } finally {
     await tc.close();
   }

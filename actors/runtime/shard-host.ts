@@ -181,8 +181,16 @@ export class ShardHost implements ActivationHost {
     return owned.lease;
   }
 
-  onDropped(act: { readonly key: string; readonly ref: ActorRef }): void {
-    if (act instanceof Activation) this.forget(act);
+  onDropped(act: { readonly key: string; readonly ref: ActorRef }, error: RavelError, mayHaveReminders: boolean): void {
+    if (!(act instanceof Activation)) return;
+    this.forget(act);
+    // A load or a write that failed (the store out of reach for a moment) took the reminder timer
+    // with it; the durable record still holds the reminders, and no message may ever come to
+    // activate the actor again, so wake it from that record shortly. A fenced activation has a
+    // newer owner, and a lost shard is not ours to wake.
+    const owned = this.owned.get(act.shard);
+    if (!mayHaveReminders || error.code === 'FENCED' || owned === undefined || owned.status !== 'active' || owned.lease.epoch !== act.epoch) return;
+    if (!owned.wakes.has(act.key)) this.scheduleWake(owned, act.ref, this.clock.now() + this.settings.reminderRetryMs);
   }
 
   private activate(ref: ActorRef, kind: AnyActorKind, owned: OwnedShard): Activation {

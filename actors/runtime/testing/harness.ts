@@ -17,13 +17,20 @@ import { ActorSystem } from '../actor-system.ts';
 import type { ActorsConfig } from '../runtime-settings.ts';
 
 export class TestCluster {
-  readonly clock = new ManualClock();
+  readonly clock: ManualClock;
   readonly dir = mkdtempSync(join(tmpdir(), 'ravel-actors-'));
-  grid = new EmbeddedGrid(this.clock);
-  bus: Bus = new EmbeddedBus({ dir: this.dir, clock: this.clock });
+  grid: EmbeddedGrid;
+  bus: Bus;
   readonly systems: ActorSystem[] = [];
 
-  constructor(readonly config: Partial<ActorsConfig> = {}) {}
+  constructor(
+    readonly config: Partial<ActorsConfig> = {},
+    clock: ManualClock = new ManualClock(),
+  ) {
+    this.clock = clock;
+    this.grid = new EmbeddedGrid(clock);
+    this.bus = new EmbeddedBus({ dir: this.dir, clock });
+  }
 
   /** A node (not started) with its own grid handle, sharing the bus. */
   node(nodeId: string, kinds: AnyActorKind[], config: Partial<ActorsConfig> = {}): ActorSystem {
