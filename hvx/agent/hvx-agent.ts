@@ -26,6 +26,7 @@ import {
 import type { AgentImages } from './agent-images.ts';
 import { applyCommand } from './apply-command.ts';
 import { MemoryLedger, type AppliedLedger } from './applied-ledger.ts';
+import { ReportQueue } from './report-queue.ts';
 
 export interface HvxAgentOptions {
   readonly host: string;
@@ -57,6 +58,7 @@ export class HvxAgent {
   private hbSeq = 0;
   private readonly ledger: AppliedLedger;
   private readonly log: Logger;
+  private readonly reports: ReportQueue;
   readonly refusals: Refusal[] = [];
   /** Commands applied (not answered from the ledger) since start. */
   applied = 0;
@@ -65,6 +67,12 @@ export class HvxAgent {
     this.host = checkHostId(o.host);
     this.ledger = o.ledger ?? new MemoryLedger();
     this.log = (o.logger ?? silentLogger).child({ host: o.host });
+    this.reports = new ReportQueue({ clock: o.clock, log: this.log, publish: (data) => o.bus.streams.publish(hvxSubjects.status(this.host), data) });
+  }
+
+  /** VM state reports not yet stored by the stream (NATS out of reach), and reports dropped for want of room. */
+  get unreported(): { readonly pending: number; readonly dropped: number } {
+    return { pending: this.reports.pending, dropped: this.reports.dropped };
   }
 
   get status(): Lifecycle['status'] {
@@ -113,6 +121,7 @@ export class HvxAgent {
         if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
         this.stopListening?.();
         await this.consumer?.stop();
+        await this.reports.close();
         await this.ledger.close();
         this.lifecycle = { status: 'stopped' };
       })
@@ -159,8 +168,6 @@ export class HvxAgent {
 
   private reportState(c: VmStateChange): void {
     const status = { host: this.host, vmId: c.vmId, state: c.state, at: c.at, ...(c.reason === undefined ? {} : { reason: c.reason }) };
-    this.o.bus.streams
-      .publish(hvxSubjects.status(this.host), writeStatus(status))
-      .catch((e: unknown) => this.log.warn({ err: e, vm: c.vmId }, 'VM state not reported'));
+    this.reports.push(writeStatus(status));
   }
 }
