@@ -110,6 +110,39 @@ describe('NatsBus under server faults', () => {
     }
   });
 
+  it('a replay that follows a stream keeps following across a server restart, without gap or duplicate', async (t) => {
+    if (!needs(t, missingNats())) return;
+    const servers = await startNats();
+    const bus = await NatsBus.connect({ servers: [...servers.urls], replicas: 1, callTimeoutMs: CALL_TIMEOUT_MS });
+    const abort = new AbortController();
+    try {
+      const s = uniq();
+      await bus.streams.ensure({ name: s, subjects: [`${s}.>`], retention: 'limits' });
+      const seen: number[] = [];
+      let failed: unknown;
+      const following = (async () => {
+        for await (const m of bus.streams.replay(s, { filterSubject: `${s}.>` }, abort.signal)) seen.push(m.seq);
+      })().catch((e: unknown) => (failed = e));
+      const w = startWriter(bus, `${s}.events`);
+      await waitFor('followed before the restart', () => seen.length >= 50);
+      await servers.restart(0);
+      const after = w.acked.size;
+      await waitFor('writes after the restart', () => w.acked.size >= after + 50, 15_000);
+      await w.stop();
+      const last = Math.max(...w.acked.keys());
+      await waitFor('the follower caught up', () => failed !== undefined || seen.includes(last), 15_000);
+      assert.equal(failed, undefined, `the replay ended with ${String(failed)}`);
+      t.diagnostic(`followed ${seen.length} messages across the restart`);
+      assert.deepEqual(seen, Array.from({ length: last }, (_, i) => i + 1), 'every stored message once, in order');
+      abort.abort();
+      await following;
+    } finally {
+      abort.abort();
+      await bus.close();
+      await servers.stop();
+    }
+  });
+
   it('loses no acknowledged write when the stream leader of a three-server cluster is killed', async (t) => {
     if (!needs(t, missingNats())) return;
     const servers = await startNats({ cluster: true });
