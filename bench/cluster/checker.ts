@@ -13,6 +13,7 @@
  *    re-reads the state until this holds or its bound has passed);
  *  - isolation: a client saw another tenant's object or event, or a tenant lists one.
  */
+import { imageTenantOf } from '../../domain/tenancy/image-tenant.ts';
 import type { FaultRecord } from './faults.ts';
 import { isCompletion, writeOps, type Completion, type HistoryLine, type Invoke } from './history.ts';
 import type { AppState, FinalState } from './final-state.ts';
@@ -148,12 +149,12 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
     if (hosts.length > 1) breaches.push({ rule: 'duplicated', tenant: '-', ops: [], at: final.readAt, detail: `VM ${vm} runs on ${hosts.join(' and ')}` });
   }
 
-  // VMs left on hosts by applications whose delete was acknowledged (`a<app>-<vm>` of `org-<id>`).
+  // VMs left on hosts by applications whose delete was acknowledged (`a<app>-<vm>` of the organization's image tenant).
   const leakedVms: string[] = [];
   const deleted = new Set<string>();
   for (const c of completions) {
     const org = final.orgIds?.[c.tenant];
-    if (c.op === 'delete' && c.type === 'ok' && c.app !== undefined && org !== undefined) deleted.add(`org-${org}/a${c.app}`);
+    if (c.op === 'delete' && c.type === 'ok' && c.app !== undefined && org !== undefined) deleted.add(`${imageTenantOf(org)}/a${c.app}`);
   }
   for (const [host, vms] of Object.entries(final.hostVms)) {
     for (const v of vms) {

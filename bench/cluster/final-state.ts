@@ -31,7 +31,7 @@ export interface FinalState {
   readonly unreadable: readonly string[];
   readonly images: Readonly<Record<string, ImageState>>;
   readonly hostVms: Readonly<Record<string, readonly HostVm[]>>;
-  /** Each tenant's organization id (host VMs name their tenant `org-<id>`). */
+  /** Each tenant's organization id (host VMs name their tenant by imageTenantOf). */
   readonly orgIds?: Readonly<Record<string, number>>;
 }
 

@@ -83,7 +83,7 @@ test('per fault: writes invoked in its window are counted, and breaches of them 
 
 test("a VM left on a host after its application's acknowledged delete is reported as leaked", () => {
   const h = [...op('create', 'ok', 10, { app: 4, name: 'a-4' }), ...op('delete', 'ok', 20, { app: 4 })];
-  const f = final([], { orgIds: { a: 9 }, hostVms: { h1: [{ id: 'a4-100', tenant: 'org-9', state: 'stopped' }, { id: 'a4-100', tenant: 'org-8', state: 'stopped' }] } });
+  const f = final([], { orgIds: { a: 9 }, hostVms: { h1: [{ id: 'a4-100', tenant: '9', state: 'stopped' }, { id: 'a4-100', tenant: '8', state: 'stopped' }] } });
   assert.deepEqual(check(h, f, []).leakedVms, ['a4-100@h1 (stopped)']);
 });
 

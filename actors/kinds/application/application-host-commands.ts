@@ -7,7 +7,9 @@
 import { match } from 'ts-pattern';
 import { createHash } from 'node:crypto';
 import { RavelError } from '../../../core/errors.ts';
-import { idKey, sizeInMb, type VmDeployment } from '../../../domain/schemas/index.ts';
+import type { StoreRef } from '../../../domain/library/library-records.ts';
+import { idKey, sizeInMb, type HardDrive, type VmDeployment } from '../../../domain/schemas/index.ts';
+import { imageTenantOf } from '../../../domain/tenancy/image-tenant.ts';
 import type { HostCommand } from '../../../domain/vm/vm-state-machine.ts';
 import type { VmSpec } from '../../../hvx/hypervisor.ts';
 import type { HvxCommand } from '../../../hvx/protocol.ts';
@@ -37,17 +39,22 @@ function macFor(seed: string): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-/** What the hypervisor defines for a deployed VM. Disks name their library image (or `blank`). */
-export function vmSpecOf(organizationId: number, applicationId: number, vm: VmDeployment): VmSpec {
+/**
+ * What the hypervisor defines for a deployed VM, under the organization's image-store tenant.
+ * Each disk names its own image and version in the store (`disks`, cloned at publish); without
+ * one (a node with no image store) it names its library image, or `blank`.
+ */
+export function vmSpecOf(organizationId: number, applicationId: number, vm: VmDeployment, disks: Readonly<Record<string, StoreRef>> = {}): VmSpec {
   const vmId = hvxVmId(applicationId, idKey(vm.id));
+  const legacy = (d: HardDrive): StoreRef => ({ image: d.baseDiskImageId === undefined ? 'blank' : `image-${d.baseDiskImageId}`, version: 'v1' });
   return {
     id: vmId,
-    tenant: `org-${organizationId}`,
+    tenant: imageTenantOf(organizationId),
     cpus: vm.numCpus,
     memoryMb: sizeInMb(vm.memorySize),
     disks: vm.hardDrives
       .filter((d) => d.type === 'DISK')
-      .map((d) => ({ id: `d${idKey(d.id)}`, image: d.baseDiskImageId === undefined ? 'blank' : `image-${d.baseDiskImageId}`, version: 'v1' })),
+      .map((d) => ({ id: `d${idKey(d.id)}`, ...(disks[idKey(d.id)] ?? legacy(d)) })),
     nics: vm.networkConnections.map((n, i) => {
       const mac = n.device.mac?.toLowerCase();
       return { id: `n${idKey(n.id)}`, mac: mac !== undefined && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) ? mac : macFor(`${vmId}/${i}`), network: 'default' };
@@ -62,6 +69,8 @@ export interface CommandTarget {
   /** The VM's transition count after this transition. */
   readonly gen: number;
   readonly now: number;
+  /** The application's disks in the image store, by disk id key. */
+  readonly disks?: Readonly<Record<string, StoreRef>>;
 }
 
 /**
@@ -74,7 +83,7 @@ export function hvxCommandsFor(c: HostCommand, t: CommandTarget): HvxCommand[] {
   const vmKey = idKey(t.vm.id);
   const vmId = hvxVmId(t.applicationId, vmKey);
   const base = (kind: HvxCommand['kind']) => ({ id: commandIdOf(t.applicationId, vmKey, kind, t.gen), host, issuedAt: t.now });
-  const define = (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm) });
+  const define = (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm, t.disks) });
   return match(c)
     // Reprovisioning defines the VM on the host it was moved to (its hostId already names it).
     .with('provision', 'reprovision', (): HvxCommand[] => [define()])

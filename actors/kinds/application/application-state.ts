@@ -4,6 +4,7 @@
  * application keeps a tombstone, so its id is never reused and reads stay NOT_FOUND.
  */
 import { RavelError } from '../../../core/errors.ts';
+import type { StoreRef } from '../../../domain/library/library-records.ts';
 import type { Application, ScheduledTask } from '../../../domain/schemas/index.ts';
 import type { Usage } from '../../../domain/tenancy/quota.ts';
 import type { ForwardOutbox } from '../../../events/event-outbox.ts';
@@ -50,6 +51,12 @@ export type ApplicationState =
       readonly reportedUsage?: Usage;
       /** Scheduled tasks (application-tasks.ts); absent: none ever made. */
       readonly tasks?: TaskBook;
+      /**
+       * Each deployed disk's own image in the store, by the disk's id key: cloned at publish from
+       * its library image (or a blueprint's snapshot), named in the VM specs sent to hosts. Absent:
+       * a draft, or a node without an image store (hosts then get the library names).
+       */
+      readonly disks?: Readonly<Record<string, StoreRef>>;
     }
   | { readonly status: 'deleted'; readonly organizationId: number; readonly outbox: ForwardOutbox };
 

@@ -41,7 +41,7 @@ export function applyVmTransitions(s: Live, changes: readonly VmChange[], now: n
     let rt: VmRuntime = { ...before, ...(c.startAfter === undefined ? {} : { startAfter: c.startAfter }) };
     if (c.commands.length > 0) {
       const gen = before.gen + 1;
-      const cmds = c.commands.flatMap((hc) => hvxCommandsFor(hc, { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now }));
+      const cmds = c.commands.flatMap((hc) => hvxCommandsFor(hc, { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now, ...(s.disks === undefined ? {} : { disks: s.disks }) }));
       outgoing.push(...cmds);
       rt = { ...rt, gen, pending: cmds[cmds.length - 1]?.id ?? '' };
     }

@@ -6,6 +6,7 @@
 import { RavelError } from '../../../core/errors.ts';
 import type { ImageService } from '../../../storage-engine/image-service/image-service.ts';
 import { authorizeOrThrow } from '../../../domain/tenancy/authorize.ts';
+import { imageTenantOf } from '../../../domain/tenancy/image-tenant.ts';
 import type { Action, Principal, ResourceType } from '../../../domain/tenancy/principal.ts';
 import { forward, scheduleDrain, type StagedEvent } from '../../../events/event-outbox.ts';
 import type { ActorContext } from '../../actor-kind.ts';
@@ -26,7 +27,7 @@ export type LibCtx = ActorContext<LibraryState>;
 export const organizationOf = (ctx: LibCtx): number => organizationOfLibrary(ctx.self.id);
 
 /** The image store's tenant of this organization: the same name uploads import under. */
-export const storeTenant = (ctx: LibCtx): string => String(organizationOf(ctx));
+export const storeTenant = (ctx: LibCtx): string => imageTenantOf(organizationOf(ctx));
 
 export function store(deps: LibraryDeps): ImageService {
   if (deps.images === undefined) throw new RavelError('UNAVAILABLE', 'this node has no image store configured');
