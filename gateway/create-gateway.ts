@@ -54,14 +54,6 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const perAddress = new TokenBuckets(deps.clock, rate.perAddress, rate.maxBuckets);
   const perPrincipal = new TokenBuckets(deps.clock, rate.perPrincipal, rate.maxBuckets);
   const liveSource = deps.events ?? new MemoryLiveEvents();
-  const hub = new LiveHub(
-    {
-      maxBufferedBytes: tuning.wsMaxBufferedBytes,
-      maxTopicsPerClient: tuning.wsMaxTopicsPerClient,
-    },
-    { source: liveSource, snapshots: deps.snapshots ?? emptySnapshots, metrics, log: deps.log },
-  );
-
   const specs = [...sessionRoutes(deps.authenticator), ...deps.routes];
   let openapi: unknown;
   specs.push(
@@ -91,6 +83,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
           key_file_name: tls.keyFile,
           ...(tls.caFile === undefined ? {} : { ca_file_name: tls.caFile }),
         });
+  const hub = new LiveHub(
+    {
+      maxBufferedBytes: tuning.wsMaxBufferedBytes,
+      maxTopicsPerClient: tuning.wsMaxTopicsPerClient,
+    },
+    { source: liveSource, publisher: app, snapshots: deps.snapshots ?? emptySnapshots, metrics, log: deps.log },
+  );
+
   const ops = opsHandlers({
     metrics,
     probes: deps.readiness ?? [],

@@ -53,9 +53,10 @@ export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConn
     maxPayloadLength: o.maxPayloadLength,
     idleTimeout: o.idleTimeoutSeconds,
     sendPingsAutomatically: true,
-    // Above our own bound, so that the hub sees the buffer pass it and closes with a code.
-    maxBackpressure: o.maxBufferedBytes * 2,
-    closeOnBackpressureLimit: 0,
+    // Well above our own bound: the hub sees the buffer pass it and closes with 4008. Past this
+    // one uWS would skip published frames (a gap), so it cuts the socket instead: a backstop.
+    maxBackpressure: o.maxBufferedBytes * 8,
+    closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => upgrade(o, res, req, context),
     open: (ws) => o.hub.add(ws),
     message: (ws, message) => {

@@ -45,10 +45,12 @@ export interface LiveSnapshotSource {
 export type LiveSync =
   /** Connected, not subscribed yet: gets nothing. */
   | { readonly kind: 'idle' }
-  /** Reading the snapshot or the stored events; live events only raise `seen`. */
-  | { readonly kind: 'catching-up'; delivered: number; seen: number }
-  /** Every event up to `delivered` sent; live events follow on. */
-  | { readonly kind: 'live'; delivered: number };
+  /** Reading the snapshot or the stored events, sent to it alone. */
+  | { readonly kind: 'catching-up'; delivered: number }
+  /** Has read the stream past what the tenant's topics have had; joins them once they reach `delivered`. */
+  | { readonly kind: 'waiting'; readonly delivered: number }
+  /** On its tenant's uWS topic for its kinds (none when it has no kinds): gets what is published there. */
+  | { readonly kind: 'live'; readonly topic: string | undefined };
 
 /** Per-connection state, kept as the uWS socket's user data. */
 export interface LiveConnection {

@@ -1,9 +1,11 @@
 /**
  * The connected live-status clients, grouped by tenant, with their subscriptions and their place
- * in the tenant's event stream. A client's first subscribe sends a snapshot (or, with `fromSeq`,
- * the stored events after it); then each event is serialized once and sent to every subscribed
- * client of its tenant. Live events come best effort, so a client that sees a gap reads the
- * stored stream until it has caught up: no client gets a sequence twice or skips one.
+ * in the tenant's event stream. A client's first subscribe sends it a snapshot (or, with
+ * `fromSeq`, the stored events after it) on its own; once it has read the stream up to where
+ * its tenant's feed is, it joins the feed's uWS topic for its kinds, from which each later event
+ * reaches it with every other client's in one native publish (tenant-feed.ts). No await lies
+ * between the check that it is level with the feed and the join, so it gets no sequence twice
+ * and skips none.
  * A client whose send buffer passes `maxBufferedBytes` is closed with 4008 "too slow" instead
  * of being buffered without bound; it resumes from its last sequence when it reconnects.
  */
@@ -19,6 +21,7 @@ import {
   type LiveEventSource,
   type LiveSnapshotSource,
 } from './live-events.ts';
+import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
 
 export interface LiveHubOptions {
   readonly maxBufferedBytes: number;
@@ -28,6 +31,7 @@ export interface LiveHubOptions {
 export interface LiveHubDeps {
   readonly source: LiveEventSource;
   readonly snapshots: LiveSnapshotSource;
+  readonly publisher: LivePublisher;
   readonly metrics: GatewayMetrics;
   readonly log: Logger;
 }
@@ -37,9 +41,18 @@ type Socket = WebSocket<LiveConnection>;
 /** 1011: the server could not go on (the stream could not be read); the client reconnects. */
 const INTERNAL_ERROR = 1011;
 
+interface Tenant {
+  readonly feed: TenantFeed;
+  readonly clients: Set<Socket>;
+  /** Clients that read the stream past the feed, by the sequence they wait for. */
+  readonly waiting: Set<Socket>;
+}
+
 export class LiveHub {
-  private readonly byTenant = new Map<string, Set<Socket>>();
+  private readonly tenants = new Map<string, Tenant>();
   private clients = 0;
+  /** Clients of the tenants published to since the last look at their buffers. */
+  private readonly toCheck = new Set<ReadonlySet<Socket>>();
 
   constructor(
     private readonly options: LiveHubOptions,
@@ -51,24 +64,23 @@ export class LiveHub {
   }
 
   add(ws: Socket): void {
-    const tenant = ws.getUserData().principal.tenantId;
-    let set = this.byTenant.get(tenant);
-    if (set === undefined) this.byTenant.set(tenant, (set = new Set()));
-    set.add(ws);
+    this.tenantOf(ws.getUserData().principal.tenantId).clients.add(ws);
     this.clients++;
     this.deps.metrics.wsClients.inc();
   }
 
-  /** Called from uWS's close handler: the socket may not be used any more. */
+  /** Called from uWS's close handler: the socket may not be used any more (uWS unsubscribes it). */
   remove(ws: Socket): void {
     const conn = ws.getUserData();
     conn.closed = true;
-    const set = this.byTenant.get(conn.principal.tenantId);
-    if (set?.delete(ws) === true) {
-      this.clients--;
-      this.deps.metrics.wsClients.dec();
-      if (set.size === 0) this.byTenant.delete(conn.principal.tenantId);
-    }
+    const id = conn.principal.tenantId;
+    const tenant = this.tenants.get(id);
+    if (tenant?.clients.delete(ws) !== true) return;
+    tenant.waiting.delete(ws);
+    if (conn.sync.kind === 'live' && conn.sync.topic !== undefined) tenant.feed.left(conn.sync.topic);
+    this.clients--;
+    this.deps.metrics.wsClients.dec();
+    if (tenant.clients.size === 0) this.tenants.delete(id);
   }
 
   /** Applies a client's command; answers what to send back. The first subscribe starts delivery. */
@@ -78,8 +90,9 @@ export class LiveHub {
       if (cmd.op === 'unsubscribe') conn.topics.delete(t);
       else if (conn.topics.size < this.options.maxTopicsPerClient) conn.topics.add(t);
     }
+    if (conn.sync.kind === 'live') this.goLive(ws, conn.sync.topic); // onto the topic of its new kinds
     if (cmd.op === 'subscribe' && conn.sync.kind === 'idle') {
-      conn.sync = { kind: 'catching-up', delivered: cmd.fromSeq ?? 0, seen: 0 };
+      conn.sync = { kind: 'catching-up', delivered: cmd.fromSeq ?? 0 };
       // The answer goes out first: the snapshot or the stored events come after an await.
       queueMicrotask(() => void this.catchUp(ws, cmd.fromSeq === undefined));
     }
@@ -92,46 +105,18 @@ export class LiveHub {
     if (conn.closed) return;
     const status = ws.send(message, false, false);
     // 2: dropped at uWS's own limit; either way the client has lost its place.
-    if (status === 2 || ws.getBufferedAmount() > this.options.maxBufferedBytes) {
-      this.deps.metrics.wsClosed.inc({ reason: 'too_slow' });
-      this.end(ws, CloseCodes.tooSlow, 'too slow');
-    }
+    if (status === 2 || ws.getBufferedAmount() > this.options.maxBufferedBytes) this.tooSlow(ws);
   }
 
-  /** A live event: sent to clients in step, noted by those catching up, a gap starts a catch-up. */
+  /** A live event: published once to its tenant's topics; the number of clients it went to. */
   broadcast(event: LiveEvent): number {
-    const set = this.byTenant.get(event.tenantId);
-    if (set === undefined) return 0;
-    // Encoded once: uWS would convert a string to UTF-8 again for every client.
-    let message: Buffer | undefined;
-    let sent = 0;
-    for (const ws of set) {
-      const conn = ws.getUserData();
-      const sync = conn.sync;
-      if (sync.kind === 'idle') continue;
-      if (sync.kind === 'catching-up') {
-        sync.seen = Math.max(sync.seen, event.seq);
-        continue;
-      }
-      if (event.seq <= sync.delivered) continue; // had it already (from the stream)
-      if (event.seq > sync.delivered + 1) {
-        conn.sync = { kind: 'catching-up', delivered: sync.delivered, seen: event.seq };
-        void this.catchUp(ws, false);
-        continue;
-      }
-      sync.delivered = event.seq;
-      if (!wants(conn, event)) continue;
-      message ??= Buffer.from(eventMessage(event));
-      this.send(ws, message);
-      sent++;
-    }
-    return sent;
+    return this.tenants.get(event.tenantId)?.feed.receive(event) ?? 0;
   }
 
   /** Shutdown: every client gets 1001 going away. */
   closeAll(code: number = CloseCodes.goingAway, reason = 'server shutting down'): void {
-    for (const set of [...this.byTenant.values()]) {
-      for (const ws of [...set]) {
+    for (const tenant of [...this.tenants.values()]) {
+      for (const ws of [...tenant.clients]) {
         if (ws.getUserData().closed) continue;
         this.deps.metrics.wsClosed.inc({ reason: 'shutdown' });
         this.end(ws, code, reason);
@@ -139,23 +124,83 @@ export class LiveHub {
     }
   }
 
+  private tenantOf(id: string): Tenant {
+    let tenant = this.tenants.get(id);
+    if (tenant !== undefined) return tenant;
+    const clients = new Set<Socket>();
+    const waiting = new Set<Socket>();
+    const feed: TenantFeed = new TenantFeed(id, {
+      source: this.deps.source,
+      publisher: this.deps.publisher,
+      log: this.deps.log,
+      hooks: {
+        published: (seq) => {
+          if (waiting.size > 0) this.released(waiting, seq);
+          this.checkBuffersSoon(clients);
+        },
+        lost: (from, to) => {
+          this.deps.log.warn({ tenant: id, from, to }, 'live events gone from the stream; clients start again');
+          this.endLive(clients, INTERNAL_ERROR, 'events lost, resume');
+        },
+        failed: (err) => {
+          this.deps.log.warn({ err, tenant: id }, 'live feed could not read the event stream');
+          this.endLive(clients, INTERNAL_ERROR, 'cannot read the event stream');
+        },
+      },
+    });
+    tenant = { feed, clients, waiting };
+    this.tenants.set(id, tenant);
+    return tenant;
+  }
+
+  /** The feed reached `seq`: clients waiting for it join; those it passed read the stream again. */
+  private released(waiting: Set<Socket>, seq: number): void {
+    for (const ws of [...waiting]) {
+      const sync = ws.getUserData().sync;
+      if (sync.kind !== 'waiting' || sync.delivered > seq) continue;
+      waiting.delete(ws);
+      if (sync.delivered === seq) this.goLive(ws, undefined);
+      else {
+        ws.getUserData().sync = { kind: 'catching-up', delivered: sync.delivered };
+        void this.catchUp(ws, false);
+      }
+    }
+  }
+
+  /** Puts a client on the topic of its kinds, leaving `from` if it is another. */
+  private goLive(ws: Socket, from: string | undefined): void {
+    const conn = ws.getUserData();
+    const { feed } = this.tenantOf(conn.principal.tenantId);
+    const topic = feed.topicFor(conn.topics);
+    if (conn.sync.kind === 'live' && topic === from) return;
+    if (from !== undefined) {
+      ws.unsubscribe(from);
+      feed.left(from);
+    }
+    if (topic !== undefined) {
+      ws.subscribe(topic);
+      feed.joined(topic, conn.topics);
+    }
+    conn.sync = { kind: 'live', topic };
+  }
+
   /**
-   * Brings a client from where it is to the end of the stored stream, then lets live events
-   * through. Live events seen meanwhile were stored before they were published, so one more
-   * pass over the stream gets them; the switch to live happens with no await after the check.
+   * Brings a client from where it is to where its tenant's feed is, sending it the snapshot and
+   * the stored events itself, then puts it on the feed's topic. Events published meanwhile were
+   * stored before, so one more pass over the stream gets them.
    */
   private async catchUp(ws: Socket, withSnapshot: boolean): Promise<void> {
     const conn = ws.getUserData();
-    const tenant = conn.principal.tenantId;
+    const id = conn.principal.tenantId;
     const { source } = this.deps;
     try {
       // A sequence past the stream's end is not from this stream: start afresh.
-      let snapshot = withSnapshot || (conn.sync.kind === 'catching-up' && conn.sync.delivered > (await source.lastSequence(tenant)));
+      let snapshot = withSnapshot || (conn.sync.kind === 'catching-up' && conn.sync.delivered > (await source.lastSequence(id)));
       for (;;) {
         if (conn.closed || conn.sync.kind !== 'catching-up') return;
         const sync = conn.sync;
         if (snapshot) {
-          const seq = await source.lastSequence(tenant);
+          const seq = await source.lastSequence(id);
           const snap = await this.deps.snapshots.snapshot(conn.principal, seq);
           if (conn.closed) return;
           sync.delivered = snap.seq;
@@ -163,7 +208,7 @@ export class LiveHub {
           snapshot = false;
         }
         const before = sync.delivered;
-        for await (const e of source.resume(tenant, sync.delivered + 1)) {
+        for await (const e of source.resume(id, sync.delivered + 1)) {
           if (conn.closed) return;
           if (e.seq <= sync.delivered) continue;
           if (e.seq !== sync.delivered + 1) {
@@ -174,19 +219,59 @@ export class LiveHub {
           if (wants(conn, e)) this.send(ws, eventMessage(e));
         }
         if (snapshot) continue;
-        if (sync.seen > sync.delivered && sync.delivered > before) continue;
-        if (sync.seen > sync.delivered) {
+        if (conn.closed) return;
+        // From here to the join without an await: nothing can be published in between.
+        const tenant = this.tenantOf(id);
+        const feed = tenant.feed;
+        feed.published ??= sync.delivered; // the first of its tenant: the feed starts here
+        if (sync.delivered < feed.published) {
+          if (sync.delivered > before) continue; // published meanwhile: read on
           // Published but not in the stream: nothing more to read, so accept the gap.
-          this.deps.log.warn({ tenant, from: sync.delivered, to: sync.seen }, 'live events missing from the stream');
-          sync.delivered = sync.seen;
+          this.deps.log.warn({ tenant: id, from: sync.delivered, to: feed.published }, 'live events missing from the stream');
+          sync.delivered = feed.published;
         }
-        conn.sync = { kind: 'live', delivered: sync.delivered };
+        if (sync.delivered === feed.published) this.goLive(ws, undefined);
+        else {
+          conn.sync = { kind: 'waiting', delivered: sync.delivered };
+          tenant.waiting.add(ws);
+        }
         return;
       }
     } catch (err) {
-      this.deps.log.warn({ err, tenant }, 'live catch-up failed');
+      this.deps.log.warn({ err, tenant: id }, 'live catch-up failed');
       this.end(ws, INTERNAL_ERROR, 'cannot read the event stream');
     }
+  }
+
+  /**
+   * Published frames reach the sockets when uWS drains its topics, before the next immediate
+   * callbacks; then each client of the tenant is checked against the bound once, however many
+   * events went out. uWS's own `maxBackpressure` is set above it only as a backstop.
+   */
+  private checkBuffersSoon(clients: ReadonlySet<Socket>): void {
+    if (this.toCheck.size === 0) setImmediate(() => this.checkBuffers());
+    this.toCheck.add(clients);
+  }
+
+  private checkBuffers(): void {
+    const bound = this.options.maxBufferedBytes;
+    for (const clients of this.toCheck) {
+      for (const ws of clients) {
+        const conn = ws.getUserData();
+        if (conn.sync.kind === 'live' && !conn.closed && ws.getBufferedAmount() > bound) this.tooSlow(ws);
+      }
+    }
+    this.toCheck.clear();
+  }
+
+  private tooSlow(ws: Socket): void {
+    this.deps.metrics.wsClosed.inc({ reason: 'too_slow' });
+    this.end(ws, CloseCodes.tooSlow, 'too slow');
+  }
+
+  /** Closes the clients on the topics (they resume from their last sequence). */
+  private endLive(clients: ReadonlySet<Socket>, code: number, reason: string): void {
+    for (const ws of [...clients]) if (ws.getUserData().sync.kind === 'live') this.end(ws, code, reason);
   }
 
   private end(ws: Socket, code: number, reason: string): void {
@@ -199,8 +284,4 @@ export class LiveHub {
 
 function wants(conn: LiveConnection, e: LiveEvent): boolean {
   return e.topics.some((t) => conn.topics.has(t));
-}
-
-function eventMessage(e: LiveEvent): string {
-  return stringifyJson({ op: 'event', seq: e.seq, topics: e.topics, data: e.data });
 }
