@@ -66,12 +66,21 @@ export const eventStream: StreamConfig = {
 export const consumerName = (host: string): string => `hvx-${host}`;
 
 /**
+ * Commands a host holds at once. The agent applies those of one VM in order and those of
+ * different VMs side by side (hvx/agent/command-lanes.ts): one at a time, each command's pick,
+ * result and acknowledgement were a round of writes that bounded how fast a host could be filled.
+ */
+export const COMMANDS_IN_FLIGHT = 16;
+
+/**
  * The host's durable consumer. The control plane creates it; the agent binds to it with exactly
  * these options. The ack wait is short because a pull left open by a killed agent may still take
- * a command; the agent reports progress (`working`) during long steps.
+ * a command; the agent reports progress (`working`) during long steps, and a command that waits
+ * behind another of its VM past the ack wait is delivered again to the agent holding it, which
+ * lets the first delivery answer it.
  */
 export function commandConsumer(host: string): WorkQueueOptions {
-  return { consumer: consumerName(host), filterSubject: hvxSubjects.command(host), ackWaitMs: 5000, maxInFlight: 1 };
+  return { consumer: consumerName(host), filterSubject: hvxSubjects.command(host), ackWaitMs: 5000, maxInFlight: COMMANDS_IN_FLIGHT };
 }
 
 // ------------------------------------------------------------------ commands

@@ -1,7 +1,9 @@
 /**
- * The HVX agent of one host: takes its commands from its durable consumer, applies each once
- * (the ledger answers a repeated id with the first result), reports VM state changes and
- * results, and sends heartbeats. It needs nothing but a Bus, so the same code runs one real
+ * The HVX agent of one host: takes up to COMMANDS_IN_FLIGHT commands at once from its durable
+ * consumer, applies each once (the ledger answers a repeated id with the first result), those of
+ * one VM strictly in order and those of different VMs side by side (command-lanes.ts), reports VM
+ * state changes and results, and sends heartbeats. A command is acknowledged only once its result
+ * is stored, so one in hand when the agent dies is delivered again and answered from the ledger. It needs nothing but a Bus, so the same code runs one real
  * host over its own NATS connection, or thousands of simulated ones sharing a few.
  */
 import { match } from 'ts-pattern';
@@ -22,10 +24,12 @@ import {
   writeStatus,
   type CommandResult,
   type Heartbeat,
+  type HvxCommand,
 } from '../protocol.ts';
 import type { AgentImages } from './agent-images.ts';
 import { applyCommand } from './apply-command.ts';
 import { MemoryLedger, type AppliedLedger } from './applied-ledger.ts';
+import { CommandLanes, type LaneTurn } from './command-lanes.ts';
 import { ReportQueue } from './report-queue.ts';
 
 export interface HvxAgentOptions {
@@ -49,6 +53,9 @@ export interface Refusal {
   readonly error: RavelError;
 }
 
+/** How long a command that gave up because an earlier one of its VM did waits before it comes again. */
+const REDELIVER_AFTER_GIVE_UP_MS = 500;
+
 export class HvxAgent {
   readonly host: string;
   private lifecycle: Lifecycle = { status: 'starting' };
@@ -59,6 +66,9 @@ export class HvxAgent {
   private readonly ledger: AppliedLedger;
   private readonly log: Logger;
   private readonly reports: ReportQueue;
+  private readonly lanes = new CommandLanes();
+  /** Deliveries being handled, by stream sequence. */
+  private readonly inHand = new Map<number, Promise<void>>();
   readonly refusals: Refusal[] = [];
   /** Commands applied (not answered from the ledger) since start. */
   applied = 0;
@@ -121,6 +131,8 @@ export class HvxAgent {
         if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
         this.stopListening?.();
         await this.consumer?.stop();
+        // Commands in hand finish (their acknowledgements may still go) before the ledger closes.
+        await Promise.allSettled([...this.inHand.values()]);
         await this.reports.close();
         await this.ledger.close();
         this.lifecycle = { status: 'stopped' };
@@ -136,30 +148,64 @@ export class HvxAgent {
     }, this.o.heartbeatMs ?? 5000);
   }
 
-  private async onCommand(msg: WorkMessage): Promise<void> {
-    let cmd;
+  /**
+   * Takes one delivery. Runs in delivery order up to its first await: the command's lane turns
+   * are taken there, so the lanes keep the order the queue handed the commands out in.
+   */
+  private onCommand(msg: WorkMessage): Promise<void> {
+    // The same message again while its first delivery is still in hand here (it waited past the
+    // ack wait behind another command of its VM): the first delivery answers and acknowledges it.
+    const inHand = this.inHand.get(msg.seq);
+    if (inHand !== undefined) return inHand.catch(() => undefined);
+    let cmd: HvxCommand;
     try {
       cmd = readCommand(this.host, msg.data);
     } catch (e) {
       const error = toRavelError(e, 'DECODE_FAILED');
       this.refusals.push({ seq: msg.seq, error });
       this.log.warn({ err: error, seq: msg.seq }, 'command refused');
-      await msg.term();
-      return;
+      return msg.term();
     }
-    let result = await this.ledger.get(cmd.id);
-    if (result === undefined) {
-      result = await applyCommand(
-        { hv: this.o.hypervisor, images: this.o.images, working: () => msg.working() },
-        cmd,
-        this.host,
-        () => this.o.clock.now(),
-      );
-      this.applied++;
-      await this.ledger.put(result);
+    const vm = this.lanes.take(`vm:${cmd.kind === 'define' ? cmd.spec.id : cmd.vmId}`);
+    // Defining and undefining take and give back the host's room: they keep their order across VMs.
+    const room = cmd.kind === 'define' || cmd.kind === 'undefine' ? this.lanes.take('room') : undefined;
+    const handled = this.handle(msg, cmd, vm, room).finally(() => this.inHand.delete(msg.seq));
+    this.inHand.set(msg.seq, handled);
+    return handled;
+  }
+
+  /**
+   * Applies the command in its turn (or answers it from the ledger), stores the result, and only
+   * then acknowledges it. A VM's turn lasts until the acknowledgement, so a VM's commands are
+   * also acknowledged in order; the room's turn only while the hypervisor is asked.
+   */
+  private async handle(msg: WorkMessage, cmd: HvxCommand, vm: LaneTurn, room: LaneTurn | undefined): Promise<void> {
+    let result: CommandResult | undefined;
+    try {
+      if (await vm.ready) result = (await this.ledger.get(cmd.id)) ?? (await this.applyInTurn(msg, cmd, room));
+      if (result === undefined) {
+        // An earlier command of this VM (or of the room) will come again: this one must not pass it.
+        await msg.nak(REDELIVER_AFTER_GIVE_UP_MS);
+        return;
+      }
+      room?.done(true);
+      await this.publishResult(result);
+      await msg.ack();
+    } finally {
+      room?.done(result !== undefined);
+      vm.done(result !== undefined);
     }
-    await this.publishResult(result);
-    await msg.ack();
+  }
+
+  /** Applies a command not in the ledger, once the room's earlier commands are through; undefined if one of them gave up. */
+  private async applyInTurn(msg: WorkMessage, cmd: HvxCommand, room: LaneTurn | undefined): Promise<CommandResult | undefined> {
+    if (room !== undefined && !(await room.ready)) return undefined;
+    const ctx = { hv: this.o.hypervisor, images: this.o.images, working: () => msg.working() };
+    const result = await applyCommand(ctx, cmd, this.host, () => this.o.clock.now());
+    this.applied++;
+    room?.done(true);
+    await this.ledger.put(result);
+    return result;
   }
 
   private async publishResult(r: CommandResult): Promise<void> {
