@@ -1,12 +1,10 @@
 /**
- * PENDING (not run by CI; found by the chaos test, not deterministic): an application whose
- * expiration falls just after the node owning it is SIGKILLed can stay STOPPING for good. In one
- * run (history kept under /tmp/ravel-cluster-history-chaos-ci-*): application 37 was started,
- * `setExpiration` 7 s acknowledged at t=7.6 s, n1 SIGKILLed at t=8 s and restarted at t=25 s;
- * 40 s after the workload its VM was still STOPPING, never STOPPED. This runs the chaos spec
- * with two node kills around many expirations, and fails when an application is left in a state
- * its last acknowledged action does not allow. Run by hand (several times):
- *   RAVEL_REQUIRE_CLUSTER=1 node --import tsx --test test/chaos/expiry-across-node-kill.pending.ts
+ * Expirations that fall while the node owning their application is down (two node SIGKILLs, 16 s
+ * apart, through the chaos run's control-plane mix): every application must end in a state its
+ * last acknowledged action allows. This found acknowledged expirations left STARTED or STOPPING
+ * (reminders lost with dropped activations, early timers, an unreadable reminder index at
+ * adoption, and VM state reports dropped while NATS restarted), fixed since. About three minutes,
+ * so a run by hand: RAVEL_CHAOS_LONG=1 RAVEL_REQUIRE_CLUSTER=1 npm test -- expiry-across
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +13,10 @@ import { runCluster } from '../../bench/cluster/run-cluster.ts';
 import { chaosSpec } from '../../bench/cluster/spec.ts';
 
 test('expirations that fall while their node is down still stop the application', async (t) => {
+  if (process.env['RAVEL_CHAOS_LONG'] !== '1') {
+    t.skip('a long fault run: set RAVEL_CHAOS_LONG=1 to run it');
+    return;
+  }
   if (!needs(t, missingNats(), missingHazelcast())) return;
   const spec = { ...chaosSpec(), name: 'expiry-kill', faults: [
     { kind: 'kill-node' as const, atS: 8, target: 1, forS: 6 },
