@@ -224,6 +224,62 @@ test('a live event that skips ahead makes the client read the gap from the strea
   }
 });
 
+test('a client that read the stream past the live feed joins it when it gets there, without a duplicate', async () => {
+  const events = new MemoryLiveEvents();
+  const t = await startTestGateway({}, { events });
+  try {
+    const early = await connect(t, session(t));
+    const gotEarly = collect(early);
+    early.send(JSON.stringify({ op: 'subscribe', topics: ['events'] }));
+    await waitFor(() => parse(gotEarly).some((m) => m.op === 'snapshot'), 'first snapshot');
+    // Stored but not (yet) published: a new client's snapshot is taken after them.
+    events.append('org-1', ['events'], 'a', false);
+    events.append('org-1', ['events'], 'b', false);
+    const late = await connect(t, session(t));
+    const gotLate = collect(late);
+    late.send(JSON.stringify({ op: 'subscribe', topics: ['events'] }));
+    await waitFor(() => parse(gotLate).some((m) => m.op === 'snapshot'), 'second snapshot');
+    assert.equal(parse(gotLate).find((m) => m.op === 'snapshot')?.seq, 2);
+    events.append('org-1', ['events'], 'c');
+    events.append('org-1', ['events'], 'd');
+    await waitFor(() => seqsOf(gotEarly).length === 4 && seqsOf(gotLate).length === 2, 'the events');
+    await sleep(20);
+    assert.deepEqual(seqsOf(gotEarly), [1, 2, 3, 4], 'the gap filled from the stream');
+    assert.deepEqual(seqsOf(gotLate), [3, 4], 'what came after its snapshot, once');
+    early.close();
+    late.close();
+  } finally {
+    await t.stop();
+  }
+});
+
+test('a live client that changes its topics gets each later event once if it has one of them', async () => {
+  const events = new MemoryLiveEvents();
+  const t = await startTestGateway({}, { events });
+  try {
+    const ws = await connect(t, session(t));
+    const got = collect(ws);
+    ws.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
+    await waitFor(() => parse(got).some((m) => m.op === 'snapshot'), 'snapshot');
+    events.append('org-1', ['events', 'vms'], 1);
+    ws.send(JSON.stringify({ op: 'subscribe', topics: ['events'] }));
+    await waitFor(() => parse(got).filter((m) => m.op === 'subscribed').length === 2, 'second answer');
+    events.append('org-1', ['events', 'vms'], 2); // both of its topics: once
+    events.append('org-1', ['events'], 3);
+    ws.send(JSON.stringify({ op: 'unsubscribe', topics: ['events'] }));
+    await waitFor(() => parse(got).filter((m) => m.op === 'subscribed').length === 3, 'third answer');
+    events.append('org-1', ['events'], 4); // no longer one of its topics
+    events.append('org-1', ['applications'], 5); // never one
+    events.append('org-1', ['vms'], 6);
+    await waitFor(() => seqsOf(got).includes(6), 'the last event');
+    await sleep(20);
+    assert.deepEqual(seqsOf(got), [1, 2, 3, 6]);
+    ws.close();
+  } finally {
+    await t.stop();
+  }
+});
+
 test('a resume from a sequence the stream never had gets a snapshot instead', async () => {
   const events = new MemoryLiveEvents();
   events.append('org-1', ['events'], 'a');
