@@ -20,6 +20,13 @@ export interface LoginResult {
 export interface Authenticator {
   /** The principal of a live session, or undefined when unknown or expired (answered 401). */
   fromSession(cookieValue: string): Promise<Principal | undefined>;
+  /**
+   * The principal of a session (or token) resolved a moment ago and still trusted, answered
+   * without waiting; undefined means "ask fromSession (fromToken)", not "unknown". Optional:
+   * the read path's fast lane, so that a cached credential costs no promise.
+   */
+  peekSession?(cookieValue: string): Principal | undefined;
+  peekToken?(headerValue: string): Principal | undefined;
   /** The principal of an `X-Ephemeral-Token-Authorization` value, or undefined (401). */
   fromToken(headerValue: string): Promise<Principal | undefined>;
   /** Checks Basic credentials (`domain/username` allowed); undefined when wrong (401). */

@@ -34,28 +34,35 @@ export function controlPrincipal(p: Principal | undefined): DomainPrincipal {
   return c;
 }
 
+/** The ControlPlane calls an authenticator makes: the seam, narrow enough to stub in a test. */
+export type CredentialControl = Pick<ControlPlane, 'resolveSession' | 'resolveToken' | 'login' | 'logout'>;
+
 export class ControlAuthenticator implements Authenticator {
-  private readonly cache: PrincipalCache;
+  private readonly sessions: PrincipalCache<ControlPrincipal>;
+  private readonly tokens: PrincipalCache<ControlPrincipal>;
 
   constructor(
-    private readonly control: ControlPlane,
+    private readonly control: CredentialControl,
     private readonly now: () => number,
     /** Operator credentials (`rvop_...` tokens); none by default, so no operator can call in. */
     private readonly operators: OperatorTokens = new OperatorTokens([]),
     /** How long a resolved session or token is trusted without asking again (see principal-cache.ts); 0: never. */
     cacheTtlMs = 1000,
   ) {
-    this.cache = new PrincipalCache(now, cacheTtlMs);
+    this.sessions = new PrincipalCache(now, cacheTtlMs);
+    this.tokens = new PrincipalCache(now, cacheTtlMs);
+  }
+
+  peekSession(cookieValue: string): Principal | undefined {
+    return this.sessions.get(cookieValue);
   }
 
   async fromSession(cookieValue: string): Promise<Principal | undefined> {
-    const key = `s ${cookieValue}`;
-    let p = this.cache.get(key);
-    if (p === undefined) {
-      p = await this.control.resolveSession(cookieValue);
-      if (p !== undefined) this.cache.set(key, p);
-    }
-    return p === undefined ? undefined : toGateway(p, 'session');
+    return this.sessions.get(cookieValue) ?? this.ask(this.sessions, cookieValue, 'session', (v) => this.control.resolveSession(v));
+  }
+
+  peekToken(headerValue: string): Principal | undefined {
+    return this.tokens.get(headerValue.trim());
   }
 
   async fromToken(headerValue: string): Promise<Principal | undefined> {
@@ -64,13 +71,22 @@ export class ControlAuthenticator implements Authenticator {
       const op = this.operators.resolve(value);
       return op === undefined ? undefined : toGateway(op, 'token');
     }
-    const key = `t ${value}`;
-    let p = this.cache.get(key);
-    if (p === undefined) {
-      p = await this.control.resolveToken(value);
-      if (p !== undefined) this.cache.set(key, p);
-    }
-    return p === undefined ? undefined : toGateway(p, 'token');
+    return this.tokens.get(value) ?? this.ask(this.tokens, value, 'token', (v) => this.control.resolveToken(v));
+  }
+
+  /** Asks the control plane and caches a positive answer, unless something was dropped meanwhile. */
+  private async ask(
+    cache: PrincipalCache<ControlPrincipal>,
+    key: string,
+    via: Principal['via'],
+    resolve: (key: string) => Promise<DomainPrincipal | undefined>,
+  ): Promise<ControlPrincipal | undefined> {
+    const generation = cache.generation;
+    const p = await resolve(key);
+    if (p === undefined) return undefined;
+    const principal = toGateway(p, via);
+    cache.set(key, principal, generation);
+    return principal;
   }
 
   async login(credentials: BasicCredentials): Promise<LoginResult | undefined> {
@@ -85,11 +101,14 @@ export class ControlAuthenticator implements Authenticator {
   }
 
   invalidate(): void {
-    this.cache.clear();
+    this.sessions.clear();
+    this.tokens.clear();
   }
 
   async logout(cookieValue: string): Promise<void> {
-    this.cache.delete(`s ${cookieValue}`);
+    this.sessions.delete(cookieValue);
     await this.control.logout(cookieValue);
+    // Again once the session is gone: a lookup that began in between read it still live.
+    this.sessions.delete(cookieValue);
   }
 }

@@ -60,6 +60,28 @@ export async function resolvePrincipal(
         : 'session or token expired or unknown: log in again',
     );
   }
+  return admit(principal, requirement);
+}
+
+/**
+ * The principal when the authenticator already holds it (no await), under the same rules as
+ * resolvePrincipal; undefined when it must be asked (resolvePrincipal), never "refused".
+ */
+export function knownPrincipal(
+  auth: Authenticator,
+  creds: Credentials,
+  requirement: AuthRequirement,
+): Principal | undefined {
+  const p =
+    creds.token !== undefined
+      ? auth.peekToken?.(creds.token)
+      : creds.sessionCookie !== undefined
+        ? auth.peekSession?.(creds.sessionCookie)
+        : undefined;
+  return p === undefined || requirement === 'none' ? p : admit(p, requirement);
+}
+
+function admit(principal: Principal, requirement: AuthRequirement): Principal {
   if (requirement === 'operator' && !principal.operator) {
     throw new RavelError('PERMISSION_DENIED', 'operator credentials required');
   }
