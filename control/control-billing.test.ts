@@ -7,17 +7,14 @@ import assert from 'node:assert/strict';
 import type { EventRecord } from '../domain/events.ts';
 import { monthKey } from '../domain/billing/billing.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { code, ControlHarness } from './testing/control-harness.ts';
+import { code } from './testing/control-harness.ts';
+import { withHostedTenant } from './testing/control-fixtures.ts';
 import { allVms, tenant } from './testing/deployment-helpers.ts';
 
 const HOUR = 3_600_000;
 
 test('billing: run time between the boot and stop reports times the VM’s price, for the month asked', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
+  await withHostedTenant(['h1'], async ({ h, c, p }) => {
     // 2 CPUs at 0.02 and 4 GB at 0.01 an hour (the harness region): 0.08 an hour.
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1)] } }));
     assert.deepEqual(await h.run(c.billing(p, {})), [], 'nothing ran yet');
@@ -57,7 +54,5 @@ test('billing: run time between the boot and stop reports times the VM’s price
     await assert.rejects(h.run(c.billing(p, { year: 2026, month: 13 })), code('INVALID_ARGUMENT'));
     const rival = await tenant(h, 'rival');
     assert.deepEqual(await h.run(c.billing(rival.p, {})), [], 'another tenant sees only its own');
-  } finally {
-    await h.close();
-  }
+  });
 });

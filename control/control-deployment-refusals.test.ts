@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { ControlHarness, HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, code, operator } from './testing/control-harness.ts';
+import { type ControlHarness, HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, code, operator } from './testing/control-harness.ts';
+import { withHarness, withHostedTenant, withStartedApp } from './testing/control-fixtures.ts';
 import { allVms, tenant } from './testing/deployment-helpers.ts';
-
-
 
 /** The application and the tenant's event count, once the outboxes have drained. */
 async function observe(h: ControlHarness, p: Principal, organizationId: number, id: number): Promise<unknown> {
@@ -14,11 +13,7 @@ async function observe(h: ControlHarness, p: Principal, organizationId: number, 
 }
 
 test('actions the VMs’ states do not allow are ILLEGAL_STATE and change nothing; bad input is refused', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p, organizationId } = await tenant(h, 'acme');
+  await withHostedTenant(['h1'], async ({ h, c, p, organizationId }) => {
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     const draft = await observe(h, p, organizationId, app.id);
     for (const [name, call] of [
@@ -57,14 +52,11 @@ test('actions the VMs’ states do not allow are ILLEGAL_STATE and change nothin
       ['restart a stopped VM', () => c.vmAction(p, app.id, 200, 'restart')],
     ] as [string, () => Promise<unknown>][]) await assert.rejects(h.run(call()), code('ILLEGAL_STATE'), name);
     assert.deepEqual(await observe(h, p, organizationId, app.id), stopped);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('another tenant’s application is NOT_FOUND for every deployment action, and nothing changes', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
+  await withHarness({ deployment: true }, async (h) => {
     const c = h.control;
     await h.addHost('h1');
     const a = await tenant(h, 'a');
@@ -91,17 +83,11 @@ test('another tenant’s application is NOT_FOUND for every deployment action, a
     }
     await h.tc.advance(5000);
     assert.deepEqual([await observe(h, a.p, a.organizationId, app.id), await observe(h, a.p, a.organizationId, other.id)], before);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('quota: a publish or start past the organization’s limits is QUOTA_EXCEEDED and reserves nothing; no room is UNAVAILABLE', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p, organizationId } = await tenant(h, 'acme');
+  await withHostedTenant(['h1'], async ({ h, c, p, organizationId }) => {
     await h.run(c.setLimits(operator, organizationId, { maxRunningVms: 3 }));
     const big = await h.run(c.createApplication(p, { name: 'big', design: { vms: [1, 2, 3, 4].map((n) => sampleVm(n)) } }));
     await assert.rejects(h.run(c.publishApplication(p, big.id, {})), code('QUOTA_EXCEEDED'));
@@ -124,38 +110,22 @@ test('quota: a publish or start past the organization’s limits is QUOTA_EXCEED
     const third = await h.run(c.createApplication(p, { name: 'third', design: { vms: [sampleVm(1)] } }));
     await assert.rejects(h.run(c.publishApplication(p, third.id, {})), code('UNAVAILABLE'));
     assert.equal((await h.run(c.getApplication(p, third.id))).published, false);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('a host that stops sending heartbeats is declared dead; its VMs go to ERROR, and stay there with no other host', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
-    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
-    await h.run(c.publishApplication(p, app.id, {}));
-    await allVms(h, p, app.id, 'STARTED');
+  await withStartedApp([1, 2], async ({ h, c, p, app }) => {
     await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     assert.deepEqual((await h.run(c.getApplication(p, app.id, 'deployment'))).deployment?.vms.map((v) => v.state), ['STARTED', 'STARTED'], 'heartbeats keep it alive');
     await h.tc.drive(h.sim.silence('h1'));
     await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     await allVms(h, p, app.id, 'ERROR');
     assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.accepting), [false]);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('the VMs of a dead host are repaired onto another host of the region and boot again', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    await h.addHost('h2');
-    const { p } = await tenant(h, 'acme');
+  await withHostedTenant(['h1', 'h2'], async ({ h, c, p }) => {
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     const published = await h.run(c.publishApplication(p, app.id, { preferredRegion: REGION }));
     assert.deepEqual(published.deployment?.vms.map((v) => v.hostId).sort(), ['h1', 'h2']);
@@ -167,7 +137,5 @@ test('the VMs of a dead host are repaired onto another host of the region and bo
     assert.deepEqual(after.deployment?.vms.map((v) => v.hostId), ['h2', 'h2'], 'both on the living host');
     assert.deepEqual(h.sim.hosts.get('h2')?.hv.list().map((v) => v.state), ['running', 'running']);
     assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => [x.id, x.accepting]), [['h1', false], ['h2', true]]);
-  } finally {
-    await h.close();
-  }
+  });
 });

@@ -6,23 +6,16 @@ import { sampleVm } from '../domain/test-fixtures.ts';
 import { applicationRef } from '../actors/kinds/application/application-kind.ts';
 import { commandIdOf, hvxVmId } from '../actors/kinds/application/application-host-commands.ts';
 import { sendCommand } from '../hvx/host-provisioning.ts';
-import { ControlHarness, REGION } from './testing/control-harness.ts';
-import { allVms, tenant } from './testing/deployment-helpers.ts';
-
-
-/** Moves the clock until the application's VMs are in `want` (one state for all, or each's); answers the clock time it took. */
+import { type ControlHarness, REGION } from './testing/control-harness.ts';
+import { withHostedTenant, withStartedApp } from './testing/control-fixtures.ts';
+import { allVms } from './testing/deployment-helpers.ts';
 
 async function vmStates(h: ControlHarness, p: Principal, id: number): Promise<VmState[]> {
   return ((await h.run(h.control.getApplication(p, id, 'deployment'))).deployment?.vms ?? []).map((v) => v.state);
 }
 
 test('publish to a region: every VM PUBLISHING, then STARTED on simulated hosts; stop, start, restart; expiration stops it', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    await h.addHost('h2');
-    const { p } = await tenant(h, 'acme');
+  await withHostedTenant(['h1', 'h2'], async ({ h, c, p }) => {
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2), sampleVm(3)] } }));
     assert.equal(await h.run(c.isPublished(p, app.id)), false);
     assert.deepEqual(await h.run(c.publishLocations(p, app.id)), []);
@@ -71,20 +64,11 @@ test('publish to a region: every VM PUBLISHING, then STARTED on simulated hosts;
     await allVms(h, p, app.id, 'STOPPED');
     assert.ok(h.tc.clock.now() >= at);
     assert.equal((await h.run(c.getApplication(p, app.id))).nextStopTime, undefined, 'an expiration fires once');
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('expiration fires after a restart of the whole actor system, hosts running on', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
-    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
-    await h.run(c.publishApplication(p, app.id, { optimizationLevel: 'COST_OPTIMIZED' }));
-    await allVms(h, p, app.id, 'STARTED');
+  await withStartedApp([1, 2], async ({ h, c, p, app }) => {
     await h.run(c.setExpiration(p, app.id, { expirationFromNowSeconds: 120 }));
     const at = h.tc.clock.now() + 120_000;
 
@@ -96,20 +80,11 @@ test('expiration fires after a restart of the whole actor system, hosts running 
     assert.ok(h.tc.clock.now() >= at);
     const hv = h.sim.hosts.get('h1')?.hv;
     assert.deepEqual(hv?.list().map((v) => v.state), ['stopped', 'stopped']);
-  } finally {
-    await h.close();
-  }
+  }, { publish: { optimizationLevel: 'COST_OPTIMIZED' } });
 });
 
 test('a resent command is applied once, and a replayed or stale host report changes nothing', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
-    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1)] } }));
-    await h.run(c.publishApplication(p, app.id, {}));
-    await allVms(h, p, app.id, 'STARTED');
+  await withStartedApp([1], async ({ h, c, p, app }) => {
     const agent = h.sim.hosts.get('h1')?.agent;
     assert.equal(agent?.applied, 2, 'define, then start');
 
@@ -124,7 +99,5 @@ test('a resent command is applied once, and a replayed or stale host report chan
     await h.run(h.system.tell(applicationRef(app.id), { type: 'hostStatus', host: 'h1', vmKey: '100', state: 'stopped', seq: 1 }));
     await h.tc.advance(500);
     assert.deepEqual((await h.run(c.getApplication(p, app.id, 'deployment'))).deployment?.vms.map((v) => v.state), ['STARTED']);
-  } finally {
-    await h.close();
-  }
+  });
 });

@@ -5,19 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sampleVm } from '../domain/test-fixtures.ts';
-import { ControlHarness, REGION } from './testing/control-harness.ts';
-import { allVms, tenant } from './testing/deployment-helpers.ts';
+import { REGION } from './testing/control-harness.ts';
+import { withStartedApp } from './testing/control-fixtures.ts';
+import { allVms } from './testing/deployment-helpers.ts';
 
 test('an expiration due while the VMs reboot stops them once they are up', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
-    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
-    await h.run(c.publishApplication(p, app.id, { preferredRegion: REGION }));
-    await allVms(h, p, app.id, 'STARTED');
+  await withStartedApp([1, 2], async ({ h, c, p, app }) => {
     // A reboot takes the sim's shutdown and boot time: the expiration falls while both VMs are
     // RESTARTING, a state that cannot take a stop.
     const restarting = await h.run(c.restartApplication(p, app.id));
@@ -28,7 +21,5 @@ test('an expiration due while the VMs reboot stops them once they are up', async
     const after = await h.run(c.getApplication(p, app.id));
     assert.equal(after.nextStopTime, undefined, 'the expiration is spent once it has stopped them');
     assert.deepEqual(h.sim.hosts.get('h1')?.hv.list().map((v) => v.state), ['stopped', 'stopped']);
-  } finally {
-    await h.close();
-  }
+  }, { publish: { preferredRegion: REGION } });
 });

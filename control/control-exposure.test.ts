@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { VmDesign } from '../domain/schemas/index.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { code, ControlHarness, HOST_CAPACITY, operator, REGION } from './testing/control-harness.ts';
-import { allVms, tenant } from './testing/deployment-helpers.ts';
+import { code, HOST_CAPACITY, operator, REGION } from './testing/control-harness.ts';
+import { withHostedTenant } from './testing/control-fixtures.ts';
+import { allVms } from './testing/deployment-helpers.ts';
 
 /** A small VM serving ssh and two web services on port 80 (the second gets a mapped port). */
 function exposed(n: number, extra: Partial<VmDesign> = {}): VmDesign {
@@ -26,11 +27,7 @@ function exposed(n: number, extra: Partial<VmDesign> = {}): VmDesign {
 }
 
 test('exposed VMs get distinct public addresses, ports and FQDNs; elastic IPs bind; delete gives the addresses back', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
+  await withHostedTenant(['h1'], async ({ h, c, p }) => {
     // The region's range has 14 addresses: take one as an elastic IP for VM 3's NIC.
     const elastic = await h.run(c.allocateElasticIp(p, { location: 'us-east' }));
     const nicWithElastic = { id: 302, name: 'eth0', device: { deviceType: 'virtio' as const, index: 0, useAutomaticMac: true }, ipConfig: { elasticIpAddress: elastic.ip } };
@@ -65,7 +62,5 @@ test('exposed VMs get distinct public addresses, ports and FQDNs; elastic IPs bi
     await assert.rejects(h.run(c.publishApplication(p, stranger.id, {})), code('INVALID_ARGUMENT'));
     assert.equal((await h.run(c.getApplication(p, stranger.id))).published, false);
     assert.deepEqual((await h.run(c.listHosts(operator, REGION))).map((x) => x.freeCpus), [HOST_CAPACITY.cpus], 'the room placement took went back');
-  } finally {
-    await h.close();
-  }
+  });
 });

@@ -6,15 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { code, ControlHarness, operator } from './testing/control-harness.ts';
-import { allVms, tenant } from './testing/deployment-helpers.ts';
+import { code, operator } from './testing/control-harness.ts';
+import { withHostedTenant } from './testing/control-fixtures.ts';
+import { allVms } from './testing/deployment-helpers.ts';
 
 test('limits hold across applications started at once; stopping or deleting gives the share back', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p, organizationId } = await tenant(h, 'acme');
+  await withHostedTenant(['h1'], async ({ h, c, p, organizationId }) => {
     await h.run(c.setLimits(operator, organizationId, { maxRunningVms: 2, maxCpus: 4 }));
     const apps = [];
     for (const name of ['a', 'b']) {
@@ -54,7 +51,5 @@ test('limits hold across applications started at once; stopping or deleting give
     const small = await h.run(c.createApplication(p, { name: 'small', design: { vms: [sampleVm(6, { numCpus: 1 })] } }));
     await h.run(c.publishApplication(p, small.id, {}));
     await allVms(h, p, small.id, 'STARTED');
-  } finally {
-    await h.close();
-  }
+  });
 });

@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventRecord } from '../domain/events.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
-import { sampleVm } from '../domain/test-fixtures.ts';
-import { code, ControlHarness } from './testing/control-harness.ts';
+import { code, type ControlHarness } from './testing/control-harness.ts';
+import { withStartedApp } from './testing/control-fixtures.ts';
 import { allVms, tenant } from './testing/deployment-helpers.ts';
 
 /** The task firings recorded so far, once there are `want`; moves the clock up to `maxMs` for them. */
@@ -22,14 +22,8 @@ async function fired(h: ControlHarness, p: Principal, want: number, maxMs = 60_0
 }
 
 test('a one-off STOP and a cron START fire on time, also after a restart; deleting a task ends it', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
+  await withStartedApp([1], async ({ h, p, app }) => {
     const c = (): typeof h.control => h.control;
-    const app = await h.run(c().createApplication(p, { name: 'web', design: { vms: [sampleVm(1)] } }));
-    await h.run(c().publishApplication(p, app.id, {}));
-    await allVms(h, p, app.id, 'STARTED');
 
     const now = h.tc.clock.now();
     for (const [name, body] of [
@@ -74,7 +68,5 @@ test('a one-off STOP and a cron START fire on time, also after a restart; deleti
     const count = (await fired(h, p, 3)).length;
     await h.tc.advance(11 * 60_000, 10_000);
     assert.equal((await fired(h, p, 3)).length, count, 'a deleted task fires no more');
-  } finally {
-    await h.close();
-  }
+  });
 });

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import type { HostView } from '../domain/placement/placement-types.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { code, ControlHarness, HOST_CAPACITY, operator, REGION } from './testing/control-harness.ts';
-import { allVms, tenant } from './testing/deployment-helpers.ts';
+import { code, type ControlHarness, HOST_CAPACITY, operator, REGION } from './testing/control-harness.ts';
+import { withHostedTenant, withStartedApp } from './testing/control-fixtures.ts';
+import { allVms } from './testing/deployment-helpers.ts';
 
 async function hosts(h: ControlHarness): Promise<Map<string, HostView>> {
   return new Map((await h.run(h.control.listHosts(operator, REGION))).map((v) => [v.id, v]));
@@ -20,31 +21,12 @@ function onHosts(h: ControlHarness): string[] {
   return [...h.sim.hosts.values()].flatMap((x) => x.hv.list().map((v) => `${v.spec.id}:${v.state}`)).sort();
 }
 
-/** A harness with host h1 and tenant acme's application `web` of `vms`, published and STARTED. */
-async function withStartedApp(vms: number[], body: (h: ControlHarness, p: Principal, id: number) => Promise<void>): Promise<void> {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
-    const app = await h.run(h.control.createApplication(p, { name: 'web', design: { vms: vms.map((n) => sampleVm(n)) } }));
-    await h.run(h.control.publishApplication(p, app.id, {}));
-    await allVms(h, p, app.id, 'STARTED');
-    await body(h, p, app.id);
-  } finally {
-    await h.close();
-  }
-}
-
 async function deployedStates(h: ControlHarness, p: Principal, id: number): Promise<string[]> {
   return ((await h.run(h.control.getApplication(p, id, 'deployment'))).deployment?.vms ?? []).map((v) => `${String(v.id)}:${v.state}`);
 }
 
 test('publishUpdates: a VM added is published and started, a VM removed leaves its host; designDiffersFromDeployment tracks it', async () => {
-  const h = await ControlHarness.start({ deployment: true });
-  try {
-    const c = h.control;
-    await h.addHost('h1');
-    const { p } = await tenant(h, 'acme');
+  await withHostedTenant(['h1'], async ({ h, c, p }) => {
     const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [sampleVm(1), sampleVm(2)] } }));
     await assert.rejects(h.run(c.publishUpdates(p, app.id, {})), code('ILLEGAL_STATE'), 'a draft has no deployment to update');
     await h.run(c.publishApplication(p, app.id, {}));
@@ -70,15 +52,11 @@ test('publishUpdates: a VM added is published and started, a VM removed leaves i
     assert.equal(quiet.deployment?.vms.length, 3);
     await allVms(h, p, app.id, ['STARTED', 'STARTED', 'STOPPED']);
     await assert.rejects(h.run(c.publishUpdates(p, app.id, { startAllDraftVms: 'no' as unknown as boolean })), code('INVALID_ARGUMENT'));
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('redeploy moves a stopped VM to another host; resetDisks redefines it in place; repair needs ERROR; several VMs: all or none', async () => {
-  await withStartedApp([1, 2], async (h, p, id) => {
-    const c = h.control;
-    const app = { id };
+  await withStartedApp([1, 2], async ({ h, c, p, app }) => {
     for (const action of ['redeploy', 'repair', 'resetDisks'] as const) {
       await assert.rejects(h.run(c.vmAction(p, app.id, 100, action)), code('ILLEGAL_STATE'), `${action} of a STARTED VM`);
     }
@@ -114,9 +92,7 @@ test('redeploy moves a stopped VM to another host; resetDisks redefines it in pl
 });
 
 test('deleting a published application takes its VMs off their hosts and gives the room back', async () => {
-  await withStartedApp([1, 2], async (h, p, id) => {
-    const c = h.control;
-    const app = { id };
+  await withStartedApp([1, 2], async ({ h, c, p, app }) => {
     await h.run(c.setExpiration(p, app.id, { expirationFromNowSeconds: 600 }));
     const eip = await h.run(c.allocateElasticIp(p, { location: REGION }));
     await h.run(c.attachElasticIp(p, eip.ip, { applicationId: app.id, vmId: 100, nicId: 102 }, REGION));

@@ -1,18 +1,19 @@
 /** Helpers shared by the control plane's tests: a tenant with a logged-in admin, and waiting on VM states. */
 import assert from 'node:assert/strict';
-import type { Organization, VmState } from '../../domain/schemas/index.ts';
+import type { Organization, User, VmState } from '../../domain/schemas/index.ts';
 import type { Principal } from '../../domain/tenancy/principal.ts';
+import type { LoginOutcome } from '../control-plane.ts';
 import { operator, type ControlHarness } from './control-harness.ts';
 
-/** Makes an organization named `name` and logs its admin in. */
+/** Makes an organization named `name` and logs its admin (`root@<name>`, `root-password`) in. */
 export async function tenant(
   h: ControlHarness,
   name: string,
-): Promise<{ p: Principal; organizationId: number; organization: Organization }> {
-  const { organization } = await h.run(h.control.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
-  const s = await h.run(h.control.login(`root@${name}`, 'root-password'));
-  assert.ok(s !== undefined);
-  return { p: s.principal, organizationId: organization.id, organization };
+): Promise<{ p: Principal; organizationId: number; organization: Organization; admin: User; session: LoginOutcome }> {
+  const { organization, admin } = await h.run(h.control.createOrganization(operator, { name, admin: { email: `root@${name}`, password: 'root-password' } }));
+  const session = await h.run(h.control.login(`root@${name}`, 'root-password'));
+  assert.ok(session !== undefined);
+  return { p: session.principal, organizationId: organization.id, organization, admin, session };
 }
 
 /**
