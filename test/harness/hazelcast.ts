@@ -22,6 +22,8 @@ export interface HazelcastOptions {
   heapMb?: number;
   /** How long one member may take to start and join. */
   startTimeoutMs?: number;
+  /** The address members bind and announce (127.0.0.1 unless given; one other network namespaces can reach). */
+  host?: string;
 }
 
 export interface HazelcastCluster {
@@ -67,7 +69,8 @@ export async function startHazelcast(options: HazelcastOptions = {}): Promise<Ha
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const clusterName = `ravel-test-${randomBytes(6).toString('hex')}`;
   const ports = await freePorts(n);
-  const addresses = ports.map((p) => `127.0.0.1:${p}`);
+  const host = options.host ?? '127.0.0.1';
+  const addresses = ports.map((p) => `${host}:${p}`);
   const dirs: string[] = [];
   const children: Child[] = [];
 
@@ -78,7 +81,7 @@ export async function startHazelcast(options: HazelcastOptions = {}): Promise<Ha
       `-Xmx${options.heapMb ?? 256}m`,
       ...jvmFlags,
       `-Dhazelcast.config=${memberConfig}`,
-      '-Dhazelcast.local.localAddress=127.0.0.1',
+      `-Dhazelcast.local.localAddress=${host}`,
       `-Dravel.cluster.name=${clusterName}`,
       `-Dravel.port=${ports[i]}`,
       `-Dravel.members=${addresses.join(',')}`,

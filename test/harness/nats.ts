@@ -35,6 +35,8 @@ export interface NatsServerTls {
 
 export interface NatsServerSpec {
   readonly name: string;
+  /** The address clients and routes listen on (127.0.0.1 unless given). */
+  readonly host?: string;
   readonly port: number;
   readonly monitorPort: number;
   readonly clusterPort: number | undefined;
@@ -54,6 +56,8 @@ export interface NatsStartOptions {
   tls?: boolean;
   /** Clients log in as one of these users. */
   users?: readonly NatsUser[];
+  /** Listen on this address instead of the loopback (one other network namespaces can reach). */
+  host?: string;
 }
 
 export interface NatsServers {
@@ -71,9 +75,10 @@ export interface NatsServers {
 
 /** The config file of one server: listeners, JetStream, and TLS and users when the spec has them. */
 export function natsConfig(spec: NatsServerSpec): string {
+  const host = spec.host ?? '127.0.0.1';
   const lines = [
     `server_name: ${spec.name}`,
-    `listen: 127.0.0.1:${spec.port}`,
+    `listen: ${host}:${spec.port}`,
     `http: 127.0.0.1:${spec.monitorPort}`,
     `jetstream {`,
     `  store_dir: "${spec.storeDir}"`,
@@ -85,7 +90,7 @@ export function natsConfig(spec: NatsServerSpec): string {
     lines.push(
       `cluster {`,
       `  name: ravel-test`,
-      `  listen: 127.0.0.1:${spec.clusterPort}`,
+      `  listen: ${host}:${spec.clusterPort}`,
       `  routes: [${spec.routes.map((r) => JSON.stringify(r)).join(', ')}]`,
       `}`,
     );
@@ -135,6 +140,7 @@ export async function startNats(options: NatsStartOptions = {}): Promise<NatsSer
   }
   const tls: NatsServerTls | undefined = pki === undefined ? undefined : { ...pki.server, caFile: pki.caFile, verify: true };
   const ports = await freePorts(n * 3);
+  const host = options.host ?? '127.0.0.1';
   const port = (i: number, k: number): number => ports[i * 3 + k] as number;
   const specs: NatsServerSpec[] = Array.from({ length: n }, (_, i) => ({
     name: `n${i}`,
@@ -142,7 +148,8 @@ export async function startNats(options: NatsStartOptions = {}): Promise<NatsSer
     monitorPort: port(i, 1),
     clusterPort: n > 1 ? port(i, 2) : undefined,
     storeDir: join(root, `n${i}`, 'store'),
-    routes: n > 1 ? routesOf(n, i, port) : [],
+    routes: n > 1 ? routesOf(n, i, port, host) : [],
+    ...(options.host === undefined ? {} : { host: options.host }),
     ...(tls === undefined ? {} : { tls }),
     ...(options.users === undefined ? {} : { users: options.users }),
   }));
@@ -163,7 +170,7 @@ export async function startNats(options: NatsStartOptions = {}): Promise<NatsSer
   };
 
   const servers: NatsServers = {
-    urls: specs.map((s) => `${tls === undefined ? 'nats' : 'tls'}://127.0.0.1:${s.port}`),
+    urls: specs.map((s) => `${tls === undefined ? 'nats' : 'tls'}://${host}:${s.port}`),
     pki,
     specs,
     async kill(i) {
@@ -192,9 +199,9 @@ export async function startNats(options: NatsStartOptions = {}): Promise<NatsSer
   return servers;
 }
 
-function routesOf(n: number, self: number, port: (i: number, k: number) => number): string[] {
+function routesOf(n: number, self: number, port: (i: number, k: number) => number, host: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < n; i++) if (i !== self) out.push(`nats-route://127.0.0.1:${port(i, 2)}`);
+  for (let i = 0; i < n; i++) if (i !== self) out.push(`nats-route://${host}:${port(i, 2)}`);
   return out;
 }
 
