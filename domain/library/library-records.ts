@@ -95,11 +95,18 @@ export interface SaveItem {
  * version; one without is saved empty, of its size. CD-ROMs keep pointing at their ISO. A base
  * the library does not hold (deleted since, or never stored) is INVALID_ARGUMENT: nothing is saved.
  */
-export function planSave(drives: readonly HardDrive[], lookup: (diskImageId: number) => StoredDiskImage | undefined): SaveItem[] {
+export function planSave(
+  drives: readonly HardDrive[],
+  lookup: (diskImageId: number) => StoredDiskImage | undefined,
+  /** Disks saved from a version of their own (an application's disk as it is now), by id key. */
+  current: ReadonlyMap<string, StoreRef> = new Map(),
+): SaveItem[] {
   return drives
     .filter((d) => d.type === 'DISK')
     .map((d) => {
       const virtualSize = d.size === undefined ? 0 : (d.size.unit === 'GB' ? d.size.value * 1024 : d.size.value) * MiB;
+      const own = current.get(idKey(d.id));
+      if (own !== undefined) return { diskKey: idKey(d.id), source: own, virtualSize };
       if (d.baseDiskImageId === undefined) return { diskKey: idKey(d.id), source: null, virtualSize };
       const base = lookup(d.baseDiskImageId);
       if (base?.store === undefined) {

@@ -10,9 +10,12 @@ import { publishApplication, setApplicationExpiration, type HostAssignments } fr
 import { planVmAction, type PlannedVmChange } from '../../../domain/application/application-actions.ts';
 import { hourlyCost } from '../../../domain/placement/placement.ts';
 import type { Optimization, Placement, Region, VmDemand } from '../../../domain/placement/placement-types.ts';
+import type { StoreRef } from '../../../domain/library/library-records.ts';
 import { idKey, sizeInMb, type Application, type VmDeployment } from '../../../domain/schemas/index.ts';
 import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
 import type { Bus } from '../../../bus/bus.ts';
+import { libraryRef } from '../library/library-kind.ts';
+import type { LibraryMsg } from '../library/library-messages.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
@@ -54,6 +57,7 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
   if (s.app.design.vms.length === 0) throw new RavelError('INVALID_ARGUMENT', 'an application without VMs cannot be published', { details: { field: '/design/vms' } });
   const startAll = m.request.startAllVms ?? true;
   const optimization: Optimization = m.request.preferredRegion !== undefined ? 'PERFORMANCE_OPTIMIZED' : (m.request.optimizationLevel ?? 'COST_OPTIMIZED');
+  const disks = await provisionDisks(ctx, s);
   const now = ctx.clock.now();
   const { state: published, region } = await withClaim(ctx, s, startAll ? s.app.design.vms : [], async () => {
     const p = await place(ctx, s, deps, optimization, m.request.preferredRegion);
@@ -65,13 +69,29 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
       await releaseHostRoom(ctx, s.app.id, placedDep.vms); // refused: the room placement took goes back
       throw e;
     });
-    const state: Live = { ...s, app: { ...placed, deployment: { ...placedDep, vms } } };
+    const state: Live = { ...s, app: { ...placed, deployment: { ...placedDep, vms } }, ...(disks === null ? {} : { disks }) };
     return { state, region: p.region };
   });
   const changes: VmChange[] = (published.app.deployment?.vms ?? []).map((v) => ({ id: v.id, to: 'PUBLISHING', commands: ['provision'], startAfter: startAll }));
   const next = applyVmTransitions(published, changes, now, ctx.reminders);
   commit(ctx, next, m.principal, ['APPLICATION_PUBLISHED'], { region, optimizationLevel: optimization, startAllVms: startAll });
   return next.app;
+}
+
+/**
+ * Each disk's own image in the store, from the library (which keeps the organization's store):
+ * cloned in constant time from its base disk image, found again when asked again. Asked before
+ * placing, so a refusal (a base the library does not hold) changes nothing here. Null when the
+ * node has no image store: hosts are then told the library names.
+ */
+async function provisionDisks(ctx: Ctx, s: Live): Promise<Readonly<Record<string, StoreRef>> | null> {
+  const msg: Extract<LibraryMsg, { type: 'provisionApplicationDisks' }> = {
+    type: 'provisionApplicationDisks',
+    principal: { kind: 'system' },
+    applicationId: s.app.id,
+    drives: s.app.design.vms.flatMap((v) => v.hardDrives),
+  };
+  return ctx.actors.ask<Record<string, StoreRef> | null, typeof msg>(libraryRef(s.organizationId), msg);
 }
 
 function published(s: Live): NonNullable<Application['deployment']> {

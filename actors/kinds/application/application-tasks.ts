@@ -16,7 +16,7 @@ import type { Principal } from '../../../domain/tenancy/principal.ts';
 import type { Reminder } from '../../actor-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applicationAction } from './application-deployment.ts';
-import { saveTaskBlueprint } from './application-task-blueprint.ts';
+import { FiringUndecided, saveTaskBlueprint } from './application-task-blueprint.ts';
 import type { TaskBook } from './application-state.ts';
 
 export const TASK_REMINDER_PREFIX = 'task:';
@@ -110,6 +110,8 @@ export async function fireTask(ctx: Ctx, reminder: Reminder): Promise<void> {
   try {
     made = await carryOut(ctx, s, task, reminder.dueAt);
   } catch (e) {
+    // Not known whether it happened: this turn fails and the reminder fires again, same due time.
+    if (e instanceof FiringUndecided) throw e;
     outcome = toRavelError(e).code;
   }
   const after = ctx.state;

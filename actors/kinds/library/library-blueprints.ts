@@ -10,7 +10,8 @@ import { idKey, type Blueprint, type Design } from '../../../domain/schemas/inde
 import type { LibraryMsg } from './library-messages.ts';
 import { deleteStoreImage } from './library-disk-images.ts';
 import { startSave } from './library-save-job.ts';
-import { docKey, MAX_BLUEPRINTS, type ApplicationDisk, type LibraryState } from './library-state.ts';
+import { currentVersions } from './library-app-disks.ts';
+import { docKey, MAX_BLUEPRINTS, MAX_SAVE_KEYS, type ApplicationDisk, type LibraryState } from './library-state.ts';
 import { allow, commit, find, organizationOf, store, storeTenant, subject, takeIds, type LibCtx, type LibraryDeps } from './library-turn.ts';
 
 type Msg<T extends LibraryMsg['type']> = Extract<LibraryMsg, { type: T }>;
@@ -44,15 +45,32 @@ export async function deleteBlueprint(ctx: LibCtx, m: Msg<'deleteBlueprint'>, de
   return null;
 }
 
-export async function saveBlueprint(ctx: LibCtx, m: Msg<'saveBlueprint'>): Promise<Blueprint> {
+/**
+ * A blueprint of a design, SAVING until the save job has cloned every disk (constant time each).
+ * Given the application, each disk it has in the store is saved from its current version (read
+ * here, so the blueprint is the disks as they were when asked). A request key already seen
+ * answers the blueprint it made: a retried firing of a BLUEPRINT task makes no second one.
+ */
+export async function saveBlueprint(ctx: LibCtx, m: Msg<'saveBlueprint'>, deps: LibraryDeps): Promise<Blueprint> {
   allow(ctx, m.principal, 'CREATE', 'BLUEPRINT');
+  const earlier = m.requestKey === undefined ? undefined : ctx.state.saveKeys?.[m.requestKey];
+  if (earlier !== undefined) return find(ctx.state.blueprints, earlier, 'blueprint (deleted since it was saved)');
   if (ctx.state.blueprints.length >= MAX_BLUEPRINTS) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_BLUEPRINTS} blueprints`);
-  const items = planSave(drivesOf(m.design), (id) => ctx.state.diskImages.find((d) => d.id === id));
+  const drives = drivesOf(m.design);
+  const current = await currentVersions(ctx, deps, m.applicationId, drives);
+  const items = planSave(drives, (id) => ctx.state.diskImages.find((d) => d.id === id), current);
   const t = await takeIds(ctx, ctx.state, 1);
   const bp = blueprintOf({ design: m.design }, t.ids[0]!, m.name, ctx.clock.now(), m.description);
-  const next = startSave(ctx, { ...t.state, blueprints: [...t.state.blueprints, bp] }, { kind: 'blueprint', id: bp.id }, items, m.principal);
+  const keyed = m.requestKey === undefined ? t.state : { ...t.state, saveKeys: rememberKey(t.state.saveKeys ?? {}, m.requestKey, bp.id) };
+  const next = startSave(ctx, { ...keyed, blueprints: [...keyed.blueprints, bp] }, { kind: 'blueprint', id: bp.id }, items, m.principal);
   commit(ctx, next, m.principal, [{ name: 'BLUEPRINT_SAVING', subjects: [subject('BLUEPRINT', bp.id)] }]);
   return bp;
+}
+
+/** The keys with one more, the oldest dropped past MAX_SAVE_KEYS (string keys keep their insertion order). */
+function rememberKey(keys: Readonly<Record<string, number>>, key: string, id: number): Record<string, number> {
+  const all = Object.entries(keys);
+  return Object.fromEntries([...all.slice(Math.max(0, all.length + 1 - MAX_SAVE_KEYS)), [key, id]]);
 }
 
 /**
@@ -81,15 +99,4 @@ export async function instantiateBlueprint(ctx: LibCtx, m: Msg<'instantiateBluep
   }
   if (added.length > 0) ctx.setState({ ...s, applicationDisks: [...s.applicationDisks, ...added] });
   return structuredClone(bp.design);
-}
-
-/** Deletes the disks cloned for a deleted application; none left (or never made) is fine. */
-export async function releaseApplicationDisks(ctx: LibCtx, m: Msg<'releaseApplicationDisks'>, deps: LibraryDeps): Promise<number> {
-  allow(ctx, m.principal, 'DELETE', 'APPLICATION', m.applicationId);
-  const s = ctx.state;
-  const gone = s.applicationDisks.filter((d) => d.applicationId === m.applicationId);
-  if (gone.length === 0) return 0;
-  for (const d of gone) await deleteStoreImage(ctx, deps, d.store.image);
-  ctx.setState({ ...s, applicationDisks: s.applicationDisks.filter((d) => d.applicationId !== m.applicationId) });
-  return gone.length;
 }

@@ -9,7 +9,8 @@ import { parseInput } from '../../../domain/schemas/index.ts';
 import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
-import { getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, releaseApplicationDisks, saveBlueprint } from './library-blueprints.ts';
+import { provisionApplicationDisks, releaseApplicationDisks } from './library-app-disks.ts';
+import { getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, saveBlueprint } from './library-blueprints.ts';
 import { deleteDiskImage, getDiskImage, listDiskImages, locateDiskImage, registerDiskImage, saveDiskImage, updateDiskImage } from './library-disk-images.ts';
 import { getDocumentation, setDocumentation } from './library-docs.ts';
 import { LibraryMsgSchema, type LibraryMsg } from './library-messages.ts';
@@ -59,8 +60,9 @@ export function libraryKind(deps: LibraryDeps = {}) {
         .with({ type: 'listBlueprints' }, (m) => listBlueprints(ctx, m))
         .with({ type: 'getBlueprint' }, (m) => getBlueprint(ctx, m))
         .with({ type: 'deleteBlueprint' }, (m) => deleteBlueprint(ctx, m, deps))
-        .with({ type: 'saveBlueprint' }, (m) => saveBlueprint(ctx, m))
+        .with({ type: 'saveBlueprint' }, (m) => saveBlueprint(ctx, m, deps))
         .with({ type: 'instantiateBlueprint' }, (m) => instantiateBlueprint(ctx, m, deps))
+        .with({ type: 'provisionApplicationDisks' }, (m) => provisionApplicationDisks(ctx, m, deps))
         .with({ type: 'releaseApplicationDisks' }, (m) => releaseApplicationDisks(ctx, m, deps))
         .with({ type: 'getDocumentation' }, (m) => getDocumentation(ctx, m))
         .with({ type: 'setDocumentation' }, (m) => setDocumentation(ctx, m))

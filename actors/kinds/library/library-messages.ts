@@ -34,10 +34,27 @@ export const LibraryMsgSchema = Type.Union([
   asks('listBlueprints', {}),
   asks('getBlueprint', { blueprintId: ServerId }),
   asks('deleteBlueprint', { blueprintId: ServerId }),
-  asks('saveBlueprint', { name: Name, description: Type.Optional(Description), design: Design }),
+  /**
+   * Saves a design as a blueprint. With `applicationId`, each disk the application has in the
+   * store is saved from its current version; `requestKey` makes a retried ask (a scheduled
+   * task's firing) answer the blueprint the first one made, however late it comes.
+   */
+  asks('saveBlueprint', {
+    name: Name,
+    description: Type.Optional(Description),
+    design: Design,
+    applicationId: Type.Optional(ServerId),
+    requestKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  }),
   /** The design of a DONE blueprint for a new application, each disk cloned from its snapshot. */
   asks('instantiateBlueprint', { blueprintId: ServerId, applicationId: ServerId }),
-  /** A deleted application's disks (cloned from a blueprint) go, with their store images. */
+  /**
+   * Publishing: each DISK of the application gets its own image in the store, cloned (constant
+   * time) from its base disk image, or made empty; answers them by disk id key, or null when this
+   * node has no image store. Asked again, it answers the disks it made.
+   */
+  asks('provisionApplicationDisks', { applicationId: ServerId, drives: Type.Array(HardDrive, { maxItems: 4096 }) }),
+  /** A deleted application's disks go, with their store images. */
   asks('releaseApplicationDisks', { applicationId: ServerId }),
   asks('getDocumentation', { kind: LibraryObjectKind, id: ServerId }),
   asks('setDocumentation', { kind: LibraryObjectKind, id: ServerId, documentation: Documentation }),

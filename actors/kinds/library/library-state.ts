@@ -24,13 +24,21 @@ export interface PendingSave {
   readonly attempts: number;
 }
 
-/** An application's disk, cloned from a blueprint's snapshot when the application was made from it. */
+/**
+ * An application's own disk in the store: cloned from a blueprint's snapshot when the
+ * application was made from it, or at publish from the disk's base disk image (made empty
+ * without one). `store.version` is the version it was made at; later snapshots are newer
+ * versions of the same image.
+ */
 export interface ApplicationDisk {
   readonly applicationId: number;
   readonly diskKey: string;
-  readonly baseDiskImageId: number;
+  readonly baseDiskImageId?: number;
   readonly store: StoreRef;
 }
+
+/** How many request keys of blueprint saves are remembered (the oldest are forgotten first). */
+export const MAX_SAVE_KEYS = 4096;
 
 export interface LibraryState {
   readonly ids: IdRange;
@@ -39,6 +47,8 @@ export interface LibraryState {
   readonly blueprints: readonly Blueprint[];
   readonly saves: readonly PendingSave[];
   readonly applicationDisks: readonly ApplicationDisk[];
+  /** The blueprint each keyed save made (saveBlueprint's `requestKey`), oldest first. */
+  readonly saveKeys?: Readonly<Record<string, number>>;
   /** Documentation notes by `kind:id`. */
   readonly docs: Readonly<Record<string, string>>;
   readonly outbox: ForwardOutbox;
