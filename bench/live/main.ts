@@ -11,10 +11,14 @@
  * What it leaves out: the event is appended in the gateway's process, where the bus would hand it
  * over, so the actor commit and the bus hop are not in the figure (bench/actors measures those).
  *
- * Where the server's time goes: one loopback TCP write per client, about 9 µs of CPU each on the
- * shared machine (Nov 2026). uWS's native `publish` costs the same in total (measured: 8.9 vs
- * 8.9 µs per delivery at 2,000 clients; it only defers the writes), so 10,000 clients take about
- * 90 ms of one core per event; spreading clients over gateway processes is the lever left.
+ * Where the server's time goes (Nov 2026, shared 2-core machine): the gateway publishes each
+ * event once to its tenant's uWS topic and uWS writes it to every subscriber in C++, so the
+ * server's user-space CPU per delivery is near zero (it was about 2.3 µs with a JS send per
+ * client); what is left is the kernel's loopback write, one `sendto` per client and event
+ * (strace: exactly one), about 8-10 µs each here. The clients take more again to read them
+ * (16-19 µs a message, mostly Node's socket reads: a bare RFC 6455 client in place of `ws` saved
+ * only about 10%), on the same two cores. So 10,000 clients cost about 100 ms of server CPU and
+ * more of client CPU per event: the target needs a quieter machine or more cores than these two.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -73,10 +77,15 @@ function next<T>(child: ChildProcess, op: string, timeoutMs: number): Promise<T>
   });
 }
 
-/** utime + stime of a process, in seconds (100 ticks a second on Linux). */
-function cpuSeconds(pid: number): number {
+/** utime and stime of a process, in seconds (100 ticks a second on Linux). */
+function cpuTimes(pid: number): { user: number; system: number } {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
+}
+
+function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
 }
 
 const openFiles = (pid: number): number => Number(readFileSync(`/proc/${pid}/limits`, 'utf8').match(/Max open files\s+(\d+)/)?.[1] ?? 0);
@@ -107,6 +116,7 @@ try {
 
   const pids = [server, ...procs].map((p) => p.pid ?? 0);
   const cpuBefore = pids.map(cpuSeconds);
+  const timesBefore = pids.map(cpuTimes);
   const runStart = performance.now();
   let lastEmitted = { clients: 0, fanOutMs: 0 };
   const fanOut: number[] = [];
@@ -120,6 +130,10 @@ try {
   await new Promise((r) => setTimeout(r, 1000)); // the last deliveries
   const wallSeconds = (performance.now() - runStart) / 1000;
   const cpuAfter = pids.map(cpuSeconds);
+  const timesAfter = pids.map(cpuTimes);
+  /** CPU seconds spent during the run by the processes from index `from` on (0: the server). */
+  const spent = (kind: 'user' | 'system', from: number, to: number): number =>
+    timesAfter.slice(from, to).reduce((sum, t, k) => sum + t[kind] - (timesBefore[from + k]?.[kind] ?? 0), 0);
   const cpu = pids.map((pid, k) => ((cpuAfter[k] ?? 0) - (cpuBefore[k] ?? 0)) / wallSeconds);
 
   const reports = await Promise.all(
@@ -151,12 +165,18 @@ try {
   report.figure('until every client had the event, p50', percentile(completion, 50), 'ms');
   report.figure('until every client had the event, p99', percentile(completion, 99), 'ms');
   fanOut.sort((a, b) => a - b);
-  report.figure('server fan-out loop (wall) per event, p50', percentile(fanOut, 50), 'ms');
-  report.figure('server fan-out loop (wall) per event, max', fanOut.at(-1) ?? Number.NaN, 'ms');
+  report.figure('server publish call (wall) per event, p50', percentile(fanOut, 50), 'ms');
+  report.figure('server publish call (wall) per event, max', fanOut.at(-1) ?? Number.NaN, 'ms');
   report.figure('server CPU', (cpu[0] ?? 0) * 100, '% of a core');
   // CPU time does not depend on the neighbours as latency does on a shared machine.
   report.figure('server CPU per event sent to every client', ((cpu[0] ?? 0) * wallSeconds * 1000) / events, 'ms');
   report.figure('server CPU per delivery', ((cpu[0] ?? 0) * wallSeconds * 1e6) / Math.max(1, all.length), 'µs');
+  // In the kernel (the loopback writes, one per client and event) or in the process itself.
+  const perDelivery = (seconds: number): number => (seconds * 1e6) / Math.max(1, all.length);
+  report.figure('  of which in the kernel', perDelivery(spent('system', 0, 1)), 'µs');
+  report.figure('  of which in user space', perDelivery(spent('user', 0, 1)), 'µs');
+  report.figure('client processes CPU per delivery, in the kernel', perDelivery(spent('system', 1, pids.length)), 'µs');
+  report.figure('client processes CPU per delivery, in user space', perDelivery(spent('user', 1, pids.length)), 'µs');
   procs.forEach((_, k) => report.figure(`client process ${k + 1} CPU`, (cpu[k + 1] ?? 0) * 100, '% of a core'));
   report.atMost('delivery latency p99', percentile(all, 99), 'ms', 100);
   report.atMost('until every client had the event, p99', percentile(completion, 99), 'ms', 100);

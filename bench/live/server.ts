@@ -42,7 +42,7 @@ process.on('message', (m: { op: string; i: number }) => {
     details: { vmId: String(m.i), from: 'STARTING', to: 'STARTED' },
     sentAt: wallNow(),
   });
-  // The append returns once every client's frame is written (the fan-out is synchronous).
+  // The append returns once the frame is published; uWS writes it to the sockets right after.
   process.send?.({ op: 'emitted', i: m.i, clients: gw.liveClients, fanOutMs: performance.now() - start });
 });
 process.send?.({ op: 'ready', port: gw.port, session: auth.session(alice) });
