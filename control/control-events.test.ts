@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControlHarness, operator } from './testing/control-harness.ts';
+import { operator } from './testing/control-harness.ts';
+import { withHarness } from './testing/control-fixtures.ts';
+import { tenant } from './testing/deployment-helpers.ts';
 
 test('every change is an event, in order, with its principal and time, and the stream survives a restart', async () => {
-  const h = await ControlHarness.start();
-  try {
+  await withHarness({}, async (h) => {
     const c = h.control;
-    const { organization: org, admin } = await h.run(c.createOrganization(operator, { name: 'acme', admin: { email: 'root@acme', password: 'root-password' } }));
-    const s = (await h.run(c.login('root@acme', 'root-password')))!;
+    const { organization: org, admin, session: s } = await tenant(h, 'acme');
     const t0 = h.tc.clock.now();
     const bob = await h.run(c.inviteUser(s.principal, { email: 'bob@acme' }));
     const kp = await h.run(c.generateKeyPair(s.principal, { name: 'k' }));
@@ -40,14 +40,11 @@ test('every change is an event, in order, with its principal and time, and the s
     const after = (await h.run(c2.searchNotifications(s.principal, {}))).notifications;
     assert.equal(after.at(-1)?.name, 'APPLICATION_UPDATED');
     assert.equal(after.at(-1)?.sequence, expected.length + 1);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('an event staged before a crash is appended by the next activation, once', async () => {
-  const h = await ControlHarness.start();
-  try {
+  await withHarness({}, async (h) => {
     const c = h.control;
     const { organization: org } = await h.run(c.createOrganization(operator, { name: 'acme', admin: { email: 'root@acme', password: 'root-password' } }));
     await h.eventsReach(org.id, 2);
@@ -61,7 +58,5 @@ test('an event staged before a crash is appended by the next activation, once', 
     await h.tc.advance(500);
     const names = (await h.run(h.control.searchNotifications(s.principal, {}))).notifications.map((e) => e.name);
     assert.deepEqual(names, ['ORGANIZATION_CREATED', 'USER_INVITED', 'USER_LOGIN', 'USER_INVITED']);
-  } finally {
-    await h.close();
-  }
+  });
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { sampleVm } from '../domain/test-fixtures.ts';
 import type { ControlPlane } from './control-plane.ts';
-import { ControlHarness, code, operator } from './testing/control-harness.ts';
+import { type ControlHarness, code } from './testing/control-harness.ts';
+import { withHarness } from './testing/control-fixtures.ts';
+import { tenant } from './testing/deployment-helpers.ts';
 
 /** Everything tenant A has, as its admin reads it, to compare before and after. */
 async function snapshot(h: ControlHarness, c: ControlPlane, p: Principal, orgId: number): Promise<unknown> {
@@ -27,31 +29,25 @@ async function snapshot(h: ControlHarness, c: ControlPlane, p: Principal, orgId:
 }
 
 test('two tenants: every operation on the other tenant’s objects is NOT_FOUND, and nothing changes', async () => {
-  const h = await ControlHarness.start();
-  try {
+  await withHarness({}, async (h) => {
     const c = h.control;
-    const mk = async (n: string) => {
-      const { organization } = await h.run(c.createOrganization(operator, { name: n, admin: { email: `root@${n}`, password: 'root-password' } }));
-      const s = await h.run(c.login(`root@${n}`, 'root-password'));
-      return { org: organization, p: s!.principal, user: s!.user };
-    };
-    const a = await mk('a');
-    const b = await mk('b');
+    const a = await tenant(h, 'a');
+    const b = await tenant(h, 'b');
     const user = await h.run(c.inviteUser(a.p, { email: 'u@a' }));
     const group = await h.run(c.createPermissionsGroup(a.p, { name: 'g', permissions: [] }));
     const token = await h.run(c.createToken(a.p, { name: 't', expirationTime: h.tc.clock.now() + 3_600_000, permissions: [{ actions: ['READ'], resourceType: 'APPLICATION' }] }));
     const kp = await h.run(c.generateKeyPair(a.p, { name: 'k' }));
     const ip = await h.run(c.allocateElasticIp(a.p, { location: 'us-east' }));
     const app = await h.run(c.createApplication(a.p, { name: 'app', design: { vms: [sampleVm(1)] } }));
-    const before = await snapshot(h, c, a.p, a.org.id);
+    const before = await snapshot(h, c, a.p, a.organizationId);
 
     const q = b.p;
     const attempts: [string, () => Promise<unknown>][] = [
-      ['updateOrganization', () => c.updateOrganization(q, a.org.id, { name: 'pwned' })],
+      ['updateOrganization', () => c.updateOrganization(q, a.organizationId, { name: 'pwned' })],
       ['getUser', () => c.getUser(q, user.id)],
       ['updateUser', () => c.updateUser(q, user.id, { roles: ['ORGANIZATION_ADMIN'] })],
       ['changePassword', () => c.changePassword(q, user.id, { newPassword: 'new-password' })],
-      ['disableUser', () => c.disableUser(q, a.user.id)],
+      ['disableUser', () => c.disableUser(q, a.session.user.id)],
       ['enableUser', () => c.enableUser(q, user.id)],
       ['deleteUser', () => c.deleteUser(q, user.id)],
       ['getPermissionsGroup', () => c.getPermissionsGroup(q, group.id)],
@@ -77,23 +73,19 @@ test('two tenants: every operation on the other tenant’s objects is NOT_FOUND,
     // A's session and token do not work as B's, and B's lists hold none of A's objects.
     assert.equal((await h.run(c.listApplications(q))).length, 0);
     assert.equal((await h.run(c.listUsers(q))).some((u) => u.id === user.id), false);
-    const forged = token.token.replace(/^\d+\./, `${b.org.id}.`);
+    const forged = token.token.replace(/^\d+\./, `${b.organizationId}.`);
     assert.equal(await h.run(c.resolveToken(forged)), undefined);
-    assert.deepEqual(await snapshot(h, c, a.p, a.org.id), before);
-  } finally {
-    await h.close();
-  }
+    assert.deepEqual(await snapshot(h, c, a.p, a.organizationId), before);
+  });
 });
 
 test('bad input to every operation is refused with its code and changes nothing', async () => {
-  const h = await ControlHarness.start();
-  try {
+  await withHarness({}, async (h) => {
     const c = h.control;
-    const { organization } = await h.run(c.createOrganization(operator, { name: 'a', admin: { email: 'root@a', password: 'root-password' } }));
-    const p = (await h.run(c.login('root@a', 'root-password')))!.principal;
+    const { organizationId, p } = await tenant(h, 'a');
     const app = await h.run(c.createApplication(p, { name: 'app' }));
     const long = 'x'.repeat(300);
-    const before = await snapshot(h, c, p, organization.id);
+    const before = await snapshot(h, c, p, organizationId);
     const bad = <T>(v: unknown): T => v as T;
     const cases: [string, string, () => Promise<unknown>][] = [
       ['getUser unknown', 'NOT_FOUND', () => c.getUser(p, 987_654)],
@@ -115,7 +107,7 @@ test('bad input to every operation is refused with its code and changes nothing'
       ['key pair wrong type', 'INVALID_ARGUMENT', () => c.deleteKeyPair(p, bad(-1))],
       ['elastic IP not an address', 'INVALID_ARGUMENT', () => c.releaseElasticIp(p, '999.1.1.1')],
       ['elastic IP unknown', 'NOT_FOUND', () => c.releaseElasticIp(p, '203.0.113.9')],
-      ['organization oversized', 'INVALID_ARGUMENT', () => c.updateOrganization(p, organization.id, { name: long })],
+      ['organization oversized', 'INVALID_ARGUMENT', () => c.updateOrganization(p, organizationId, { name: long })],
       ['application oversized', 'INVALID_ARGUMENT', () => c.createApplication(p, { name: long })],
       ['application bad design', 'INVALID_ARGUMENT', () => c.createApplication(p, bad({ name: 'x', design: { vms: [{ id: 1 }] } }))],
       ['application unknown', 'NOT_FOUND', () => c.getApplication(p, 555_555)],
@@ -127,8 +119,6 @@ test('bad input to every operation is refused with its code and changes nothing'
       ['requestId oversized', 'INVALID_ARGUMENT', () => c.inviteUser(p, { email: 'w@a' }, { requestId: long })],
     ];
     for (const [name, expected, call] of cases) await assert.rejects(h.run(call()), code(expected), name);
-    assert.deepEqual(await snapshot(h, c, p, organization.id), before);
-  } finally {
-    await h.close();
-  }
+    assert.deepEqual(await snapshot(h, c, p, organizationId), before);
+  });
 });

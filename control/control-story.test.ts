@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControlHarness, code, operator } from './testing/control-harness.ts';
+import { code, operator } from './testing/control-harness.ts';
+import { withHarness, withTenant } from './testing/control-fixtures.ts';
 
 test('the story: operator creates an organization, the admin logs in, invites a user who logs in', async () => {
-  const h = await ControlHarness.start();
-  try {
+  await withHarness({}, async (h) => {
     const c = h.control;
     const { organization, admin } = await h.run(c.createOrganization(operator, { name: 'Acme', admin: { email: 'root@acme', password: 'root-password' } }));
     assert.equal(admin.roles[0], 'ORGANIZATION_ADMIN');
@@ -32,14 +32,11 @@ test('the story: operator creates an organization, the admin logs in, invites a 
 
     await h.run(c.logout(s.sessionId));
     assert.equal(await h.run(c.resolveSession(s.sessionId)), undefined);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('an organization with an identity domain: its users log in as domain/user only', async () => {
-  const h = await ControlHarness.start();
-  try {
+  await withHarness({}, async (h) => {
     const c = h.control;
     await h.run(c.createOrganization(operator, { name: 'Initech', identityDomain: 'initech', admin: { email: 'admin', password: 'admin-password' } }));
     assert.equal(await h.run(c.login('admin', 'admin-password')), undefined);
@@ -53,17 +50,11 @@ test('an organization with an identity domain: its users log in as domain/user o
       h.run(c.createOrganization(operator, { name: 'Other', identityDomain: 'Initech', admin: { email: 'x', password: 'x-password' } })),
       code('ALREADY_EXISTS'),
     );
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('key pairs: create answers without keys, generate answers both, a deleted one reads back deleted', async () => {
-  const h = await ControlHarness.start();
-  try {
-    const c = h.control;
-    await h.run(c.createOrganization(operator, { name: 'Acme', admin: { email: 'root@acme', password: 'root-password' } }));
-    const { principal: p } = (await h.run(c.login('root@acme', 'root-password')))!;
+  await withTenant(async ({ h, c, p }) => {
     const gen = await h.run(c.generateKeyPair(p, { name: 'gen' }));
     assert.match(gen.publicKey ?? '', /^ssh-ed25519 /);
     assert.match(gen.privateKey ?? '', /BEGIN PRIVATE KEY/);
@@ -76,7 +67,5 @@ test('key pairs: create answers without keys, generate answers both, a deleted o
     assert.equal((await h.run(c.getKeyPair(p, made.id))).deleted, true);
     await assert.rejects(h.run(c.deleteKeyPair(p, made.id)), code('NOT_FOUND'));
     await assert.rejects(h.run(c.createKeyPair(p, { name: 'bad', publicKey: 'ssh-rsa nonsense' })), code('INVALID_ARGUMENT'));
-  } finally {
-    await h.close();
-  }
+  });
 });

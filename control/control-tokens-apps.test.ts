@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleImage, sampleVm } from '../domain/test-fixtures.ts';
-import { ControlHarness, code, operator } from './testing/control-harness.ts';
-import { tenant } from './testing/deployment-helpers.ts';
+import { code, operator } from './testing/control-harness.ts';
+import { withTenant } from './testing/control-fixtures.ts';
 
 
 test('tokens: a READ-only token reads but cannot create; an expired token is refused', async () => {
-  const h = await ControlHarness.start();
-  try {
-    const c = h.control;
-    const { p } = await tenant(h, 'acme');
+  await withTenant(async ({ h, c, p }) => {
     const app = await h.run(c.createApplication(p, { name: 'web' }));
     const expirationTime = h.tc.clock.now() + 60_000;
     const t = await h.run(c.createToken(p, { name: 'ro', expirationTime, permissions: [{ actions: ['READ'], resourceType: 'APPLICATION' }] }));
@@ -25,18 +22,13 @@ test('tokens: a READ-only token reads but cannot create; an expired token is ref
     await assert.rejects(h.run(c.getApplication(tp, app.id)), code('UNAUTHENTICATED'));
     assert.deepEqual(await h.run(c.listTokens(p)), [], 'the expiry reminder removed it');
     assert.equal(await h.run(c.resolveToken('1.not-a-real-token-value')), undefined);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('applications: create empty or from a design, get whole and ;design, list, update, add a library VM, filter, delete', async () => {
-  const h = await ControlHarness.start();
-  try {
-    const c = h.control;
-    const { organization: org, p } = await tenant(h, 'acme');
+  await withTenant(async ({ h, c, p, organizationId }) => {
     const { id: _id, ...stub } = sampleImage();
-    const image = await h.run(c.addLibraryImage(operator, org.id, stub));
+    const image = await h.run(c.addLibraryImage(operator, organizationId, stub));
     const empty = await h.run(c.createApplication(p, { name: 'empty' }, { requestId: 'r1' }));
     assert.equal((await h.run(c.createApplication(p, { name: 'empty' }, { requestId: 'r1' }))).id, empty.id, 'a retried create creates nothing');
     const big = 2n ** 63n;
@@ -61,16 +53,11 @@ test('applications: create empty or from a design, get whole and ;design, list, 
     await assert.rejects(h.run(c.getApplication(p, designed.id)), code('NOT_FOUND'));
     assert.deepEqual((await h.run(c.listApplications(p))).map((a) => a.id), [empty.id]);
     await assert.rejects(h.run(c.createApplication(p, { name: 'bp', baseBlueprintId: 5 })), code('NOT_FOUND'));
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 test('elastic IPs: allocate in a region, list, attach and detach for the application side, release', async () => {
-  const h = await ControlHarness.start();
-  try {
-    const c = h.control;
-    const { p } = await tenant(h, 'acme');
+  await withTenant(async ({ h, c, p }) => {
     assert.deepEqual(await h.run(c.listElasticIpLocations(p)), ['us-east']);
     const a = await h.run(c.allocateElasticIp(p, { location: 'us-east' }));
     const b = await h.run(c.allocateElasticIp(p, { location: 'us-east' }));
@@ -85,7 +72,5 @@ test('elastic IPs: allocate in a region, list, attach and detach for the applica
     await h.tc.until(() => true);
     const again = await h.run(c.allocateElasticIp(p, { location: 'us-east' }));
     assert.notEqual(again.ip, b.ip, 'an address in use is never handed out twice');
-  } finally {
-    await h.close();
-  }
+  });
 });
