@@ -48,6 +48,12 @@ export interface LiveEndpointOptions {
 
 let nextConnectionId = 1;
 
+const INVALID_COMMAND = stringifyJson({
+  op: 'error',
+  code: 'INVALID_ARGUMENT',
+  message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"fromSeq"?:n}',
+});
+
 export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConnection> {
   return {
     maxPayloadLength: o.maxPayloadLength,
@@ -61,15 +67,8 @@ export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConn
     open: (ws) => o.hub.add(ws),
     message: (ws, message) => {
       const cmd = parseCommand(Buffer.from(message).toString('utf8'));
-      const answer =
-        cmd === undefined
-          ? {
-              op: 'error',
-              code: 'INVALID_ARGUMENT',
-              message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"fromSeq"?:n}',
-            }
-          : o.hub.command(ws, cmd);
-      o.hub.send(ws, stringifyJson(answer));
+      if (cmd !== undefined) return o.hub.command(ws, cmd);
+      o.hub.send(ws, INVALID_COMMAND);
     },
     close: (ws) => o.hub.remove(ws),
   };

@@ -83,20 +83,21 @@ export class LiveHub {
     if (tenant.clients.size === 0) this.tenants.delete(id);
   }
 
-  /** Applies a client's command; answers what to send back. The first subscribe starts delivery. */
-  command(ws: Socket, cmd: LiveCommand): unknown {
+  /** Applies a client's command and answers it. The first subscribe starts delivery. */
+  command(ws: Socket, cmd: LiveCommand): void {
     const conn = ws.getUserData();
     for (const t of cmd.topics) {
       if (cmd.op === 'unsubscribe') conn.topics.delete(t);
       else if (conn.topics.size < this.options.maxTopicsPerClient) conn.topics.add(t);
     }
+    // Sending also writes out what was published to it and not yet drained: uWS would drop
+    // that on leaving the topic below.
+    this.send(ws, stringifyJson({ op: 'subscribed', topics: [...conn.topics] }));
     if (conn.sync.kind === 'live') this.goLive(ws, conn.sync.topic); // onto the topic of its new kinds
     if (cmd.op === 'subscribe' && conn.sync.kind === 'idle') {
       conn.sync = { kind: 'catching-up', delivered: cmd.fromSeq ?? 0 };
-      // The answer goes out first: the snapshot or the stored events come after an await.
-      queueMicrotask(() => void this.catchUp(ws, cmd.fromSeq === undefined));
+      void this.catchUp(ws, cmd.fromSeq === undefined); // the snapshot or stored events come after an await
     }
-    return { op: 'subscribed', topics: [...conn.topics] };
   }
 
   /** Sends to one client, closing it if it is too far behind. */
@@ -173,13 +174,14 @@ export class LiveHub {
     const { feed } = this.tenantOf(conn.principal.tenantId);
     const topic = feed.topicFor(conn.topics);
     if (conn.sync.kind === 'live' && topic === from) return;
-    if (from !== undefined) {
-      ws.unsubscribe(from);
-      feed.left(from);
-    }
+    // Joining first: uWS writes out the socket's pending frames before it joins a topic.
     if (topic !== undefined) {
       ws.subscribe(topic);
       feed.joined(topic, conn.topics);
+    }
+    if (from !== undefined) {
+      ws.unsubscribe(from);
+      feed.left(from);
     }
     conn.sync = { kind: 'live', topic };
   }
