@@ -7,7 +7,7 @@ import type { ControlPlane } from '../../control/control-plane.ts';
 import {
   AddVmRequest, Description, Design, FilterCriterion, Name, ServerId, UpdateApplication, type Application,
 } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
+import { created, defineRoute, empty, json, jsonValue, type AnyRoute, requestOptions } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
 
 /**
@@ -67,7 +67,8 @@ export function applicationRoutes(control: ControlPlane): AnyRoute[] {
       path: '/applications/{id}',
       auth: 'session-or-token',
       schema: { params: IdParams },
-      handler: async (req) => json(await control.getApplication(who(req), req.params.id)),
+      // The actor's state object itself in embedded mode: encoded once while unchanged.
+      handler: async (req) => jsonValue(await control.getApplication(who(req), req.params.id)),
     }),
     defineRoute({
       method: 'GET',

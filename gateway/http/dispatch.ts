@@ -11,6 +11,7 @@ import { RavelError, isRavelError } from '../../core/errors.ts';
 import { parseJson, type JsonLimits } from '../json/big-json.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import {
+  knownPrincipal,
   parseBasic,
   readCookie,
   resolvePrincipal,
@@ -35,6 +36,8 @@ export const BASE_HEADERS = [
   'transfer-encoding',
   REQUEST_ID_HEADER,
 ];
+
+const NO_HEADERS: readonly string[] = [];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -85,15 +88,22 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
       const e = new RavelError('UNAVAILABLE', 'the gateway is shutting down');
       return answerNow(ctx, ex, 'draining', method, started, encodeError(e), true);
     }
+    const match = ctx.router.match(method, path);
+    // One pass over the headers (each getHeader is a call into uWS): their size, and the
+    // route's own headers (uWS gives names lower-cased; the first of a repeated name counts).
+    const wanted = match.kind === 'found' ? match.route.headers : NO_HEADERS;
+    const headers: Record<string, string> = {};
+    let headerBytes = 0;
+    req.forEach((k, v) => {
+      headerBytes += k.length + v.length + 4;
+      if (v !== '' && headers[k] === undefined && wanted.includes(k)) headers[k] = v;
+    });
     // uWS bounds headers only when a request spans several reads: one that arrives whole is
     // parsed at any size, so the bound is kept here, the same for every request.
-    let headerBytes = 0;
-    req.forEach((k, v) => void (headerBytes += k.length + v.length + 4));
     if (headerBytes > MAX_HEADER_BYTES) {
       const e = new RavelError('HEADERS_TOO_LARGE', `request headers are larger than ${MAX_HEADER_BYTES} bytes`);
       return answerNow(ctx, ex, 'unmatched', method, started, encodeError(e), true);
     }
-    const match = ctx.router.match(method, path);
     if (match.kind === 'not-found') {
       const e = new RavelError('NOT_FOUND', `no such resource: ${path}`);
       return answerNow(ctx, ex, 'unmatched', method, started, encodeError(e), false);
@@ -104,11 +114,6 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
       return answerNow(ctx, ex, 'unmatched', method, started, wire, false);
     }
     const route = match.route;
-    const headers: Record<string, string> = {};
-    for (const h of route.headers) {
-      const v = req.getHeader(h);
-      if (v !== '') headers[h] = v;
-    }
     const query = req.getQuery() ?? '';
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
     const length = declaredLength(headers['content-length'] ?? '');
@@ -189,9 +194,14 @@ async function run(
     const token = c.headers[TOKEN_HEADER];
     const needsLookup =
       route.spec.auth !== 'none' || token !== undefined || sessionCookie !== undefined;
-    let principal: Principal | undefined;
+    // The fast lane: a credential the authenticator holds already costs no await.
+    let principal = needsLookup
+      ? knownPrincipal(ctx.authenticator, { sessionCookie, token }, route.spec.auth)
+      : undefined;
     let bytes: Uint8Array | undefined;
-    if (needsLookup && bodyP !== undefined) {
+    if (principal !== undefined) {
+      if (bodyP !== undefined) bytes = await bodyP;
+    } else if (needsLookup && bodyP !== undefined) {
       // Both at once: a bad credential answers without waiting for the body, and an
       // oversized body answers 413 at the chunk that passes the limit.
       const creds = { sessionCookie, token };

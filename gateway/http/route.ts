@@ -87,7 +87,12 @@ interface ReplyCommon {
 
 /** What a handler answers; the framework turns it into status, headers and body. */
 export type Reply =
-  | (ReplyCommon & { readonly kind: 'json'; readonly body: unknown })
+  | (ReplyCommon & {
+      readonly kind: 'json';
+      readonly body: unknown;
+      /** The body is never changed in place (jsonValue): its encoding may be reused. */
+      readonly immutable?: boolean;
+    })
   | (ReplyCommon & { readonly kind: 'text'; readonly body: string; readonly contentType?: string })
   | (ReplyCommon & { readonly kind: 'empty' });
 
@@ -123,6 +128,15 @@ export function defineRoute<S extends RouteSchemas>(spec: RouteSpec<S>): AnyRout
 
 export function json(body: unknown, extra: Omit<ReplyCommon, 'location'> = {}): Reply {
   return { kind: 'json', body, ...extra };
+}
+
+/**
+ * A JSON reply whose body is an immutable value, such as an object an actor answered from its
+ * state (states are replaced, never edited in place): the gateway encodes each such object once.
+ * Never for an object anyone may still change (a registry entry, a running upload's status).
+ */
+export function jsonValue(body: object, extra: Omit<ReplyCommon, 'location'> = {}): Reply {
+  return { kind: 'json', body, immutable: true, ...extra };
 }
 
 /** A created object: 201 with the object and its path in `Location` (the SDK derives `_href` from it). */

@@ -4,7 +4,7 @@
  * `ERROR-MESSAGE` and a `{code, message}` body. This is the one place errors become HTTP.
  */
 import { errorToWire, RavelError, toRavelError } from '../../core/errors.ts';
-import { stringifyJson } from '../json/big-json.ts';
+import { stringifyJson, stringifyValue } from '../json/big-json.ts';
 import type { CookieSpec, Reply } from './route.ts';
 
 export type HeaderList = [string, string][];
@@ -27,7 +27,10 @@ export function encodeReply(reply: Reply, secure: boolean, requestId?: string): 
     case 'json':
       status = reply.status ?? 200;
       headers.push(['Content-Type', JSON_TYPE]);
-      body = stringifyJson(reply.body);
+      body =
+        reply.immutable === true && typeof reply.body === 'object' && reply.body !== null
+          ? stringifyValue(reply.body)
+          : stringifyJson(reply.body);
       break;
     case 'text':
       status = reply.status ?? 200;

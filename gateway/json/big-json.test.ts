@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJson, stringifyJson } from './big-json.ts';
+import { parseJson, stringifyJson, stringifyValue } from './big-json.ts';
 import { scanJson } from './json-scan.ts';
 import { isRavelError } from '../../core/errors.ts';
 
@@ -61,4 +61,16 @@ test('__proto__ keys stay plain data on both paths', () => {
     assert.equal(Object.getPrototypeOf(v), Object.prototype);
     assert.equal(({} as Record<string, unknown>)['x'], undefined);
   }
+});
+
+test('an immutable value is encoded once per object, exactly as stringifyJson, big ids included', () => {
+  const app = { id: 9223372036854775807n, name: 'a', design: { vms: [{ id: 2n ** 62n + 1n }] } };
+  const first = stringifyValue(app);
+  assert.equal(first, stringifyJson(app));
+  assert.equal(first, '{"id":9223372036854775807,"name":"a","design":{"vms":[{"id":4611686018427387905}]}}');
+  assert.equal(stringifyValue(app), first, 'the same object answers the same text');
+  // A changed state is a new object (actors replace theirs): it gets its own encoding.
+  const renamed = { ...app, name: 'b' };
+  assert.equal(stringifyValue(renamed), stringifyJson(renamed));
+  assert.notEqual(stringifyValue(renamed), first);
 });

@@ -59,3 +59,20 @@ export function stringifyJson(value: unknown): string {
     return out;
   }
 }
+
+const encodedValues = new WeakMap<object, string>();
+
+/**
+ * stringifyJson for a value that is never changed in place (an actor's state, replaced whole on
+ * every change): encoded once per object and the text reused while the object lives. An actor
+ * read in process answers the same object until its state changes, so repeated reads of an
+ * unchanged application cost a map lookup instead of an encoding.
+ */
+export function stringifyValue(value: object): string {
+  let text = encodedValues.get(value);
+  if (text === undefined) {
+    text = stringifyJson(value);
+    encodedValues.set(value, text);
+  }
+  return text;
+}
