@@ -124,11 +124,14 @@ export class LibraryCalls {
     await this.lib(p, { type: 'deleteBlueprint', blueprintId: checkId(id, 'id') });
   }
 
-  /** `POST /blueprints`: the whole application, SAVING until every disk is cloned, then DONE. */
+  /**
+   * `POST /blueprints`: the whole application, SAVING until every disk is cloned, then DONE. The
+   * disks it has in the store (published) are saved as they are now, running or stopped.
+   */
   async saveBlueprint(p: Principal, body: CreateBlueprint, o?: RequestOptions): Promise<Blueprint> {
     const req = parseInput(CreateBlueprint, body, 'body');
     const app = await this.apps.get(p, req.applicationId);
-    const msg = { type: 'saveBlueprint', name: req.blueprintName, design: app.design, ...(req.description === undefined ? {} : { description: req.description }) };
+    const msg = { type: 'saveBlueprint', name: req.blueprintName, design: app.design, applicationId: app.id, ...(req.description === undefined ? {} : { description: req.description }) };
     return this.lib(p, msg, keyed(o, 'save-blueprint'));
   }
 

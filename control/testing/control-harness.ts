@@ -112,6 +112,11 @@ export class ControlHarness {
     });
   }
 
+  /** One pass of the store's background work (collects blocks nothing references); none without `{ images: true }`. */
+  async maintainStore(): Promise<void> {
+    await this.store?.blocks.maintain();
+  }
+
   /** Stops the node as a crash would, closes the grid and bus, and starts again on the same directory. */
   async restart(): Promise<void> {
     await this.tc.drive(this.stopDeployment());

@@ -6,7 +6,7 @@
  */
 import type { Bus } from '../../bus/bus.ts';
 import type { ManualClock } from '../../core/clock.ts';
-import { MemoryImages } from '../../hvx/agent/agent-images.ts';
+import { MemoryImages, type AgentImages } from '../../hvx/agent/agent-images.ts';
 import { HvxAgent } from '../../hvx/agent/hvx-agent.ts';
 import { SimHypervisor } from '../../hvx/drivers/sim/sim-hypervisor.ts';
 import { SimScheduler } from '../../hvx/drivers/sim/sim-scheduler.ts';
@@ -24,7 +24,8 @@ interface SimHost {
 
 export class SimHosts {
   readonly hosts = new Map<string, SimHost>();
-  private readonly images = new MemoryImages();
+  /** What the agents read disks from and write snapshots to; set before adding hosts (a real store: ImageStoreImages). */
+  images: AgentImages = new MemoryImages();
 
   constructor(private readonly clock: ManualClock) {}
 
