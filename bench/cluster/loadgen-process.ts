@@ -227,8 +227,16 @@ async function readMix(): Promise<void> {
 
 async function waitForStart(): Promise<void> {
   const started = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
-  // Sessions first, outside the measured window: a login runs scrypt on the node.
-  await Promise.all(cfg.tenants.map((t, i) => new TenantClient(t, cfg.gateways, i, 30_000).ensureLogin()));
+  // Sessions first, outside the measured window: a login runs scrypt on the node. One tenant at
+  // a time, the processes a little apart, and again until it works: a node asked for half a
+  // dozen logins at once answers most of them 504 after its ask timeout, and each retry adds to
+  // the pile (seen with every generator on one node of the scaling runs).
+  await new Promise((r) => setTimeout(r, (cfg.seed - 1) * 1500));
+  const until = Date.now() + 150_000;
+  for (const [i, t] of cfg.tenants.entries()) {
+    const client = new TenantClient(t, cfg.gateways, i, 30_000);
+    while (!(await client.ensureLogin()) && Date.now() < until) await new Promise((r) => setTimeout(r, 1000 + 2000 * Math.random()));
+  }
   process.stdout.write('loadgen ready\n');
   // A signal listener does not keep the event loop alive (an unsettled top-level await exits 13).
   const alive = setInterval(() => undefined, 1000);
