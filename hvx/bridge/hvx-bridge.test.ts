@@ -13,7 +13,8 @@ import { RavelError } from '../../core/errors.ts';
 import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
 import type { ActorMessage, ActorRef, ActorSender } from '../../actors/actor-kind.ts';
 import { ensureHvxStreams } from '../host-provisioning.ts';
-import { hvxSubjects, writeStatus } from '../protocol.ts';
+import { hvxSubjects, writeResult, writeStatus, type CommandResult } from '../protocol.ts';
+import { waitFor } from '../../bus/conformance/fixture.ts';
 import { HvxBridge } from './hvx-bridge.ts';
 
 /** Refuses by script: `plan[key]` lists the errors to throw before taking the message. */
@@ -57,6 +58,38 @@ test('a report refused for now is retried until taken; one refused for good is s
     assert.ok(actors.taken.every((k) => /@hvx-status:\d+$/.test(k)), 'each carries its idempotency key');
     assert.equal(actors.attempts, 6, '4 tries of the first, 1 of the skipped, 1 of the last');
     assert.equal(bridge.delivered, 2);
+  } finally {
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reports that would change nothing are not handed over: a VM starting or stopping, a command other than a define that succeeded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ravel-bridge-'));
+  const bus = new EmbeddedBus({ dir, clock: systemClock });
+  try {
+    await ensureHvxStreams(bus);
+    const actors = new ScriptedActors(new Map());
+    for (const state of ['starting', 'running', 'stopping', 'stopped', 'failed'] as const) {
+      await bus.streams.publish(hvxSubjects.status('h1'), writeStatus({ host: 'h1', vmId: 'a7-1', state, at: 1 }));
+    }
+    const result = (commandId: string, ok: boolean): CommandResult =>
+      ok
+        ? { commandId, host: 'h1', at: 1, ok, value: { kind: 'vm', vmId: 'a7-2', state: 'stopped' } }
+        : { commandId, host: 'h1', at: 1, ok, error: { code: 'NOT_FOUND', message: 'no VM' } };
+    for (const [id, ok] of [['a7-2-define-1', true], ['a7-2-start-2', true], ['a7-2-shutdown-3', true], ['a7-2-start-4', false]] as const) {
+      await bus.streams.publish(hvxSubjects.result('h1'), writeResult(result(id, ok)));
+    }
+    const bridge = new HvxBridge({ bus, actors, clock: systemClock });
+    await bridge.start();
+    await waitFor('every report seen', () => bridge.delivered + bridge.passed === 9);
+    await bridge.stop();
+    const told = actors.taken.map((k) => k.split('@')[0]);
+    assert.deepEqual(told.filter((k) => k === '7/1').length, 3, 'running, stopped and failed of VM 1');
+    // Stream sequences: the five statuses are 1-5, the results 6-9.
+    assert.deepEqual(actors.taken.filter((k) => k.startsWith('7/undefined')), ['7/undefined@hvx-result:6', '7/undefined@hvx-result:9'], 'the define and the failed start of VM 2');
+    assert.equal(bridge.delivered, 5);
+    assert.equal(bridge.passed, 4);
   } finally {
     await bus.close();
     rmSync(dir, { recursive: true, force: true });

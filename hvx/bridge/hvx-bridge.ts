@@ -6,11 +6,14 @@
  * applied, so a report replayed after a restart applies once. A report the actor cannot take
  * right now (its shard moving after a node died, a full mailbox) is tried again for a while
  * (skipping it at once would leave a VM in STOPPING or STARTING for good); one refused for good,
- * or not taken within REPORT_RETRY_MS, is skipped.
+ * or not taken within REPORT_RETRY_MS, is skipped. Reports the application would take without
+ * changing anything (a VM starting, a start that succeeded: application-host-reports.ts) are not
+ * handed over at all: each would cost the application a turn and a durable write.
  */
 import type { ActorSender } from '../../actors/actor-kind.ts';
 import { applicationRef } from '../../actors/kinds/application/application-kind.ts';
 import { applicationOfCommand, parseHvxVmId } from '../../actors/kinds/application/application-host-commands.ts';
+import { hostResultMatters, hostStatusMatters } from '../../actors/kinds/application/application-host-reports.ts';
 import { hvxHostRef } from '../../actors/kinds/hvx-host/hvx-host-kind.ts';
 import type { Bus, StoredMessage, Subscription } from '../../bus/bus.ts';
 import type { Clock } from '../../core/clock.ts';
@@ -40,6 +43,8 @@ export class HvxBridge {
   private readonly log: Logger;
   /** Reports handed to actors since start (tests wait on it). */
   delivered = 0;
+  /** Reports left out because they would change nothing. */
+  passed = 0;
 
   constructor(private readonly o: HvxBridgeOptions) {
     this.log = o.log ?? silentLogger;
@@ -62,7 +67,7 @@ export class HvxBridge {
     await this.following;
   }
 
-  private async follow(subject: string, take: (m: StoredMessage) => Promise<void>): Promise<void> {
+  private async follow(subject: string, take: (m: StoredMessage) => Promise<boolean>): Promise<void> {
     try {
       for await (const m of this.o.bus.streams.replay(EVENT_STREAM, { filterSubject: subject }, this.abort.signal)) {
         if (await this.deliver(m, take)) this.delivered++;
@@ -72,13 +77,14 @@ export class HvxBridge {
     }
   }
 
-  /** Hands one report over, retrying transient refusals with backoff; false when skipped or stopped. */
-  private async deliver(m: StoredMessage, take: (m: StoredMessage) => Promise<void>): Promise<boolean> {
+  /** Hands one report over, retrying transient refusals with backoff; false when skipped, left out or stopped. */
+  private async deliver(m: StoredMessage, take: (m: StoredMessage) => Promise<boolean>): Promise<boolean> {
     const giveUpAt = this.o.clock.now() + REPORT_RETRY_MS;
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
       try {
-        await take(m);
-        return true;
+        if (await take(m)) return true;
+        this.passed++;
+        return false;
       } catch (e) {
         if (!isRavelError(e) || !transient.has(e.code)) {
           this.log.warn({ err: e, subject: m.subject, seq: m.seq }, 'host report refused; skipped');
@@ -96,21 +102,25 @@ export class HvxBridge {
     return false;
   }
 
-  private async status(m: StoredMessage): Promise<void> {
+  /** Tells the application of a status report; false when there is nothing to tell. */
+  private async status(m: StoredMessage): Promise<boolean> {
     const host = hostOfSubject(m.subject);
     const s = readStatus(host, m.data);
     const vm = parseHvxVmId(s.vmId);
-    if (vm === undefined) return;
+    if (vm === undefined || !hostStatusMatters(s.state)) return false;
     const msg = { type: 'hostStatus', host, vmKey: vm.vmKey, state: s.state, seq: m.seq };
     await this.o.actors.tell(applicationRef(vm.applicationId), msg, { idempotencyKey: `hvx-status:${m.seq}` });
+    return true;
   }
 
-  private async result(m: StoredMessage): Promise<void> {
+  /** Tells the application of a command's result; false when there is nothing to tell. */
+  private async result(m: StoredMessage): Promise<boolean> {
     const host = hostOfSubject(m.subject);
     const r = readResult(host, m.data);
     const app = applicationOfCommand(r.commandId);
-    if (app === undefined) return;
+    if (app === undefined || !hostResultMatters(r.commandId, r.ok)) return false;
     const msg = { type: 'hostResult', host, commandId: r.commandId, ok: r.ok, seq: m.seq };
     await this.o.actors.tell(applicationRef(app), msg, { idempotencyKey: `hvx-result:${m.seq}` });
+    return true;
   }
 }

@@ -26,11 +26,16 @@ export function parseHvxVmId(vmId: string): { applicationId: number; vmKey: stri
 
 export const commandIdOf = (applicationId: number, vmKey: string, kind: HvxCommand['kind'], gen: number): string => `${hvxVmId(applicationId, vmKey)}-${kind}-${gen}`;
 
+const COMMAND_ID = /^a([0-9]{1,16})-[0-9]{1,20}-([A-Za-z]+)-[0-9]+$/;
+
 /** The application a command id names; undefined for a command this control plane did not make. */
 export function applicationOfCommand(commandId: string): number | undefined {
-  const m = /^a([0-9]{1,16})-[0-9]{1,20}-[A-Za-z]+-[0-9]+$/.exec(commandId);
+  const m = COMMAND_ID.exec(commandId);
   return m === null ? undefined : Number(m[1]);
 }
+
+/** The kind of command an id names (its third part); undefined for a command this control plane did not make. */
+export const commandKindOf = (commandId: string): string | undefined => COMMAND_ID.exec(commandId)?.[2];
 
 /** A stable locally administered MAC for a NIC without one. */
 function macFor(seed: string): string {

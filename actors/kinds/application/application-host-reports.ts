@@ -13,6 +13,7 @@ import { vmPrice } from '../../../domain/billing/pricing.ts';
 import type { Region } from '../../../domain/placement/placement-types.ts';
 import { transitionVm, type VmEvent } from '../../../domain/vm/vm-state-machine.ts';
 import { sendCommand } from '../../../hvx/host-provisioning.ts';
+import { commandKindOf } from './application-host-commands.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import type { VmRuntime } from './application-state.ts';
@@ -47,6 +48,16 @@ function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined,
   else commit(ctx, next, system, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state, microsPerHour: priceOf(s, vm, regions) });
 }
 
+/**
+ * Host reports that move nothing here, which the bridge need not hand over (each report handed
+ * over is a turn and a durable write, of its idempotency key if nothing else): a VM on its way up
+ * or down (only where it ends up moves the state machine: see hostStatus), and a command that
+ * succeeded, other than a define (hostResult: only a define's success or any failure moves the
+ * VM). What they would leave behind is bookkeeping that a later report of the VM overwrites.
+ */
+export const hostStatusMatters = (state: Msg<'hostStatus'>['state']): boolean => state !== 'starting' && state !== 'stopping';
+export const hostResultMatters = (commandId: string, ok: boolean): boolean => !ok || commandKindOf(commandId) === 'define';
+
 export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readonly Region[]): null {
   const s = deployed(ctx);
   const rt = s?.runtime?.vms[m.vmKey];
@@ -73,7 +84,7 @@ export function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Reg
   const { pending: _p, ...settled } = rt;
   const event: VmEvent | undefined = !m.ok
     ? { kind: 'host', report: 'failed' }
-    : m.commandId.includes('-define-')
+    : commandKindOf(m.commandId) === 'define'
       ? { kind: 'host', report: 'provisioned', startAfter: rt.startAfter }
       : undefined;
   onVmEvent(ctx, s, vmKey, event, () => settled, regions);
