@@ -126,8 +126,8 @@ export class TenantFeed {
         if (this.ahead.size === 0 || (this.published ?? 0) + 1 > from) continue;
         // Nothing read: the stream does not hold what the live feed missed.
         const next = Math.min(...this.ahead.keys());
-        if (trimmed) hooks.lost(from, next - 1);
-        else log.warn({ tenant: this.tenantId, from, to: next - 1 }, 'live events missing from the stream');
+        if (next > from && trimmed) hooks.lost(from, next - 1);
+        else if (next > from) log.warn({ tenant: this.tenantId, from, to: next - 1 }, 'live events missing from the stream');
         this.published = next - 1;
         this.publishAhead();
       }
