@@ -2,7 +2,9 @@
  * BLUEPRINT tasks over a real image store and the ManualClock: a cron task saves one blueprint
  * per firing, each reaching DONE; a firing whose save is still running when the node restarts
  * ends with one blueprint, DONE, its disks cloned once; a firing asked for again (what its
- * reminder sends after a crash before the application recorded it) gets the same blueprint.
+ * reminder sends after a crash before the application recorded it) gets the same blueprint; a
+ * firing whose ask times out is tried again until the library answers, and records one outcome,
+ * naming the one blueprint made.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,16 +21,18 @@ import { tenant } from './testing/deployment-helpers.ts';
 
 /** While true, the store refuses to make images: a save stays SAVING, tried again on its reminder. */
 let storeAway = false;
+/** While set, the store's `get` waits for it: the library's turn (reading a disk's current version) outlasts the ask. */
+let slowGets: Promise<void> | undefined;
 
 function gated(images: ImageService): ImageService {
   return new Proxy(images, {
     get(target, prop, receiver) {
       const real = Reflect.get(target, prop, receiver) as unknown;
-      if ((prop !== 'clone' && prop !== 'create') || typeof real !== 'function') return real;
-      return (...args: unknown[]) => {
-        if (storeAway) return Promise.reject(new RavelError('UNAVAILABLE', 'the store is away'));
-        return (real as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-      };
+      if (typeof real !== 'function') return real;
+      const call = (args: unknown[]): Promise<unknown> => (real as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      if (prop === 'get') return async (...args: unknown[]) => (await slowGets, call(args));
+      if (prop !== 'clone' && prop !== 'create') return real;
+      return (...args: unknown[]) => (storeAway ? Promise.reject(new RavelError('UNAVAILABLE', 'the store is away')) : call(args));
     },
   });
 }
@@ -114,4 +118,42 @@ test('a firing whose save runs across a restart ends with one blueprint, DONE; t
   assert.equal(again.id, bp.id);
   assert.deepEqual((await h.run(h.control.listBlueprints(p))).map((b) => b.id), [bp.id], 'one blueprint for the one firing');
   assert.equal((await firings(p, task.id, 1)).length, 1, 'a one-off task fires once, also across the restart');
+});
+
+test('a firing whose library ask times out is tried again with its key: one blueprint, one recorded outcome naming it', async () => {
+  const { p, organizationId } = await tenant(h, 'gamma');
+  // An application made from a blueprint has disks of its own in the store: saving it reads their current versions.
+  const first = await h.run(h.control.createApplication(p, { name: 'seed', design: { vms: [sampleVm(3)] } }));
+  const seed = await done(p, (await h.run(h.control.createBlueprint(p, { applicationId: first.id, blueprintName: 'seed' }))).id);
+  const app = await h.run(h.control.createApplication(p, { name: 'copy', baseBlueprintId: seed.id }));
+  const dueAt = h.tc.clock.now() + 5000;
+  const task = await h.run(h.control.createTask(p, app.id, { action: 'BLUEPRINT', scheduleInfo: { start: dueAt }, blueprintName: 'slow' }));
+
+  let release = (): void => undefined;
+  slowGets = new Promise((r) => (release = r));
+  try {
+    // Three ask deadlines (5 s each) pass while the library's turn waits on the store.
+    await h.tc.advance(5000 + 3 * 5000 + 1000, 100);
+    const fired = await h.run(h.control.searchNotifications(p, { eventNames: ['APPLICATION_TASK_FIRED'] }));
+    assert.deepEqual(fired.notifications.filter((e) => e.details['taskId'] === task.id), [], 'no outcome while it is unknown (it was TIMEOUT, though the blueprint came later)');
+  } finally {
+    slowGets = undefined;
+    release();
+  }
+  const [fired] = await firings(p, task.id, 1, 2 * 60_000);
+  assert.equal(fired?.details['outcome'], 'DONE');
+  const slow = (await h.run(h.control.listBlueprints(p))).filter((b) => b.name === 'slow');
+  assert.deepEqual(slow.map((b) => b.id), [fired?.details['blueprintId']], 'one blueprint, the one the firing names');
+  assert.equal((await done(p, slow[0]!.id)).loadingStatus, 'DONE');
+  await h.tc.advance(30_000, 500);
+  assert.equal((await firings(p, task.id, 1)).length, 1, 'recorded once');
+
+  // The library remembers the firing's key itself, so an ask without the runtime's key (or after its window) gets it too.
+  const again = await h.run(
+    h.system.ask<Blueprint, Record<string, unknown> & { type: string }>(libraryRef(organizationId), {
+      type: 'saveBlueprint', principal: { kind: 'system' }, name: 'slow', design: app.design, applicationId: app.id, requestKey: blueprintFiringKey(app.id, task.id, dueAt),
+    }),
+  );
+  assert.equal(again.id, slow[0]!.id);
+  assert.equal((await h.run(h.control.listBlueprints(p))).filter((b) => b.name === 'slow').length, 1);
 });
