@@ -31,6 +31,8 @@ export interface RunSummary {
   readonly checkedApps: number;
   readonly leakedVms: readonly string[];
   readonly okPerSecond: number;
+  /** Histories and final state of the run (final.json), kept after the cluster is gone. */
+  readonly keptDir: string;
 }
 
 export function summarizeRun(r: RunResult): RunSummary {
@@ -55,12 +57,13 @@ export function summarizeRun(r: RunResult): RunSummary {
     checkedApps: r.check.checkedApps,
     leakedVms: r.check.leakedVms,
     okPerSecond: ops.filter((o) => o.op !== 'ws-connect').reduce((n, o) => n + o.ok, 0) / r.durationS,
+    keptDir: r.keptDir,
   };
 }
 
 /** Prints and records the figures and checks of the main run and the scaling runs; answers the JSON file. */
-export function writeClusterReport(main: RunSummary, scaling: readonly RunSummary[], options: Record<string, unknown>): string {
-  const report = new BenchReport('cluster', options);
+export function writeClusterReport(main: RunSummary, scaling: readonly RunSummary[], options: Record<string, unknown>, name = 'cluster'): string {
+  const report = new BenchReport(name, options);
   console.log(`\n${main.name}: ${main.nodes} nodes, ${main.durationS} s`);
   report.figure('all operations acknowledged per second', main.okPerSecond, 'ops/s');
   for (const o of main.ops) {

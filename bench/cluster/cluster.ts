@@ -3,6 +3,10 @@
  * with JetStream, Hazelcast members, Ravel nodes (node-process.ts) on fixed gateway ports, and
  * HVX agent processes (fleet-process.ts). Every child is started through test/harness, so
  * none outlives this process; `stop()` ends them all and removes the data dirs.
+ *
+ * When the spec has a partition fault, the nodes it cuts off run in network namespaces of their
+ * own (netns.ts) and everything else listens on the bridge address instead of the loopback, so
+ * both sides reach it; without one the cluster is all on 127.0.0.1 as before.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,7 @@ import { startNats, type NatsServers } from '../../test/harness/nats.ts';
 import { freePorts } from '../../test/harness/ports.ts';
 import { projectRoot } from '../../test/harness/requirements.ts';
 import type { ConfigOverrides } from '../../config/schema.ts';
+import { NetnsNetwork } from './netns.ts';
 import { benchLimits, HOST_CAPACITY, REGION, type ClusterSpec, type NodeSpec, type Role, type SetupRequest, type SetupResult } from './spec.ts';
 
 export interface Tenant {
@@ -41,6 +46,31 @@ function javaPid(clusterName: string, address: string): number | undefined {
   return undefined;
 }
 
+/** The id of the node a fault's `target` names (by index; the last node when none is given). */
+export function nodeAt(spec: ClusterSpec, i: number | undefined): string {
+  const ids = spec.nodes.map((n) => n.id);
+  return ids[(i ?? ids.length - 1) % ids.length] as string;
+}
+
+/**
+ * Sends SIGUSR2 to `child`, which answers by writing `{ seq, ... }` to `file`; resolves with
+ * what it wrote once seq has moved on.
+ */
+async function dumpOnSignal<T>(child: Child, file: string): Promise<T> {
+  const read = (): ({ seq: number } & T) | undefined => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as { seq: number } & T;
+    } catch {
+      return undefined;
+    }
+  };
+  const before = read()?.seq ?? 0;
+  child.signal('SIGUSR2');
+  let got: ({ seq: number } & T) | undefined;
+  await waitUntil(`${child.name} dump`, () => (got = read()) !== undefined && got.seq > before, 10_000, child);
+  return got as T;
+}
+
 export class BenchCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'ravel-cluster-bench-'));
   readonly nodes = new Map<string, Child>();
@@ -49,6 +79,8 @@ export class BenchCluster {
   private readonly ports = new Map<string, number>();
   nats!: NatsServers;
   hz!: HazelcastCluster;
+  /** The namespaces of the nodes a partition fault cuts off, when the spec has one. */
+  net: NetnsNetwork | undefined;
 
   private constructor(readonly spec: ClusterSpec) {}
 
@@ -56,8 +88,15 @@ export class BenchCluster {
     const c = new BenchCluster(spec);
     try {
       const t0 = Date.now();
-      c.nats = await startNats();
-      c.hz = await startHazelcast({ members: spec.hazelcastMembers, heapMb: 192 });
+      const cut = [...new Set(spec.faults.filter((f) => f.kind === 'partition-node').map((f) => nodeAt(spec, f.target)))];
+      if (cut.length > 0) {
+        c.net = NetnsNetwork.create();
+        for (const id of cut) c.net.join(id);
+        log(`  nodes ${cut.join(', ')} in network namespaces; shared services on ${c.net.hostAddress}`);
+      }
+      const host = c.net?.hostAddress;
+      c.nats = await startNats(host === undefined ? {} : { host });
+      c.hz = await startHazelcast({ members: spec.hazelcastMembers, heapMb: 192, ...(host === undefined ? {} : { host }) });
       log(`  NATS and ${spec.hazelcastMembers} Hazelcast members up in ${Date.now() - t0} ms`);
       const ports = await freePorts(spec.nodes.length);
       spec.nodes.forEach((n, i) => c.ports.set(n.id, ports[i] as number));
@@ -84,8 +123,14 @@ export class BenchCluster {
     return n;
   }
 
+  /** The address node `id` listens on: its namespace's, the bridge's when there is one, or the loopback. */
+  private nodeHost(id: string): string {
+    if (this.net === undefined) return '127.0.0.1';
+    return this.net.has(id) ? this.net.address(id) : this.net.hostAddress;
+  }
+
   gatewayUrl(id: string): string {
-    return `http://127.0.0.1:${this.ports.get(id) ?? 0}`;
+    return `http://${this.nodeHost(id)}:${this.ports.get(id) ?? 0}`;
   }
 
   /** Gateways of every node with the gateway role, running or not (clients move on when one is down). */
@@ -108,7 +153,7 @@ export class BenchCluster {
       nats: { servers: [...this.nats.urls], replicas: 1 },
       hazelcast: { members: [...this.hz.addresses], clusterName: this.hz.clusterName },
       gateway: {
-        host: '127.0.0.1',
+        host: this.nodeHost(id),
         port,
         tls: 'off',
         shutdownGraceMs: 5000,
@@ -130,9 +175,11 @@ export class BenchCluster {
   async startNode(id: string): Promise<Child> {
     const spec = this.nodeSpec(id);
     const port = this.ports.get(id) ?? 0;
-    const child = startChild(id, process.execPath, [...tsx, join(here, 'node-process.ts')], {
+    const args = [...tsx, join(here, 'node-process.ts')];
+    const [command, argv] = this.net?.has(id) === true ? this.net.wrap(id, process.execPath, args) : [process.execPath, args];
+    const child = startChild(id, command, argv, {
       cwd: projectRoot,
-      env: this.nodeEnv(this.nodeConfig(id, spec.roles, port)),
+      env: this.nodeEnv(this.nodeConfig(id, spec.roles, port), { RAVEL_BENCH_SHARDS: this.shardsDump(id) }),
     });
     this.nodes.set(id, child);
     await waitUntil(`node ${id}`, () => child.output().includes('bench node ready'), 120_000, child);
@@ -188,20 +235,19 @@ export class BenchCluster {
     const out: Record<string, Array<{ id: string; state: string }>> = {};
     await Promise.all(this.fleets.map(async (f, i) => {
       if (f === undefined || f.process.exitCode !== null || f.process.signalCode !== null) return;
-      const file = this.fleetDump(i);
-      const read = (): { seq: number; vms: Record<string, Array<{ id: string; state: string }>> } => {
-        try {
-          return JSON.parse(readFileSync(file, 'utf8')) as { seq: number; vms: Record<string, Array<{ id: string; state: string }>> };
-        } catch {
-          return { seq: 0, vms: {} };
-        }
-      };
-      const before = read().seq;
-      f.signal('SIGUSR2');
-      await waitUntil('fleet vms', () => read().seq > before, 10_000, f);
-      Object.assign(out, read().vms);
+      const dump = await dumpOnSignal<{ vms: Record<string, Array<{ id: string; state: string }>> }>(f, this.fleetDump(i));
+      Object.assign(out, dump.vms);
     }));
     return out;
+  }
+
+  /** The shards node `id` owns, by its own account (SIGUSR2: it writes them to a file). */
+  async ownedShards(id: string): Promise<number[]> {
+    return (await dumpOnSignal<{ shards: number[] }>(this.node(id), this.shardsDump(id))).shards;
+  }
+
+  private shardsDump(id: string): string {
+    return join(this.dir, `shards-${id}.json`);
   }
 
   private fleetDump(f: number): string {
@@ -225,6 +271,7 @@ export class BenchCluster {
     await Promise.all(this.fleets.map((c) => (c === undefined ? Promise.resolve() : c.stop(5000))));
     await this.hz?.stop();
     await this.nats?.stop();
+    this.net?.remove();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

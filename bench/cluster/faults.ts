@@ -2,10 +2,12 @@
  * Injecting the faults of a ClusterSpec into a running BenchCluster, each at its marked moment:
  * SIGKILL of a node (and its restart later), SIGSTOP/SIGCONT of a node, SIGKILL of a Hazelcast
  * member, a NATS server restart, SIGKILL of an HVX agent process carrying running VMs, and a
- * rolling restart (SIGTERM drains a node, then it starts again, one node at a time).
+ * rolling restart (SIGTERM drains a node, then it starts again, one node at a time), and a
+ * network partition (the node's link to the others is down for a while; see netns.ts).
  */
 import { match } from 'ts-pattern';
-import type { BenchCluster } from './cluster.ts';
+import { waitUntil } from '../../test/harness/child-process.ts';
+import { nodeAt, type BenchCluster } from './cluster.ts';
 import type { FaultSpec } from './spec.ts';
 
 export interface FaultRecord {
@@ -15,21 +17,20 @@ export interface FaultRecord {
   readonly at: number;
   readonly endedAt: number;
   readonly detail: string;
+  /** Figures of the fault itself, where it has some (the partition's cut and lapsed shards). */
+  readonly figures?: Readonly<Record<string, number>>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function nodeAt(c: BenchCluster, i: number | undefined): string {
-  const ids = c.spec.nodes.map((n) => n.id);
-  return ids[(i ?? ids.length - 1) % ids.length] as string;
-}
 
 export async function inject(c: BenchCluster, f: FaultSpec): Promise<FaultRecord> {
   const at = Date.now();
-  const done = (label: string, detail: string): FaultRecord => ({ kind: f.kind, label, at, endedAt: Date.now(), detail });
+  const done = (label: string, detail: string, figures?: Record<string, number>): FaultRecord =>
+    ({ kind: f.kind, label, at, endedAt: Date.now(), detail, ...(figures === undefined ? {} : { figures }) });
   return match(f.kind)
     .with('kill-node', async () => {
-      const id = nodeAt(c, f.target);
+      const id = nodeAt(c.spec, f.target);
       const node = c.node(id);
       node.signal('SIGKILL');
       await node.exited;
@@ -39,7 +40,7 @@ export async function inject(c: BenchCluster, f: FaultSpec): Promise<FaultRecord
       return done(`SIGKILL ${id}`, `down ${t - at} ms, restarted in ${Date.now() - t} ms`);
     })
     .with('pause-node', async () => {
-      const id = nodeAt(c, f.target);
+      const id = nodeAt(c.spec, f.target);
       c.node(id).signal('SIGSTOP');
       await sleep((f.forS ?? 10) * 1000);
       c.node(id).signal('SIGCONT');
@@ -62,6 +63,28 @@ export async function inject(c: BenchCluster, f: FaultSpec): Promise<FaultRecord
       fleet?.signal('SIGKILL');
       await fleet?.exited;
       return done(`SIGKILL hvx ${i}`, `agent process with ${c.fleetHosts[i]?.length ?? 0} hosts and ${carried} running VMs killed, not restarted`);
+    })
+    .with('partition-node', async () => {
+      const id = nodeAt(c.spec, f.target);
+      const net = c.net;
+      if (net === undefined) throw new Error(`node ${id} is not in a network namespace`);
+      const node = c.node(id);
+      const others = c.spec.nodes.filter((n) => n.id !== id && n.roles.includes('actors')).map((n) => n.id);
+      const owned = async (ids: readonly string[]): Promise<number> => (await Promise.all(ids.map((n) => c.ownedShards(n)))).reduce((k, s) => k + s.length, 0);
+      const before = await owned([id]);
+      net.cut(id);
+      await sleep((f.forS ?? 20) * 1000);
+      // Signals reach the node when the network does not: what each side serves at the end of the cut.
+      const [cutSide, otherSide] = await Promise.all([owned([id]), owned(others)]);
+      net.heal(id);
+      const healed = Date.now();
+      await waitUntil(`node ${id} serves after healing`, async () => (await fetch(`${c.gatewayUrl(id)}/readyz`)).ok, 120_000, node);
+      const readyMs = Date.now() - healed;
+      return done(
+        `partition ${id}`,
+        `cut off ${healed - at} ms; ${id} owned ${before} shards before and ${cutSide} at the end of the cut, the others ${otherSide} of ${c.spec.shards}; ready again ${readyMs} ms after healing`,
+        { cutMs: healed - at, shardsBefore: before, shardsCutSideAtEnd: cutSide, shardsOtherSideAtEnd: otherSide, readyAfterHealMs: readyMs },
+      );
     })
     .with('rolling-restart', async () => {
       const steps: string[] = [];

@@ -2,8 +2,10 @@
  * One Ravel node of the cluster bench, as its own process: the same composition as `ravel node`
  * (startRavelNode), with the configuration given as JSON in RAVEL_BENCH_CONFIG so the bench can
  * set what the environment cannot (rate limits). With RAVEL_BENCH_SETUP it first makes the
- * bench's tenants and registers its hosts as an operator, prints them, and exits.
+ * bench's tenants and registers its hosts as an operator, prints them, and exits. On SIGUSR2 it
+ * writes the shards it owns to RAVEL_BENCH_SHARDS (a signal reaches it when the network does not).
  */
+import { writeFileSync } from 'node:fs';
 import { compileConfig } from '../../config/load.ts';
 import type { ConfigOverrides } from '../../config/schema.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -52,6 +54,11 @@ if (setup !== undefined) {
   process.exit(0);
 }
 
+const shardsFile = process.env['RAVEL_BENCH_SHARDS'];
+let dumps = 0;
+if (shardsFile !== undefined) {
+  process.on('SIGUSR2', () => writeFileSync(shardsFile, JSON.stringify({ seq: ++dumps, shards: node.system?.ownedShards() ?? [] })));
+}
 process.stdout.write(`bench node ready ${node.gateway?.url ?? '-'}\n`);
 await new Promise<void>((resolve) => {
   process.once('SIGINT', resolve);

@@ -4,7 +4,7 @@
  * is satisfied or the settle bound passes, and stop everything. Used by main.ts and the chaos
  * test alike.
  */
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { startChild, waitUntil, type Child } from '../../test/harness/child-process.ts';
@@ -29,6 +29,8 @@ export interface RunResult {
   readonly settleMs: number;
   readonly procs: ReadonlyMap<string, readonly ProcSample[]>;
   readonly startupMs: number;
+  /** Where the histories and the final state of this run are kept for investigation. */
+  readonly keptDir: string;
 }
 
 interface Generator {
@@ -127,7 +129,9 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
       await sleep(2000);
     }
     const procs = sampler.stop();
-    return { spec, start, durationS: spec.durationS, history, faults, check: result, final, settleMs: Date.now() - settleStart, procs, startupMs };
+    // With the histories: what the checker read last (VMs' hosts included), for a breach's investigation.
+    writeFileSync(join(kept, 'final.json'), JSON.stringify({ start, faults, final, breaches: result.breaches }));
+    return { spec, start, durationS: spec.durationS, history, faults, check: result, final, settleMs: Date.now() - settleStart, procs, startupMs, keptDir: kept };
   } finally {
     sampler?.stop();
     await Promise.all(loadgens.map((c) => c.stop(2000)));

@@ -18,7 +18,8 @@ export type FaultKind =
   | 'kill-hazelcast-member'
   | 'restart-nats'
   | 'kill-hvx-agent'
-  | 'rolling-restart';
+  | 'rolling-restart'
+  | 'partition-node';
 
 export interface FaultSpec {
   readonly kind: FaultKind;
@@ -26,7 +27,7 @@ export interface FaultSpec {
   readonly atS: number;
   /** The node or fleet it hits (index), where the kind has one. */
   readonly target?: number;
-  /** kill-node: restart it this many seconds later; pause-node: SIGCONT after this many seconds. */
+  /** kill-node: restart it this many seconds later; pause-node: SIGCONT after this many seconds; partition-node: heal after this many seconds. */
   readonly forS?: number;
 }
 
@@ -115,14 +116,15 @@ export function fullSpec(): ClusterSpec {
     name: 'full',
     fleets: 3,
     workloads: mixes(2),
-    durationS: 330,
+    durationS: 370,
     faults: [
       { kind: 'kill-node', atS: 20, target: 2, forS: 15 },
       { kind: 'pause-node', atS: 60, target: 1, forS: 12 },
       { kind: 'kill-hazelcast-member', atS: 100, target: 1 },
       { kind: 'restart-nats', atS: 140 },
       { kind: 'kill-hvx-agent', atS: 180, target: 0 },
-      { kind: 'rolling-restart', atS: 230 },
+      { kind: 'partition-node', atS: 220, target: 2, forS: 20 },
+      { kind: 'rolling-restart', atS: 270 },
     ],
     settleBoundS: 60,
   };
@@ -154,6 +156,19 @@ export function chaosSpec(): ClusterSpec {
     ],
     settleBoundS: 40,
     shards: 32,
+  };
+}
+
+/**
+ * The partition alone (`npm run bench -- cluster partition`, and the chaos test under
+ * RAVEL_CHAOS_PARTITION=1): two nodes, the second cut off for 20 s, several lease periods.
+ */
+export function partitionSpec(): ClusterSpec {
+  return {
+    ...chaosSpec(),
+    name: 'partition',
+    durationS: 55,
+    faults: [{ kind: 'partition-node', atS: 10, target: 1, forS: 20 }],
   };
 }
 
