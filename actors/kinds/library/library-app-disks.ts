@@ -6,7 +6,7 @@
  * version; deleting the application deletes its images (the store collects the blocks nothing
  * references any more).
  */
-import { RavelError } from '../../../core/errors.ts';
+import { isRavelError, RavelError } from '../../../core/errors.ts';
 import { applicationDiskName, type StoreRef } from '../../../domain/library/library-records.ts';
 import { idKey, sizeInMb, type HardDrive } from '../../../domain/schemas/index.ts';
 import type { ImageInfo } from '../../../storage-engine/image-service/image-service.ts';
@@ -24,13 +24,17 @@ const disksOf = (ctx: LibCtx, applicationId: number): ApplicationDisk[] => ctx.s
  * Each DISK's own image, by disk id key: the one the application already has (made from a
  * blueprint, or by an earlier publish), else a clone of its base disk image's version, else an
  * empty image of its size. Images a try cut short by a crash made are found by their derived
- * names. A base the library does not hold is INVALID_ARGUMENT, and nothing is recorded.
+ * names. A base still saving is INVALID_ARGUMENT, and nothing is recorded. A base the library
+ * does not hold (an operator's library VM naming a disk image never uploaded) gets no image:
+ * its hosts are told the library's name, as before disks were in the store. Null when this node
+ * has no image store, or none answers on the bus (a cluster without the storage role).
  */
 export async function provisionApplicationDisks(ctx: LibCtx, m: Msg<'provisionApplicationDisks'>, deps: LibraryDeps): Promise<Record<string, StoreRef> | null> {
   allow(ctx, m.principal, 'EXECUTE', 'APPLICATION', m.applicationId);
   if (deps.images === undefined) return null;
   const had = new Map(disksOf(ctx, m.applicationId).map((d) => [d.diskKey, d]));
-  const wanted = m.drives.filter((d) => d.type === 'DISK' && !had.has(idKey(d.id)));
+  const held = (d: HardDrive): boolean => d.baseDiskImageId === undefined || ctx.state.diskImages.some((x) => x.id === d.baseDiskImageId);
+  const wanted = m.drives.filter((d) => d.type === 'DISK' && !had.has(idKey(d.id)) && held(d));
   const bases = wanted.map((d) => (d.baseDiskImageId === undefined ? undefined : find(ctx.state.diskImages, d.baseDiskImageId, 'disk image')));
   bases.forEach((b, i) => {
     if (b !== undefined && b.store === undefined) {
@@ -41,7 +45,15 @@ export async function provisionApplicationDisks(ctx: LibCtx, m: Msg<'provisionAp
   if (wanted.length > 0) {
     const images = store(deps);
     const tenant = storeTenant(ctx);
-    const inStore = new Map((await images.list(tenant)).map((i) => [i.name, i]));
+    const listed = await images.list(tenant).catch((e: unknown) => {
+      if (isRavelError(e, 'NO_RESPONDERS')) return null;
+      throw e;
+    });
+    if (listed === null) {
+      ctx.log.warn({ applicationId: m.applicationId }, 'no image store answers: the application\'s disks are not in the store');
+      return null;
+    }
+    const inStore = new Map(listed.map((i) => [i.name, i]));
     for (const [i, drive] of wanted.entries()) {
       const name = applicationDiskName(organizationOf(ctx), m.applicationId, idKey(drive.id));
       const base = bases[i];
