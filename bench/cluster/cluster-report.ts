@@ -9,6 +9,7 @@ import { BenchReport } from '../lib/report.ts';
 import type { RunResult } from './run-cluster.ts';
 import { errorsByCode, opStats, recoveries, series, type OpStats, type Recovery, type SecondPoint } from './stats.ts';
 import { summarize } from './proc-stats.ts';
+import { memoryGrowth, type MemoryGrowth } from './memory-growth.ts';
 import type { Breach, FaultCounts } from './checker.ts';
 import type { FaultRecord } from './faults.ts';
 
@@ -31,6 +32,8 @@ export interface RunSummary {
   readonly checkedApps: number;
   readonly leakedVms: readonly string[];
   readonly okPerSecond: number;
+  /** RSS growth of each process after warming up (the soak run's rule on it). */
+  readonly memoryGrowth: readonly MemoryGrowth[];
   /** Histories and final state of the run (final.json), kept after the cluster is gone. */
   readonly keptDir: string;
 }
@@ -58,6 +61,7 @@ export function summarizeRun(r: RunResult): RunSummary {
     leakedVms: r.check.leakedVms,
     okPerSecond: ops.filter((o) => o.op !== 'ws-connect').reduce((n, o) => n + o.ok, 0) / r.durationS,
     keptDir: r.keptDir,
+    memoryGrowth: [...r.procs].map(([name, s]) => memoryGrowth(name, s)),
   };
 }
 
@@ -100,6 +104,12 @@ export function writeClusterReport(main: RunSummary, scaling: readonly RunSummar
   for (const [i, r] of main.recoveries.entries()) {
     const f = main.faults[i];
     if (f !== undefined && f.endS + 10 <= main.durationS) report.atLeast(`recovered after ${r.fault}`, r.recoverMs, 'ms', 0);
+  }
+  if (options['soak'] === true) {
+    for (const g of main.memoryGrowth) report.figure(`${g.name}: RSS growth after warm-up`, g.slopeMbPerMin, 'MiB/min');
+    const unbounded = main.memoryGrowth.filter((g) => g.unbounded);
+    for (const g of unbounded) console.log(`  GROWTH ${g.name}: ${g.slopeMbPerMin.toFixed(2)} MiB/min, window medians ${g.windowMediansMb.map((m) => m.toFixed(0)).join(' < ')} MiB`);
+    report.atMost('processes whose memory climbs in every window after warm-up (>= 2 MiB/min)', unbounded.length, 'processes', 0);
   }
   const nodeGrowth = Math.max(0, ...main.processes.filter((p) => p.name.startsWith('node')).map((p) => p.lateGrowthMb));
   report.atMost('node RSS growth over the second half of the run', nodeGrowth, 'MiB', 256);

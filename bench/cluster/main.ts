@@ -4,7 +4,9 @@
  * faults injected, checks the history against the final state, and writes
  * bench/results/cluster.json and cluster.html. The full run adds every fault kind and the same
  * workload on 1, 2 and 3 nodes. `npm run bench -- cluster partition` runs the network
- * partition alone (bench/results/cluster-partition.*). `npm run bench -- cluster compare A.json
+ * partition alone (bench/results/cluster-partition.*); `cluster soak [--minutes=N]` runs the
+ * quick mix without faults for N minutes (10 unless given, 2 to 120) and fails when a process's
+ * memory keeps climbing (memory-growth.ts). `npm run bench -- cluster compare A.json
  * B.json` flags regressions of B against A.
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { compareFiles } from './compare.ts';
 import { summarizeRun, writeClusterReport, type RunSummary } from './cluster-report.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { runCluster } from './run-cluster.ts';
-import { fullSpec, partitionSpec, quickSpec, scalingSpec } from './spec.ts';
+import { fullSpec, partitionSpec, quickSpec, scalingSpec, soakSpec } from './spec.ts';
 import { missingHazelcast, missingNats } from '../../test/harness/requirements.ts';
 
 const { quick, rest } = parseBenchArgs(process.argv.slice(2));
@@ -35,11 +37,13 @@ if (missing.length > 0) {
 }
 
 const named = rest[0];
-if (named !== undefined && named !== 'partition') {
-  console.error('usage: npm run bench -- cluster [--quick] | cluster partition | cluster compare A.json B.json');
+const minutesArg = rest.find((a) => a.startsWith('--minutes='));
+const minutes = minutesArg === undefined ? 10 : Number(minutesArg.slice('--minutes='.length));
+if ((named !== undefined && named !== 'partition' && named !== 'soak') || !Number.isInteger(minutes) || minutes < 2 || minutes > 120) {
+  console.error('usage: npm run bench -- cluster [--quick] | cluster partition | cluster soak [--minutes=2..120] | cluster compare A.json B.json');
   process.exit(2);
 }
-const spec = named === 'partition' ? partitionSpec() : quick ? quickSpec() : fullSpec();
+const spec = named === 'partition' ? partitionSpec() : named === 'soak' ? soakSpec(minutes) : quick ? quickSpec() : fullSpec();
 const reportName = named === undefined ? 'cluster' : `cluster-${named}`;
 const main = summarizeRun(await runCluster(spec));
 const scaling: RunSummary[] = [];
@@ -47,7 +51,7 @@ if (!quick && named === undefined) {
   for (const n of [1, 2, 3]) scaling.push(summarizeRun(await runCluster(scalingSpec(n, 60))));
 }
 for (const b of main.breaches.slice(0, 30)) console.log(`  BREACH ${b.rule} ${b.tenant} [${b.ops.join(' ')}]: ${b.detail}`);
-const file = writeClusterReport(main, scaling, { quick, spec }, reportName);
+const file = writeClusterReport(main, scaling, { quick, spec, soak: named === 'soak' }, reportName);
 const html = join(import.meta.dirname, '..', 'results', `${reportName}.html`);
 const { checks } = JSON.parse(readFileSync(file, 'utf8')) as { checks: Array<{ name: string; value: number; target: string; pass: boolean }> };
 writeHtmlReport(html, main, scaling, checks);

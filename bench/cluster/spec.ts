@@ -172,6 +172,11 @@ export function partitionSpec(): ClusterSpec {
   };
 }
 
+/** `cluster soak`: the quick cluster and mix without faults for `minutes`, memory watched. */
+export function soakSpec(minutes: number): ClusterSpec {
+  return { ...quickSpec(), name: `soak-${minutes}m`, faults: [], durationS: minutes * 60 };
+}
+
 /** The fuzz test's cluster: one node of every role, one member, one agent process of two hosts. */
 export function fuzzSpec(): ClusterSpec {
   return { ...chaosSpec(), name: 'fuzz', nodes: clusterNodes(1), fleets: 1, hostsPerFleet: 2, workloads: [], faults: [] };
