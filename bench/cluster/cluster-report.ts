@@ -10,6 +10,7 @@ import type { RunResult } from './run-cluster.ts';
 import { errorsByCode, opStats, recoveries, series, type OpStats, type Recovery, type SecondPoint } from './stats.ts';
 import { summarize } from './proc-stats.ts';
 import { memoryGrowth, type MemoryGrowth } from './memory-growth.ts';
+import { cpuOf } from './html-report.ts';
 import type { Breach, FaultCounts } from './checker.ts';
 import type { FaultRecord } from './faults.ts';
 
@@ -91,7 +92,11 @@ export function writeClusterReport(main: RunSummary, scaling: readonly RunSummar
   report.figure('VMs left on hosts after their application was deleted', main.leakedVms.length, 'VMs');
   report.figure('cluster start-up', main.startupMs, 'ms');
   report.figure('settling after the workload', main.settleMs, 'ms');
-  for (const s of scaling) report.figure(`scaling: ${s.nodes} nodes, acknowledged per second`, s.okPerSecond, 'ops/s');
+  for (const s of scaling) {
+    report.figure(`scaling: ${s.nodes} nodes, acknowledged per second`, s.okPerSecond, 'ops/s');
+    report.figure(`scaling: ${s.nodes} nodes, CPU of the nodes`, cpuOf(s, 'node '), 'cores');
+    report.figure(`scaling: ${s.nodes} nodes, CPU of every bench process`, cpuOf(s, ''), 'cores');
+  }
 
   const count = (rule: string): number => main.breaches.filter((b) => b.rule === rule).length;
   report.atMost('acknowledged operations lost', count('lost'), 'ops', 0);

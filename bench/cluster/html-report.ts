@@ -53,6 +53,11 @@ function table(head: readonly string[], rows: ReadonlyArray<ReadonlyArray<string
   return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</table>`;
 }
 
+/** Mean CPU (cores) of a run's processes whose name starts with `prefix`, summed. */
+export function cpuOf(run: RunSummary, prefix: string): number {
+  return run.processes.filter((p) => p.name.startsWith(prefix)).reduce((n, p) => n + p.meanCpuCores, 0);
+}
+
 export function writeHtmlReport(file: string, run: RunSummary, scaling: readonly RunSummary[], checks: ReadonlyArray<{ name: string; value: number; target: string; pass: boolean }>): void {
   const passed = checks.every((c) => c.pass);
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Ravel cluster bench: ${esc(run.name)}</title>
@@ -78,8 +83,8 @@ ${run.series.some((p) => p.liveEvents > 0) ? chart('Live events delivered', run,
     return [f.label, f.atS, f.detail, run.recoveries[i]?.recoverMs ?? -1, c?.acknowledged ?? 0, c?.indeterminate ?? 0, c?.lost ?? 0, c?.duplicated ?? 0];
   }))}
 <h2>Breaches</h2>${run.breaches.length === 0 ? '<p>None.</p>' : table(['rule', 'tenant', 'operations', 'detail'], run.breaches.slice(0, 200).map((b) => [b.rule, b.tenant, b.ops.join(' '), b.detail]))}
-<h2>Processes</h2>${table(['process', 'peak RSS MiB', 'RSS growth, 2nd half, MiB', 'mean CPU cores'], run.processes.map((p) => [p.name, p.peakRssMb, p.lateGrowthMb, p.meanCpuCores]))}
-${scaling.length === 0 ? '' : `<h2>Scaling</h2>${table(['nodes', 'acknowledged/s', 'errors'], scaling.map((s) => [s.nodes, s.okPerSecond, Object.values(s.errors).reduce((a, b) => a + b, 0)]))}`}
+<h2>Processes</h2>${table(['process', 'peak RSS MiB', 'RSS growth, 2nd half, MiB', 'RSS growth after warm-up, MiB/min', 'mean CPU cores'], run.processes.map((p) => [p.name, p.peakRssMb, p.lateGrowthMb, run.memoryGrowth.find((g) => g.name === p.name)?.slopeMbPerMin ?? 0, p.meanCpuCores]))}
+${scaling.length === 0 ? '' : `<h2>Scaling</h2><p>The same workload on each cluster size. Where the machine's cores run out, the CPU of all processes stops rising and so does throughput.</p>${table(['nodes', 'acknowledged/s', 'vs 1 node', 'errors', 'CPU of nodes, cores', 'CPU of all processes, cores'], scaling.map((s) => [s.nodes, s.okPerSecond, s.okPerSecond / (scaling[0]?.okPerSecond || 1), Object.values(s.errors).reduce((a, b) => a + b, 0), cpuOf(s, 'node '), cpuOf(s, '')]))}`}
 </body></html>
 `;
   writeFileSync(file, html);
