@@ -5,48 +5,41 @@
  */
 import { PublishUpdatesOptions, type ControlPlane } from '../../control/control-plane.ts';
 import { PublishRequest, SetExpiration } from '../../domain/schemas/index.ts';
-import { defineRoute, json, type AnyRoute, requestOptions } from '../http/route.ts';
+import { defineRoute, type AnyRoute, requestOptions } from '../http/route.ts';
 import { applicationReply, IdParams, who } from './api-paths.ts';
 import { deploymentVmRoutes } from './deployment-vm-routes.ts';
+import { idBodyRoute, idRoute } from './route-shapes.ts';
 
 type WholeAppAction = 'start' | 'stop' | 'restart';
 
 function wholeAppAction(control: ControlPlane, action: WholeAppAction): AnyRoute {
-  return defineRoute({
+  return idRoute({
     method: 'POST',
     path: `/applications/{id}/${action}`,
-    auth: 'session-or-token',
-    schema: { params: IdParams },
     summary: `${action[0]?.toUpperCase() ?? ''}${action.slice(1)}s every VM that can; 409 ILLEGAL_STATE when none can`,
-    handler: async (req) => {
-      const p = who(req);
-      const id = req.params.id;
-      const o = requestOptions(req);
-      const app =
-        action === 'start'
-          ? await control.startApplication(p, id, o)
-          : action === 'stop'
-            ? await control.stopApplication(p, id, o)
-            : await control.restartApplication(p, id, o);
-      return applicationReply(app);
-    },
+    reply: applicationReply,
+    answer: (p, id, o) =>
+      action === 'start'
+        ? control.startApplication(p, id, o)
+        : action === 'stop'
+          ? control.stopApplication(p, id, o)
+          : control.restartApplication(p, id, o),
   });
 }
 
 export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
+    idBodyRoute({
       method: 'POST',
       path: '/applications/{id}/publish',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: PublishRequest },
+      body: PublishRequest,
       summary: 'Places the design on HVX hosts; naming preferredRegion implies PERFORMANCE_OPTIMIZED',
-      handler: async (req) => {
-        const b = req.body;
+      reply: applicationReply,
+      answer: (p, id, b, o) => {
         // The SDK may send optimizationLevel COST_OPTIMIZED with a region; the region wins.
         const body: PublishRequest =
           b.preferredRegion !== undefined ? { ...b, optimizationLevel: 'PERFORMANCE_OPTIMIZED' } : b;
-        return applicationReply(await control.publishApplication(who(req), req.params.id, body, requestOptions(req)));
+        return control.publishApplication(p, id, body, o);
       },
     }),
     wholeAppAction(control, 'start'),
@@ -63,52 +56,38 @@ export function deploymentRoutes(control: ControlPlane): AnyRoute[] {
         return applicationReply(await control.publishUpdates(who(req), req.params.id, q === undefined ? {} : { startAllDraftVms: q }, requestOptions(req)));
       },
     }),
-    defineRoute({
+    idBodyRoute({
       method: 'POST',
       path: '/applications/{id}/setExpiration',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: SetExpiration },
+      body: SetExpiration,
       summary: 'Stops the application by itself after expirationFromNowSeconds (-1: never); shows as nextStopTime',
-      handler: async (req) =>
-        applicationReply(
-          await control.setExpiration(who(req), req.params.id, {
-            expirationFromNowSeconds: req.body.expirationFromNowSeconds,
-          }),
-        ),
+      reply: applicationReply,
+      answer: (p, id, b) => control.setExpiration(p, id, { expirationFromNowSeconds: b.expirationFromNowSeconds }),
     }),
-    defineRoute({
+    idRoute({
       method: 'GET',
       path: '/applications/{id};deployment',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
       summary: 'The application without its design; each VM of the deployment with its state',
-      handler: async (req) => json(await control.getApplication(who(req), req.params.id, 'deployment')),
+      answer: (p, id) => control.getApplication(p, id, 'deployment'),
     }),
-    defineRoute({
+    idRoute({
       method: 'GET',
       path: '/applications/{id}/isPublished',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
       summary: '`{value: boolean}`',
-      handler: async (req) => json({ value: await control.isPublished(who(req), req.params.id) }),
+      answer: async (p, id) => ({ value: await control.isPublished(p, id) }),
     }),
-    defineRoute({
+    idRoute({
       method: 'GET',
       path: '/applications/{id}/publishLocations',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
       summary: 'Where the application runs: `[{regionName}]`, empty for a draft',
-      handler: async (req) =>
-        json((await control.publishLocations(who(req), req.params.id)).map((regionName) => ({ regionName }))),
+      answer: async (p, id) => (await control.publishLocations(p, id)).map((regionName) => ({ regionName })),
     }),
     ...(['design', 'deployment'] as const).map((aspect) =>
-      defineRoute({
+      idRoute({
         method: 'POST',
         path: `/applications/{id}/calcPrice;${aspect}`,
-        auth: 'session-or-token',
-        schema: { params: IdParams },
         summary: `Hourly price of the ${aspect}'s VMs: {region, vms, totalMicrosPerHour, totalPerHour}`,
-        handler: async (req) => json(await control.calcPrice(who(req), req.params.id, aspect)),
+        answer: (p, id) => control.calcPrice(p, id, aspect),
       }),
     ),
     ...deploymentVmRoutes(control),

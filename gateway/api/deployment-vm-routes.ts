@@ -10,7 +10,8 @@ import type { ControlPlane, Principal, VmActionName } from '../../control/contro
 import { RavelError } from '../../core/errors.ts';
 import { idKey, LocalId, ServerId, VmIdsRequest, type VmDeployment, type VmDesign } from '../../domain/schemas/index.ts';
 import { defineRoute, json, type AnyRoute, requestOptions } from '../http/route.ts';
-import { applicationReply, IdParams, who } from './api-paths.ts';
+import { applicationReply, who } from './api-paths.ts';
+import { idBodyRoute, idRoute } from './route-shapes.ts';
 
 const VmParams = Type.Object({ id: ServerId, vm: LocalId });
 
@@ -42,13 +43,11 @@ function vmReads(control: ControlPlane): AnyRoute[] {
     { suffix: ';deployment', aspect: 'deployment' },
   ];
   return reads.flatMap(({ suffix, aspect }) => [
-    defineRoute({
+    idRoute({
       method: 'GET',
       path: `/applications/{id}${suffix}/vms`,
-      auth: 'session-or-token',
-      schema: { params: IdParams },
       summary: `The application's VMs in its ${aspect}${aspect === 'deployment' ? ', each with its state; empty for a draft' : ''}`,
-      handler: async (req) => json(await vmsOf(control, who(req), req.params.id, aspect)),
+      answer: (p, id) => vmsOf(control, p, id, aspect),
     }),
     defineRoute({
       method: 'GET',
@@ -72,14 +71,13 @@ function vmActions(control: ControlPlane): AnyRoute[] {
       summary: `${action} one VM of the deployment; 409 ILLEGAL_STATE when its state does not allow it`,
       handler: async (req) => applicationReply(await control.vmAction(who(req), req.params.id, req.params.vm, action, requestOptions(req))),
     }),
-    defineRoute({
+    idBodyRoute({
       method: 'POST',
       path: `/applications/{id}/vms/${action}`,
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: VmIdsRequest },
+      body: VmIdsRequest,
       summary: `${action} several VMs; 409 ILLEGAL_STATE, and nothing done, when one of them may not`,
-      handler: async (req) =>
-        applicationReply(await control.vmsAction(who(req), req.params.id, req.body.ids, action, requestOptions(req))),
+      reply: applicationReply,
+      answer: (p, id, b, o) => control.vmsAction(p, id, b.ids, action, o),
     }),
   ]);
 }

@@ -2,28 +2,16 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { AllocateElasticIp, Ipv4 } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
+import { created, defineRoute, empty, type AnyRoute, requestOptions } from '../http/route.ts';
 import { objectPath, who } from './api-paths.ts';
+import { readRoute } from './route-shapes.ts';
 
 const IpParams = Type.Object({ ip: Ipv4 });
 
 export function elasticIpRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/elasticIps',
-      auth: 'session-or-token',
-      schema: {},
-      handler: async (req) => json(await control.listElasticIps(who(req))),
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/elasticIps/locations',
-      auth: 'session-or-token',
-      schema: {},
-      summary: 'Regions elastic IPs can be allocated in',
-      handler: async (req) => json(await control.listElasticIpLocations(who(req))),
-    }),
+    readRoute({ path: '/elasticIps', read: (p) => control.listElasticIps(p) }),
+    readRoute({ path: '/elasticIps/locations', summary: 'Regions elastic IPs can be allocated in', read: (p) => control.listElasticIpLocations(p) }),
     defineRoute({
       method: 'POST',
       path: '/elasticIps',

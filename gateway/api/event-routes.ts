@@ -4,6 +4,7 @@ import type { ControlPlane, NotificationsQuery } from '../../control/control-pla
 import { EpochMillis, EventNameSchema } from '../../domain/schemas/index.ts';
 import { defineRoute, json, type AnyRoute } from '../http/route.ts';
 import { only, who } from './api-paths.ts';
+import { readRoute } from './route-shapes.ts';
 
 const SearchNotifications = Type.Object({
   dateRange: Type.Optional(
@@ -15,14 +16,7 @@ const SearchNotifications = Type.Object({
 
 export function eventRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/events',
-      auth: 'session-or-token',
-      schema: {},
-      summary: 'Every event name',
-      handler: async (req) => json(await control.eventNames(who(req))),
-    }),
+    readRoute({ path: '/events', summary: 'Every event name', read: (p) => control.eventNames(p) }),
     defineRoute({
       method: 'POST',
       path: '/notifications/search',

@@ -2,8 +2,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { Description, IdentityDomain, Name, Password, UserName } from '../../domain/schemas/index.ts';
-import { created, defineRoute, json, requestOptions, type AnyRoute } from '../http/route.ts';
-import { IdParams, objectPath, only, who } from './api-paths.ts';
+import { created, defineRoute, requestOptions, type AnyRoute } from '../http/route.ts';
+import { objectPath, only, who } from './api-paths.ts';
+import { idBodyRoute, readRoute } from './route-shapes.ts';
 
 /** An organization with its first admin, who can log in at once. */
 const CreateOrganizationBody = Type.Object({
@@ -25,33 +26,15 @@ const OrganizationPatch = Type.Object({
 
 export function organizationRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/organization',
-      auth: 'session-or-token',
-      schema: {},
-      summary: "The caller's organization",
-      handler: async (req) => json(await control.getOrganization(who(req))),
-    }),
-    defineRoute({
+    readRoute({ path: '/organization', summary: "The caller's organization", read: (p) => control.getOrganization(p) }),
+    idBodyRoute({
       method: 'PUT',
       path: '/organizations/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: OrganizationPatch },
+      body: OrganizationPatch,
       summary: "Renames or redescribes the caller's organization",
-      handler: async (req) =>
-        json(
-          await control.updateOrganization(who(req), req.params.id, only(req.body, ['name', 'description'])),
-        ),
+      answer: (p, id, b) => control.updateOrganization(p, id, only(b, ['name', 'description'])),
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/limits',
-      auth: 'session-or-token',
-      schema: {},
-      summary: 'What the organization may use at once',
-      handler: async (req) => json(await control.getLimits(who(req))),
-    }),
+    readRoute({ path: '/limits', summary: 'What the organization may use at once', read: (p) => control.getLimits(p) }),
     defineRoute({
       method: 'POST',
       path: '/admin/organizations',

@@ -2,8 +2,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { Description, Name, Permission, ServerId } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
-import { IdParams, objectPath, only, who } from './api-paths.ts';
+import { defineRoute, json, type AnyRoute } from '../http/route.ts';
+import { only, who } from './api-paths.ts';
+import { createRoute, deleteRoute, idBodyRoute, idRoute, readRoute } from './route-shapes.ts';
 
 const Permissions = Type.Array(Permission, { maxItems: 64 });
 const GroupBody = Type.Object({
@@ -17,75 +18,33 @@ const AddUser = Type.Object({ userId: ServerId });
 
 export function permissionsGroupRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
+    readRoute({ path: '/permissionsGroups', read: (p) => control.listPermissionsGroups(p) }),
+    createRoute({
       path: '/permissionsGroups',
-      auth: 'session-or-token',
-      schema: {},
-      handler: async (req) => json(await control.listPermissionsGroups(who(req))),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/permissionsGroups',
-      auth: 'session-or-token',
-      schema: { body: GroupBody },
-      successStatus: 201,
-      handler: async (req) => {
-        const { permissions, ...rest } = only(req.body, ['name', 'description', 'permissions']);
-        const group = await control.createPermissionsGroup(who(req), { ...rest, permissions: permissions ?? [] }, requestOptions(req));
-        return created(group, objectPath('permissionsGroups', group.id));
+      collection: 'permissionsGroups',
+      body: GroupBody,
+      create: (p, b, o) => {
+        const { permissions, ...rest } = only(b, ['name', 'description', 'permissions']);
+        return control.createPermissionsGroup(p, { ...rest, permissions: permissions ?? [] }, o);
       },
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/permissionsGroups/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      handler: async (req) => json(await control.getPermissionsGroup(who(req), req.params.id)),
-    }),
-    defineRoute({
+    idRoute({ method: 'GET', path: '/permissionsGroups/{id}', answer: (p, id) => control.getPermissionsGroup(p, id) }),
+    idBodyRoute({
       method: 'PUT',
       changesCredentials: true,
       path: '/permissionsGroups/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: GroupPatch },
-      handler: async (req) =>
-        json(
-          await control.updatePermissionsGroup(
-            who(req),
-            req.params.id,
-            only(req.body, ['name', 'description', 'permissions']),
-          ),
-        ),
+      body: GroupPatch,
+      answer: (p, id, b) => control.updatePermissionsGroup(p, id, only(b, ['name', 'description', 'permissions'])),
     }),
-    defineRoute({
-      method: 'DELETE',
-      changesCredentials: true,
-      path: '/permissionsGroups/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      successStatus: 204,
-      handler: async (req) => {
-        await control.deletePermissionsGroup(who(req), req.params.id);
-        return empty();
-      },
-    }),
-    defineRoute({
-      method: 'GET',
-      path: '/permissionsGroups/{id}/users',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      handler: async (req) => json(await control.listPermissionsGroupUsers(who(req), req.params.id)),
-    }),
-    defineRoute({
+    deleteRoute({ path: '/permissionsGroups/{id}', changesCredentials: true, remove: (p, id) => control.deletePermissionsGroup(p, id) }),
+    idRoute({ method: 'GET', path: '/permissionsGroups/{id}/users', answer: (p, id) => control.listPermissionsGroupUsers(p, id) }),
+    idBodyRoute({
       method: 'POST',
       changesCredentials: true,
       path: '/permissionsGroups/{id}/users',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: AddUser },
+      body: AddUser,
       summary: 'Adds `{userId}` to the group; answers the group',
-      handler: async (req) =>
-        json(await control.addPermissionsGroupUser(who(req), req.params.id, req.body.userId)),
+      answer: (p, id, b) => control.addPermissionsGroupUser(p, id, b.userId),
     }),
     defineRoute({
       method: 'DELETE',

@@ -8,20 +8,14 @@ import type { ControlPlane } from '../../control/control-plane.ts';
 import { CreateScheduledTask, ServerId } from '../../domain/schemas/index.ts';
 import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
 import { IdParams, objectPath, only, who } from './api-paths.ts';
+import { idRoute } from './route-shapes.ts';
 
 const TaskParams = Type.Object({ id: ServerId, task: ServerId });
 const editable = ['action', 'scheduleInfo', 'description', 'blueprintName'] as const;
 
 export function taskRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/applications/{id}/tasks',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      summary: "The application's scheduled tasks",
-      handler: async (req) => json(await control.listTasks(who(req), req.params.id)),
-    }),
+    idRoute({ method: 'GET', path: '/applications/{id}/tasks', summary: "The application's scheduled tasks", answer: (p, id) => control.listTasks(p, id) }),
     defineRoute({
       method: 'POST',
       path: '/applications/{id}/tasks',

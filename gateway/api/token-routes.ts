@@ -2,8 +2,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { CreateEphemeralToken, Description, EpochMillis, Name } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute } from '../http/route.ts';
-import { IdParams, objectPath, only, who } from './api-paths.ts';
+import type { AnyRoute } from '../http/route.ts';
+import { only } from './api-paths.ts';
+import { createRoute, deleteRoute, idBodyRoute, idRoute, readRoute } from './route-shapes.ts';
 
 const TokenPatch = Type.Object({
   name: Type.Optional(Name),
@@ -13,55 +14,22 @@ const TokenPatch = Type.Object({
 
 export function tokenRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
+    readRoute({ path: '/ephemeralAccessTokens', read: (p) => control.listTokens(p) }),
+    createRoute({
       path: '/ephemeralAccessTokens',
-      auth: 'session-or-token',
-      schema: {},
-      handler: async (req) => json(await control.listTokens(who(req))),
-    }),
-    defineRoute({
-      method: 'POST',
-      path: '/ephemeralAccessTokens',
-      auth: 'session-or-token',
-      schema: { body: CreateEphemeralToken },
+      collection: 'ephemeralAccessTokens',
+      body: CreateEphemeralToken,
       summary: 'A time-limited token; its value is answered once, in `token`',
-      successStatus: 201,
-      handler: async (req) => {
-        const input = only(req.body, ['name', 'description', 'expirationTime', 'permissions']);
-        const token = await control.createToken(who(req), input);
-        return created(token, objectPath('ephemeralAccessTokens', token.id));
-      },
+      create: (p, b) => control.createToken(p, only(b, ['name', 'description', 'expirationTime', 'permissions'])),
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/ephemeralAccessTokens/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      handler: async (req) => json(await control.getToken(who(req), req.params.id)),
-    }),
-    defineRoute({
+    idRoute({ method: 'GET', path: '/ephemeralAccessTokens/{id}', answer: (p, id) => control.getToken(p, id) }),
+    idBodyRoute({
       method: 'PUT',
       changesCredentials: true,
       path: '/ephemeralAccessTokens/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: TokenPatch },
-      handler: async (req) =>
-        json(
-          await control.updateToken(who(req), req.params.id, only(req.body, ['name', 'description', 'expirationTime'])),
-        ),
+      body: TokenPatch,
+      answer: (p, id, b) => control.updateToken(p, id, only(b, ['name', 'description', 'expirationTime'])),
     }),
-    defineRoute({
-      method: 'DELETE',
-      changesCredentials: true,
-      path: '/ephemeralAccessTokens/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      successStatus: 204,
-      handler: async (req) => {
-        await control.deleteToken(who(req), req.params.id);
-        return empty();
-      },
-    }),
+    deleteRoute({ path: '/ephemeralAccessTokens/{id}', changesCredentials: true, remove: (p, id) => control.deleteToken(p, id) }),
   ];
 }

@@ -2,8 +2,9 @@
 import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import { ChangePassword, InviteUser, Name, Role } from '../../domain/schemas/index.ts';
-import { created, defineRoute, empty, json, type AnyRoute, requestOptions } from '../http/route.ts';
-import { IdParams, objectPath, only, who } from './api-paths.ts';
+import { defineRoute, empty, type AnyRoute } from '../http/route.ts';
+import { IdParams, only, who } from './api-paths.ts';
+import { createRoute, deleteRoute, idBodyRoute, idRoute, readRoute } from './route-shapes.ts';
 
 const UserPatch = Type.Object({
   name: Type.Optional(Name),
@@ -13,56 +14,24 @@ const UserPatch = Type.Object({
 
 export function userRoutes(control: ControlPlane): AnyRoute[] {
   return [
-    defineRoute({
-      method: 'GET',
-      path: '/users',
-      auth: 'session-or-token',
-      schema: {},
-      summary: "The organization's users",
-      handler: async (req) => json(await control.listUsers(who(req))),
-    }),
-    defineRoute({
-      method: 'POST',
+    readRoute({ path: '/users', summary: "The organization's users", read: (p) => control.listUsers(p) }),
+    createRoute({
       path: '/users/invite',
-      auth: 'session-or-token',
-      schema: { body: InviteUser },
+      collection: 'users',
+      body: InviteUser,
       summary: 'Invites a user (no password until they set one)',
-      successStatus: 201,
-      handler: async (req) => {
-        const body = only(req.body, ['email', 'name', 'surname', 'roles']);
-        const user = await control.inviteUser(who(req), body, requestOptions(req));
-        return created(user, objectPath('users', user.id));
-      },
+      create: (p, b, o) => control.inviteUser(p, only(b, ['email', 'name', 'surname', 'roles']), o),
     }),
-    defineRoute({
-      method: 'GET',
-      path: '/users/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      handler: async (req) => json(await control.getUser(who(req), req.params.id)),
-    }),
-    defineRoute({
+    idRoute({ method: 'GET', path: '/users/{id}', answer: (p, id) => control.getUser(p, id) }),
+    idBodyRoute({
       method: 'PUT',
       changesCredentials: true,
       path: '/users/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams, body: UserPatch },
+      body: UserPatch,
       summary: 'Edits name, surname and roles',
-      handler: async (req) =>
-        json(await control.updateUser(who(req), req.params.id, only(req.body, ['name', 'surname', 'roles']))),
+      answer: (p, id, b) => control.updateUser(p, id, only(b, ['name', 'surname', 'roles'])),
     }),
-    defineRoute({
-      method: 'DELETE',
-      changesCredentials: true,
-      path: '/users/{id}',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      successStatus: 204,
-      handler: async (req) => {
-        await control.deleteUser(who(req), req.params.id);
-        return empty();
-      },
-    }),
+    deleteRoute({ path: '/users/{id}', changesCredentials: true, remove: (p, id) => control.deleteUser(p, id) }),
     defineRoute({
       method: 'PUT',
       changesCredentials: true,
@@ -76,21 +45,7 @@ export function userRoutes(control: ControlPlane): AnyRoute[] {
         return empty();
       },
     }),
-    defineRoute({
-      method: 'PUT',
-      changesCredentials: true,
-      path: '/users/{id}/enable',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      handler: async (req) => json(await control.enableUser(who(req), req.params.id)),
-    }),
-    defineRoute({
-      method: 'PUT',
-      changesCredentials: true,
-      path: '/users/{id}/disable',
-      auth: 'session-or-token',
-      schema: { params: IdParams },
-      handler: async (req) => json(await control.disableUser(who(req), req.params.id)),
-    }),
+    idRoute({ method: 'PUT', changesCredentials: true, path: '/users/{id}/enable', answer: (p, id) => control.enableUser(p, id) }),
+    idRoute({ method: 'PUT', changesCredentials: true, path: '/users/{id}/disable', answer: (p, id) => control.disableUser(p, id) }),
   ];
 }
