@@ -157,3 +157,24 @@ test("a published VM's disk is its own clone in the store, read by its host; sna
   assert.equal(afterAll.storedBlocks, 1, "only the library image's block is left");
   assert.ok(before.storedBlocks >= 2, `the guest's block was stored (${before.storedBlocks} blocks before)`);
 });
+
+test('a VM added by publishUpdates gets its own disk in the store; the deployed one keeps its own', async () => {
+  const app = await h.run(h.control.createApplication(a.p, { name: 'grow', design: { vms: [sampleVm(1)] } }));
+  await h.run(h.control.publishApplication(a.p, app.id, {}));
+  await allVms(h, a.p, app.id, 'STARTED');
+  const nameOf = (key: string): string => `application-${a.organizationId}-${app.id}-disk-${key}`;
+  const ownImages = async (): Promise<Map<string, string>> => new Map((await h.run(h.images!.list(store))).filter((i) => i.name.startsWith(`application-${a.organizationId}-${app.id}-`)).map((i) => [i.name, i.id]));
+  const before = await ownImages();
+  assert.deepEqual([...before.keys()], [nameOf('101')], 'a disk without a base gets an empty image of its own');
+
+  await h.run(h.control.updateApplication(a.p, app.id, { design: { vms: [sampleVm(1), sampleVm(2)] } }));
+  await h.run(h.control.publishUpdates(a.p, app.id, {}));
+  await allVms(h, a.p, app.id, 'STARTED');
+  const after = await ownImages();
+  assert.deepEqual([...after.keys()].sort(), [nameOf('101'), nameOf('201')]);
+  assert.equal(after.get(nameOf('101')), before.get(nameOf('101')), 'the deployed disk is the same image');
+  const hv = h.sim.hosts.get('h1')!.hv;
+  assert.equal(hv.get(hvxVmId(app.id, '200'))?.spec.disks[0]?.image, after.get(nameOf('201')), "the added VM's host is told its image");
+  await h.run(h.control.deleteApplication(a.p, app.id));
+  assert.equal((await ownImages()).size, 0);
+});

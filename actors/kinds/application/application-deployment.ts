@@ -84,7 +84,7 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
  * placing, so a refusal (a base the library does not hold) changes nothing here. Null when the
  * node has no image store: hosts are then told the library names.
  */
-async function provisionDisks(ctx: Ctx, s: Live): Promise<Readonly<Record<string, StoreRef>> | null> {
+export async function provisionDisks(ctx: Ctx, s: Live): Promise<Readonly<Record<string, StoreRef>> | null> {
   const msg: Extract<LibraryMsg, { type: 'provisionApplicationDisks' }> = {
     type: 'provisionApplicationDisks',
     principal: { kind: 'system' },

@@ -10,7 +10,7 @@ import { RavelError } from '../../../core/errors.ts';
 import { designDiffersFromDeployment } from '../../../domain/application/application-state.ts';
 import { idKey, sizeInMb, type Application } from '../../../domain/schemas/index.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
-import { place, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { place, provisionDisks, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { DEFAULT_BASE_DOMAIN, detachElasticIps, exposeDeployedVms, releaseExposures } from './application-exposure.ts';
@@ -24,6 +24,8 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
   const deployed = new Set(dep.vms.map((v) => idKey(v.id)));
   const fresh = s.app.design.vms.filter((v) => !deployed.has(idKey(v.id)));
   const startNew = m.startAllDraftVms ?? true;
+  // Added VMs' disks get their images in the store as at publish (the deployed ones keep theirs).
+  const disks = fresh.length > 0 ? await provisionDisks(ctx, s) : null;
   const { state: claimed, plan, removed } = await withClaim(ctx, s, startNew ? fresh : [], async () => {
     let hosts: HostAssignments = {};
     if (fresh.length > 0) {
@@ -42,7 +44,7 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
     });
     const byKey = new Map(exposed.map((v) => [idKey(v.id), v]));
     const application = { ...plan.application, deployment: { ...dep, ...plan.application.deployment, vms: planned.map((v) => byKey.get(idKey(v.id)) ?? v) } };
-    return { state: { ...s, app: application }, plan, removed: dep.vms.filter((v) => removedKeys.has(idKey(v.id))) };
+    return { state: { ...s, app: application, ...(disks === null ? {} : { disks }) }, plan, removed: dep.vms.filter((v) => removedKeys.has(idKey(v.id))) };
   });
   const now = ctx.clock.now();
   const updated: Live = retireVms(claimed, removed, now, ctx.reminders);
