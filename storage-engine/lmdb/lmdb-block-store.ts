@@ -21,6 +21,7 @@ import { Maintenance } from './maintenance.ts';
 import { StagingAreaImpl } from './staging-area.ts';
 import { Tables, type VersionRecord } from './tables.ts';
 import { VersionWriterImpl } from './version-writer.ts';
+import { DurableIngests, type DurableIngest } from './durable-ingest.ts';
 
 /**
  * 64 KiB, chosen by measurement (storage-engine/lmdb/bench/block-store.bench.ts, 2 cores,
@@ -75,6 +76,7 @@ export class LmdbBlockStore implements BlockStore {
   private readonly parts: EngineParts;
   private readonly catalog: Catalog;
   private readonly maintenance: Maintenance;
+  private readonly ingests: DurableIngests;
   private readonly clock: Clock;
   private readonly maxDepth: number;
   private readonly intervalMs: number;
@@ -94,13 +96,45 @@ export class LmdbBlockStore implements BlockStore {
     this.maintenance = new Maintenance(tables, refs, blockSize);
     this.maxDepth = options.maxChainDepth ?? 16;
     this.intervalMs = options.maintenanceIntervalMs ?? 30_000;
+    this.ingests = new DurableIngests({
+      parts: this.parts,
+      catalog: this.catalog,
+      clock: this.clock,
+      writer: (t, b, inCommit) => this.writerFor(t, b, inCommit),
+      drop: (t, b) => this.drop(t, b),
+    });
     this.arm(this.intervalMs);
   }
 
-  /** Drops what a crash left half-done: versions being written or purged. */
+  /** Drops what a crash left half-done: versions being written or purged, but resumable ingests. */
   async recover(): Promise<void> {
     await this.exclusive(async () => {
-      for (const v of this.maintenance.purging(true)) await this.maintenance.purge(v.tenantNum, v.id);
+      const kept = await this.ingests.recover();
+      for (const v of this.maintenance.purging(true, kept)) await this.maintenance.purge(v.tenantNum, v.id);
+    });
+  }
+
+  /**
+   * Starts an ingest into a new version of `disk` (from an empty disk) that can be resumed
+   * after a restart from the checkpoint it last saved: see durable-ingest.ts.
+   */
+  async startDurableIngest(tenant: string, disk: string): Promise<DurableIngest> {
+    this.ensureOpen();
+    return this.ingests.start(this.catalog.known(tenant, 'disk', disk), disk);
+  }
+
+  /** Opens again an ingest started by {@link startDurableIngest}, here or before a restart. */
+  async resumeDurableIngest(tenant: string, ingest: string): Promise<DurableIngest> {
+    this.ensureOpen();
+    return this.ingests.resume(this.catalog.known(tenant, 'ingest', ingest), ingest);
+  }
+
+  /** The tenant's ingests that can be resumed: ids, disks and whether a checkpoint was saved. */
+  listDurableIngests(tenant: string): Promise<Array<{ id: string; diskId: string; checkpointed: boolean }>> {
+    return this.now(() => {
+      const t = this.catalog.tenant(tenant);
+      if (t === undefined) return [];
+      return this.ingests.list(t).map((r) => ({ id: r.id, diskId: r.diskId, checkpointed: r.checkpoint !== null }));
     });
   }
 
@@ -154,12 +188,17 @@ export class LmdbBlockStore implements BlockStore {
       }
       return this.catalog.createVersion(t, { diskId: disk, base, size, origin: 'write' }, 'building');
     });
-    const building = new BuildingVersion(this.parts, t, rec);
+    return this.writerFor(t, new BuildingVersion(this.parts, t, rec));
+  }
+
+  /** The writer of a building version; `inCommit` runs inside the commit's transaction. */
+  private writerFor(t: TenantRef, building: BuildingVersion, inCommit?: () => void): VersionWriter {
     return new VersionWriterImpl(building, {
       commit: async (b) => {
         const committed = await this.tables.txn(() => {
           const current = this.tables.versions.get([t.num, b.record.id]);
           if (current?.state !== 'building') throw new RavelError('ILLEGAL_STATE', 'the version is no longer being built');
+          inCommit?.();
           return this.catalog.publish(t, { ...current, size: b.size });
         });
         await this.tables.durable();

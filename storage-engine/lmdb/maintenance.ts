@@ -154,10 +154,13 @@ export class Maintenance {
       .map((v) => ({ tenantNum: v.tenantNum, id: v.rec.id }));
   }
 
-  /** Versions left purging (by a crash, or by a delete whose purge has not run yet). */
-  purging(alsoBuilding: boolean): Array<{ tenantNum: number; id: string }> {
+  /**
+   * Versions left purging (by a crash, or by a delete whose purge has not run yet), and with
+   * `alsoBuilding` those a dead writer left, except the ones in `keep` (resumable ingests).
+   */
+  purging(alsoBuilding: boolean, keep: ReadonlySet<string> = new Set()): Array<{ tenantNum: number; id: string }> {
     return this.allVersions()
-      .filter((v) => v.rec.state === 'purging' || (alsoBuilding && v.rec.state === 'building'))
+      .filter((v) => v.rec.state === 'purging' || (alsoBuilding && v.rec.state === 'building' && !keep.has(v.rec.id)))
       .map((v) => ({ tenantNum: v.tenantNum, id: v.rec.id }));
   }
 

@@ -11,6 +11,7 @@
  *   blocks    tenantNum(4) + key(32)    -> block bytes
  *   refs      tenantNum(4) + key(32)    -> number of map entries naming the block
  *   orphans   tenantNum(4) + key(32)    -> true while refs is 0 (what the collector visits)
+ *   ingests   [tenantNum, ingestId]     -> IngestRecord (a resumable ingest: its two building versions)
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { DiskPurpose, VersionOrigin } from '../block-store.ts';
@@ -65,6 +66,20 @@ export interface VersionRecord {
   seq: number;
 }
 
+/**
+ * A resumable ingest: the disk version it builds and the staging area it stages into (both
+ * kept 'building' across restarts while this record names them), and the caller's last
+ * checkpoint, written in one transaction after everything it refers to is in LMDB.
+ */
+export interface IngestRecord {
+  id: string;
+  diskId: string;
+  versionId: string;
+  stagingId: string;
+  checkpoint: unknown;
+  createdAt: number;
+}
+
 export const ZERO_MARK = new Uint8Array([0]);
 export const KEY_BYTES = 32;
 
@@ -82,6 +97,7 @@ export class Tables {
   readonly blocks: Database<Buffer, Buffer>;
   readonly refs: Database<number, Buffer>;
   readonly orphans: Database<boolean, Buffer>;
+  readonly ingests: Database<IngestRecord, TenantKey>;
   /** Keys put or removed through this object since it was opened. */
   keysWritten = 0;
 
@@ -96,6 +112,7 @@ export class Tables {
     this.blocks = this.env.openDB({ name: 'blocks', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', keyEncoding: 'binary' });
     this.orphans = this.env.openDB({ name: 'orphans', keyEncoding: 'binary' });
+    this.ingests = this.env.openDB({ name: 'ingests' });
   }
 
   /** Inside a transaction callback only: the put is part of that transaction. */
