@@ -48,7 +48,7 @@ export interface LiveEndpointOptions {
 
 let nextConnectionId = 1;
 
-const INVALID_COMMAND = stringifyJson({
+export const INVALID_COMMAND = stringifyJson({
   op: 'error',
   code: 'INVALID_ARGUMENT',
   message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"fromSeq"?:n}',
@@ -116,7 +116,7 @@ function upgrade(
     });
 }
 
-const Command = Type.Object(
+export const Command = Type.Object(
   {
     op: Type.Union([Type.Literal('subscribe'), Type.Literal('unsubscribe')]),
     topics: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 }),

@@ -39,7 +39,7 @@ export interface LiveHubDeps {
 type Socket = WebSocket<LiveConnection>;
 
 /** 1011: the server could not go on (the stream could not be read); the client reconnects. */
-const INTERNAL_ERROR = 1011;
+export const INTERNAL_ERROR = 1011;
 
 interface Tenant {
   readonly feed: TenantFeed;
