@@ -6,9 +6,15 @@
  * read of one application through the same control plane).
  *   npm run bench -- control-plane [--quick]     (quick: 100 hosts, 1,000 applications)
  *   --verbose lists each message type's turns and mean latency: where the time goes.
- * What bounds it now: each host's command consumer takes one command at a time (hvx/protocol.ts
- * maxInFlight 1: pick, result, ack, each flushed) and cost packing sends the applications being
- * started to the newest host or two; then the reminder index's writes around each reminder turn.
+ * Where the durable writes go (--verbose, 1,000 applications): each application's events reach
+ * its organization in ~7 hand-overs (create, publish, each VM's provisioned and STARTED), and
+ * each costs three writes (the application's outbox reminder, the organization's recordEvents and
+ * its own drain reminder): ~20 of ~31 writes per application; a host report the application acts
+ * on is one more (define results, running statuses; those that change nothing are left out by the
+ * bridge); hvx-host heartbeats write per host per interval, so their share per application grows
+ * with the run's length (~3 on a loaded 3-minute run). Agents take 16 commands at once
+ * (hvx/protocol.ts COMMANDS_IN_FLIGHT); cost packing sends the applications being started to
+ * the newest host or two, and the reminder index writes around each reminder turn.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
