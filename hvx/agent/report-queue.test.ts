@@ -54,3 +54,19 @@ test('close stops retrying at once, even in the middle of a wait', async () => {
   await clock.advance(60_000);
   assert.equal(attempts, before, 'retried after close');
 });
+
+test('a report pushed while the sender is finishing its round is sent, not stranded', async () => {
+  // A second report pushed k microtask steps after the first: one of these steps falls between
+  // the sender's last publish and its forgetting that it runs.
+  for (let k = 0; k <= 12; k++) {
+    const clock = new ManualClock();
+    const stored: number[] = [];
+    const q = new ReportQueue({ clock, log: silentLogger, publish: async (d) => void stored.push(d[0] ?? -1) });
+    q.push(bytes(1));
+    for (let i = 0; i < k; i++) await Promise.resolve();
+    q.push(bytes(2));
+    await clock.advance(10);
+    assert.deepEqual(stored, [1, 2], `second report pushed ${k} steps after the first`);
+    await q.close();
+  }
+});

@@ -40,7 +40,20 @@ export class ReportQueue {
       this.o.log.warn({ dropped: this.dropped }, 'VM state report dropped: the queue of unsent reports is full');
     }
     this.queue.push(data);
-    this.sending ??= this.drain().finally(() => (this.sending = undefined));
+    this.send();
+  }
+
+  /**
+   * Starts the sender unless it runs. A report pushed after the sender's last look at the queue
+   * but before it is forgotten would be stranded: the sender looks again once forgotten.
+   */
+  private send(): void {
+    if (this.sending !== undefined || this.closed) return;
+    const round: Promise<void> = this.drain().finally(() => {
+      if (this.sending === round) this.sending = undefined;
+      if (this.queue.length > 0) this.send();
+    });
+    this.sending = round;
   }
 
   /** Stops retrying; what is unsent stays unsent. Resolves once the attempt in flight is over. */
