@@ -70,6 +70,15 @@ export class ApiTestGateway {
     return r.organization;
   }
 
+  /** A new tenant `name` and a client logged in as its admin. */
+  async adminOf(name: string): Promise<ApiClient> {
+    await this.tenant(name);
+    const c = this.client();
+    const r = await c.login(`${name}/root`, 'root-password');
+    if (r.status !== 200) throw new Error(`the admin of ${name} cannot log in: ${r.status} ${r.text}`);
+    return c;
+  }
+
   client(): ApiClient {
     return new ApiClient(this, `${this.gw.url}${API_PREFIX}`);
   }

@@ -13,9 +13,7 @@ let admin: ApiClient;
 let appId: number;
 before(async () => {
   t = await ApiTestGateway.start();
-  await t.tenant('acme');
-  admin = t.client();
-  assert.equal((await admin.login('acme/root', 'root-password')).status, 200);
+  admin = await t.adminOf('acme');
   const app = await admin.request('POST', '/applications', { name: 'cached' });
   assert.equal(app.status, 201, app.text);
   appId = (app.entity as { id: number }).id;
