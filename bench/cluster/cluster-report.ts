@@ -17,6 +17,7 @@ import type { FaultRecord } from './faults.ts';
 export interface RunSummary {
   readonly name: string;
   readonly nodes: number;
+  readonly shards: number;
   readonly durationS: number;
   readonly startupMs: number;
   readonly settleMs: number;
@@ -45,6 +46,7 @@ export function summarizeRun(r: RunResult): RunSummary {
   return {
     name: r.spec.name,
     nodes: r.spec.nodes.length,
+    shards: r.spec.shards,
     durationS: r.durationS,
     startupMs: r.startupMs,
     settleMs: r.settleMs,
@@ -115,6 +117,13 @@ export function writeClusterReport(main: RunSummary, scaling: readonly RunSummar
     const unbounded = main.memoryGrowth.filter((g) => g.unbounded);
     for (const g of unbounded) console.log(`  GROWTH ${g.name}: ${g.slopeMbPerMin.toFixed(2)} MiB/min, window medians ${g.windowMediansMb.map((m) => m.toFixed(0)).join(' < ')} MiB`);
     report.atMost('processes whose memory climbs in every window after warm-up (>= 2 MiB/min)', unbounded.length, 'processes', 0);
+  }
+  // A partition: the cut-off side stops serving once its leases lapse, and the others serve every shard.
+  for (const f of main.faults) {
+    const fig = f.figures;
+    if (f.kind !== 'partition-node' || fig === undefined) continue;
+    report.atMost(`${f.label}: shards the cut-off node still serves at the end of the cut`, fig['shardsCutSideAtEnd'] ?? Number.POSITIVE_INFINITY, 'shards', 0);
+    report.atLeast(`${f.label}: shards the other nodes serve at the end of the cut`, fig['shardsOtherSideAtEnd'] ?? 0, 'shards', main.shards);
   }
   const nodeGrowth = Math.max(0, ...main.processes.filter((p) => p.name.startsWith('node')).map((p) => p.lateGrowthMb));
   report.atMost('node RSS growth over the second half of the run', nodeGrowth, 'MiB', 256);
