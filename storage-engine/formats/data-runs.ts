@@ -5,6 +5,7 @@
  */
 import type { DiskSink } from '../ingest/disk-sink.ts';
 import type { UploadScheduler } from './upload-scheduler.ts';
+import type { Bound } from './scheduler-checkpoint.ts';
 
 const MAX_RUN = 64 * 1024 * 1024;
 
@@ -33,15 +34,25 @@ export class DataRuns {
     const r = this.run;
     if (r === undefined) return;
     this.run = undefined;
-    await this.scheduler.claim({
-      kind: 'stream',
+    await this.scheduler.claimTagged({
       offset: r.host,
       length: r.length,
       what: this.what,
-      deliver: async (at, bytes) => {
-        const keep = Math.min(bytes.length, this.logicalEnd - (r.logical + at));
-        if (keep > 0) await this.sink.write(r.logical + at, keep === bytes.length ? bytes : bytes.subarray(0, keep));
-      },
+      tag: { t: 'run', logical: r.logical },
     });
+  }
+
+  /**
+   * What the decoder binds a run's tag ({ t: 'run', logical }) to: its bytes written from its
+   * logical offset. Runs are claimed with tags so that a checkpoint can hold them.
+   */
+  deliver(logical: number): Bound {
+    return {
+      kind: 'stream',
+      deliver: async (at, bytes) => {
+        const keep = Math.min(bytes.length, this.logicalEnd - (logical + at));
+        if (keep > 0) await this.sink.write(logical + at, keep === bytes.length ? bytes : bytes.subarray(0, keep));
+      },
+    };
   }
 }

@@ -4,7 +4,13 @@ import { concatBytes } from './bytes.ts';
 export class TailBytes {
   private tail: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly n: number) {}
+  constructor(
+    private readonly n: number,
+    /** The tail saved from {@link bytes}, to go on from a checkpoint. */
+    from?: Uint8Array,
+  ) {
+    if (from !== undefined) this.tail = from.slice(-n);
+  }
 
   add(chunk: Uint8Array): void {
     this.tail =

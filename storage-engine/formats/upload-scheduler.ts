@@ -5,13 +5,29 @@
  * (they may be data whose table comes later) until the decoder says its tables are complete,
  * after which they are dropped. Every byte is used at most once: two claims on the same bytes,
  * or a claim on bytes already used, is a corrupt (overlapping) table.
+ *
+ * A claim made with a tag ({@link UploadScheduler.claimTagged}) can be saved in a checkpoint
+ * and bound back to the decoder's code on resume (scheduler-checkpoint.ts).
  */
 import type { DiskSink } from '../ingest/disk-sink.ts';
-import type { DecodeLimits } from './format.ts';
+import type { DecodeLimits, DecoderCheckpoint, DiskFormat } from './format.ts';
 import { decodeFailed, tooLarge } from './decode-error.ts';
 import { MinHeap } from './min-heap.ts';
 import { StagedRanges } from './staged-ranges.ts';
 import { concatBytes } from './bytes.ts';
+import {
+  b64,
+  MAX_HELD_BYTES,
+  rebind,
+  unb64,
+  type Bound,
+  type ClaimTag,
+  type SavedClaim,
+  type SchedulerState,
+  type TaggedClaim,
+} from './scheduler-checkpoint.ts';
+
+export type { TaggedClaim } from './scheduler-checkpoint.ts';
 
 /** A range of the upload a decoder needs, with what to do with its bytes. */
 export type Claim =
@@ -26,6 +42,9 @@ export type Claim =
       readonly shared?: boolean;
       /** If the upload ends inside the range, at least this much of it is enough. */
       readonly minLength?: number;
+      readonly tag?: ClaimTag;
+      /** Bytes of the tagged range before this claim's (a claim split where the upload was). */
+      readonly prefix?: Uint8Array;
     }
   | {
       readonly kind: 'stream';
@@ -34,6 +53,9 @@ export type Claim =
       readonly what: string;
       /** The range's bytes piece by piece, in order (data that goes straight to the sink). */
       deliver(at: number, bytes: Uint8Array): Promise<void>;
+      readonly tag?: ClaimTag;
+      /** How far into the tagged range this claim starts. */
+      readonly shift?: number;
     };
 
 const READ_BACK_PIECE = 1024 * 1024;
@@ -51,6 +73,8 @@ export class UploadScheduler {
     private readonly sink: DiskSink,
     private readonly format: string,
     private readonly limits: Pick<DecodeLimits, 'maxPendingRanges' | 'maxTableBytes'>,
+    /** Binds a claim's tag to the decoder's code; needed by claimTagged and restore. */
+    private readonly bind?: (tag: ClaimTag) => Bound,
   ) {}
 
   /** Upload bytes seen so far. */
@@ -61,6 +85,11 @@ export class UploadScheduler {
   /** The decoder knows every table: bytes no claim covers are no longer kept. */
   tablesComplete(): void {
     this.discard = true;
+  }
+
+  /** A claim that a checkpoint can hold: what to do with its bytes comes from its tag. */
+  claimTagged(t: TaggedClaim): Promise<void> {
+    return this.claim(this.bound(t, this.binding()(t.tag)));
   }
 
   async claim(c: Claim): Promise<void> {
@@ -97,11 +126,25 @@ export class UploadScheduler {
     const done = passedEnd - c.offset;
     if (c.kind === 'stream') {
       if (rest > 0) {
-        await this.claim({ ...c, offset: passedEnd, length: rest, deliver: (at, b) => c.deliver(at + done, b) });
+        const shift = (c.shift ?? 0) + done;
+        await this.claim({
+          ...c,
+          offset: passedEnd,
+          length: rest,
+          shift,
+          deliver: (at, b) => c.deliver(at + done, b),
+        });
       }
     } else if (rest > 0) {
       const prefix = concatBytes(parts);
-      await this.claim({ ...c, offset: passedEnd, length: rest, take: (b) => c.take(concatBytes([prefix, b])) });
+      const whole = concatBytes([c.prefix ?? new Uint8Array(0), prefix]);
+      await this.claim({
+        ...c,
+        offset: passedEnd,
+        length: rest,
+        prefix: whole,
+        take: (b) => c.take(concatBytes([prefix, b])),
+      });
     } else {
       await c.take(concatBytes(parts));
     }
@@ -176,6 +219,96 @@ export class UploadScheduler {
       this.pending.pop();
       this.active.push({ claim: next, filled: 0, buf: next.kind === 'whole' ? new Uint8Array(next.length) : undefined });
     }
+  }
+
+  /**
+   * The state as plain data, or undefined while a claim without a tag is held or claims hold
+   * more than MAX_HELD_BYTES (the next chunk boundary will do).
+   */
+  save(): SchedulerState | undefined {
+    let held = 0;
+    const saved = (c: Claim): SavedClaim | undefined => {
+      if (c.tag === undefined) return undefined;
+      const base = { kind: c.kind, offset: c.offset, length: c.length, what: c.what, tag: c.tag };
+      if (c.kind === 'stream') return c.shift === undefined ? base : { ...base, shift: c.shift };
+      held += c.prefix?.length ?? 0;
+      return {
+        ...base,
+        ...(c.shared === undefined ? {} : { shared: c.shared }),
+        ...(c.minLength === undefined ? {} : { minLength: c.minLength }),
+        ...(c.prefix === undefined ? {} : { prefix: b64(c.prefix) }),
+      };
+    };
+    const pending: SavedClaim[] = [];
+    for (const c of this.pending.all()) {
+      const p = saved(c);
+      if (p === undefined) return undefined;
+      pending.push(p);
+    }
+    const active: Array<SchedulerState['active'][number]> = [];
+    for (const a of this.active) {
+      const claim = saved(a.claim);
+      if (claim === undefined) return undefined;
+      held += a.buf === undefined ? 0 : a.filled;
+      active.push(a.buf === undefined ? { claim, filled: a.filled } : { claim, filled: a.filled, held: b64(a.buf.subarray(0, a.filled)) });
+    }
+    if (held > MAX_HELD_BYTES) return undefined;
+    return {
+      position: this.position,
+      discard: this.discard,
+      staged: this.staged.all(),
+      pending,
+      active,
+    };
+  }
+
+  /** A decoder checkpoint of its own state `own` and the scheduler's, or undefined (see save). */
+  checkpoint(format: DiskFormat, own: Readonly<Record<string, unknown>>): DecoderCheckpoint | undefined {
+    const sched = this.save();
+    return sched === undefined ? undefined : { format, uploadOffset: this.position, state: { ...own, sched } };
+  }
+
+  /** Takes on a saved state (a fresh scheduler only), binding its claims' tags again. */
+  restore(state: SchedulerState): void {
+    const bind = this.binding();
+    const claimOf = (c: SavedClaim): Claim => {
+      const b = rebind(c, bind, this.format);
+      const { prefix, ...rest } = c;
+      const bytes = prefix === undefined ? {} : { prefix: unb64(prefix) };
+      return b.kind === 'whole' ? { ...rest, ...bytes, kind: 'whole', take: b.take } : { ...rest, kind: 'stream', deliver: b.deliver };
+    };
+    this.position = state.position;
+    this.discard = state.discard;
+    for (const [s, e] of state.staged) this.staged.append(s, e);
+    for (const c of state.pending) this.pending.push(claimOf(c));
+    this.active = state.active.map((a) => {
+      const claim = claimOf(a.claim);
+      if (a.filled > claim.length) throw decodeFailed('bad-checkpoint', `${this.format}: ${claim.what} overfilled`, this.format);
+      if (claim.kind === 'stream') return { claim, filled: a.filled, buf: undefined };
+      const buf = new Uint8Array(claim.length);
+      const held = unb64(a.held ?? '');
+      if (held.length !== a.filled) throw decodeFailed('bad-checkpoint', `${this.format}: ${claim.what} held bytes`, this.format);
+      buf.set(held);
+      return { claim, filled: a.filled, buf };
+    });
+  }
+
+  private binding(): (tag: ClaimTag) => Bound {
+    if (this.bind === undefined) throw new Error(`${this.format}: the scheduler has no tag binding`);
+    return this.bind;
+  }
+
+  private bound(t: TaggedClaim, b: Bound): Claim {
+    if (b.kind === 'stream')
+      return {
+        kind: 'stream',
+        offset: t.offset,
+        length: t.length,
+        what: t.what,
+        tag: t.tag,
+        deliver: b.deliver,
+      };
+    return { ...t, kind: 'whole', take: b.take };
   }
 
   /** The upload has ended: every claim must have been met. Releases what is still staged. */

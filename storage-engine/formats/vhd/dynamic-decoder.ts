@@ -2,15 +2,16 @@
  * Dynamic VHD: a footer copy at 0, the dynamic header (`cxsparse`) it points to, the block
  * allocation table, and blocks of a sector bitmap followed by data. Sectors whose bitmap bit is
  * clear read as zeros. Tables are read through the upload scheduler, so their order in the
- * file does not matter.
+ * file does not matter. Claims are tagged, so the decoder can checkpoint between chunks.
  */
-import type { DecodedDisk, DecoderInit, FormatDecoder } from '../format.ts';
+import type { DecodedDisk, DecoderCheckpoint, DecoderInit, FormatDecoder } from '../format.ts';
 import type { DiskSink } from '../../ingest/disk-sink.ts';
 import { ByteView, startsWith } from '../bytes.ts';
 import { decodeFailed, tooLarge } from '../decode-error.ts';
 import { UploadScheduler } from '../upload-scheduler.ts';
 import { TailBytes } from '../tail-bytes.ts';
 import { parseVhdFooter, vhdChecksum, VhdDiskType, VHD_FOOTER_SIZE } from './footer.ts';
+import * as saved from '../scheduler-checkpoint.ts';
 
 const F = 'vhd-dynamic';
 const SECTOR = 512;
@@ -22,13 +23,55 @@ export class VhdDynamicDecoder implements FormatDecoder {
   private readonly scheduler: UploadScheduler;
   private virtualSize = 0;
   private blocksOutstanding = 0;
-  private readonly tail = new TailBytes(VHD_FOOTER_SIZE);
+  private readonly tail: TailBytes;
   private head: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly init: DecoderInit) {
+  constructor(
+    private readonly init: DecoderInit,
+    from?: Readonly<Record<string, unknown>>,
+  ) {
     this.sink = init.sink;
-    this.scheduler = new UploadScheduler(init.sink, F, init.limits);
-    void this.scheduler.claim({ kind: 'whole', offset: 0, length: VHD_FOOTER_SIZE, what: 'footer copy', take: (b) => this.footer(b) });
+    this.scheduler = new UploadScheduler(init.sink, F, init.limits, (tag) => this.bind(tag));
+    if (from === undefined) {
+      this.tail = new TailBytes(VHD_FOOTER_SIZE);
+      void this.scheduler.claimTagged({
+        offset: 0,
+        length: VHD_FOOTER_SIZE,
+        what: 'footer copy',
+        tag: { t: 'footer' },
+      });
+      return;
+    }
+    this.tail = new TailBytes(VHD_FOOTER_SIZE, saved.unb64(saved.tagString(from, 'tail', F)));
+    this.head = saved.unb64(saved.tagString(from, 'head', F));
+    this.virtualSize = saved.stateCount(from, 'virtualSize', F);
+    this.blocksOutstanding = saved.stateCount(from, 'blocksOutstanding', F);
+    this.scheduler.restore(saved.schedulerStateFrom(from['sched'], F));
+  }
+
+  private bind(tag: saved.ClaimTag): saved.Bound {
+    const n = (name: string): number => saved.tagNumber(tag, name, F);
+    switch (tag['t']) {
+      case 'footer':
+        return saved.whole((b) => this.footer(b));
+      case 'header':
+        return saved.whole((h) => this.header(h));
+      case 'bat': {
+        const needed = n('needed');
+        const blockSize = n('blockSize');
+        return saved.whole((bat) => this.bat(bat, needed, blockSize));
+      }
+      case 'bitmap': {
+        const at = n('at');
+        const logical = n('logical');
+        const length = n('length');
+        return saved.whole((bitmap) => this.block(bitmap, at, logical, length));
+      }
+      case 'block':
+        return this.blockData(saved.unb64(saved.tagString(tag, 'bitmap', F)), n('logical'));
+      default:
+        throw saved.badCheckpoint(F, 'claim tag');
+    }
   }
 
   push(chunk: Uint8Array): Promise<void> {
@@ -44,8 +87,13 @@ export class VhdDynamicDecoder implements FormatDecoder {
     return { format: F, virtualSize: this.virtualSize };
   }
 
-  checkpoint(): undefined {
-    return undefined;
+  checkpoint(): DecoderCheckpoint | undefined {
+    return this.scheduler.checkpoint(F, {
+      tail: saved.b64(this.tail.bytes),
+      head: saved.b64(this.head),
+      virtualSize: this.virtualSize,
+      blocksOutstanding: this.blocksOutstanding,
+    });
   }
 
   private async footer(b: Uint8Array): Promise<void> {
@@ -56,7 +104,12 @@ export class VhdDynamicDecoder implements FormatDecoder {
     this.sink.setVirtualSize(f.currentSize);
     if (f.dataOffset > BigInt(Number.MAX_SAFE_INTEGER)) throw decodeFailed('out-of-range', 'vhd: bad header offset', F);
     const at = Number(f.dataOffset);
-    await this.scheduler.claim({ kind: 'whole', offset: at, length: HEADER_SIZE, what: 'dynamic header', take: (h) => this.header(h) });
+    await this.scheduler.claimTagged({
+      offset: at,
+      length: HEADER_SIZE,
+      what: 'dynamic header',
+      tag: { t: 'header' },
+    });
   }
 
   private async header(h: Uint8Array): Promise<void> {
@@ -74,12 +127,11 @@ export class VhdDynamicDecoder implements FormatDecoder {
     }
     const needed = Math.ceil(this.virtualSize / blockSize);
     if (entries * 4 > this.init.limits.maxTableBytes) throw tooLarge('table', `vhd: block table of ${entries} entries`, F);
-    await this.scheduler.claim({
-      kind: 'whole',
+    await this.scheduler.claimTagged({
       offset: tableOffset,
       length: entries * 4,
       what: 'block allocation table',
-      take: (bat) => this.bat(bat, needed, blockSize),
+      tag: { t: 'bat', needed, blockSize },
     });
   }
 
@@ -93,12 +145,11 @@ export class VhdDynamicDecoder implements FormatDecoder {
       const length = Math.min(blockSize, this.virtualSize - logical);
       const at = sector * SECTOR;
       this.blocksOutstanding++;
-      await this.scheduler.claim({
-        kind: 'whole',
+      await this.scheduler.claimTagged({
         offset: at,
         length: bitmapBytes,
         what: `sector bitmap of block ${i}`,
-        take: (bitmap) => this.block(bitmap, at + bitmapBytes, logical, length),
+        tag: { t: 'bitmap', at: at + bitmapBytes, logical, length },
       });
     }
     if (this.blocksOutstanding === 0) this.scheduler.tablesComplete();
@@ -106,14 +157,24 @@ export class VhdDynamicDecoder implements FormatDecoder {
 
   private async block(bitmap: Uint8Array, at: number, logical: number, length: number): Promise<void> {
     if (--this.blocksOutstanding === 0) this.scheduler.tablesComplete();
-    const all = bitmap.subarray(0, Math.ceil(length / SECTOR / 8)).every((x) => x === 0xff);
-    await this.scheduler.claim({
-      kind: 'stream',
+    // The tag holds the bitmap the block needs (a bitmap of all ones is left out).
+    const used = bitmap.subarray(0, Math.ceil(length / SECTOR / 8));
+    const all = used.every((x) => x === 0xff);
+    await this.scheduler.claimTagged({
       offset: at,
       length,
       what: 'data block',
-      deliver: (rel, bytes) => (all ? this.sink.write(logical + rel, bytes) : this.writeMapped(bitmap, logical, rel, bytes)),
+      tag: { t: 'block', logical, bitmap: all ? '' : saved.b64(used) },
     });
+  }
+
+  /** A data block's bytes: all of them, or the sectors its bitmap marks (empty: all). */
+  private blockData(bitmap: Uint8Array, logical: number): saved.Bound {
+    return {
+      kind: 'stream',
+      deliver: (rel, bytes) =>
+        bitmap.length === 0 ? this.sink.write(logical + rel, bytes) : this.writeMapped(bitmap, logical, rel, bytes),
+    };
   }
 
   /** Writes only the sectors whose bitmap bit is set (most significant bit first). */
