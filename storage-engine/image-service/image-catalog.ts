@@ -59,10 +59,20 @@ export class ImageCatalog {
 
   /** The tenant's images, oldest first. */
   list(tenant: string): ImageRecord[] {
-    const prefix = `${tenant}${SEP}`;
+    return this.stream(tenant).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The tenant's oldest image of this name: one pass over its records, none of them described. */
+  findByName(tenant: string, name: string): ImageRecord | undefined {
+    let found: StoredRecord | undefined;
+    for (const rec of this.stream(tenant)) if (rec.name === name && (found === undefined || rec.seq < found.seq)) found = rec;
+    return found;
+  }
+
+  private stream(tenant: string): StoredRecord[] {
     const out: StoredRecord[] = [];
-    for (const { value } of this.images.getRange({ start: prefix, end: `${tenant}\u0001` })) out.push(value);
-    return out.sort((a, b) => a.seq - b.seq);
+    for (const { value } of this.images.getRange({ start: `${tenant}${SEP}`, end: `${tenant}\u0001` })) out.push(value);
+    return out;
   }
 
   /** Every record of every tenant, for reconciling with the store. */

@@ -76,6 +76,10 @@ export class ImageServiceClient implements ImageService {
     return this.call('get', { tenant, image });
   }
 
+  findByName(tenant: string, name: string): Promise<ImageInfo | null> {
+    return this.call('find', { tenant, name });
+  }
+
   async delete(tenant: string, image: string): Promise<void> {
     await this.call('delete', { tenant, image });
   }

@@ -19,6 +19,7 @@ const strict = { additionalProperties: false } as const;
 
 export const TenantOnly = Type.Object({ tenant: Tenant }, strict);
 export const ImageRef = Type.Object({ tenant: Tenant, image: Id }, strict);
+export const ImageName = Type.Object({ tenant: Tenant, name: Name }, strict);
 export const VersionRef = Type.Object({ tenant: Tenant, version: Id }, strict);
 export const CreateImage = Type.Object(
   { tenant: Tenant, name: Name, purpose: Type.Optional(Purpose), virtualSize: Bytes },

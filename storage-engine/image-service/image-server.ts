@@ -14,6 +14,7 @@ import {
   checked,
   CloneVersion,
   CreateImage,
+  ImageName,
   ImageRef,
   OpenWriter,
   ReadBlocks,
@@ -136,6 +137,10 @@ export class ImageServer implements Closeable {
       get: async (req) => {
         const r = checked(ImageRef, req);
         return s.get(r.tenant, r.image);
+      },
+      find: async (req) => {
+        const r = checked(ImageName, req);
+        return s.findByName(r.tenant, r.name);
       },
       delete: async (req) => {
         const r = checked(ImageRef, req);

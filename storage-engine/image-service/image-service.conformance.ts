@@ -139,6 +139,8 @@ export function imageServiceConformance(name: string, setup: ImageFixtureFactory
       const copied = await read(copy.head ?? '');
       assert.ok(Buffer.from(copied[0]?.data ?? []).equals(first));
       assert.deepEqual((await fx.service.list(org)).map((i) => i.id), [img.id, copy.id]);
+      assert.equal((await fx.service.findByName(org, 'copy'))?.id, copy.id, 'found by its name');
+      assert.equal(await fx.service.findByName(org, 'no such name'), null);
       await fx.service.delete(org, img.id);
       await rejectsWith(fx.service.get(org, img.id), 'NOT_FOUND');
       assert.ok(Buffer.from((await read(copy.head ?? ''))[5]?.data ?? []).equals(first), 'a clone outlives its source');
@@ -168,6 +170,7 @@ export function imageServiceConformance(name: string, setup: ImageFixtureFactory
       const own = await fx.service.create(b, { name: 'mine', virtualSize: 2 * bs });
       await rejectsWith(fx.service.openWriter(b, own.id, { base: v.id }), 'NOT_FOUND');
       assert.deepEqual((await fx.service.list(b)).map((i) => i.id), [own.id]);
+      assert.equal(await fx.service.findByName(b, 'secret'), null, "another tenant's name finds nothing");
       assert.equal((await fx.service.usage(b)).storedBlocks, 0);
       assert.equal((await fx.service.get(a, img.id)).head, v.id, "A's image is untouched");
     }));

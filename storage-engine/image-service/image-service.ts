@@ -110,6 +110,11 @@ export interface ImageService {
   /** The tenant's images, oldest first. */
   list(tenant: string): Promise<ImageInfo[]>;
   get(tenant: string, image: ImageId): Promise<ImageInfo>;
+  /**
+   * The tenant's oldest image of this name, or null: how a caller that names what it makes
+   * (a derived name) finds what a try cut short made, without listing every image.
+   */
+  findByName(tenant: string, name: string): Promise<ImageInfo | null>;
   /** Deletes the image and its versions (blocks stay while clones need them). */
   delete(tenant: string, image: ImageId): Promise<void>;
   /** The image's versions, oldest first. */

@@ -8,6 +8,7 @@ import {
   checked,
   CloneVersion,
   CreateImage,
+  ImageName,
   ImageRef,
   OpenWriter,
   RangeList,
@@ -96,6 +97,12 @@ export class LocalImageService implements ImageService {
   async get(tenant: string, image: string): Promise<ImageInfo> {
     checked(ImageRef, { tenant, image });
     return this.describe(tenant, this.catalog.get(tenant, image));
+  }
+
+  async findByName(tenant: string, name: string): Promise<ImageInfo | null> {
+    checked(ImageName, { tenant, name });
+    const rec = this.catalog.findByName(tenant, name);
+    return rec === undefined ? null : this.describe(tenant, rec);
   }
 
   async delete(tenant: string, image: string): Promise<void> {

@@ -15,6 +15,7 @@ export const storeOps = [
   'create',
   'list',
   'get',
+  'find',
   'delete',
   'versions',
   'read',

@@ -45,20 +45,20 @@ export async function provisionApplicationDisks(ctx: LibCtx, m: Msg<'provisionAp
   if (wanted.length > 0) {
     const images = store(deps);
     const tenant = storeTenant(ctx);
-    const listed = await images.list(tenant).catch((e: unknown) => {
-      if (isRavelError(e, 'NO_RESPONDERS')) return null;
+    const nameOf = (drive: HardDrive): string => applicationDiskName(organizationOf(ctx), m.applicationId, idKey(drive.id));
+    const firstFound = await images.findByName(tenant, nameOf(wanted[0]!)).catch((e: unknown) => {
+      if (isRavelError(e, 'NO_RESPONDERS')) return undefined;
       throw e;
     });
-    if (listed === null) {
+    if (firstFound === undefined) {
       ctx.log.warn({ applicationId: m.applicationId }, 'no image store answers: the application\'s disks are not in the store');
       return null;
     }
-    const inStore = new Map(listed.map((i) => [i.name, i]));
     for (const [i, drive] of wanted.entries()) {
-      const name = applicationDiskName(organizationOf(ctx), m.applicationId, idKey(drive.id));
+      const name = nameOf(drive);
       const base = bases[i];
       const made: ImageInfo =
-        inStore.get(name) ??
+        (i === 0 ? firstFound : await images.findByName(tenant, name)) ??
         (base?.store === undefined
           ? await images.create(tenant, { name, virtualSize: drive.size === undefined ? 0 : sizeInMb(drive.size) * 1024 * 1024 })
           : await images.clone(tenant, base.store.version, { name }));

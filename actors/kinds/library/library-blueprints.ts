@@ -86,15 +86,14 @@ export async function instantiateBlueprint(ctx: LibCtx, m: Msg<'instantiateBluep
   const tenant = storeTenant(ctx);
   const s = ctx.state;
   const made = new Set(s.applicationDisks.filter((d) => d.applicationId === m.applicationId).map((d) => d.diskKey));
-  // Clones made by a try that crashed before its commit are found by their derived names.
-  const inStore = new Map((await images.list(tenant)).map((i) => [i.name, i]));
   const added: ApplicationDisk[] = [];
   for (const drive of drivesOf(bp.design)) {
     if (drive.type !== 'DISK' || drive.baseDiskImageId === undefined || made.has(idKey(drive.id))) continue;
     const snapshot = find(s.diskImages, drive.baseDiskImageId, 'disk image');
     if (snapshot.store === undefined) throw new RavelError('ILLEGAL_STATE', `disk image ${snapshot.id} is still saving`);
     const name = applicationDiskName(organizationOf(ctx), m.applicationId, idKey(drive.id));
-    const clone = inStore.get(name) ?? (await images.clone(tenant, snapshot.store.version, { name }));
+    // A clone made by a try that crashed before its commit is found by its derived name.
+    const clone = (await images.findByName(tenant, name)) ?? (await images.clone(tenant, snapshot.store.version, { name }));
     added.push({ applicationId: m.applicationId, diskKey: idKey(drive.id), baseDiskImageId: snapshot.id, store: { image: clone.id, version: clone.head ?? '' } });
   }
   if (added.length > 0) ctx.setState({ ...s, applicationDisks: [...s.applicationDisks, ...added] });

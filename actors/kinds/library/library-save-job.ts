@@ -25,9 +25,9 @@ export function startSave(ctx: LibCtx, next: LibraryState, owner: Owner, items: 
 }
 
 /** The store image of one item: found by its derived name, else cloned (or made empty). */
-async function cloneOf(images: ImageService, tenant: string, made: ReadonlyMap<string, ImageInfo>, name: string, item: SaveItem): Promise<ImageInfo> {
-  const found = made.get(name);
-  if (found !== undefined) return found;
+async function cloneOf(images: ImageService, tenant: string, name: string, item: SaveItem): Promise<ImageInfo> {
+  const found = await images.findByName(tenant, name);
+  if (found !== null) return found;
   if (item.source === null) return images.create(tenant, { name, purpose: 'image', virtualSize: item.virtualSize });
   return images.clone(tenant, item.source.version, { name, purpose: 'image' });
 }
@@ -40,9 +40,8 @@ export async function runSave(ctx: LibCtx, reminderName: string, deps: LibraryDe
   const org = organizationOf(ctx);
   let clones: ImageInfo[];
   try {
-    const made = new Map((await images.list(tenant)).map((i) => [i.name, i]));
     clones = [];
-    for (const item of save.items) clones.push(await cloneOf(images, tenant, made, saveImageName(org, save.owner, item.diskKey), item));
+    for (const item of save.items) clones.push(await cloneOf(images, tenant, saveImageName(org, save.owner, item.diskKey), item));
   } catch (e) {
     return retryOrFail(ctx, save, deps, toRavelError(e).message);
   }
