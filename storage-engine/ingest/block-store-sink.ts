@@ -2,10 +2,30 @@
  * The DiskSink that decoders write into: a new version of a disk in the block store, with
  * staged upload bytes kept as blocks in a staging area of the same tenant (so placing them
  * later dedups against what was staged). finish() commits the version; fail() leaves nothing.
+ *
+ * A resumable sink (startResumable / resume) writes through a durable ingest of the LMDB store:
+ * its version and staging area outlive a restart, and saveCheckpoint stores an ingest
+ * checkpoint with them. Staged bytes it is told to release stay until the next checkpoint is
+ * saved, since the last one may still need them after a crash.
  */
 import { RavelError } from '../../core/errors.ts';
 import type { BlockStore, DiskId, StagingArea, TenantId, VersionInfo, VersionWriter } from '../block-store.ts';
+import type { DurableIngest } from '../lmdb/durable-ingest.ts';
 import type { DiskSink } from './disk-sink.ts';
+import type { IngestCheckpoint } from './ingest-types.ts';
+
+/** A store that keeps ingests across restarts (the LMDB store). */
+export interface DurableIngestStore {
+  startDurableIngest(tenant: TenantId, disk: DiskId): Promise<DurableIngest>;
+  resumeDurableIngest(tenant: TenantId, ingest: string): Promise<DurableIngest>;
+}
+
+/** What a resumable sink saves beside the ingest checkpoint. */
+interface SavedSink {
+  readonly ingest: IngestCheckpoint;
+  readonly size: number | null;
+  readonly staged: Array<[number, number]>;
+}
 
 /** Disjoint half-open ranges, kept sorted. */
 class RangeSet {
@@ -34,6 +54,10 @@ class RangeSet {
   covers(start: number, end: number): boolean {
     return start === end || this.ranges.some(([s, e]) => s <= start && end <= e);
   }
+
+  all(): Array<[number, number]> {
+    return this.ranges.map(([s, e]) => [s, e]);
+  }
 }
 
 export class BlockStoreSink implements DiskSink {
@@ -41,16 +65,74 @@ export class BlockStoreSink implements DiskSink {
   private staging: Promise<StagingArea> | undefined;
   private readonly staged = new RangeSet();
   private done = false;
+  /** Releases held back until the next checkpoint is saved (resumable sinks only). */
+  private deferred: Array<[number, number]> = [];
 
   private constructor(
     private readonly store: BlockStore,
     private readonly tenant: TenantId,
     private readonly writer: VersionWriter,
-  ) {}
+    private readonly durable?: DurableIngest,
+  ) {
+    if (durable !== undefined) this.staging = Promise.resolve(durable.staging);
+  }
 
   /** A sink writing a new version of `disk`, starting from an empty disk. */
   static async open(store: BlockStore, tenant: TenantId, disk: DiskId): Promise<BlockStoreSink> {
     return new BlockStoreSink(store, tenant, await store.openWriter(tenant, disk, { base: null, size: 0 }));
+  }
+
+  /** Like {@link open}, but resumable after a restart: see {@link ingestId} and {@link resume}. */
+  static async startResumable(store: BlockStore & DurableIngestStore, tenant: TenantId, disk: DiskId): Promise<BlockStoreSink> {
+    const durable = await store.startDurableIngest(tenant, disk);
+    return new BlockStoreSink(store, tenant, durable.writer, durable);
+  }
+
+  /**
+   * Opens again a resumable sink, here or after a restart, with the checkpoint it last saved
+   * (undefined if none: the upload starts over into the same version).
+   */
+  static async resume(
+    store: BlockStore & DurableIngestStore,
+    tenant: TenantId,
+    ingestId: string,
+  ): Promise<{ sink: BlockStoreSink; checkpoint: IngestCheckpoint | undefined }> {
+    const durable = await store.resumeDurableIngest(tenant, ingestId);
+    const sink = new BlockStoreSink(store, tenant, durable.writer, durable);
+    const saved = durable.saved as SavedSink | null;
+    if (saved === null) return { sink, checkpoint: undefined };
+    if (saved.size !== null) sink.size = saved.size;
+    for (const [s, e] of saved.staged) sink.staged.add(s, e);
+    return { sink, checkpoint: saved.ingest };
+  }
+
+  /** The id to resume a resumable sink by. */
+  get ingestId(): string | undefined {
+    return this.durable?.id;
+  }
+
+  /** The disk a resumable sink writes a version of. */
+  get diskId(): string | undefined {
+    return this.durable?.diskId;
+  }
+
+  /**
+   * Stores `checkpoint` with everything written and staged so far, durably (ingest's
+   * onCheckpoint), then lets go of the staged bytes released since the last one.
+   */
+  async saveCheckpoint(checkpoint: IngestCheckpoint): Promise<void> {
+    this.ensureOpen();
+    if (this.durable === undefined) throw new RavelError('ILLEGAL_STATE', 'this sink is not resumable');
+    const saved: SavedSink = {
+      ingest: checkpoint,
+      size: this.size ?? null,
+      staged: this.staged.all(),
+    };
+    await this.durable.save(saved);
+    const released = this.deferred;
+    this.deferred = [];
+    const staging = await this.stagingArea();
+    for (const [s, e] of released) await staging.release(s, e - s);
   }
 
   get virtualSize(): number | undefined {
@@ -101,13 +183,15 @@ export class BlockStoreSink implements DiskSink {
   async releaseStaged(uploadOffset: number, length: number): Promise<void> {
     this.ensureOpen();
     this.staged.remove(uploadOffset, uploadOffset + length);
-    if (this.staging !== undefined) await (await this.staging).release(uploadOffset, length);
+    if (this.durable !== undefined) this.deferred.push([uploadOffset, uploadOffset + length]);
+    else if (this.staging !== undefined) await (await this.staging).release(uploadOffset, length);
   }
 
   /** Commits the version and drops the staging area. */
   async finish(): Promise<VersionInfo> {
     this.ensureOpen();
     this.done = true;
+    if (this.durable !== undefined) return this.durable.commit();
     try {
       return await this.writer.commit();
     } finally {
@@ -119,6 +203,7 @@ export class BlockStoreSink implements DiskSink {
   async fail(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    if (this.durable !== undefined) return this.durable.abort();
     try {
       await this.writer.abort();
     } finally {

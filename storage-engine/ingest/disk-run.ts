@@ -26,12 +26,7 @@ export class DiskRun {
   ) {}
 
   /** Detects the format from the head of `chunks` and decodes all of them into `sink`. */
-  static async decodeAll(
-    ref: DiskRef,
-    chunks: AsyncIterable<Uint8Array>,
-    sink: DiskSink,
-    limits: DecodeLimits,
-  ): Promise<IngestedDisk> {
+  static async decodeAll(ref: DiskRef, chunks: AsyncIterable<Uint8Array>, sink: DiskSink, limits: DecodeLimits): Promise<IngestedDisk> {
     const { head, rest } = await sniff(chunks, SNIFF_BYTES);
     const detected = detectFormat(head);
     if (detected.kind === 'ova') throw decodeFailed('nested-ova', 'an OVA inside an OVA', 'ova');
@@ -43,13 +38,7 @@ export class DiskRun {
   }
 
   /** A run for a format already detected, hashing resumably when `resumable`. */
-  static async start(
-    ref: DiskRef,
-    head: Uint8Array,
-    sink: DiskSink,
-    limits: DecodeLimits,
-    resumable: boolean,
-  ): Promise<DiskRun> {
+  static async start(ref: DiskRef, head: Uint8Array, sink: DiskSink, limits: DecodeLimits, resumable: boolean): Promise<DiskRun> {
     const detected = detectFormat(head);
     if (detected.kind === 'ova') throw decodeFailed('nested-ova', 'an OVA inside an OVA', 'ova');
     const hash = resumable ? await resumableSha256() : logicalSha256();
@@ -63,7 +52,8 @@ export class DiskRun {
   }
 
   static async resume(ref: DiskRef, cp: IngestCheckpoint, sink: DiskSink, limits: DecodeLimits): Promise<DiskRun> {
-    const tracking = new TrackingSink(sink, await resumableSha256(cp.logical.hash), limits.maxVirtualSize, cp.logical);
+    const saved = cp.logical.inOrder ? cp.logical.hash : undefined;
+    const tracking = new TrackingSink(sink, await resumableSha256(saved), limits.maxVirtualSize, cp.logical);
     return new DiskRun(ref, tracking, resumeDecoder(cp.decoder, { sink: tracking, limits }), cp.decoder.format === 'raw');
   }
 

@@ -22,11 +22,11 @@ export interface IngestOptions {
   readonly limits?: Partial<DecodeLimits>;
   /**
    * Called with a checkpoint about every `checkpointEveryBytes` of upload (64 MiB by default),
-   * when the format can resume there: single-disk raw (also ISO and fixed VHD) and
-   * stream-optimized VMDK (RESUMABLE_FORMATS in decoder-factory.ts, which says why the formats
-   * read through the upload scheduler and OVAs do not; resuming them is refused with
-   * UNSUPPORTED_FORMAT, reason `not-resumable`). Setting it makes hashing resumable (hash-wasm
-   * instead of node:crypto on a worker thread).
+   * when the format can resume there: every single-disk format (RESUMABLE_FORMATS in
+   * decoder-factory.ts); an OVA takes none (a checkpoint naming a format that cannot resume
+   * is refused with UNSUPPORTED_FORMAT, reason `not-resumable`). The checkpoint is only valid with the sink as it was when it was taken:
+   * ingest/resumable-ingest.ts stores both together in the block store. Setting it makes
+   * hashing resumable (hash-wasm instead of node:crypto on a worker thread).
    */
   readonly onCheckpoint?: (cp: IngestCheckpoint) => Promise<void>;
   readonly checkpointEveryBytes?: number;

@@ -45,9 +45,12 @@ export class TrackingSink implements DiskSink {
     return { virtualSize: this.size, cursor: this.cursor, inOrder: this.inOrder };
   }
 
-  /** The hash state for a checkpoint, or undefined if it cannot be saved. */
+  /**
+   * The hash state for a checkpoint, or undefined if it cannot be saved. Once writes came out
+   * of order the hash is taken by reading the disk back at the end, so there is none to save.
+   */
   savedHash(): string | undefined {
-    return this.inOrder ? this.hash.save() : undefined;
+    return this.inOrder ? this.hash.save() : '';
   }
 
   setVirtualSize(bytes: number): void {
