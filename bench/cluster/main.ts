@@ -3,7 +3,7 @@
  * the control-plane, read, live-console and upload workloads through the real interfaces with
  * faults injected, checks the history against the final state, and writes
  * bench/results/cluster.json and cluster.html. The full run adds every fault kind and the same
- * workload on 1, 2 and 3 nodes. `npm run bench -- cluster partition` runs the network
+ * workload on 1, 2 and 3 nodes (`--no-scaling` leaves them out). `npm run bench -- cluster partition` runs the network
  * partition alone (bench/results/cluster-partition.*); `cluster soak [--minutes=N]` runs the
  * quick mix without faults for N minutes (10 unless given, 2 to 120) and fails when a process's
  * memory keeps climbing (memory-growth.ts). `npm run bench -- cluster compare A.json
@@ -36,18 +36,20 @@ if (missing.length > 0) {
   process.exit(2);
 }
 
-const named = rest[0];
+const named = rest.find((a) => !a.startsWith('--'));
+// The full run without the scaling runs (six minutes fewer), to repeat the faults alone.
+const noScaling = rest.includes('--no-scaling');
 const minutesArg = rest.find((a) => a.startsWith('--minutes='));
 const minutes = minutesArg === undefined ? 10 : Number(minutesArg.slice('--minutes='.length));
 if ((named !== undefined && named !== 'partition' && named !== 'soak') || !Number.isInteger(minutes) || minutes < 2 || minutes > 120) {
-  console.error('usage: npm run bench -- cluster [--quick] | cluster partition | cluster soak [--minutes=2..120] | cluster compare A.json B.json');
+  console.error('usage: npm run bench -- cluster [--quick | --no-scaling] | cluster partition | cluster soak [--minutes=2..120] | cluster compare A.json B.json');
   process.exit(2);
 }
 const spec = named === 'partition' ? partitionSpec() : named === 'soak' ? soakSpec(minutes) : quick ? quickSpec() : fullSpec();
 const reportName = named === undefined ? 'cluster' : `cluster-${named}`;
 const main = summarizeRun(await runCluster(spec));
 const scaling: RunSummary[] = [];
-if (!quick && named === undefined) {
+if (!quick && named === undefined && !noScaling) {
   for (const n of [1, 2, 3]) scaling.push(summarizeRun(await runCluster(scalingSpec(n, 60))));
 }
 for (const b of main.breaches.slice(0, 30)) console.log(`  BREACH ${b.rule} ${b.tenant} [${b.ops.join(' ')}]: ${b.detail}`);
