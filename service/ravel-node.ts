@@ -28,6 +28,7 @@ import { ImageServer } from '../storage-engine/image-service/image-server.ts';
 import { createGateway } from '../gateway/create-gateway.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
+import { CredentialInvalidations } from '../gateway/auth/credential-invalidation.ts';
 import { OperatorTokens, type OperatorToken } from '../gateway/auth/operator-tokens.ts';
 import { apiRoutes } from '../gateway/api/routes.ts';
 import { controlSnapshots } from '../gateway/live/control-snapshots.ts';
@@ -144,7 +145,11 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
 
     let gateway: Gateway | undefined;
     if (config.roles.includes('gateway')) {
-      const authenticator = new ControlAuthenticator(control, () => clock.now(), new OperatorTokens(deps.operatorTokens ?? []));
+      // Credential drops go to and come from every other gateway over the bus (credential-invalidation.ts).
+      const invalidations = new CredentialInvalidations(bus, (err) => log.warn({ err }, 'credential drop not announced; the others trust it 1 s at most'));
+      const authenticator = new ControlAuthenticator(control, () => clock.now(), new OperatorTokens(deps.operatorTokens ?? []), 1000, invalidations);
+      const heard = authenticator.listen();
+      if (heard !== undefined) stops.push(() => heard.unsubscribe());
       gateway = await createGateway({
         config,
         clock,

@@ -6,10 +6,12 @@
  */
 import { match } from 'ts-pattern';
 import { RavelError } from '../../core/errors.ts';
+import type { Subscription } from '../../bus/bus.ts';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import type { Principal as DomainPrincipal } from '../../domain/tenancy/principal.ts';
 import type { BasicCredentials, Principal } from '../http/route.ts';
 import type { Authenticator, LoginResult } from './authenticator.ts';
+import type { CredentialInvalidations, InvalidationTarget } from './credential-invalidation.ts';
 import { isOperatorToken, OperatorTokens } from './operator-tokens.ts';
 import { PrincipalCache } from './principal-cache.ts';
 
@@ -37,7 +39,7 @@ export function controlPrincipal(p: Principal | undefined): DomainPrincipal {
 /** The ControlPlane calls an authenticator makes: the seam, narrow enough to stub in a test. */
 export type CredentialControl = Pick<ControlPlane, 'resolveSession' | 'resolveToken' | 'login' | 'logout'>;
 
-export class ControlAuthenticator implements Authenticator {
+export class ControlAuthenticator implements Authenticator, InvalidationTarget {
   private readonly sessions: PrincipalCache<ControlPrincipal>;
   private readonly tokens: PrincipalCache<ControlPrincipal>;
 
@@ -48,6 +50,8 @@ export class ControlAuthenticator implements Authenticator {
     private readonly operators: OperatorTokens = new OperatorTokens([]),
     /** How long a resolved session or token is trusted without asking again (see principal-cache.ts); 0: never. */
     cacheTtlMs = 1000,
+    /** Tells the other gateways what this one drops, and hears theirs (credential-invalidation.ts); none: this gateway alone. */
+    private readonly invalidations?: CredentialInvalidations,
   ) {
     this.sessions = new PrincipalCache(now, cacheTtlMs);
     this.tokens = new PrincipalCache(now, cacheTtlMs);
@@ -100,15 +104,39 @@ export class ControlAuthenticator implements Authenticator {
     };
   }
 
+  /**
+   * After a credential-changing call (dispatch, `changesCredentials`). Dispatch does not say
+   * which organization, so every gateway drops everything: credential changes are rare, and
+   * the cost is one ask per live session on the next request.
+   */
   invalidate(): void {
-    this.sessions.clear();
-    this.tokens.clear();
+    this.dropAll();
+    this.invalidations?.announce(undefined);
   }
 
   async logout(cookieValue: string): Promise<void> {
+    const cached = this.sessions.get(cookieValue)?.control;
     this.sessions.delete(cookieValue);
     await this.control.logout(cookieValue);
     // Again once the session is gone: a lookup that began in between read it still live.
     this.sessions.delete(cookieValue);
+    // The cookie itself never goes on the bus: the others drop the organization's entries (all
+    // of them when this gateway had not resolved the session, so does not know its organization).
+    this.invalidations?.announce(cached?.kind === 'user' ? cached.organizationId : undefined);
+  }
+
+  /** Starts hearing the other gateways' drops; stop with the subscription's unsubscribe. */
+  listen(): Subscription | undefined {
+    return this.invalidations?.listen(this);
+  }
+
+  dropOrganization(organizationId: number): void {
+    this.sessions.dropOrganization(organizationId);
+    this.tokens.dropOrganization(organizationId);
+  }
+
+  dropAll(): void {
+    this.sessions.clear();
+    this.tokens.clear();
   }
 }

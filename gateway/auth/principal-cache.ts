@@ -4,7 +4,8 @@
  * request, and a hit costs one map lookup with no await. The price is bounded and stated: a
  * session ended or a user disabled on another gateway is still honoured here for at most
  * `ttlMs`; through this gateway a logout, a disable or a permission change takes effect at once
- * (`delete`, `clear`). A token is never honoured past its own expiry. Negative answers are not
+ * (`delete`, `clear`), and on the others as soon as credential-invalidation.ts's message arrives
+ * (`dropOrganization`, `clear`). A token is never honoured past its own expiry. Negative answers are not
  * cached, so a fresh login works at once. Memory is bounded: past `maxEntries` the oldest go.
  *
  * A lookup that was already under way when an entry was dropped must not put back what it
@@ -67,6 +68,15 @@ export class PrincipalCache<T extends { readonly control: DomainPrincipal }> {
   delete(key: string): void {
     this.dropped++;
     this.entries.delete(key);
+  }
+
+  /** Drops every entry of one organization (its users' sessions and its tokens). */
+  dropOrganization(organizationId: number): void {
+    this.dropped++;
+    for (const [key, e] of this.entries) {
+      const p = e.value.control;
+      if ((p.kind === 'user' || p.kind === 'token') && p.organizationId === organizationId) this.entries.delete(key);
+    }
   }
 
   clear(): void {
