@@ -172,12 +172,16 @@ export class WorkQueueEngine {
     if (this.stopped || this.handlers.length === 0) return;
     const { stream, options } = this;
     const now = this.clock.now();
+    const room = this.inHand.size < (options.maxInFlight ?? 1);
     let earliest = Infinity;
-    for (const { value } of this.store.pending.getRange({
+    for (const { key, value } of this.store.pending.getRange({
       start: [stream, options.consumer, 0],
       end: [stream, options.consumer, MAX_SEQ],
     })) {
       if (value.deliverAt > now) earliest = Math.min(earliest, value.deliverAt);
+      // Came due after the pass picked (time moved during its write): pick it now, or it would
+      // wait for the next event. Without room, the next settle picks it.
+      else if (room && !this.inHand.has(key[2])) earliest = now;
     }
     if (earliest === Infinity) return;
     this.wake = this.clock.setTimeout(() => {
