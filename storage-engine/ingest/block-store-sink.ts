@@ -27,6 +27,22 @@ interface SavedSink {
   readonly staged: Array<[number, number]>;
 }
 
+/** The saved sink state read back from the store, its shape checked (the checkpoint's own parts are checked as they are used). */
+function savedSinkFrom(x: unknown): SavedSink | null {
+  if (x === null) return null;
+  const s = x as Partial<SavedSink> | undefined;
+  const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  const ok =
+    typeof s === 'object' &&
+    typeof s.ingest === 'object' &&
+    s.ingest !== null &&
+    (s.size === null || count(s.size)) &&
+    Array.isArray(s.staged) &&
+    s.staged.every((r) => Array.isArray(r) && count(r[0]) && count(r[1]) && r[0] <= r[1]);
+  if (!ok) throw new RavelError('CORRUPT', 'the saved state of a resumable ingest is malformed');
+  return s as SavedSink;
+}
+
 /** Disjoint half-open ranges, kept sorted. */
 class RangeSet {
   private ranges: Array<[number, number]> = [];
@@ -99,7 +115,7 @@ export class BlockStoreSink implements DiskSink {
   ): Promise<{ sink: BlockStoreSink; checkpoint: IngestCheckpoint | undefined }> {
     const durable = await store.resumeDurableIngest(tenant, ingestId);
     const sink = new BlockStoreSink(store, tenant, durable.writer, durable);
-    const saved = durable.saved as SavedSink | null;
+    const saved = savedSinkFrom(durable.saved);
     if (saved === null) return { sink, checkpoint: undefined };
     if (saved.size !== null) sink.size = saved.size;
     for (const [s, e] of saved.staged) sink.staged.add(s, e);
