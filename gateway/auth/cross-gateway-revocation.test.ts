@@ -3,7 +3,9 @@
  * credential changed through A is refused by B on its next request, though B had the
  * credential cached. The caches' clock is a ManualClock that never moves, so the 1 s TTL
  * cannot be what expired B's entry; a third authenticator (C) that hears no bus keeps its
- * entry, which shows the cache would otherwise have answered.
+ * entry, which shows the cache would otherwise have answered. The last tests cover a change
+ * made without any gateway (straight on the ControlPlane): B hears it from the tenant's event
+ * outbox.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import { ControlHarness, operator } from '../../control/testing/control-harness.
 import type { Subscription } from '../../bus/bus.ts';
 import { ControlAuthenticator, controlPrincipal } from './control-authenticator.ts';
 import { CREDENTIALS_CHANGED_SUBJECT, CredentialInvalidations, encodeInvalidation } from './credential-invalidation.ts';
+import { liveSubject } from '../../events/tenant-event-log.ts';
 import { encode } from '../../core/codec.ts';
 
 let h: ControlHarness;
@@ -114,4 +117,30 @@ test('malformed messages change nothing; a well-formed one drops only its organi
   await delivered();
   assert.equal(b.peekSession(session), undefined, 'its organization dropped it');
   assert.ok((await h.run(b.fromSession(session))) !== undefined, 'a drop only makes B ask again: the session is still live');
+});
+
+test('a user disabled without any gateway is refused by B once the outbox drains', async () => {
+  const admin = await adminPrincipal();
+  const user = await h.run(h.control.inviteUser(admin, { email: 'erin' }));
+  await h.run(h.control.changePassword(admin, user.id, { newPassword: 'erin-password' }));
+  const session = await login('acme/erin', 'erin-password');
+  await cachedOnBAndC(session);
+  await h.run(h.control.disableUser(admin, user.id)); // no gateway: nobody calls invalidate()
+  await h.tc.until(() => b.peekSession(session) === undefined); // moves the control plane's clock, not the caches'
+  assert.equal(await h.run(b.fromSession(session)), undefined);
+  assert.ok(c.peekSession(session) !== undefined);
+});
+
+test('tenant events that change no credential, or do not read as events, drop nothing', async () => {
+  const session = await login('acme/root', 'root-password');
+  await cachedOnBAndC(session);
+  const head = { tenantId: orgId, sequence: 1_000_000, time: 0, principal: { kind: 'system' } };
+  for (const data of [encode({ ...head, name: 'VM_STATE_CHANGED' }), encode({ ...head, tenantId: -1, name: 'USER_DISABLED' }), encode({ name: 'USER_DISABLED' }), new Uint8Array([0xc1])]) {
+    h.tc.bus.publish(liveSubject(orgId), data);
+  }
+  await delivered();
+  assert.ok(b.peekSession(session) !== undefined);
+  h.tc.bus.publish(liveSubject(orgId), encode({ ...head, name: 'USER_DISABLED' }));
+  await delivered();
+  assert.equal(b.peekSession(session), undefined, 'a credential event of the tenant drops its entries');
 });
