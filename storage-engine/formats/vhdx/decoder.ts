@@ -207,5 +207,7 @@ export class VhdxDecoder implements FormatDecoder {
     }
     await this.runs.flush();
     this.scheduler.tablesComplete();
+    // Read: a checkpoint need not carry it any more.
+    this.bat = undefined;
   }
 }
