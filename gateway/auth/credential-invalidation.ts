@@ -50,13 +50,17 @@ export function encodeInvalidation(organizationId: number | undefined): Uint8Arr
 
 /** The message's invalidation, or undefined when it does not decode or does not match the schema. */
 export function readInvalidation(msg: Pick<BusMessage, 'data'>): Invalidation | undefined {
-  let value: unknown;
+  const value = decodeOrUndefined(msg.data);
+  return check.Check(value) ? value : undefined;
+}
+
+/** Bytes that do not decode read as nothing: a message from outside never throws here. */
+function decodeOrUndefined(data: Uint8Array): unknown {
   try {
-    value = decode(msg.data);
+    return decode(data);
   } catch {
     return undefined;
   }
-  return check.Check(value) ? value : undefined;
 }
 
 /** Events after which a tenant's cached principals may be wrong (domain/schemas/event.ts names). */
@@ -82,12 +86,7 @@ const checkHead = TypeCompiler.Compile(EventHead);
 
 /** The organization whose credentials a tenant event changed, or undefined (not such an event, or malformed). */
 export function credentialEventTenant(msg: Pick<BusMessage, 'data'>): number | undefined {
-  let value: unknown;
-  try {
-    value = decode(msg.data);
-  } catch {
-    return undefined;
-  }
+  const value = decodeOrUndefined(msg.data);
   return checkHead.Check(value) && CREDENTIAL_EVENTS.has(value.name) ? value.tenantId : undefined;
 }
 

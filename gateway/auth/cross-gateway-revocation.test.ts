@@ -66,6 +66,16 @@ async function adminPrincipal(): Promise<ReturnType<typeof controlPrincipal>> {
   return controlPrincipal(await h.run(a.fromSession(await login('acme/root', 'root-password'))));
 }
 
+/** A new user of acme, logged in through A, the session cached on B and C. */
+async function cachedUser(email: string): Promise<{ admin: ReturnType<typeof controlPrincipal>; user: { id: number }; session: string }> {
+  const admin = await adminPrincipal();
+  const user = await h.run(h.control.inviteUser(admin, { email }));
+  await h.run(h.control.changePassword(admin, user.id, { newPassword: `${email}-password` }));
+  const session = await login(`acme/${email}`, `${email}-password`);
+  await cachedOnBAndC(session);
+  return { admin, user, session };
+}
+
 test('a logout through A is refused by B at once', async () => {
   const session = await login('acme/root', 'root-password');
   await cachedOnBAndC(session);
@@ -77,11 +87,7 @@ test('a logout through A is refused by B at once', async () => {
 });
 
 test('a user disabled through A is refused by B at once', async () => {
-  const admin = await adminPrincipal();
-  const user = await h.run(h.control.inviteUser(admin, { email: 'carol' }));
-  await h.run(h.control.changePassword(admin, user.id, { newPassword: 'carol-password' }));
-  const session = await login('acme/carol', 'carol-password');
-  await cachedOnBAndC(session);
+  const { admin, user, session } = await cachedUser('carol');
   await h.run(h.control.disableUser(admin, user.id));
   a.invalidate(); // what dispatch does after a route marked changesCredentials
   await delivered();
@@ -120,11 +126,7 @@ test('malformed messages change nothing; a well-formed one drops only its organi
 });
 
 test('a user disabled without any gateway is refused by B once the outbox drains', async () => {
-  const admin = await adminPrincipal();
-  const user = await h.run(h.control.inviteUser(admin, { email: 'erin' }));
-  await h.run(h.control.changePassword(admin, user.id, { newPassword: 'erin-password' }));
-  const session = await login('acme/erin', 'erin-password');
-  await cachedOnBAndC(session);
+  const { admin, user, session } = await cachedUser('erin');
   await h.run(h.control.disableUser(admin, user.id)); // no gateway: nobody calls invalidate()
   await h.tc.until(() => b.peekSession(session) === undefined); // moves the control plane's clock, not the caches'
   assert.equal(await h.run(b.fromSession(session)), undefined);
