@@ -33,6 +33,9 @@ export interface Authenticator {
   login(credentials: BasicCredentials): Promise<LoginResult | undefined>;
   /** Ends a session; unknown sessions are ignored. */
   logout(cookieValue: string): Promise<void>;
-  /** Forget every principal resolved so far (after a call that changed credentials or permissions). */
-  invalidate?(): void;
+  /**
+   * Forget the principals resolved so far of the caller's organization (after a call that changed
+   * credentials or permissions): all of them when the caller is an operator or unknown.
+   */
+  invalidate?(by?: Principal): void;
 }

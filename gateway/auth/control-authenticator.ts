@@ -105,13 +105,19 @@ export class ControlAuthenticator implements Authenticator, InvalidationTarget {
   }
 
   /**
-   * After a credential-changing call (dispatch, `changesCredentials`). Dispatch does not say
-   * which organization, so every gateway drops everything: credential changes are rare, and
-   * the cost is one ask per live session on the next request.
+   * After a credential-changing call (dispatch, `changesCredentials`): a tenant's user can only
+   * change its own organization's credentials, so every gateway drops that organization's
+   * entries; an operator's call (any organization) drops everything.
    */
-  invalidate(): void {
-    this.dropAll();
-    this.invalidations?.announce(undefined);
+  invalidate(by?: Principal): void {
+    const org = by === undefined || by.operator ? undefined : Number(by.tenantId);
+    if (org === undefined || !Number.isSafeInteger(org)) {
+      this.dropAll();
+      this.invalidations?.announce(undefined);
+      return;
+    }
+    this.dropOrganization(org);
+    this.invalidations?.announce(org);
   }
 
   async logout(cookieValue: string): Promise<void> {

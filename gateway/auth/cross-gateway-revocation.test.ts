@@ -62,6 +62,13 @@ async function cachedOnBAndC(session: string): Promise<void> {
   }
 }
 
+/** acme's admin as the gateway sees it (what dispatch hands to `invalidate`). */
+async function gatewayAdmin(): Promise<NonNullable<Awaited<ReturnType<ControlAuthenticator['fromSession']>>>> {
+  const p = await h.run(a.fromSession(await login('acme/root', 'root-password')));
+  assert.ok(p !== undefined);
+  return p;
+}
+
 async function adminPrincipal(): Promise<ReturnType<typeof controlPrincipal>> {
   return controlPrincipal(await h.run(a.fromSession(await login('acme/root', 'root-password'))));
 }
@@ -89,7 +96,7 @@ test('a logout through A is refused by B at once', async () => {
 test('a user disabled through A is refused by B at once', async () => {
   const { admin, user, session } = await cachedUser('carol');
   await h.run(h.control.disableUser(admin, user.id));
-  a.invalidate(); // what dispatch does after a route marked changesCredentials
+  a.invalidate(await gatewayAdmin()); // what dispatch does after a route marked changesCredentials
   await delivered();
   assert.equal(b.peekSession(session), undefined);
   assert.equal(await h.run(b.fromSession(session)), undefined);
@@ -104,7 +111,7 @@ test('a token deleted through A is refused by B at once', async () => {
     assert.ok(g.peekToken(t.token) !== undefined, 'cached');
   }
   await h.run(h.control.deleteToken(admin, t.id));
-  a.invalidate();
+  a.invalidate(await gatewayAdmin());
   await delivered();
   assert.equal(b.peekToken(t.token), undefined);
   assert.equal(await h.run(b.fromToken(t.token)), undefined);
@@ -145,4 +152,21 @@ test('tenant events that change no credential, or do not read as events, drop no
   h.tc.bus.publish(liveSubject(orgId), encode({ ...head, name: 'USER_DISABLED' }));
   await delivered();
   assert.equal(b.peekSession(session), undefined, 'a credential event of the tenant drops its entries');
+});
+
+test("a credential change by one organization's admin leaves other organizations' cached sessions alone; an operator's drops all", async () => {
+  await h.run(h.control.createOrganization(operator, { name: 'rival', identityDomain: 'rival', admin: { email: 'root', password: 'rival-password' } }));
+  const rival = await login('rival/root', 'rival-password');
+  const mine = await login('acme/root', 'root-password');
+  await cachedOnBAndC(rival);
+  await cachedOnBAndC(mine);
+  a.invalidate(await gatewayAdmin());
+  await delivered();
+  assert.equal(b.peekSession(mine), undefined, "acme's entries dropped");
+  assert.ok(b.peekSession(rival) !== undefined, "rival's entry kept");
+  const op = await h.run(a.fromSession(rival));
+  assert.ok(op !== undefined);
+  a.invalidate({ ...op, operator: true, tenantId: 'operators' });
+  await delivered();
+  assert.equal(b.peekSession(rival), undefined, "an operator's change drops every organization's entries");
 });

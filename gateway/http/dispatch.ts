@@ -255,7 +255,7 @@ async function run(
       requestId,
     };
     const reply = await route.spec.handler(parsedReq);
-    if (route.spec.changesCredentials === true) ctx.authenticator.invalidate?.();
+    if (route.spec.changesCredentials === true) ctx.authenticator.invalidate?.(principal);
     ex.send(encodeReply(reply, ctx.secure, c.headers[REQUEST_ID_HEADER]));
   } catch (e) {
     // After an abort only our own errors are expected; anything else (uWS refusing a
