@@ -28,6 +28,7 @@ const defaultTuning: GatewayTuning = {
   wsIdleTimeoutSeconds: 120,
   wsMaxBufferedBytes: 1024 * 1024,
   wsMaxTopicsPerClient: 32,
+  wsMaxSnapshotBytes: 64 * 1024 * 1024,
   readinessTimeoutMs: 2000,
   consoleDir: CONSOLE_DIR,
 };
@@ -87,6 +88,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     {
       maxBufferedBytes: tuning.wsMaxBufferedBytes,
       maxTopicsPerClient: tuning.wsMaxTopicsPerClient,
+      maxSnapshotBytes: tuning.wsMaxSnapshotBytes,
     },
     { source: liveSource, publisher: app, snapshots: deps.snapshots ?? emptySnapshots, metrics, log: deps.log },
   );
@@ -128,6 +130,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         maxPayloadLength: tuning.wsMaxPayloadBytes,
         idleTimeoutSeconds: tuning.wsIdleTimeoutSeconds,
         maxBufferedBytes: tuning.wsMaxBufferedBytes,
+        maxSnapshotBytes: tuning.wsMaxSnapshotBytes,
       }),
     )
     .any(API_PREFIX, api)

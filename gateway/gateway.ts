@@ -38,6 +38,8 @@ export interface GatewayTuning {
   /** Send buffer past which a live client is closed with 4008 (default 1 MiB). */
   readonly wsMaxBufferedBytes: number;
   readonly wsMaxTopicsPerClient: number;
+  /** Largest snapshot sent to a live client; past it the client is closed with 4009 (default 64 MiB). */
+  readonly wsMaxSnapshotBytes: number;
   /** How long /readyz waits for each probe (default 2000 ms). */
   readonly readinessTimeoutMs: number;
   /** Where the console's files are read from (default gateway/console). */

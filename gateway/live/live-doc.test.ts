@@ -118,6 +118,7 @@ test('docs/LIVE.md names the credentials and the default limits the gateway uses
     assert.ok(doc.split('\n').some((l) => l.startsWith('| ') && l.includes(`| ${value} (\`${name}\`)`)), `the limits table gives ${name} as ${value}`);
   limitRow('wsMaxPayloadBytes', bytes(tuned('wsMaxPayloadBytes')));
   limitRow('wsMaxBufferedBytes', bytes(tuned('wsMaxBufferedBytes')));
+  limitRow('wsMaxSnapshotBytes', bytes(tuned('wsMaxSnapshotBytes')));
   limitRow('wsMaxTopicsPerClient', String(tuned('wsMaxTopicsPerClient')));
   limitRow('wsIdleTimeoutSeconds', `${tuned('wsIdleTimeoutSeconds')} s`);
   const topicLimits = Command.properties.topics;

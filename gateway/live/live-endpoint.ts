@@ -44,6 +44,7 @@ export interface LiveEndpointOptions {
   readonly maxPayloadLength: number;
   readonly idleTimeoutSeconds: number;
   readonly maxBufferedBytes: number;
+  readonly maxSnapshotBytes: number;
 }
 
 let nextConnectionId = 1;
@@ -59,12 +60,14 @@ export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConn
     maxPayloadLength: o.maxPayloadLength,
     idleTimeout: o.idleTimeoutSeconds,
     sendPingsAutomatically: true,
-    // Well above our own bound: the hub sees the buffer pass it and closes with 4008. Past this
-    // one uWS would skip published frames (a gap), so it cuts the socket instead: a backstop.
-    maxBackpressure: o.maxBufferedBytes * 8,
+    // Well above our own bounds (a snapshot may sit on top of the send buffer bound while it
+    // drains): the hub sees the buffer pass them and closes first. Past this one uWS would skip
+    // published frames (a gap), so it cuts the socket instead: a backstop.
+    maxBackpressure: o.maxBufferedBytes * 8 + o.maxSnapshotBytes,
     closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => upgrade(o, res, req, context),
     open: (ws) => o.hub.add(ws),
+    drain: (ws) => o.hub.drained(ws),
     message: (ws, message) => {
       const cmd = parseCommand(Buffer.from(message).toString('utf8'));
       if (cmd !== undefined) return o.hub.command(ws, cmd);

@@ -78,4 +78,6 @@ export const CloseCodes = {
   policy: 1008,
   /** The client did not read fast enough and its buffer passed the bound. */
   tooSlow: 4008,
+  /** The organization's snapshot is larger than the gateway sends (`wsMaxSnapshotBytes`). */
+  snapshotTooLarge: 4009,
 } as const;

@@ -6,8 +6,11 @@
  * reaches it with every other client's in one native publish (tenant-feed.ts). No await lies
  * between the check that it is level with the feed and the join, so it gets no sequence twice
  * and skips none.
- * A client whose send buffer passes `maxBufferedBytes` is closed with 4008 "too slow" instead
- * of being buffered without bound; it resumes from its last sequence when it reconnects.
+ * A live client whose send buffer passes `maxBufferedBytes` is closed with 4008 "too slow"
+ * instead of being buffered without bound; it resumes from its last sequence when it reconnects.
+ * A client catching up is never closed for its own snapshot or backlog: each of those sends waits
+ * until the buffer has drained below the bound, and the snapshot, which is sent whole, is held to
+ * its own hard cap `maxSnapshotBytes` (4009 "snapshot too large") instead.
  */
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from '../../core/log.ts';
@@ -26,6 +29,8 @@ import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
 export interface LiveHubOptions {
   readonly maxBufferedBytes: number;
   readonly maxTopicsPerClient: number;
+  /** Largest snapshot sent (encoded); past it the client is closed with 4009. */
+  readonly maxSnapshotBytes: number;
 }
 
 export interface LiveHubDeps {
@@ -53,6 +58,8 @@ export class LiveHub {
   private clients = 0;
   /** Clients of the tenants published to since the last look at their buffers. */
   private readonly toCheck = new Set<ReadonlySet<Socket>>();
+  /** Catching-up clients waiting for their send buffer to drain below the bound. */
+  private readonly drainWaiters = new Map<Socket, () => void>();
 
   constructor(
     private readonly options: LiveHubOptions,
@@ -73,6 +80,7 @@ export class LiveHub {
   remove(ws: Socket): void {
     const conn = ws.getUserData();
     conn.closed = true;
+    this.wake(ws);
     const id = conn.principal.tenantId;
     const tenant = this.tenants.get(id);
     if (tenant?.clients.delete(ws) !== true) return;
@@ -100,13 +108,36 @@ export class LiveHub {
     }
   }
 
-  /** Sends to one client, closing it if it is too far behind. */
+  /**
+   * Sends to one client, closing it if it is too far behind. A client not yet live may hold its
+   * snapshot on top of the bound (its catch-up sends wait for drain, so only answers add to it).
+   */
   send(ws: Socket, message: string | Buffer): void {
     const conn = ws.getUserData();
     if (conn.closed) return;
     const status = ws.send(message, false, false);
+    const { maxBufferedBytes, maxSnapshotBytes } = this.options;
+    const bound = conn.sync.kind === 'live' ? maxBufferedBytes : maxBufferedBytes + maxSnapshotBytes;
     // 2: dropped at uWS's own limit; either way the client has lost its place.
-    if (status === 2 || ws.getBufferedAmount() > this.options.maxBufferedBytes) this.tooSlow(ws);
+    if (status === 2 || ws.getBufferedAmount() > bound) this.tooSlow(ws);
+  }
+
+  /** uWS's drain handler: a catching-up client waiting for room goes on once it is below the bound. */
+  drained(ws: Socket): void {
+    if (ws.getBufferedAmount() <= this.options.maxBufferedBytes) this.wake(ws);
+  }
+
+  private wake(ws: Socket): void {
+    const resume = this.drainWaiters.get(ws);
+    this.drainWaiters.delete(ws);
+    resume?.();
+  }
+
+  /** Resolves once the client's send buffer is at most the bound (or it closed). */
+  private async room(ws: Socket): Promise<void> {
+    while (!ws.getUserData().closed && ws.getBufferedAmount() > this.options.maxBufferedBytes) {
+      await new Promise<void>((resolve) => this.drainWaiters.set(ws, resolve));
+    }
   }
 
   /** A live event: published once to its tenant's topics; the number of clients it went to. */
@@ -205,8 +236,17 @@ export class LiveHub {
           const seq = await source.lastSequence(id);
           const snap = await this.deps.snapshots.snapshot(conn.principal, seq);
           if (conn.closed) return;
+          const message = Buffer.from(stringifyJson({ op: 'snapshot', ...snap }));
+          if (message.length > this.options.maxSnapshotBytes) {
+            this.deps.log.warn({ tenant: id, bytes: message.length }, 'live snapshot over its cap');
+            this.deps.metrics.wsClosed.inc({ reason: 'snapshot_too_large' });
+            this.end(ws, CloseCodes.snapshotTooLarge, 'snapshot too large');
+            return;
+          }
+          await this.room(ws);
+          if (conn.closed) return;
           sync.delivered = snap.seq;
-          this.send(ws, stringifyJson({ op: 'snapshot', ...snap }));
+          this.send(ws, message);
           snapshot = false;
         }
         const before = sync.delivered;
@@ -217,11 +257,22 @@ export class LiveHub {
             snapshot = true; // the stream no longer holds what the client missed
             break;
           }
+          if (!wants(conn, e)) {
+            sync.delivered = e.seq;
+            continue;
+          }
+          await this.room(ws); // a long backlog goes out as fast as the client reads, not faster
+          if (conn.closed) return;
           sync.delivered = e.seq;
-          if (wants(conn, e)) this.send(ws, eventMessage(e));
+          this.send(ws, eventMessage(e));
         }
         if (snapshot) continue;
         if (conn.closed) return;
+        // It joins the feed with room to spare, or the next publish would find it too slow.
+        if (ws.getBufferedAmount() > this.options.maxBufferedBytes) {
+          await this.room(ws);
+          continue; // published meanwhile: read on
+        }
         // From here to the join without an await: nothing can be published in between.
         const tenant = this.tenantOf(id);
         const feed = tenant.feed;

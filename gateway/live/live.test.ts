@@ -10,39 +10,7 @@ import { alice, bob } from '../test-support/fake-authenticator.ts';
 import { startTestGateway, type TestGateway } from '../test-support/test-gateway.ts';
 import type { LiveSnapshotSource } from './live-events.ts';
 import { MemoryLiveEvents } from './memory-live-events.ts';
-
-const liveUrl = (t: TestGateway): string => `${t.api.replace(/^http/, 'ws')}/live`;
-
-function connect(t: TestGateway, headers: Record<string, string>): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(liveUrl(t), { headers });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-/** Messages as text, in arrival order. */
-function collect(ws: WebSocket): string[] {
-  const got: string[] = [];
-  ws.on('message', (d: Buffer) => got.push(d.toString('utf8')));
-  return got;
-}
-
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) =>
-    ws.once('close', (code: number, reason: Buffer) =>
-      resolve({ code, reason: reason.toString() }),
-    ),
-  );
-}
+import { closed, collect, connect, liveUrl, waitFor } from './live-test-client.ts';
 
 test('an upgrade without valid credentials is refused with 401 before upgrading', async () => {
   const t = await startTestGateway();
