@@ -230,14 +230,17 @@ export class LocalImageService implements ImageService {
    * process that died in between left a disk no record names: never visible (every call goes
    * through the catalog), it is deleted here and its blocks are collected by the store's
    * maintenance. A record whose disk is gone (a delete cut short) is removed. Run once at
-   * start, before serving: a disk being imported has no record yet either.
+   * start, before serving: a disk being imported has no record yet either. A disk a resumable
+   * ingest of the store still writes (an upload interrupted by the restart) is kept for it.
    */
   async recover(): Promise<{ readonly orphanDisks: number; readonly staleRecords: number }> {
     let orphanDisks = 0;
     let staleRecords = 0;
-    for (const tenant of await this.store.listTenants()) {
-      for (const disk of await this.store.listDisks(tenant)) {
-        if (this.catalog.find(tenant, disk.id) !== undefined) continue;
+    const store = this.store;
+    for (const tenant of await store.listTenants()) {
+      const ingesting = new Set(hasDurableIngests(store) ? (await store.listDurableIngests(tenant)).map((i) => i.diskId) : []);
+      for (const disk of await store.listDisks(tenant)) {
+        if (this.catalog.find(tenant, disk.id) !== undefined || ingesting.has(disk.id)) continue;
         await this.store.deleteDisk(tenant, disk.id);
         orphanDisks++;
       }
@@ -300,4 +303,11 @@ function inside(first: number, count: number, blocks: number): void {
       details: { first, count, blocks },
     });
   }
+}
+
+/** A store that keeps resumable ingests across a restart (the LMDB store). */
+function hasDurableIngests(
+  store: BlockStore,
+): store is BlockStore & { listDurableIngests(tenant: string): Promise<ReadonlyArray<{ readonly diskId: string }>> } {
+  return typeof (store as Partial<Record<'listDurableIngests', unknown>>).listDurableIngests === 'function';
 }
