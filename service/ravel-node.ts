@@ -39,6 +39,7 @@ import { startEmbeddedCloud } from './embedded-fleet.ts';
 import type { SimTiming } from '../hvx/drivers/sim/sim-options.ts';
 import type { StreamEndpoint } from '../gateway/gateway.ts';
 import { createUploads, localImporter } from '../gateway/uploads/uploads.ts';
+import { fileUploadJournal } from '../gateway/uploads/upload-journal.ts';
 import { diskImageEndpoint } from '../gateway/disk-images/disk-image-endpoint.ts';
 import { libraryLocator, registeringImporter } from '../gateway/disk-images/library-disk-images.ts';
 import { ImageServiceClient } from '../storage-engine/image-service/image-client.ts';
@@ -137,8 +138,11 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       stops.push(() => server.close());
       // Uploads ingest into this node's store: only a node with the gateway role too takes them.
       if (config.roles.includes('gateway')) {
-        const uploads = createUploads({ clock, log, importer: registeringImporter(localImporter(images, store), control) });
-        stops.push(async () => uploads.close());
+        // Uploads in progress outlive a restart: their records in uploads/, their ingests in the store.
+        const journal = fileUploadJournal(join(config.dataDir, 'uploads'));
+        const uploads = createUploads({ clock, log, importer: registeringImporter(localImporter(images, store), control), journal });
+        await uploads.registry.restore();
+        stops.push(() => uploads.close());
         streams.push(uploads.endpoint, diskImageEndpoint(images, { locate: libraryLocator(control) }));
       }
     }

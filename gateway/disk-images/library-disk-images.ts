@@ -15,10 +15,10 @@ const STORAGE = { kind: 'system' } as const;
 
 /** An importer whose results become disk images of the library; answers their integer ids. */
 export function registeringImporter(importer: UploadImporter, control: Pick<ControlPlane, 'registerDiskImage'>): UploadImporter {
-  return async (tenant, source, name) => {
+  return async (tenant, source, name, progress) => {
     const organizationId = Number(tenant);
     if (!Number.isSafeInteger(organizationId)) throw new RavelError('PERMISSION_DENIED', 'uploads belong to organizations');
-    const storeIds = await importer(tenant, source, name);
+    const storeIds = await importer(tenant, source, name, progress);
     const disks = [];
     for (const id of storeIds) disks.push(await control.registerDiskImage(STORAGE, organizationId, String(id), name));
     return disks.map((d) => d.id);

@@ -17,7 +17,7 @@ async function withUploads(rateLimit: { perAddress: { perSecond: number; burst: 
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(imported, created, 'a refused creation made no upload');
   } finally {
-    u.close();
+    await u.close();
     await t.stop();
   }
 }

@@ -3,20 +3,32 @@
  * ingest pulls from the upload's ChunkPipe for as long as the upload lives, so PATCH requests
  * (and an interrupted one followed by a resumed one) feed one ingest. An upload nobody sends
  * to for `expiryMs` is expired on the clock: its ingest is stopped and its disk deleted.
- * Records live in this process: a restart of the node forgets its uploads (404 to the client,
- * which starts over).
+ * With a journal (upload-journal.ts) an upload outlives a restart of the node: its import is a
+ * resumable ingest, closing the registry interrupts it (UNAVAILABLE) instead of dropping it, and
+ * restore() takes each one up again at the ingest's last durable checkpoint, the offset HEAD then
+ * reports. Without one a restart forgets the uploads (404 to the client, which starts over).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { RavelError, toRavelError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { UploadSource } from '../../storage-engine/ingest/chunk-source.ts';
+import type { ImportProgress } from '../../storage-engine/image-service/resumable-import.ts';
 import { ChunkPipe } from './chunk-pipe.ts';
+import type { UploadJournal, UploadRecord } from './upload-journal.ts';
 
 export type UploadState = 'RECEIVING' | 'PARSING' | 'DONE' | 'FAILED';
 
-/** Makes the image(s) of an upload; resolves with their ids (the library's integer ids on a node with one) once ingest has finished. */
-export type UploadImporter = (tenant: string, source: UploadSource, name: string) => Promise<readonly (string | number)[]>;
+/**
+ * Makes the image(s) of an upload; resolves with their ids (the library's integer ids on a node
+ * with one) once ingest has finished. Given `progress`, the import is resumable and reports to it.
+ */
+export type UploadImporter = (
+  tenant: string,
+  source: UploadSource,
+  name: string,
+  progress?: ImportProgress,
+) => Promise<readonly (string | number)[]>;
 
 export interface UploadOptions {
   readonly clock: Clock;
@@ -30,6 +42,8 @@ export interface UploadOptions {
   readonly highWater: number;
   /** Largest PATCH body with Upload-Checksum (held until its digest is checked). */
   readonly maxChecksummedBytes: number;
+  /** Keeps uploads across a restart (see restore). */
+  readonly journal?: UploadJournal;
 }
 
 export class Upload {
@@ -41,6 +55,8 @@ export class Upload {
   busy = false;
   expiresAt: number;
   timer: TimerHandle | undefined;
+  /** Settles once its import has ended, however. */
+  imported: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: string,
@@ -69,6 +85,7 @@ const gone = (): RavelError => new RavelError('NOT_FOUND', 'no such upload');
 
 export class UploadRegistry {
   private readonly uploads = new Map<string, Upload>();
+  private closing = false;
 
   constructor(readonly options: UploadOptions) {}
 
@@ -78,25 +95,88 @@ export class UploadRegistry {
       throw new RavelError('PAYLOAD_TOO_LARGE', `uploads are limited to ${o.maxSize} bytes`, { details: { maxSize: o.maxSize } });
     }
     const up = new Upload(randomUUID(), tenant, length, metadataHeader, new ChunkPipe(o.highWater), o.clock.now());
+    const record: UploadRecord = { id: up.id, tenant, length, name, ...(metadataHeader === undefined ? {} : { metadataHeader }) };
+    o.journal?.put(record);
     this.uploads.set(up.id, up);
     this.touch(up);
     if (length === 0) {
       up.pipe.end();
       up.state = 'PARSING';
     }
-    o.importer(tenant, up.pipe, name).then(
+    this.start(up, record, () => undefined);
+    return up;
+  }
+
+  /**
+   * Takes up the journal's uploads after a restart: each import resumes from its ingest's last
+   * checkpoint, which becomes the upload's offset before the upload is served. One whose ingest
+   * cannot be resumed is dropped (404 to the client, which starts over).
+   */
+  async restore(): Promise<number> {
+    const o = this.options;
+    if (o.journal === undefined) return 0;
+    const records = o.journal.all((file) => o.log.warn({ file }, 'malformed upload record skipped'));
+    let restored = 0;
+    await Promise.all(
+      records.map(async (record) => {
+        const up = new Upload(record.id, record.tenant, record.length, record.metadataHeader, new ChunkPipe(o.highWater), o.clock.now());
+        const reading = new Promise<void>((resolve, reject) => {
+          this.start(up, record, (from) => {
+            up.offset = from;
+            if (from === up.length) {
+              up.pipe.end();
+              up.state = 'PARSING';
+            }
+            resolve();
+          });
+          void up.imported.then(() => (up.state === 'FAILED' ? reject(up.error ?? gone()) : resolve()));
+        });
+        try {
+          await reading;
+        } catch (e) {
+          o.log.warn({ err: e, upload: up.id }, 'upload not resumed after the restart');
+          return;
+        }
+        this.uploads.set(up.id, up);
+        this.touch(up);
+        restored++;
+      }),
+    );
+    return restored;
+  }
+
+  private start(up: Upload, record: UploadRecord, reading: (from: number) => void): void {
+    const o = this.options;
+    const journal = o.journal;
+    let current = record;
+    const progress: ImportProgress | undefined =
+      journal === undefined
+        ? undefined
+        : {
+            ...(record.ingest === undefined ? {} : { resume: { ingestId: record.ingest.id, disk: record.ingest.disk } }),
+            reading,
+            started: (id, disk) => {
+              current = { ...current, ingest: { id, disk } };
+              journal.put(current);
+            },
+            saved: () => undefined,
+          };
+    up.imported = o.importer(up.tenant, up.pipe, record.name, progress).then(
       (ids) => {
         up.state = 'DONE';
         up.diskImageIds = ids;
+        journal?.drop(up.id);
       },
       (e: unknown) => {
         up.error = toRavelError(e);
         up.state = 'FAILED';
         up.pipe.fail(up.error);
+        // Interrupted by the node stopping: kept, to be restored.
+        if (up.error.code === 'UNAVAILABLE' && this.closing) return;
+        journal?.drop(up.id);
         if (up.error.httpStatus >= 500 && up.error.code !== 'CLOSED') o.log.warn({ err: e, upload: up.id }, 'upload import failed');
       },
     );
-    return up;
   }
 
   /** The tenant's upload; another tenant's is NOT_FOUND, like a missing one. */
@@ -120,9 +200,19 @@ export class UploadRegistry {
     this.remove(up, new RavelError('CLOSED', 'the upload was terminated'));
   }
 
-  /** Every upload, for shutdown. */
-  close(): void {
-    for (const up of [...this.uploads.values()]) this.remove(up, new RavelError('CLOSED', 'the gateway is closing'));
+  /**
+   * Every upload, for shutdown; resolves once their imports have stopped. With a journal they are
+   * interrupted (kept in the store, to be restored), else stopped for good (their disks deleted).
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const why =
+      this.options.journal === undefined
+        ? new RavelError('CLOSED', 'the gateway is closing')
+        : new RavelError('UNAVAILABLE', 'the node is stopping; the upload resumes once it is back');
+    const all = [...this.uploads.values()];
+    for (const up of all) this.remove(up, why);
+    await Promise.all(all.map((up) => up.imported));
   }
 
   private expire(up: Upload): void {

@@ -49,7 +49,7 @@ describe('tus: backpressure and refused uploads', { timeout: 60_000 }, () => {
     auth = { 'x-ephemeral-token-authorization': t.auth.token(alice) };
   });
   after(async () => {
-    uploads.close();
+    await uploads.close();
     await t.stop();
   });
 
