@@ -27,6 +27,7 @@ export interface PlacementDeps {
 export class PlacementDriver {
   draining = false;
   private timer: TimerHandle | undefined;
+  private watchdog: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -68,10 +69,33 @@ export class PlacementDriver {
     this.stopped = true;
     if (this.timer !== undefined) this.d.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.watchdog !== undefined) this.d.clock.clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /**
+   * Stops every shard whose lease has run out, whatever the tick is doing. A node cut off from the
+   * grid can wait on a renewal that neither answers nor fails for longer than the lease; the tick
+   * waits with it, so its own "lease lapsed" check never runs and the node would keep shards that
+   * others have taken (it answers no message for them, but keeps their activations and reminder
+   * timers). Runs on its own timer, every tick period.
+   */
+  private armWatchdog(): void {
+    if (this.watchdog !== undefined || this.stopped) return;
+    const { clock, host, settings } = this.d;
+    this.watchdog = clock.setTimeout(() => {
+      this.watchdog = undefined;
+      const now = clock.now();
+      for (const owned of [...host.owned.values()]) {
+        if (now >= owned.lease.validUntil) host.loseShard(owned.shard, 'lease lapsed: its renewal did not answer in time');
+      }
+      this.armWatchdog();
+    }, settings.tickMs);
   }
 
   private async tick(): Promise<void> {
     const { clock, log, settings, leases, membership, host, nodeId } = this.d;
+    this.armWatchdog();
     if (this.timer !== undefined) clock.clearTimeout(this.timer);
     this.timer = clock.setTimeout(() => this.requestTick(), settings.tickMs);
     try {

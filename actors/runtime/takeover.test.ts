@@ -5,6 +5,7 @@ import type { ActorRef } from '../actor-kind.ts';
 import type { ActorSystem } from './actor-system.ts';
 import { counterKind, Gates, type CounterState } from './testing/counter-kind.ts';
 import { TestCluster } from './testing/harness.ts';
+import { HangingGrid } from './testing/hanging-grid.ts';
 import { shardOf } from './shard-hash.ts';
 
 const refs: ActorRef[] = Array.from({ length: 24 }, (_, i) => ({ kind: 'counter', id: `c${i}` }));
@@ -106,6 +107,22 @@ test('an old owner whose lease was taken cannot write: its late turn is fenced a
     const stored = decode(rec?.value ?? new Uint8Array()) as { s: CounterState };
     assert.equal(stored.s.count, 11);
   } finally {
+    await tc.close();
+  }
+});
+
+test('a node whose grid stops answering (cut off) gives its shards up once their leases run out', async () => {
+  const tc = new TestCluster();
+  const cut = new HangingGrid();
+  try {
+    const a = await tc.start('a', [counterKind()], {}, (g) => cut.wrap(g));
+    for (const r of refs.slice(0, 4)) await tc.drive(a.ask(r, { type: 'add', by: 1 }));
+    assert.equal(a.ownedShards().length, 16);
+    cut.hanging = true; // renewals neither answer nor fail, as across a partition
+    await tc.advance(a.settings.leaseMs + 2 * a.settings.tickMs);
+    assert.deepEqual(a.ownedShards(), [], 'shards kept past their leases');
+  } finally {
+    cut.release();
     await tc.close();
   }
 });

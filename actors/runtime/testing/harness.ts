@@ -12,6 +12,7 @@ import { defaults } from '../../../config/schema.ts';
 import type { Bus } from '../../../bus/bus.ts';
 import { EmbeddedBus } from '../../../bus/embedded/embedded-bus.ts';
 import { EmbeddedGrid } from '../../../grid/embedded/embedded-grid.ts';
+import type { Grid } from '../../../grid/grid.ts';
 import type { AnyActorKind } from '../../actor-kind.ts';
 import { ActorSystem } from '../actor-system.ts';
 import type { ActorsConfig } from '../runtime-settings.ts';
@@ -33,10 +34,10 @@ export class TestCluster {
   }
 
   /** A node (not started) with its own grid handle, sharing the bus. */
-  node(nodeId: string, kinds: AnyActorKind[], config: Partial<ActorsConfig> = {}): ActorSystem {
+  node(nodeId: string, kinds: AnyActorKind[], config: Partial<ActorsConfig> = {}, wrapGrid: (g: Grid) => Grid = (g) => g): ActorSystem {
     const sys = new ActorSystem({
       nodeId,
-      grid: this.grid.peer(),
+      grid: wrapGrid(this.grid.peer()),
       bus: this.bus,
       clock: this.clock,
       config: { ...defaults.actors, shards: 16, ...this.config, ...config },
@@ -47,8 +48,8 @@ export class TestCluster {
     return sys;
   }
 
-  async start(nodeId: string, kinds: AnyActorKind[], config: Partial<ActorsConfig> = {}): Promise<ActorSystem> {
-    const sys = this.node(nodeId, kinds, config);
+  async start(nodeId: string, kinds: AnyActorKind[], config: Partial<ActorsConfig> = {}, wrapGrid?: (g: Grid) => Grid): Promise<ActorSystem> {
+    const sys = this.node(nodeId, kinds, config, wrapGrid);
     await this.drive(sys.start());
     return sys;
   }
