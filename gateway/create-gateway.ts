@@ -12,6 +12,7 @@ import { limitedByAddress } from './limits/stream-limits.ts';
 import { TokenBuckets } from './limits/token-buckets.ts';
 import { liveBehavior } from './live/live-endpoint.ts';
 import { LiveHub } from './live/live-hub.ts';
+import { LiveCredentialCheck } from './live/live-credentials.ts';
 import { emptySnapshots, MemoryLiveEvents } from './live/memory-live-events.ts';
 import { buildOpenApi } from './openapi/openapi.ts';
 import { GatewayMetrics } from './ops/metrics.ts';
@@ -149,6 +150,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     plainSocket = await listen(plainApp, cfg.host, cfg.plainHttpPort);
   }
   const stopEvents = liveSource.subscribe((e) => hub.broadcast(e));
+  const credentialCheck = new LiveCredentialCheck({ sockets: hub, authenticator: deps.authenticator, clock: deps.clock, log: deps.log });
+  credentialCheck.start();
+  const unhookDrops = deps.authenticator.onCredentialsDropped?.((org) => void credentialCheck.recheck(org === undefined ? undefined : String(org)));
   let lifecycle: Lifecycle = { status: 'running' };
   let closing: Promise<void> | undefined;
   const log = deps.log.child({ component: 'gateway' });
@@ -160,6 +164,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     uws.us_listen_socket_close(listenSocket);
     if (plainSocket !== undefined) uws.us_listen_socket_close(plainSocket);
     stopEvents();
+    credentialCheck.stop();
+    unhookDrops?.();
     hub.closeAll();
     const grace = new AbortController();
     await Promise.race([

@@ -38,4 +38,10 @@ export interface Authenticator {
    * credentials or permissions): all of them when the caller is an operator or unknown.
    */
   invalidate?(by?: Principal): void;
+  /**
+   * Calls `listener` after cached credentials were dropped (an organization's, or all:
+   * undefined), here or announced by another gateway; returns the unsubscribe. Optional: live
+   * sockets re-check their credentials then, and otherwise only on their periodic sweep.
+   */
+  onCredentialsDropped?(listener: (organizationId: number | undefined) => void): () => void;
 }

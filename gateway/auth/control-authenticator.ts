@@ -126,6 +126,7 @@ export class ControlAuthenticator implements Authenticator, InvalidationTarget {
     await this.control.logout(cookieValue);
     // Again once the session is gone: a lookup that began in between read it still live.
     this.sessions.delete(cookieValue);
+    for (const l of this.droppedListeners) l(cached?.kind === 'user' ? cached.organizationId : undefined);
     // The cookie itself never goes on the bus: the others drop the organization's entries (all
     // of them when this gateway had not resolved the session, so does not know its organization).
     this.invalidations?.announce(cached?.kind === 'user' ? cached.organizationId : undefined);
@@ -139,10 +140,20 @@ export class ControlAuthenticator implements Authenticator, InvalidationTarget {
   dropOrganization(organizationId: number): void {
     this.sessions.dropOrganization(organizationId);
     this.tokens.dropOrganization(organizationId);
+    for (const l of this.droppedListeners) l(organizationId);
   }
 
   dropAll(): void {
     this.sessions.clear();
     this.tokens.clear();
+    for (const l of this.droppedListeners) l(undefined);
+  }
+
+  private readonly droppedListeners = new Set<(organizationId: number | undefined) => void>();
+
+  /** Told after every drop (live sockets re-check their credentials, gateway/live/live-credentials.ts). */
+  onCredentialsDropped(listener: (organizationId: number | undefined) => void): () => void {
+    this.droppedListeners.add(listener);
+    return () => this.droppedListeners.delete(listener);
   }
 }

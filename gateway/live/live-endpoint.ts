@@ -108,6 +108,7 @@ function upgrade(
       const conn: LiveConnection = {
         id: nextConnectionId++,
         principal,
+        credentials: { sessionCookie, token },
         topics: new Set(),
         sync: { kind: 'idle' },
         closed: false,

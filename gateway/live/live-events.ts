@@ -3,6 +3,7 @@
  * per-tenant event stream) and what a client sees first (a snapshot of its organization). The
  * gateway fans events out to subscribed clients and keeps each client's place in the stream.
  */
+import type { Credentials } from '../auth/credentials.ts';
 import type { Principal } from '../http/route.ts';
 
 /** One record of a tenant's stream, for that tenant's clients subscribed to one of its topics. */
@@ -56,6 +57,8 @@ export type LiveSync =
 export interface LiveConnection {
   readonly id: number;
   readonly principal: Principal;
+  /** What it authenticated with, re-resolved to close it once revoked (live-credentials.ts); never logged. */
+  readonly credentials: Credentials;
   readonly topics: Set<string>;
   sync: LiveSync;
   closed: boolean;
@@ -80,4 +83,6 @@ export const CloseCodes = {
   tooSlow: 4008,
   /** The organization's snapshot is larger than the gateway sends (`wsMaxSnapshotBytes`). */
   snapshotTooLarge: 4009,
+  /** Its session or token no longer resolves (logout, user disabled, token deleted). */
+  credentialsRevoked: 4001,
 } as const;

@@ -145,6 +145,21 @@ export class LiveHub {
     return this.tenants.get(event.tenantId)?.feed.receive(event) ?? 0;
   }
 
+  /** The open clients of a tenant (all: undefined), for the credential re-check. */
+  connections(tenantId: string | undefined): Array<{ readonly conn: LiveConnection; revoke(): void }> {
+    const tenants = tenantId === undefined ? [...this.tenants.values()] : [this.tenants.get(tenantId)];
+    return tenants.flatMap((tenant) =>
+      [...(tenant?.clients ?? [])]
+        .filter((ws) => !ws.getUserData().closed)
+        .map((ws) => ({ conn: ws.getUserData(), revoke: () => this.revoke(ws) })),
+    );
+  }
+
+  private revoke(ws: Socket): void {
+    this.deps.metrics.wsClosed.inc({ reason: 'credentials_revoked' });
+    this.end(ws, CloseCodes.credentialsRevoked, 'credentials revoked');
+  }
+
   /** Shutdown: every client gets 1001 going away. */
   closeAll(code: number = CloseCodes.goingAway, reason = 'server shutting down'): void {
     for (const tenant of [...this.tenants.values()]) {
