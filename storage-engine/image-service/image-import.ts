@@ -166,7 +166,7 @@ async function importUpload(
 }
 
 /** Passes writes through, noting the blocks that received non-zero bytes. */
-class NonZeroCounter implements DiskSink {
+export class NonZeroCounter implements DiskSink {
   constructor(
     private readonly sink: DiskSink,
     private readonly blockSize: number,

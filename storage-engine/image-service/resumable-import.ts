@@ -11,7 +11,7 @@ import type { DurableIngestStore } from '../ingest/block-store-sink.ts';
 import type { UploadSource } from '../ingest/chunk-source.ts';
 import { ingestResumable, type ResumableTarget } from '../ingest/resumable-ingest.ts';
 import { checked, CreateImage } from './image-requests.ts';
-import type { ImportRequest } from './image-import.ts';
+import { NonZeroCounter, type ImportRequest } from './image-import.ts';
 import type { ImageInfo } from './image-service.ts';
 import type { LocalImageService } from './local-image-service.ts';
 import { isZero } from './writer-session.ts';
@@ -42,6 +42,8 @@ export async function importImageResumable(
   checked(CreateImage, { tenant, name: request.name, purpose, virtualSize: 0 });
   const disk = progress.resume?.disk ?? (await store.createDisk(tenant, { purpose })).id;
   const target: ResumableTarget = progress.resume === undefined ? { disk } : { ingestId: progress.resume.ingestId };
+  // Blocks given non-zero bytes, when this process saw every write (the ingest started at 0).
+  let written: Set<number> | undefined;
   try {
     const { result, version } = await ingestResumable(
       store,
@@ -55,6 +57,11 @@ export async function importImageResumable(
         ...(request.limits === undefined ? {} : { limits: request.limits }),
         ...(progress.checkpointEveryBytes === undefined ? {} : { checkpointEveryBytes: progress.checkpointEveryBytes }),
         onStarted: (ingestId) => progress.started(ingestId, disk),
+        wrapSink: (sink, from) => {
+          if (from > 0) return sink;
+          written = new Set();
+          return new NonZeroCounter(sink, store.blockSize, written);
+        },
         onSaved: (cp) => progress.saved(cp.uploadOffset),
       },
     );
@@ -69,7 +76,7 @@ export async function importImageResumable(
       name: request.name,
       purpose,
       format: result.disk.format,
-      storedSize: (await nonZeroBlocks(store, tenant, version)) * store.blockSize,
+      storedSize: (written?.size ?? (await nonZeroBlocks(store, tenant, version))) * store.blockSize,
       sha256: { version: version.id, hex: result.disk.logicalSha256 },
       createdAt: info.createdAt,
     });
@@ -84,8 +91,8 @@ export async function importImageResumable(
 }
 
 /**
- * The blocks of a version holding non-zero bytes (the image's stored size). Counted by reading
- * the version once: a resumed ingest's writes before the restart were not seen by this process.
+ * The blocks of a version holding non-zero bytes (the image's stored size), counted by reading
+ * the version once: for a resumed ingest, whose writes before the restart this process did not see.
  */
 async function nonZeroBlocks(store: BlockStore, tenant: string, version: VersionInfo): Promise<number> {
   let n = 0;

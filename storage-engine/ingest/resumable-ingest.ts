@@ -9,6 +9,7 @@ import { isRavelError } from '../../core/errors.ts';
 import type { BlockStore, TenantId, VersionInfo } from '../block-store.ts';
 import { BlockStoreSink, type DurableIngestStore } from './block-store-sink.ts';
 import type { UploadSource } from './chunk-source.ts';
+import type { DiskSink } from './disk-sink.ts';
 import { ingest } from './ingest.ts';
 import type { IngestCheckpoint, IngestOptions, IngestResult } from './ingest-types.ts';
 
@@ -19,6 +20,8 @@ export interface ResumableIngestOptions extends Pick<IngestOptions, 'limits' | '
   readonly onSaved?: (cp: IngestCheckpoint) => void;
   /** Told the ingest's id as soon as it exists, before any byte is read. */
   readonly onStarted?: (ingestId: string) => void;
+  /** Wraps the sink ingest writes into (to observe its writes), given the upload offset it starts at. */
+  readonly wrapSink?: (sink: DiskSink, from: number) => DiskSink;
 }
 
 /**
@@ -49,7 +52,9 @@ export async function ingestResumable(
   if (sink.ingestId !== undefined) options.onStarted?.(sink.ingestId);
   let result: IngestResult;
   try {
-    result = await ingest(source(from?.uploadOffset ?? 0), () => sink, {
+    const at = from?.uploadOffset ?? 0;
+    const wrapped = options.wrapSink?.(sink, at) ?? sink;
+    result = await ingest(source(at), () => wrapped, {
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.checkpointEveryBytes === undefined ? {} : { checkpointEveryBytes: options.checkpointEveryBytes }),
       ...(from === undefined ? {} : { resumeFrom: from }),
