@@ -126,6 +126,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         hub,
         authenticator: deps.authenticator,
         perAddress,
+        perPrincipal,
         inflight,
         log: deps.log,
         maxPayloadLength: tuning.wsMaxPayloadBytes,

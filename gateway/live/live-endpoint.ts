@@ -32,13 +32,14 @@ import { encodeError } from '../http/wire-reply.ts';
 import type { TokenBuckets } from '../limits/token-buckets.ts';
 import { stringifyJson } from '../json/big-json.ts';
 import { matches } from '../../domain/schemas/index.ts';
-import type { LiveCommand, LiveConnection } from './live-events.ts';
+import { LIVE_TOPICS, type LiveCommand, type LiveConnection } from './live-events.ts';
 import type { LiveHub } from './live-hub.ts';
 
 export interface LiveEndpointOptions {
   readonly hub: LiveHub;
   readonly authenticator: Authenticator;
   readonly perAddress: TokenBuckets;
+  readonly perPrincipal: TokenBuckets;
   readonly inflight: Inflight;
   readonly log: Logger;
   readonly maxPayloadLength: number;
@@ -55,6 +56,18 @@ export const INVALID_COMMAND = stringifyJson({
   message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"fromSeq"?:n}',
 });
 
+/** The `error` answer to a command that names a topic that does not exist; nothing changes. */
+export const unknownTopicError = (name: string): string =>
+  stringifyJson({ op: 'error', code: 'INVALID_ARGUMENT', message: `unknown topic ${JSON.stringify(name)}; the topics are ${LIVE_TOPICS.join(', ')}` });
+
+/** The `error` answer to a subscribe that would pass the per-connection topic limit; nothing changes. */
+export const tooManyTopicsError = (max: number): string =>
+  stringifyJson({ op: 'error', code: 'INVALID_ARGUMENT', message: `a connection has at most ${max} topics` });
+
+/** The `error` answer to a message past the principal's rate limit; the message is ignored. */
+export const rateLimitedError = (retryAfterSeconds: number): string =>
+  stringifyJson({ op: 'error', code: 'RATE_LIMITED', message: `too many messages; retry in ${retryAfterSeconds} s` });
+
 export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConnection> {
   return {
     maxPayloadLength: o.maxPayloadLength,
@@ -69,9 +82,14 @@ export function liveBehavior(o: LiveEndpointOptions): WebSocketBehavior<LiveConn
     open: (ws) => o.hub.add(ws),
     drain: (ws) => o.hub.drained(ws),
     message: (ws, message) => {
+      // The same per-principal budget as its REST calls: a flood of commands costs it, not us.
+      const allowed = o.perPrincipal.take(ws.getUserData().principal.id);
+      if (!allowed.ok) return o.hub.send(ws, rateLimitedError(allowed.retryAfterSeconds));
       const cmd = parseCommand(Buffer.from(message).toString('utf8'));
-      if (cmd !== undefined) return o.hub.command(ws, cmd);
-      o.hub.send(ws, INVALID_COMMAND);
+      if (cmd === undefined) return o.hub.send(ws, INVALID_COMMAND);
+      const unknown = cmd.topics.find((t) => !LIVE_TOPICS.includes(t));
+      if (unknown !== undefined) return o.hub.send(ws, unknownTopicError(unknown));
+      o.hub.command(ws, cmd);
     },
     close: (ws) => o.hub.remove(ws),
   };

@@ -75,6 +75,9 @@ export interface LiveCommand {
   readonly fromSeq?: number;
 }
 
+/** The topics a record can have (events/live-event-source.ts `topicsOf`); any other name is refused. */
+export const LIVE_TOPICS: readonly string[] = ['events', 'applications', 'vms', 'hosts'];
+
 /** Close codes the gateway uses. */
 export const CloseCodes = {
   goingAway: 1001,

@@ -25,6 +25,7 @@ import {
   type LiveSnapshotSource,
 } from './live-events.ts';
 import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
+import { tooManyTopicsError } from './live-endpoint.ts';
 
 export interface LiveHubOptions {
   readonly maxBufferedBytes: number;
@@ -94,9 +95,11 @@ export class LiveHub {
   /** Applies a client's command and answers it. The first subscribe starts delivery. */
   command(ws: Socket, cmd: LiveCommand): void {
     const conn = ws.getUserData();
+    const max = this.options.maxTopicsPerClient;
+    if (cmd.op === 'subscribe' && new Set([...conn.topics, ...cmd.topics]).size > max) return this.send(ws, tooManyTopicsError(max));
     for (const t of cmd.topics) {
       if (cmd.op === 'unsubscribe') conn.topics.delete(t);
-      else if (conn.topics.size < this.options.maxTopicsPerClient) conn.topics.add(t);
+      else conn.topics.add(t);
     }
     // Sending also writes out what was published to it and not yet drained: uWS would drop
     // that on leaving the topic below.
