@@ -3,9 +3,11 @@
  * BlockStoreSink, saves a checkpoint with the store about every `checkpointEveryBytes`, and
  * can be taken up again, in this process or after a restart, from the last checkpoint saved.
  * An interrupted upload (the source failed: UNAVAILABLE) leaves the ingest in the store to be
- * resumed; a refused one (bad format, too large...) drops it.
+ * resumed; a refused one (bad format, too large...) drops it. An OVA is refused (UNSUPPORTED_FORMAT,
+ * reason `not-resumable`) at its first disk.
  */
 import { isRavelError } from '../../core/errors.ts';
+import { unsupported } from '../formats/decode-error.ts';
 import type { BlockStore, TenantId, VersionInfo } from '../block-store.ts';
 import { BlockStoreSink, type DurableIngestStore } from './block-store-sink.ts';
 import type { UploadSource } from './chunk-source.ts';
@@ -54,7 +56,7 @@ export async function ingestResumable(
   try {
     const at = from?.uploadOffset ?? 0;
     const wrapped = options.wrapSink?.(sink, at) ?? sink;
-    result = await ingest(source(at), () => wrapped, {
+    result = await ingest(source(at), (ref) => (ref.fileName === undefined ? wrapped : refuseOva()), {
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.checkpointEveryBytes === undefined ? {} : { checkpointEveryBytes: options.checkpointEveryBytes }),
       ...(from === undefined ? {} : { resumeFrom: from }),
@@ -69,4 +71,9 @@ export async function ingestResumable(
     throw e;
   }
   return { result, version: await sink.finish() };
+}
+
+/** An OVA has a sink per disk and takes no checkpoint: it is imported whole (importOva), not through here. */
+function refuseOva(): never {
+  throw unsupported('not-resumable', 'an OVA cannot be ingested resumably: it is imported as a library VM (importOva)', 'ova');
 }

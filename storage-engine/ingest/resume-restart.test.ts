@@ -16,6 +16,7 @@ import { isRavelError } from '../../core/errors.ts';
 import { openLmdbBlockStore, type LmdbBlockStore } from '../lmdb/lmdb-block-store.ts';
 import { convertRaw, makeRaw, qemuImg, sha256 } from '../formats/testing/fixtures.ts';
 import { moveTablesToEnd } from '../formats/qcow2/qcow2-edit.ts';
+import { buildOva, buildOvf } from '../formats/testing/ova-builder.ts';
 import { prng } from '../block-store.conformance.ts';
 import { ingestResumable } from './resumable-ingest.ts';
 import type { IngestCheckpoint } from './ingest-types.ts';
@@ -155,6 +156,29 @@ test('an ingest refused after a restart leaves nothing: no ingest, no version', 
     assert.equal((await store.getDisk(T, disk.id)).head, null);
     await store.maintain();
     assert.equal((await store.usage(T)).storedBlocks, 0, 'the version and staging blocks were collected');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an OVA is refused as not-resumable at its first disk and leaves no ingest', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ravel-resume-'));
+  try {
+    const disk1 = makeRaw(1, 83);
+    const ovf = buildOvf('vm-1', 1, 512, [{ id: 'boot', href: 'vm-1-boot.vmdk', capacity: disk1.length }], []);
+    const ova = await buildOva([
+      { name: 'vm-1.ovf', data: new TextEncoder().encode(ovf) },
+      { name: 'vm-1-boot.vmdk', data: await convertRaw(disk1, 'vmdk', ['-o', 'subformat=streamOptimized']) },
+    ]);
+    const store = await openLmdbBlockStore({ path: join(dir, 'store'), maintenanceIntervalMs: 0 });
+    const disk = await store.createDisk(T);
+    await assert.rejects(
+      ingestResumable(store, T, { disk: disk.id }, (from) => upload(ova, from)),
+      (e) => isRavelError(e, 'UNSUPPORTED_FORMAT') && e.details?.['reason'] === 'not-resumable' && e.details['format'] === 'ova',
+    );
+    assert.deepEqual(await store.listDurableIngests(T), []);
+    assert.equal((await store.getDisk(T, disk.id)).head, null);
     await store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
