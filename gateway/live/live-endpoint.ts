@@ -10,9 +10,12 @@
  *   (without `fromSeq`, or when the stream no longer holds what came after it);
  * - then `{"op":"event","seq","topics","data"}` for every later record of the tenant's stream
  *   that has one of the client's topics, each sequence once and in order;
- * - the server closes with 4008 "too slow" when the client's send buffer passes the bound,
+ * - the server closes with 4008 "too slow" when a live client's send buffer passes the bound,
  *   1011 when the stream cannot be read, 1001 at shutdown; the client reconnects and sends
- *   `fromSeq` = the last `seq` it saw.
+ *   `fromSeq` = the last `seq` it saw. 4001 "credentials revoked" (live-credentials.ts) and
+ *   4009 "snapshot too large" ask for a new login or the operator instead.
+ * Unknown topics, a subscribe past the topic limit and messages past the principal's rate limit
+ * are answered with an `error` and change nothing.
  */
 import { Type } from '@sinclair/typebox';
 import type {
