@@ -78,10 +78,11 @@ test('illegal actions are refused with ILLEGAL_STATE', () => {
   }
 });
 
-test('a lost host or failure puts any VM in ERROR, and repair reprovisions it', () => {
+test('a lost host puts any VM but a stopped one in ERROR, a failure any VM; repair reprovisions it', () => {
   for (const s of vmStates) {
     const t = transitionVmOrThrow(s, { kind: 'host', report: 'hostLost' });
-    assert.equal(t.state, 'ERROR');
+    assert.deepEqual(t, { state: s === 'STOPPED' ? 'STOPPED' : 'ERROR', commands: [] }, `hostLost in ${s}`);
+    assert.equal(transitionVmOrThrow(s, { kind: 'host', report: 'failed' }).state, 'ERROR', `failed in ${s}`);
   }
   assert.deepEqual(transitionVmOrThrow('ERROR', action('repair')), { state: 'PUBLISHING', commands: ['reprovision'] });
 });

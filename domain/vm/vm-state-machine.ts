@@ -65,7 +65,10 @@ function refuse(state: VmState, event: VmEvent): VmTransition {
 /** The next state of a VM in `state` after `event`, or a refusal. Pure. */
 export function transitionVm(state: VmState, event: VmEvent): VmTransition {
   return match<[VmState, VmEvent], VmTransition>([state, event])
-    // Host lost or the hypervisor failed: ERROR from anywhere; repair moves it.
+    // A stopped VM runs nowhere: losing its host loses nothing (its disks are in the image
+    // store), so it stays STOPPED and the caller unassigns it, to be placed anew when started.
+    .with(['STOPPED', { kind: 'host', report: 'hostLost' }], () => go('STOPPED'))
+    // Host lost or the hypervisor failed: ERROR from anywhere else; repair moves it.
     .with([P._, { kind: 'host', report: P.union('hostLost', 'failed') }], () => go('ERROR'))
     .otherwise(([s, e]) => (e.kind === 'action' ? onAction(s, e.action, e) : onReport(s, e)));
 }

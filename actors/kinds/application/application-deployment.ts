@@ -21,6 +21,7 @@ import { commit, visible, type Ctx, type Live, type Msg } from './application-de
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 import { DEFAULT_BASE_DOMAIN, exposeDeployedVms } from './application-exposure.ts';
 import { releaseHostRoom } from './application-retire.ts';
+import { placeHostless } from './application-placing.ts';
 import { withClaim } from './application-usage.ts';
 
 /** What the deployment side needs beyond the actor: the regions to place in, the bus for commands. */
@@ -111,8 +112,8 @@ function startingVms(s: Live, planned: readonly PlannedVmChange[]): VmDeployment
 export async function applicationAction(ctx: Ctx, m: Msg<'start'> | Msg<'stop'> | Msg<'restart'>): Promise<Application> {
   const s = visible(ctx, m.principal, 'EXECUTE');
   const planned = planVmAction(published(s).vms, m.type);
-  const { state } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => ({ state: s }));
-  const next = applyVmTransitions(state, asChanges(planned), ctx.clock.now(), ctx.reminders);
+  const { state, changes } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => placeHostless(ctx, s, asChanges(planned)));
+  const next = applyVmTransitions(state, changes, ctx.clock.now(), ctx.reminders);
   const event = match(m.type)
     .with('start', () => 'APPLICATION_STARTED' as const)
     .with('stop', () => 'APPLICATION_STOPPED' as const)

@@ -1,14 +1,19 @@
 /**
  * A host declared dead: its VMs of this application go to ERROR, then are repaired onto other
  * hosts of the region (placed again, the dead host left out) and defined there, booting again
- * those that were running. When the region has no room, they stay in ERROR.
+ * those that were meant to run. When the region has no room, they stay in ERROR. Its stopped
+ * VMs stay STOPPED, taken off it, to be placed anew when started (application-placing.ts).
  */
 import { idKey, sizeInMb, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
-import { isVmRunning, transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
+import { match } from 'ts-pattern';
+import { isExpired } from '../../../domain/schedule/expiration.ts';
+import { transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
+import { releaseHostRoom } from './application-retire.ts';
+import type { VmRuntime } from './application-state.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
 const system: Principal = { kind: 'system' };
@@ -24,13 +29,63 @@ export async function hostLost(ctx: Ctx, m: Msg<'hostLost'>): Promise<null> {
   const named = new Set(m.vmKeys);
   const lost = s.app.deployment.vms.filter((v) => named.has(idKey(v.id)) && v.hostId === m.host && v.state !== 'ERROR');
   if (lost.length === 0) return null;
-  const toError: VmChange[] = lost.map((v) => ({ id: v.id, to: 'ERROR', commands: [] }));
-  commit(ctx, applyVmTransitions(s, toError, ctx.clock.now(), ctx.reminders), system, ['HOST_DOWN'], { host: m.host, vms: lost.map((v) => idKey(v.id)) });
-  await repair(ctx, lost, m.host);
+  const after = new Map(lost.map((v) => [idKey(v.id), transitionVmOrThrow(v.state, { kind: 'host', report: 'hostLost' }).state]));
+  const broken = lost.filter((v) => after.get(idKey(v.id)) === 'ERROR');
+  const unassigned = lost.filter((v) => after.get(idKey(v.id)) === 'STOPPED');
+  // Whether each VM is to run again after repair, read before ERROR hides what it was doing.
+  const runAgain = new Map(broken.map((v) => [idKey(v.id), meantToRun(s, v, ctx.clock.now())]));
+  const toError: VmChange[] = broken.map((v) => ({ id: v.id, to: 'ERROR', commands: [] }));
+  await releaseHostRoom(ctx, s.app.id, unassigned);
+  commit(ctx, applyVmTransitions(withoutHost(s, unassigned), toError, ctx.clock.now(), ctx.reminders), system, ['HOST_DOWN'], {
+    host: m.host,
+    vms: broken.map((v) => idKey(v.id)),
+    ...(unassigned.length > 0 ? { unassigned: unassigned.map((v) => idKey(v.id)) } : {}),
+  });
+  if (broken.length > 0) await repair(ctx, broken, m.host, runAgain);
   return null;
 }
 
-async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string): Promise<void> {
+/**
+ * Stopped VMs of a dead host taken off it: no host, nothing awaited from it (its results never
+ * come). Their disks live in the image store, so the next start places them anew.
+ */
+function withoutHost(s: Live & { app: { deployment: Deployment } }, vms: readonly VmDeployment[]): Live & { app: { deployment: Deployment } } {
+  if (vms.length === 0) return s;
+  const keys = new Set(vms.map((v) => idKey(v.id)));
+  const dep = s.app.deployment;
+  const runtimeVms: Record<string, VmRuntime> = { ...(s.runtime?.vms ?? {}) };
+  for (const k of keys) {
+    const rt = runtimeVms[k];
+    if (rt === undefined) continue;
+    const { pending: _p, ...settled } = rt;
+    runtimeVms[k] = settled;
+  }
+  const vmsAfter = dep.vms.map((v) => {
+    if (!keys.has(idKey(v.id))) return v;
+    const { hostId: _h, ...rest } = v;
+    return rest;
+  });
+  return { ...s, app: { ...s.app, deployment: { ...dep, vms: vmsAfter } }, runtime: { vms: runtimeVms, outgoing: s.runtime?.outgoing ?? [] } };
+}
+
+/**
+ * Whether a VM lost with its host is to boot again once repaired: only if the last word on it
+ * was to run (STARTING, STARTED, RESTARTING; PUBLISHING to start after). A STOPPING VM was
+ * being stopped, by a user or by the expiration, and that stop was acknowledged: bringing it
+ * back up would undo it (the expiration has already cleared `nextStopTime` and would not fire
+ * again). And once the application's expiration is due, nothing comes back up: the simplest
+ * rule that keeps an expiration falling during a repair, whatever order the two arrive in.
+ */
+function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
+  if (isExpired(s.app.nextStopTime, now)) return false;
+  return match(v.state)
+    .with('STARTING', 'STARTED', 'RESTARTING', () => true)
+    .with('PUBLISHING', () => s.runtime?.vms[idKey(v.id)]?.startAfter ?? false)
+    .with('STOPPING', 'STOPPED', 'ERROR', () => false)
+    .exhaustive();
+}
+
+async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string, runAgain: ReadonlyMap<string, boolean>): Promise<void> {
   const s = deployed(ctx);
   if (s === undefined) return;
   const dep = s.app.deployment;
@@ -58,7 +113,7 @@ async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string)
   };
   const changes: VmChange[] = lost.map((v) => {
     const t = transitionVmOrThrow('ERROR', { kind: 'action', action: 'repair' });
-    return { id: v.id, to: t.state, commands: t.commands, startAfter: isVmRunning(v.state) };
+    return { id: v.id, to: t.state, commands: t.commands, startAfter: runAgain.get(idKey(v.id)) ?? false };
   });
   commit(ctx, applyVmTransitions(moved, changes, ctx.clock.now(), ctx.reminders), system, ['VM_REPAIRED'], { from: deadHost, to: Object.fromEntries(hostOf) });
 }

@@ -15,6 +15,7 @@ import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
+import { placeHostless } from './application-placing.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
 function published(s: Live): Deployment {
@@ -76,9 +77,12 @@ export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>)
   const ids = m.type === 'vmAction' ? [m.vmId] : m.vmIds;
   const dep = published(s);
   const planned = planVmAction(dep.vms, m.action, ids);
-  const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => moveReprovisioned(ctx, s, planned));
-  const changes: VmChange[] = planned.map((c) => ({ id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) }));
-  const next = applyVmTransitions(moved.state, changes, ctx.clock.now(), ctx.reminders);
+  const planChanges: VmChange[] = planned.map((c) => ({ id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) }));
+  const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => {
+    const placed = await placeHostless(ctx, s, planChanges);
+    return { ...(await moveReprovisioned(ctx, placed.state, planned)), changes: placed.changes };
+  });
+  const next = applyVmTransitions(moved.state, moved.changes, ctx.clock.now(), ctx.reminders);
   await releaseHostRoom(ctx, s.app.id, moved.left);
   const details = { vms: planned.map((c) => idKey(c.id)), action: m.action, ...(m.type === 'vmAction' ? { vmId: idKey(m.vmId) } : {}) };
   commit(ctx, next, m.principal, ['VM_ACTION_REQUESTED'], details);

@@ -1,0 +1,38 @@
+/**
+ * Placing anew, when they start, the stopped VMs that have no host: a stopped VM whose host died
+ * was taken off it (application-repair.ts), its disks being in the image store. Starting it
+ * places it in the region and defines it there to boot once defined, as a publish would.
+ */
+import { idKey, sizeInMb, type Deployment } from '../../../domain/schemas/index.ts';
+import type { Placement } from '../../../domain/placement/placement-types.ts';
+import { action, transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
+import { regionRef, type RegionMsg } from '../region/region-kind.ts';
+import type { Ctx, Live } from './application-design.ts';
+import type { VmChange } from './application-vm-transitions.ts';
+
+/**
+ * `changes` with every boot of a hostless VM turned into a provision on a host placed now (to
+ * start once defined), and the state with those hosts. A region without room refuses
+ * (UNAVAILABLE) and nothing changes.
+ */
+export async function placeHostless(ctx: Ctx, s: Live, changes: readonly VmChange[]): Promise<{ state: Live; changes: VmChange[] }> {
+  const dep: Deployment | undefined = s.app.deployment;
+  const booting = new Set(changes.filter((c) => c.commands.includes('boot')).map((c) => idKey(c.id)));
+  const hostless = dep?.vms.filter((v) => v.hostId === undefined && booting.has(idKey(v.id))) ?? [];
+  if (dep === undefined || hostless.length === 0) return { state: s, changes: [...changes] };
+  const msg: RegionMsg = {
+    type: 'place',
+    applicationId: s.app.id,
+    vms: hostless.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) })),
+    optimization: dep.optimizationLevel,
+  };
+  const placement = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg, { idempotencyKey: `place-anew:${s.app.id}:${s.outbox.lastLocalSeq}` });
+  const hostOf = new Map(placement.assignments.map((a) => [a.vmKey, a.hostId]));
+  const vms = dep.vms.map((v) => {
+    const hostId = hostOf.get(idKey(v.id));
+    return hostId === undefined ? v : { ...v, hostId };
+  });
+  const provision = transitionVmOrThrow('STOPPED', action('publish'));
+  const next = changes.map((c): VmChange => (hostOf.has(idKey(c.id)) ? { id: c.id, to: provision.state, commands: provision.commands, startAfter: true } : c));
+  return { state: { ...s, app: { ...s.app, deployment: { ...dep, vms } } }, changes: next };
+}
