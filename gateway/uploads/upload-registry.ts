@@ -211,11 +211,8 @@ export class UploadRegistry {
         ? new RavelError('CLOSED', 'the gateway is closing')
         : new RavelError('UNAVAILABLE', 'the node is stopping; the upload resumes once it is back');
     const all = [...this.uploads.values()];
-    for (const up of all) {
-      this.remove(up, why);
-      // One still being decoded is interrupted too, rather than holding up the stop: it resumes from its checkpoint.
-      if (up.state === 'PARSING' && this.options.journal !== undefined) up.pipe.fail(why);
-    }
+    // One with all its bytes in is left to finish: its client has had its last 204 and would not resend.
+    for (const up of all) this.remove(up, why);
     await Promise.all(all.map((up) => up.imported));
   }
 
