@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleVm } from '../domain/test-fixtures.ts';
-import { HOST_DEAD_AFTER_MS, REGION, operator } from './testing/control-harness.ts';
+import { HOST_DEAD_AFTER_MS, REGION, code, operator } from './testing/control-harness.ts';
 import { withHostedTenant, withStartedApp } from './testing/control-fixtures.ts';
 import { allVms } from './testing/deployment-helpers.ts';
 
@@ -20,6 +20,7 @@ test('stopped VMs of a dead host stay STOPPED, off the host, and are placed anew
     await h.tc.advance(5_000, 250);
     const lost = await h.run(c.getApplication(p, app.id, 'deployment'));
     assert.deepEqual(lost.deployment?.vms.map((v) => [v.state, v.hostId]), [['STOPPED', undefined], ['STOPPED', undefined]]);
+    await assert.rejects(h.run(c.vmAction(p, app.id, 100, 'resetDisks')), code('ILLEGAL_STATE'), 'resetDisks needs a host');
 
     await h.addHost('h2');
     await h.run(c.startApplication(p, app.id));

@@ -3,6 +3,7 @@
  * was taken off it (application-repair.ts), its disks being in the image store. Starting it
  * places it in the region and defines it there to boot once defined, as a publish would.
  */
+import { RavelError } from '../../../core/errors.ts';
 import { idKey, sizeInMb, type Deployment } from '../../../domain/schemas/index.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
 import { action, transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
@@ -17,6 +18,12 @@ import type { VmChange } from './application-vm-transitions.ts';
  */
 export async function placeHostless(ctx: Ctx, s: Live, changes: readonly VmChange[]): Promise<{ state: Live; changes: VmChange[] }> {
   const dep: Deployment | undefined = s.app.deployment;
+  // Other commands need the VM defined somewhere (resetDisks redefines it where it is): refused.
+  const onNoHost = new Set(dep?.vms.filter((v) => v.hostId === undefined).map((v) => idKey(v.id)) ?? []);
+  const stuck = changes.find((c) => onNoHost.has(idKey(c.id)) && c.commands.some((hc) => hc !== 'boot' && hc !== 'reprovision'));
+  if (stuck !== undefined) {
+    throw new RavelError('ILLEGAL_STATE', `VM ${idKey(stuck.id)} has no host since its host was lost: start it first`, { details: { vmId: idKey(stuck.id), commands: stuck.commands } });
+  }
   const booting = new Set(changes.filter((c) => c.commands.includes('boot')).map((c) => idKey(c.id)));
   const hostless = dep?.vms.filter((v) => v.hostId === undefined && booting.has(idKey(v.id))) ?? [];
   if (dep === undefined || hostless.length === 0) return { state: s, changes: [...changes] };
