@@ -40,6 +40,14 @@ export async function importImageResumable(
 ): Promise<ImageInfo> {
   const purpose = request.purpose ?? 'image';
   checked(CreateImage, { tenant, name: request.name, purpose, virtualSize: 0 });
+  if (progress.resume !== undefined) {
+    // Finished and recorded before a crash left the caller's note of it: nothing to resume, nothing to delete.
+    const done = await service.get(tenant, progress.resume.disk).catch((e: unknown) => {
+      if (isRavelError(e, 'NOT_FOUND')) return undefined;
+      throw e;
+    });
+    if (done !== undefined) return done;
+  }
   const disk = progress.resume?.disk ?? (await store.createDisk(tenant, { purpose })).id;
   const target: ResumableTarget = progress.resume === undefined ? { disk } : { ingestId: progress.resume.ingestId };
   // Blocks given non-zero bytes, when this process saw every write (the ingest started at 0).
