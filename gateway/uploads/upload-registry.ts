@@ -164,6 +164,8 @@ export class UploadRegistry {
     up.imported = o.importer(up.tenant, up.pipe, record.name, progress).then(
       (ids) => {
         up.state = 'DONE';
+        // Already so, but for one restored that had finished before the restart.
+        up.offset = up.length;
         up.diskImageIds = ids;
         journal?.drop(up.id);
       },
