@@ -187,8 +187,12 @@ test('an OVA is refused as not-resumable at its first disk and leaves no ingest'
 
 const writer = fileURLToPath(new URL('./resume-writer.ts', import.meta.url));
 
-/** Runs the writer until it says done or is killed after `killAfterMs` from its start line. */
-function runWriter(dir: string, image: string, which: string, killAfterMs: number | undefined): Promise<string[]> {
+/**
+ * Runs the writer until it says done or is killed: `kill.afterSaves` checkpoints after its start
+ * line, then `kill.delayMs` later. Counted in checkpoints, not time, so a quiet machine (where the
+ * whole upload takes less than any fixed delay) still sees the writer die mid-way.
+ */
+function runWriter(dir: string, image: string, which: string, kill: { afterSaves: number; delayMs: number } | undefined): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, image, T, which], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -197,9 +201,9 @@ function runWriter(dir: string, image: string, which: string, killAfterMs: numbe
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (killAfterMs !== undefined && out.includes('started ') && !child.killed) {
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        killAfterMs = undefined;
+      if (kill !== undefined && out.includes('started ') && !child.killed && (out.match(/^saved /gm)?.length ?? 0) >= kill.afterSaves) {
+        setTimeout(() => child.kill('SIGKILL'), kill.delayMs);
+        kill = undefined;
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -224,8 +228,9 @@ test('a writer killed (-9) at random moments (it checkpoints every 64 KiB, so ki
     let lastSaved = 0;
     let version: string | undefined;
     for (let round = 0; round < 10 && version === undefined; round++) {
-      const lines = await runWriter(path, imagePath, which, round < 8 ? Math.floor(rand() * 400) : undefined);
-      // The kill is timed from this line, so every run has it.
+      const kill = round < 8 ? { afterSaves: 1 + Math.floor(rand() * 12), delayMs: Math.floor(rand() * 8) } : undefined;
+      const lines = await runWriter(path, imagePath, which, kill);
+      // The kill is counted from this line, so every run has it.
       const started = lines.find((l) => l.startsWith('started '));
       assert.ok(started !== undefined, lines.join('\n'));
       which = started.slice('started '.length);
