@@ -88,7 +88,12 @@ export async function benchEmbedded(report: BenchReport, quick: boolean, secs: n
     const ps: Array<Promise<void>> = [];
     for (let j = 0; j < 640; j++) ps.push(sys.tell(counters[j % 64] ?? sink, inc));
     await Promise.all(ps);
-    if (i % 6400 === 0) await yieldToIo();
+    // A tell resolves once queued: every 100 per actor, wait until they are handled, so the
+    // producer cannot fill a mailbox (the full run died with MAILBOX_FULL without it).
+    if (i % 6400 === 0) {
+      await Promise.all(counters.map((c) => sys.ask(c, { type: 'get' })));
+      await yieldToIo();
+    }
   }
   await Promise.all(counters.map((c) => sys.ask(c, { type: 'get' })));
   report.figure('embedded tell, state change, 64 actors (grouped commits)', incN / ((performance.now() - t0) / 1000), 'msg/s');
