@@ -1,6 +1,6 @@
 /**
- * The network partition fault of the cluster bench, run by hand (RAVEL_CHAOS_PARTITION=1; about
- * two minutes on a loaded machine, so not in CI's short chaos run): two nodes, the second in a
+ * The network partition fault of the cluster bench, with RAVEL_CHAOS_PARTITION=1 (`.ci/run` sets
+ * it; about 75 s of run on a loaded machine): two nodes, the second in a
  * network namespace and cut off from NATS, Hazelcast and the other node for 20 s while the
  * control-plane mix runs. The cut-off node must give up its shards (their leases lapse) and the
  * other take them all, writes must go on being acknowledged during the cut, and after healing the checker
@@ -17,7 +17,7 @@ import { netnsAvailable } from '../../bench/cluster/netns.ts';
 
 const enabled = process.env['RAVEL_CHAOS_PARTITION'] === '1';
 
-test('a node cut off by a network partition gives up its shards, the other serves, and after healing the checker holds', { skip: enabled ? false : 'set RAVEL_CHAOS_PARTITION=1 to run (about two minutes)' }, async (t) => {
+test('a node cut off by a network partition gives up its shards, the other serves, and after healing the checker holds', { skip: enabled ? false : 'set RAVEL_CHAOS_PARTITION=1 to run (about 75 s; needs root and `ip netns`)' }, async (t) => {
   if (!needs(t, missingNats(), missingHazelcast(), netnsAvailable() ? undefined : 'network namespaces are not available (root and `ip netns` are needed)')) return;
   const spec = partitionSpec();
   const r = await runCluster(spec, (l) => t.diagnostic(l));
