@@ -91,3 +91,11 @@ test('a stale boot report while stopping is refused, not applied', () => {
   const t = transitionVm('STOPPING', { kind: 'host', report: 'booted' });
   assert.equal(t.ok, false);
 });
+
+test('a VM of a lost host given up on (abandoned) is STOPPED from ERROR or STOPPED, sending nothing; refused elsewhere', () => {
+  for (const s of vmStates) {
+    const t = transitionVm(s, { kind: 'host', report: 'abandoned' });
+    if (s === 'ERROR' || s === 'STOPPED') assert.deepEqual(t, { ok: true, state: 'STOPPED', commands: [] }, `abandoned in ${s}`);
+    else assert.equal(t.ok, false, `abandoned in ${s}`);
+  }
+});

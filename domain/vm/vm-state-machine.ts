@@ -13,9 +13,12 @@ export const vmStates: readonly VmState[] = ['STOPPED', 'PUBLISHING', 'STARTING'
 export type VmAction = 'publish' | 'start' | 'stop' | 'shutdown' | 'poweroff' | 'restart' | 'redeploy' | 'repair' | 'resetDisks';
 export const vmActions: readonly VmAction[] = ['publish', 'start', 'stop', 'shutdown', 'poweroff', 'restart', 'redeploy', 'repair', 'resetDisks'];
 
-/** What the VM's host (or its absence) reports. */
-export type HostReport = 'provisioned' | 'booted' | 'stopped' | 'failed' | 'hostLost';
-export const hostReports: readonly HostReport[] = ['provisioned', 'booted', 'stopped', 'failed', 'hostLost'];
+/**
+ * What the VM's host (or its absence) reports. `abandoned`: the VM's lost host is given up on
+ * with the VM not to run again (it was not meant to, or its application's expiration is due).
+ */
+export type HostReport = 'provisioned' | 'booted' | 'stopped' | 'failed' | 'hostLost' | 'abandoned';
+export const hostReports: readonly HostReport[] = ['provisioned', 'booted', 'stopped', 'failed', 'hostLost', 'abandoned'];
 
 export type VmEvent =
   | { readonly kind: 'action'; readonly action: VmAction }
@@ -112,6 +115,9 @@ function onReport(s: VmState, e: Extract<VmEvent, { kind: 'host' }>): VmTransiti
     )
     // A reboot the host carries out as stop then boot.
     .with(['RESTARTING', { report: 'stopped' }], () => go('STARTING', 'boot'))
+    // Off a lost host, not to run again: nothing of it runs anywhere and its disks are in the
+    // image store, so it is stopped (the caller takes it off the dead host).
+    .with(['ERROR', { report: 'abandoned' }], ['STOPPED', { report: 'abandoned' }], () => go('STOPPED'))
     .otherwise(() => refuse(s, e));
 }
 
