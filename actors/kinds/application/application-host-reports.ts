@@ -17,6 +17,7 @@ import { commandKindOf } from './application-host-commands.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import type { VmRuntime } from './application-state.ts';
+import { abandonedVm } from './application-repair.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
 const system: Principal = { kind: 'system' };
@@ -91,16 +92,17 @@ export function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Reg
   return null;
 }
 
-/** The expiration reminder: stops every VM that can stop, and clears `nextStopTime`. */
 /** VM states on their way up, which cannot be stopped yet: an expiration waits for them. */
 const comingUp: ReadonlySet<string> = new Set(['PUBLISHING', 'STARTING', 'RESTARTING']);
 /** How soon an expiration that found VMs coming up looks again. */
 export const EXPIRATION_RETRY_MS = 2000;
 
 /**
- * The expiration: stops every VM that can stop now. VMs still coming up (a boot report delayed by
- * a node's crash, say) cannot be stopped yet; the expiration then stays set and fires again
- * shortly, rather than being forgotten with those VMs left to run.
+ * The expiration: stops every VM that can stop now. VMs left in ERROR with no host, their host
+ * lost and no room found to repair them (application-repair.ts), are stopped at once: nothing of
+ * them runs anywhere. VMs still coming up (a boot report delayed by a node's crash, say) cannot
+ * be stopped yet; the expiration then stays set and fires again shortly, rather than being
+ * forgotten with those VMs left to run (a host lost meanwhile leaves them STOPPED).
  */
 export function expire(ctx: Ctx): void {
   const s = deployed(ctx);
@@ -114,6 +116,7 @@ export function expire(ctx: Ctx): void {
   } catch {
     changes = []; // nothing can stop now
   }
+  changes = [...changes, ...dep.vms.filter((vm) => vm.state === 'ERROR' && vm.hostId === undefined).map(abandonedVm)];
   const stopping = new Set(changes.map((c) => idKey(c.id)));
   const waiting = dep.vms.filter((vm) => !stopping.has(idKey(vm.id)) && comingUp.has(vm.state));
   const { nextStopTime: stopAt, ...app } = s.app;

@@ -1,8 +1,11 @@
 /**
- * A host declared dead: its VMs of this application go to ERROR, then are repaired onto other
- * hosts of the region (placed again, the dead host left out) and defined there, booting again
- * those that were meant to run. When the region has no room, they stay in ERROR. Its stopped
- * VMs stay STOPPED, taken off it, to be placed anew when started (application-placing.ts).
+ * A host declared dead: every VM of this application on it is taken off it, its room there given
+ * back. Those meant to run go to ERROR and are repaired onto other hosts of the region (placed
+ * again, the dead host left out), booting again there; when the region has no room they stay in
+ * ERROR with no host, and the expiration, once due, stops them (application-host-reports.ts).
+ * The others (stopped or being stopped, or all of them once the expiration is due) are left
+ * STOPPED, to be placed anew when started (application-placing.ts): their disks are in the
+ * image store, and nothing of them runs anywhere.
  */
 import { idKey, sizeInMb, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
@@ -14,7 +17,7 @@ import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import { releaseHostRoom } from './application-retire.ts';
 import type { VmRuntime } from './application-state.ts';
-import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
+import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
 const system: Principal = { kind: 'system' };
 
@@ -23,31 +26,37 @@ function deployed(ctx: Ctx): (Live & { app: { deployment: Deployment } }) | unde
   return s.status === 'live' && s.app.deployment !== undefined && s.runtime !== null ? (s as Live & { app: { deployment: Deployment } }) : undefined;
 }
 
+/** A VM of a lost host given up on, not to run again: STOPPED (from ERROR or STOPPED), booting nothing. */
+export function abandonedVm(v: VmDeployment): VmChange {
+  const lost = transitionVmOrThrow(v.state, { kind: 'host', report: 'hostLost' });
+  return { id: v.id, to: transitionVmOrThrow(lost.state, { kind: 'host', report: 'abandoned' }).state, commands: [], startAfter: false };
+}
+
 export async function hostLost(ctx: Ctx, m: Msg<'hostLost'>): Promise<null> {
   const s = deployed(ctx);
   if (s === undefined) return null;
   const named = new Set(m.vmKeys);
-  const lost = s.app.deployment.vms.filter((v) => named.has(idKey(v.id)) && v.hostId === m.host && v.state !== 'ERROR');
+  const lost = s.app.deployment.vms.filter((v) => named.has(idKey(v.id)) && v.hostId === m.host);
   if (lost.length === 0) return null;
-  const after = new Map(lost.map((v) => [idKey(v.id), transitionVmOrThrow(v.state, { kind: 'host', report: 'hostLost' }).state]));
-  const broken = lost.filter((v) => after.get(idKey(v.id)) === 'ERROR');
-  const unassigned = lost.filter((v) => after.get(idKey(v.id)) === 'STOPPED');
+  const now = ctx.clock.now();
   // Whether each VM is to run again after repair, read before ERROR hides what it was doing.
-  const runAgain = new Map(broken.map((v) => [idKey(v.id), meantToRun(s, v, ctx.clock.now())]));
-  const toError: VmChange[] = broken.map((v) => ({ id: v.id, to: 'ERROR', commands: [] }));
-  await releaseHostRoom(ctx, s.app.id, unassigned);
-  commit(ctx, applyVmTransitions(withoutHost(s, unassigned), toError, ctx.clock.now(), ctx.reminders), system, ['HOST_DOWN'], {
+  const broken = lost.filter((v) => meantToRun(s, v, now));
+  const repairing = new Set(broken.map((v) => idKey(v.id)));
+  const changes: VmChange[] = lost.map((v) => (repairing.has(idKey(v.id)) ? { id: v.id, to: transitionVmOrThrow(v.state, { kind: 'host', report: 'hostLost' }).state, commands: [] } : abandonedVm(v)));
+  await releaseHostRoom(ctx, s.app.id, lost);
+  commit(ctx, applyVmTransitions(withoutHost(s, lost), changes, now, ctx.reminders), system, ['HOST_DOWN'], {
     host: m.host,
-    vms: broken.map((v) => idKey(v.id)),
-    ...(unassigned.length > 0 ? { unassigned: unassigned.map((v) => idKey(v.id)) } : {}),
+    // The runs the loss ended (billing reads them), and the VMs left STOPPED, off the host.
+    vms: lost.filter((v) => v.state !== 'STOPPED').map((v) => idKey(v.id)),
+    ...(broken.length < lost.length ? { unassigned: lost.filter((v) => !repairing.has(idKey(v.id))).map((v) => idKey(v.id)) } : {}),
   });
-  if (broken.length > 0) await repair(ctx, broken, m.host, runAgain);
+  if (broken.length > 0) await repair(ctx, broken, m.host);
   return null;
 }
 
 /**
- * Stopped VMs of a dead host taken off it: no host, nothing awaited from it (its results never
- * come). Their disks live in the image store, so the next start places them anew.
+ * The VMs of a dead host taken off it: no host, nothing awaited from it (its results never
+ * come). Their disks live in the image store, so a repair or the next start places them anew.
  */
 function withoutHost(s: Live & { app: { deployment: Deployment } }, vms: readonly VmDeployment[]): Live & { app: { deployment: Deployment } } {
   if (vms.length === 0) return s;
@@ -69,12 +78,13 @@ function withoutHost(s: Live & { app: { deployment: Deployment } }, vms: readonl
 }
 
 /**
- * Whether a VM lost with its host is to boot again once repaired: only if the last word on it
+ * Whether a VM lost with its host is to be repaired, to boot again: only if the last word on it
  * was to run (STARTING, STARTED, RESTARTING; PUBLISHING to start after). A STOPPING VM was
  * being stopped, by a user or by the expiration, and that stop was acknowledged: bringing it
  * back up would undo it (the expiration has already cleared `nextStopTime` and would not fire
- * again). And once the application's expiration is due, nothing comes back up: the simplest
- * rule that keeps an expiration falling during a repair, whatever order the two arrive in.
+ * again). An ERROR VM had failed there and was not running. And once the application's
+ * expiration is due, nothing comes back up: the simplest rule that keeps an expiration falling
+ * during a repair, whatever order the two arrive in.
  */
 function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
   if (isExpired(s.app.nextStopTime, now)) return false;
@@ -85,7 +95,12 @@ function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
     .exhaustive();
 }
 
-async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string, runAgain: ReadonlyMap<string, boolean>): Promise<void> {
+/**
+ * Places the VMs of a dead host anew and defines them there, to boot once defined. Without room
+ * they stay in ERROR with no host; if the expiration has come due meanwhile, its reminder is
+ * armed to stop them now rather than leave them so.
+ */
+async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string): Promise<void> {
   const s = deployed(ctx);
   if (s === undefined) return;
   const dep = s.app.deployment;
@@ -101,6 +116,8 @@ async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string,
     placement = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg, { idempotencyKey: `repair:${s.app.id}:${deadHost}:${s.outbox.lastLocalSeq}` });
   } catch (e) {
     ctx.log.warn({ err: e, application: s.app.id, host: deadHost }, 'VMs of a dead host left in ERROR: no room to repair them');
+    const now = ctx.clock.now();
+    if (isExpired(s.app.nextStopTime, now)) ctx.reminders.set(EXPIRATION_REMINDER, now);
     return;
   }
   const hostOf = new Map(placement.assignments.map((a) => [a.vmKey, a.hostId]));
@@ -113,7 +130,7 @@ async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string,
   };
   const changes: VmChange[] = lost.map((v) => {
     const t = transitionVmOrThrow('ERROR', { kind: 'action', action: 'repair' });
-    return { id: v.id, to: t.state, commands: t.commands, startAfter: runAgain.get(idKey(v.id)) ?? false };
+    return { id: v.id, to: t.state, commands: t.commands, startAfter: true };
   });
   commit(ctx, applyVmTransitions(moved, changes, ctx.clock.now(), ctx.reminders), system, ['VM_REPAIRED'], { from: deadHost, to: Object.fromEntries(hostOf) });
 }
