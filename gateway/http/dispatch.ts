@@ -23,7 +23,7 @@ import type { GatewayMetrics } from '../ops/metrics.ts';
 import { Exchange } from './exchange.ts';
 import { declaredLength, readBody } from './request-body.ts';
 import { REQUEST_ID_HEADER, type HttpMethod, type ParsedRequest, type Principal } from './route.ts';
-import type { CompiledRoute, Router } from './router.ts';
+import type { FoundRoute, Router } from './router.ts';
 import { encodeError, encodeReply, type WireReply } from './wire-reply.ts';
 import type { Inflight } from './inflight.ts';
 
@@ -131,7 +131,7 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
     body?.catch(() => undefined);
     const copied: Copied = { method: method as HttpMethod, path, query, headers, remoteAddress };
     ctx.inflight.enter();
-    startSoon(() => void run(ctx, ex, route, match.params, copied, body, started));
+    startSoon(() => void run(ctx, ex, match, copied, body, started));
   };
 }
 
@@ -179,13 +179,13 @@ interface Copied {
 async function run(
   ctx: DispatchContext,
   ex: Exchange,
-  route: CompiledRoute,
-  rawParams: Record<string, string>,
+  found: FoundRoute,
   c: Copied,
   bodyP: Promise<Uint8Array> | undefined,
   started: number,
 ): Promise<void> {
   let bodyRead = bodyP === undefined;
+  const route = found.route;
   try {
     const sessionCookie =
       c.headers['cookie'] === undefined
@@ -225,10 +225,12 @@ async function run(
       if (!byPrincipal.ok) throw rateLimited(byPrincipal.retryAfterSeconds, 'user or token');
     }
     const requestId = requestIdOf(c.headers[REQUEST_ID_HEADER], principal);
-    const params = route.checks.params(rawParams);
-    const query = route.checks.query(
-      c.query === '' ? {} : Object.fromEntries(new URLSearchParams(c.query)),
-    );
+    // Checked once per path (the answer depends on the path alone), after the credentials as before.
+    const params = found.checked ?? (found.checked = Object.freeze(route.checks.params(found.params)));
+    const query =
+      c.query === ''
+        ? route.checks.emptyQuery()
+        : route.checks.query(Object.fromEntries(new URLSearchParams(c.query)));
     let parsed: unknown;
     if (route.checks.wantsBody && bytes !== undefined && bytes.byteLength > 0) {
       const type = (c.headers['content-type'] ?? '').toLowerCase();

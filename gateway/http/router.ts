@@ -1,7 +1,9 @@
 /**
  * The route table compiled for lookup: routes grouped by segment count and tried from most
  * to least specific, so `/applications/filter` wins over `/applications/{id}`. A path that
- * matches some route under another method answers 405 with `Allow`.
+ * matches some route under another method answers 405 with `Allow`. A found route is kept per
+ * method and path (a path always matches the same way), with its checked parameters once a
+ * request has checked them: a client reading one object again skips the matching and the checks.
  */
 import type { AnyRoute, HttpMethod } from './route.ts';
 import { compilePattern, matchPattern, splitPath, type CompiledPattern } from './path-pattern.ts';
@@ -15,16 +17,25 @@ export interface CompiledRoute {
   readonly headers: readonly string[];
 }
 
+/** A path's route, shared by every request for that path: nothing in it is changed but `checked`. */
+export interface FoundRoute {
+  readonly kind: 'found';
+  readonly route: CompiledRoute;
+  /** As in the path, percent-decoded; frozen. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The params after the route's schema (coerced and checked; frozen), once a request passed the check. */
+  checked: unknown;
+}
+
 export type RouteMatch =
-  | {
-      readonly kind: 'found';
-      readonly route: CompiledRoute;
-      readonly params: Record<string, string>;
-    }
+  | FoundRoute
   | { readonly kind: 'wrong-method'; readonly allow: readonly HttpMethod[] }
   | { readonly kind: 'not-found' };
 
 const NOT_FOUND: RouteMatch = { kind: 'not-found' };
+
+/** Found routes kept, all methods together; past it the memo starts again (paths carry ids, so they are many). */
+const MEMO_LIMIT = 4096;
 
 /**
  * The candidates for paths of one segment count, narrowed by the first segment: a route whose
@@ -62,6 +73,8 @@ function indexCandidates(sorted: readonly CompiledRoute[]): Candidates {
 export class Router {
   private readonly bySegments = new Map<number, Candidates>();
   readonly routes: readonly CompiledRoute[];
+  private readonly memo = new Map<string, Map<string, FoundRoute>>();
+  private memoSize = 0;
 
   constructor(specs: readonly AnyRoute[], baseHeaders: readonly string[]) {
     const seen = new Set<string>();
@@ -90,6 +103,23 @@ export class Router {
 
   /** `path` is relative to the API root (e.g. `/applications/7;deployment`). */
   match(method: string, path: string): RouteMatch {
+    let byPath = this.memo.get(method);
+    const known = byPath?.get(path);
+    if (known !== undefined) return known;
+    const m = this.lookup(method, path);
+    if (m.kind !== 'found') return m;
+    if (this.memoSize >= MEMO_LIMIT) {
+      this.memo.clear();
+      this.memoSize = 0;
+      byPath = undefined;
+    }
+    if (byPath === undefined) this.memo.set(method, (byPath = new Map<string, FoundRoute>()));
+    byPath.set(path, m);
+    this.memoSize++;
+    return m;
+  }
+
+  private lookup(method: string, path: string): RouteMatch {
     const segments = splitPath(path);
     const shape = this.bySegments.get(segments.length);
     if (shape === undefined) return NOT_FOUND;
@@ -103,7 +133,7 @@ export class Router {
       if (allowFrom !== undefined && route.pattern.specificity < allowFrom.specificity) break;
       const params = matchPattern(route.pattern, segments);
       if (params === undefined) continue;
-      if (route.spec.method === method) return { kind: 'found', route, params };
+      if (route.spec.method === method) return { kind: 'found', route, params: Object.freeze(params), checked: undefined };
       (allow ??= []).push(route.spec.method);
       allowFrom ??= route.pattern;
     }

@@ -10,8 +10,10 @@ import { parseJsonNumber } from '../json/big-json.ts';
 import type { AnyRoute } from './route.ts';
 
 export interface RouteChecks {
-  params(raw: Record<string, string>): unknown;
+  params(raw: Readonly<Record<string, string>>): unknown;
   query(raw: Record<string, string>): unknown;
+  /** query({}) for a request without a query string: the same every time, so checked once (frozen). */
+  emptyQuery(): unknown;
   /** `parsed` is undefined for an empty body; an object schema then sees `{}`. */
   body(parsed: unknown): unknown;
   readonly wantsBody: boolean;
@@ -25,12 +27,16 @@ export function compileRouteChecks(route: AnyRoute): RouteChecks {
   const q = query === undefined ? undefined : TypeCompiler.Compile(query);
   const b = body === undefined ? undefined : TypeCompiler.Compile(body);
   const bodyIsObject = body !== undefined && body[Kind] === 'Object';
+  const checkQuery = (raw: Record<string, string>): unknown =>
+    q === undefined || query === undefined ? raw : check('query', q, coerceObject(query, raw));
+  let noQuery: unknown;
   return {
     wantsBody: b !== undefined,
     params: (raw) =>
       p === undefined || params === undefined ? raw : check('path', p, coerceObject(params, raw)),
-    query: (raw) =>
-      q === undefined || query === undefined ? raw : check('query', q, coerceObject(query, raw)),
+    query: checkQuery,
+    // A refusal (a required query parameter) is not kept: it throws again each time.
+    emptyQuery: () => noQuery ?? (noQuery = Object.freeze(checkQuery({}))),
     body: (parsed) => {
       if (b === undefined) return undefined;
       if (parsed === undefined) {
@@ -54,7 +60,7 @@ function check<T>(where: string, compiled: TypeCheck<TSchema>, value: T): T {
 }
 
 /** Strings from the URL turned into what the object schema's properties declare. */
-function coerceObject(schema: TSchema, raw: Record<string, string>): Record<string, unknown> {
+function coerceObject(schema: TSchema, raw: Readonly<Record<string, string>>): Readonly<Record<string, unknown>> {
   const props = (schema as { properties?: Record<string, TSchema> }).properties;
   if (props === undefined) return raw;
   const out: Record<string, unknown> = {};

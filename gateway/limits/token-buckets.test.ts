@@ -38,3 +38,15 @@ test('a busy key keeps its bucket while others churn through the cap', () => {
     );
   }
 });
+
+test('at the cap the least recently used bucket goes, not the oldest created', () => {
+  const clock = new ManualClock();
+  const b = new TokenBuckets(clock, { perSecond: 0.001, burst: 1 }, 3);
+  for (const k of ['a', 'b', 'c']) assert.equal(b.take(k).ok, true);
+  assert.equal(b.take('a').ok, false, 'a is empty, and now the most recently used');
+  assert.equal(b.take('d').ok, true);
+  assert.equal(b.size, 3);
+  assert.equal(b.take('a').ok, false, 'a kept its empty bucket');
+  assert.equal(b.take('b').ok, true, 'b, least recently used, was dropped: a fresh bucket');
+  assert.equal(b.take('a').ok, false, 'and a is still kept');
+});
