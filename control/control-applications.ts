@@ -44,14 +44,15 @@ export class ApplicationCalls {
   }
 
   /** Every application the principal may see; the index may name ones never created or deleted since. */
-  private async visible(p: Principal): Promise<Application[]> {
-    const ids = await this.ask.org<number[]>(p, { type: 'listApplications' });
+  private async visible(p: Principal, organizationId?: number): Promise<Application[]> {
+    const msg = { type: 'listApplications' };
+    const ids = await (organizationId === undefined ? this.ask.org<number[]>(p, msg) : this.ask.orgById<number[]>(organizationId, { ...msg, principal: p }));
     const apps = await Promise.all(ids.map((id) => this.ask.app<Application | null>(p, id, { type: 'peek' })));
     return apps.filter((a): a is Application => a !== null);
   }
 
-  async list(p: Principal): Promise<ApplicationSummary[]> {
-    return (await this.visible(p)).map(summaryOf);
+  async list(p: Principal, organizationId?: number): Promise<ApplicationSummary[]> {
+    return (await this.visible(p, organizationId)).map(summaryOf);
   }
 
   async filter(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]> {

@@ -368,8 +368,8 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.apps.design(p, applicationId);
   }
 
-  async listApplications(p: Principal): Promise<ApplicationSummary[]> {
-    return this.apps.list(p);
+  async listApplications(p: Principal, organizationId?: number): Promise<ApplicationSummary[]> {
+    return this.apps.list(p, organizationId);
   }
 
   async filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]> {

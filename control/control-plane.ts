@@ -230,7 +230,8 @@ export interface ControlPlane {
   /** The deployment aspect: the application without its design; each VM with its `state`. */
   getApplication(p: Principal, applicationId: number, aspect: 'deployment'): Promise<DeploymentView>;
   getApplicationDesign(p: Principal, applicationId: number): Promise<Design>;
-  listApplications(p: Principal): Promise<ApplicationSummary[]>;
+  /** The applications `p` may read: of its own organization, or of `organizationId` (an operator's choice; another tenant's is NOT_FOUND). */
+  listApplications(p: Principal, organizationId?: number): Promise<ApplicationSummary[]>;
   filterApplications(p: Principal, criterion: FilterCriterion): Promise<ApplicationSummary[]>;
   updateApplication(p: Principal, applicationId: number, patch: UpdateApplication): Promise<Application>;
   /** Adds a library VM (`baseVmId`) to the design; answers the application. */

@@ -162,7 +162,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
         routes: apiRoutes(control),
         streams,
         events: new TenantLiveEvents(bus, events, log),
-        snapshots: controlSnapshots(control),
+        snapshots: controlSnapshots(control, clock),
         readiness: [
           { name: 'grid', check: () => grid.ping() },
           { name: 'bus', check: () => bus.flush() },

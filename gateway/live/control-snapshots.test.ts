@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '../../core/clock.ts';
 import { RavelError } from '../../core/errors.ts';
 import type { ControlPlane } from '../../control/control-plane.ts';
-import type { EventRecord } from '../../domain/events.ts';
 import type { Application } from '../../domain/schemas/index.ts';
 import { sampleVm } from '../../domain/test-fixtures.ts';
+import type { Permission } from '../../domain/schemas/index.ts';
 import type { ControlPrincipal } from '../auth/control-authenticator.ts';
 import { controlSnapshots } from './control-snapshots.ts';
 
@@ -30,23 +31,15 @@ const deployed: Application = {
   },
 };
 const draft: Application = { id: 11, name: 'draft', published: false, design: { vms: [sampleVm(2)] } };
-const record = (sequence: number): EventRecord => ({
-  sequence,
-  tenantId: 1,
-  time: sequence,
-  principal: { kind: 'system' },
-  name: 'APPLICATION_UPDATED',
-  subjects: [],
-  details: {},
-});
-
-/** A control plane with only the three reads a snapshot makes, counting the list calls. */
-function fakeControl(): { control: ControlPlane; lists: () => number } {
+/** A control plane with only the two reads a snapshot makes, counting the list calls and noting the organization asked for. */
+function fakeControl(): { control: ControlPlane; lists: () => number; asked: Array<number | undefined> } {
   let lists = 0;
+  const asked: Array<number | undefined> = [];
   const apps = new Map([deployed, draft].map((a) => [a.id, a]));
   const reads = {
-    listApplications: async () => {
+    listApplications: async (_p: unknown, organizationId?: number) => {
       lists++;
+      asked.push(organizationId);
       await new Promise((r) => setTimeout(r, 5));
       return [10, 11, 12].map((id) => ({ id, name: `a${id}`, published: false, deployment: { totalActiveVms: 0 } }));
     },
@@ -55,19 +48,17 @@ function fakeControl(): { control: ControlPlane; lists: () => number } {
       if (a === undefined) throw new RavelError('NOT_FOUND', `application ${id}`); // deleted after the list
       return a;
     },
-    searchNotifications: async () => ({ notifications: [record(9), record(7), record(8)] }),
   };
-  return { control: reads as unknown as ControlPlane, lists: () => lists };
+  return { control: reads as unknown as ControlPlane, lists: () => lists, asked };
 }
 
-test('a snapshot: applications with VM states and string keys, their hosts, events up to its sequence oldest first; one read for clients arriving together', async () => {
-  const { control, lists } = fakeControl();
-  const source = controlSnapshots(control);
-  const [a, b] = await Promise.all([source.snapshot(principal, 8), source.snapshot(principal, 8)]);
+test('a snapshot: applications with VM states and string keys, their hosts; one read for clients arriving together', async () => {
+  const { control, lists, asked } = fakeControl();
+  const source = controlSnapshots(control, new ManualClock());
+  const [a, b] = await Promise.all([source.snapshot(principal, '1', 8), source.snapshot(principal, '1', 8)]);
   assert.equal(lists(), 1, 'shared');
   assert.strictEqual(a, b);
   assert.deepEqual(a, {
-    seq: 8,
     applications: [
       {
         id: 10,
@@ -80,8 +71,35 @@ test('a snapshot: applications with VM states and string keys, their hosts, even
       { id: 11, name: 'draft', published: false, vms: [{ key: '200', id: 200, name: 'vm2' }] },
     ],
     hosts: [{ hostId: 'host-a', region: 'us-east-1' }],
-    events: [record(7), record(8)],
   });
-  await source.snapshot(principal, 8);
+  await source.snapshot(principal, '1', 8);
   assert.equal(lists(), 2, 'a later client reads again');
+  assert.deepEqual(asked, [1, 1], 'the list is of the organization watched');
+});
+
+const token = (permissions: Permission[], expiresAt: number): ControlPrincipal => ({
+  id: 'token-1-5',
+  tenantId: '1',
+  operator: false,
+  via: 'token',
+  control: { kind: 'token', organizationId: 1, tokenId: 5, permissions, expiresAt },
+});
+
+test('the event stream is readable by the rule GET /events uses: READ on EVENT in the organization', async () => {
+  const clock = new ManualClock();
+  const source = controlSnapshots(fakeControl().control, clock);
+  const operator: ControlPrincipal = { id: 'operator-ops', tenantId: 'operators', operator: true, via: 'token', control: { kind: 'operator', name: 'ops' } };
+  const readOnly: ControlPrincipal = { ...principal, control: { kind: 'user', organizationId: 1, userId: 3, roles: ['READ_ONLY'], groupPermissions: [] } };
+  assert.equal(source.readsEvents(principal, '1'), true, 'an admin of the organization');
+  assert.equal(source.readsEvents(readOnly, '1'), true, 'read-only sees events too');
+  assert.equal(source.readsEvents(principal, '2'), false, 'not another organization');
+  assert.equal(source.readsEvents(token([{ resourceType: 'EVENT', actions: ['READ'] }], clock.now() + 1000), '1'), true, 'a token with READ on EVENT');
+  assert.equal(source.readsEvents(token([{ resourceType: 'APPLICATION', actions: ['READ'] }], clock.now() + 1000), '1'), false, 'a token without it');
+  const expiring = token([{ resourceType: 'EVENT', actions: ['READ'] }], clock.now() + 1000);
+  assert.equal(source.readsEvents(expiring, '1'), true);
+  await clock.advance(1000);
+  assert.equal(source.readsEvents(expiring, '1'), false, 'an expired token');
+  assert.equal(source.readsEvents(operator, '1'), true, 'an operator, any organization');
+  assert.equal(source.readsEvents(operator, '2'), true);
+  assert.equal(source.readsEvents({ id: 'x', tenantId: '1', operator: false, via: 'session' }, '1'), false, 'no domain principal: nothing');
 });

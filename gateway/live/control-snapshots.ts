@@ -1,17 +1,18 @@
 /**
  * Live snapshots from the control plane: the organization's applications with their VMs'
- * states, the hosts those VMs run on, and its newest events, as the principal may see them.
+ * states and the hosts those VMs run on, as the principal may see them, and whether it may read
+ * the organization's events (the hub reads the newest ones from the stream itself).
  */
+import type { Clock } from '../../core/clock.ts';
 import { isRavelError } from '../../core/errors.ts';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import type { Application } from '../../domain/schemas/index.ts';
 import { idKey } from '../../domain/schemas/index.ts';
+import { authorize } from '../../domain/tenancy/authorize.ts';
+import type { Principal as DomainPrincipal } from '../../domain/tenancy/principal.ts';
 import { controlPrincipal } from '../auth/control-authenticator.ts';
 import type { Principal } from '../http/route.ts';
-import type { LiveSnapshot, LiveSnapshotSource } from './live-events.ts';
-
-/** How many of the newest events a snapshot carries. */
-const RECENT_EVENTS = 50;
+import type { LiveObjects, LiveSnapshotSource } from './live-events.ts';
 
 export interface LiveApplication {
   readonly id: number;
@@ -50,31 +51,42 @@ export function liveApplication(app: Application): LiveApplication {
 }
 
 /**
- * Clients that connect together (a reconnect storm after a restart) as the same principal at the
- * same sequence share one read of the control plane.
+ * The snapshot source over the control plane, with the same access rules as REST: the
+ * applications come from the control plane's list and reads as the principal (an operator's
+ * for the organization it names), and the event stream is readable when `authorize` lets the
+ * principal read the organization's events, the check `GET /events` makes. Clients that connect
+ * together (a reconnect storm after a restart) as the same principal at the same sequence share
+ * one read of the control plane.
  */
-export function controlSnapshots(control: ControlPlane): LiveSnapshotSource {
-  const inFlight = new Map<string, Promise<LiveSnapshot>>();
+export function controlSnapshots(control: ControlPlane, clock: Clock): LiveSnapshotSource {
+  const inFlight = new Map<string, Promise<LiveObjects>>();
   return {
-    snapshot(principal: Principal, seq: number): Promise<LiveSnapshot> {
-      const key = `${principal.id}@${seq}`;
+    snapshot(principal: Principal, organization: string, seq: number): Promise<LiveObjects> {
+      const key = `${principal.id}/${organization}@${seq}`;
       let p = inFlight.get(key);
       if (p === undefined) {
-        p = readSnapshot(control, principal, seq).finally(() => inFlight.delete(key));
+        p = readObjects(control, principal, organization).finally(() => inFlight.delete(key));
         inFlight.set(key, p);
       }
       return p;
     },
+    readsEvents(principal: Principal, organization: string): boolean {
+      const organizationId = Number(organization);
+      if (!Number.isSafeInteger(organizationId)) return false;
+      let p: DomainPrincipal;
+      try {
+        p = controlPrincipal(principal);
+      } catch {
+        return false; // not from the control plane's authenticator: nothing to check it against
+      }
+      return authorize(p, 'READ', { type: 'EVENT', organizationId }, clock.now()).allowed;
+    },
   };
 }
 
-async function readSnapshot(
-  control: ControlPlane,
-  principal: Principal,
-  seq: number,
-): Promise<LiveSnapshot> {
+async function readObjects(control: ControlPlane, principal: Principal, organization: string): Promise<LiveObjects> {
   const p = controlPrincipal(principal);
-  const summaries = await control.listApplications(p);
+  const summaries = await control.listApplications(p, Number(organization));
   // One deleted between the list and its read is left out.
   const apps = await Promise.all(
     summaries.map((s) =>
@@ -90,10 +102,5 @@ async function readSnapshot(
     for (const v of a.vms)
       if (v.hostId !== undefined && a.region !== undefined)
         hosts.set(v.hostId, { hostId: v.hostId, region: a.region });
-  const { notifications } = await control.searchNotifications(p, { maxResults: RECENT_EVENTS });
-  // Newer events than `seq` follow as events; the snapshot stops at it.
-  const events = notifications
-    .filter((e) => e.sequence <= seq)
-    .sort((a, b) => a.sequence - b.sequence);
-  return { seq, applications, hosts: [...hosts.values()], events };
+  return { applications, hosts: [...hosts.values()] };
 }

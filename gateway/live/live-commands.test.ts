@@ -25,10 +25,10 @@ test('an unknown topic or a subscribe past the topic limit gets an error naming 
     const msgs = got.map((m) => JSON.parse(m) as { op: string; code?: string; message?: string; topics?: string[] });
     assert.deepEqual(msgs[0], { op: 'error', code: 'INVALID_ARGUMENT', message: 'unknown topic "nope"; the topics are events, applications, vms, hosts' });
     assert.deepEqual(msgs[1], { op: 'error', code: 'INVALID_ARGUMENT', message: 'a connection has at most 2 topics' });
-    assert.deepEqual(msgs[2], { op: 'subscribed', topics: ['vms'] }, 'the refused commands added nothing');
+    assert.deepEqual(msgs[2], { op: 'subscribed', organization: 'org-1', topics: ['vms'] }, 'the refused commands added nothing');
     assert.equal(msgs[3]?.op, 'snapshot');
     assert.deepEqual(msgs[4], { op: 'error', code: 'INVALID_ARGUMENT', message: 'unknown topic "bogus"; the topics are events, applications, vms, hosts' });
-    assert.deepEqual(msgs[5], { op: 'subscribed', topics: ['vms', 'hosts'] }, 'the refused unsubscribe removed nothing');
+    assert.deepEqual(msgs[5], { op: 'subscribed', organization: 'org-1', topics: ['vms', 'hosts'] }, 'the refused unsubscribe removed nothing');
     ws.close();
   } finally {
     await t.stop();
@@ -50,7 +50,7 @@ test('messages past the per-principal rate limit get RATE_LIMITED and are ignore
     await t.clock.advance(1000);
     ws.send(sub(['vms']));
     await waitFor(() => got.length === 7, 'answer and snapshot after the refill');
-    assert.deepEqual(JSON.parse(got[5] ?? ''), { op: 'subscribed', topics: ['vms'] }, 'the ignored subscribe did not start delivery');
+    assert.deepEqual(JSON.parse(got[5] ?? ''), { op: 'subscribed', organization: 'org-1', topics: ['vms'] }, 'the ignored subscribe did not start delivery');
     ws.close();
   } finally {
     await t.stop();

@@ -37,13 +37,17 @@ test('the 30 s sweep closes a socket whose session was ended with 4001, and leav
   }
 });
 
-/** Connections as the hub lists them, with what was revoked. */
-function sockets(conns: LiveConnection[]): LiveSockets & { revoked: number[] } {
+/** Connections as the hub lists them, with what was revoked and refiltered. */
+function sockets(conns: LiveConnection[]): LiveSockets & { revoked: number[]; refiltered: number[] } {
   const revoked: number[] = [];
+  const refiltered: number[] = [];
   return {
     revoked,
+    refiltered,
     connections: (tenantId) =>
-      conns.filter((c) => tenantId === undefined || c.principal.tenantId === tenantId).map((conn) => ({ conn, revoke: () => revoked.push(conn.id) })),
+      conns
+        .filter((c) => tenantId === undefined || c.principal.tenantId === tenantId)
+        .map((conn) => ({ conn, revoke: () => revoked.push(conn.id), refilter: () => refiltered.push(conn.id) })),
   };
 }
 
@@ -51,8 +55,7 @@ const conn = (id: number, principal: typeof alice, sessionCookie: string): LiveC
   id,
   principal,
   credentials: { sessionCookie, token: undefined },
-  topics: new Set(),
-  sync: { kind: 'idle' },
+  subscriptions: new Map(),
   closed: false,
 });
 
@@ -79,6 +82,24 @@ test('a re-check asks once per credential, closes only the revoked tenant socket
   const kept = sockets([conn(5, alice, 'x')]);
   await new LiveCredentialCheck({ sockets: kept, authenticator: failing, clock: new ManualClock(), log: silentLogger }).recheck(undefined);
   assert.deepEqual(kept.revoked, []);
+  assert.deepEqual([...socks.refiltered, ...kept.refiltered], [], 'nothing refiltered while the principals stayed the same');
+});
+
+test('a credential that resolves to the same principal with other permissions refilters its sockets instead of closing them', async () => {
+  const auth = new FakeAuthenticator();
+  const withRoles = (roles: Array<'ORGANIZATION_ADMIN' | 'READ_ONLY'>): typeof alice & { control: unknown } => ({
+    ...alice,
+    control: { kind: 'user', organizationId: 1, userId: 2, roles, groupPermissions: [] },
+  });
+  const s1 = auth.session(withRoles(['ORGANIZATION_ADMIN']));
+  const socks = sockets([conn(1, withRoles(['ORGANIZATION_ADMIN']), s1), conn(2, withRoles(['ORGANIZATION_ADMIN']), s1)]);
+  const check = new LiveCredentialCheck({ sockets: socks, authenticator: auth, clock: new ManualClock(), log: silentLogger });
+  await check.recheck(undefined);
+  assert.deepEqual(socks.refiltered, [], 'an equal principal (a new object) changes nothing');
+  auth.sessions.set(s1, withRoles(['READ_ONLY']));
+  await check.recheck(undefined);
+  assert.deepEqual(socks.refiltered.sort(), [1, 2]);
+  assert.deepEqual(socks.revoked, []);
 });
 
 test('the control authenticator tells its listeners of every drop: an organization, all, a logout', async () => {

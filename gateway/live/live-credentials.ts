@@ -9,18 +9,31 @@
  *   most that long plus the credential cache's 1 s TTL.
  * Work is bounded: one resolution per distinct credential per pass, at most `concurrency` at a
  * time. A transient failure (the control plane unreachable) closes nothing: only an answer
- * "unknown or expired", or a principal of another identity, does.
+ * "unknown or expired", or a principal of another identity, does. The same principal with other
+ * permissions (a role or permission group changed) keeps its socket, refiltered: the hub sends
+ * each subscription a fresh snapshot as the principal may see it now.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { RavelError } from '../../core/errors.ts';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../http/route.ts';
 import { resolvePrincipal } from '../auth/credentials.ts';
 import type { LiveConnection } from './live-events.ts';
 
+/** An open client as the re-check sees it. */
+export interface LiveSocket {
+  readonly conn: LiveConnection;
+  /** Closes it with 4001. */
+  revoke(): void;
+  /** Its principal has other permissions now: filter what it gets anew. */
+  refilter(principal: Principal): void;
+}
+
 export interface LiveSockets {
-  /** The open clients of one tenant, or of all. */
-  connections(tenantId: string | undefined): Array<{ readonly conn: LiveConnection; revoke(): void }>;
+  /** The open clients whose principal belongs to one organization, or all. */
+  connections(tenantId: string | undefined): LiveSocket[];
 }
 
 export class LiveCredentialCheck {
@@ -57,7 +70,7 @@ export class LiveCredentialCheck {
 
   /** Re-resolves the credentials of a tenant's sockets (all: undefined) and closes the revoked. */
   async recheck(tenantId: string | undefined): Promise<void> {
-    const byCredential = new Map<string, Array<{ readonly conn: LiveConnection; revoke(): void }>>();
+    const byCredential = new Map<string, LiveSocket[]>();
     for (const c of this.deps.sockets.connections(tenantId)) {
       const key = JSON.stringify(c.conn.credentials);
       const list = byCredential.get(key);
@@ -71,15 +84,17 @@ export class LiveCredentialCheck {
         if (first === undefined) continue;
         const verdict = await this.still(first.conn);
         if (verdict === 'revoked') for (const c of group) c.revoke();
+        else if (verdict !== 'unknown') for (const c of group) if (!isDeepStrictEqual(c.conn.principal, verdict)) c.refilter(verdict);
       }
     };
     await Promise.all(Array.from({ length: this.deps.concurrency ?? 8 }, worker));
   }
 
-  private async still(conn: LiveConnection): Promise<'valid' | 'revoked' | 'unknown'> {
+  /** The principal the credential resolves to now, if it is the same identity. */
+  private async still(conn: LiveConnection): Promise<Principal | 'revoked' | 'unknown'> {
     try {
       const p = await resolvePrincipal(this.deps.authenticator, conn.credentials, 'session-or-token');
-      return p !== undefined && p.id === conn.principal.id && p.tenantId === conn.principal.tenantId ? 'valid' : 'revoked';
+      return p !== undefined && p.id === conn.principal.id && p.tenantId === conn.principal.tenantId ? p : 'revoked';
     } catch (err) {
       if (err instanceof RavelError && err.code === 'UNAUTHENTICATED') return 'revoked';
       this.deps.log.warn({ err }, 'live credential re-check failed; the socket stays open until the next');

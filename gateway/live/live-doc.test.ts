@@ -10,10 +10,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { EventRecord, matches } from '../../domain/schemas/index.ts';
 import { topicsOf } from '../../events/live-event-source.ts';
 import { SESSION_COOKIE, TOKEN_HEADER } from '../auth/credentials.ts';
-import { Command, INVALID_COMMAND, rateLimitedError, tooManyTopicsError, unknownTopicError } from './live-endpoint.ts';
+import {
+  Command,
+  INVALID_COMMAND,
+  notYourOrganizationError,
+  organizationRequiredError,
+  rateLimitedError,
+  tooManyTopicsError,
+  unknownTopicError,
+} from './live-endpoint.ts';
 import { CloseCodes } from './live-events.ts';
-import { INTERNAL_ERROR } from './live-hub.ts';
-import { emptySnapshots } from './memory-live-events.ts';
+import { INTERNAL_ERROR, snapshotMessage } from './live-hub.ts';
 import { eventMessage } from './tenant-feed.ts';
 
 const liveDir = new URL('./', import.meta.url);
@@ -53,22 +60,26 @@ test('every message type the client sends and the server sends has a JSON exampl
 });
 
 test('the JSON examples in docs/LIVE.md are what the code accepts and sends', async () => {
-  const snapshotKeys = Object.keys({ op: 'snapshot', ...(await emptySnapshots.snapshot(undefined, 0)) }).sort();
+  const snapshotKeys = Object.keys(JSON.parse(snapshotMessage('7', 0, { applications: [], hosts: [] }, [])) as object).sort();
   for (const { text, value } of examples) {
     const op = opOf(value);
     if (clientOps.includes(op)) {
       assert.ok(matches(Command, value), `a command the endpoint accepts: ${text}`);
     } else if (op === 'subscribed') {
-      assert.deepEqual(Object.keys(value).sort(), ['op', 'topics']);
+      assert.deepEqual(Object.keys(value).sort(), ['op', 'organization', 'topics']);
+      assert.ok(Number.isSafeInteger(value['organization']), 'an organization id');
       assert.ok(Array.isArray(value['topics']) && value['topics'].every((t) => typeof t === 'string'));
     } else if (op === 'error') {
-      const sent = [INVALID_COMMAND, unknownTopicError('vm'), tooManyTopicsError(32), rateLimitedError(1)];
+      const other = /organization (\d+) is not yours/.exec(text)?.[1];
+      const sent = [INVALID_COMMAND, unknownTopicError('vm'), tooManyTopicsError(32), rateLimitedError(1), organizationRequiredError];
+      if (other !== undefined) sent.push(notYourOrganizationError(Number(other)));
       assert.ok(sent.includes(text), `an error the endpoint sends: ${text}`);
     } else if (op === 'snapshot') {
       assert.deepEqual(Object.keys(value).sort(), snapshotKeys);
       const seq = value['seq'];
       const events = value['events'];
       assert.ok(typeof seq === 'number' && Array.isArray(events));
+      assert.ok(Number.isSafeInteger(value['organization']), 'an organization id');
       for (const e of events) {
         assert.ok(matches(EventRecord, e), `a snapshot event is a stream record: ${JSON.stringify(e)}`);
         assert.ok(e.sequence <= seq, 'a snapshot holds events up to its seq');

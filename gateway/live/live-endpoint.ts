@@ -4,12 +4,16 @@
  * pinged and dropped; messages are subscribe/unsubscribe commands, checked by a schema.
  *
  * The conversation (JSON text frames):
- * - client `{"op":"subscribe","topics":["applications","vms","hosts","events"],"fromSeq"?:n}`;
- *   server `{"op":"subscribed","topics":[...]}`, or `{"op":"error","code","message"}`;
- * - then, on the first subscribe, `{"op":"snapshot","seq","applications","hosts","events"}`
- *   (without `fromSeq`, or when the stream no longer holds what came after it);
- * - then `{"op":"event","seq","topics","data"}` for every later record of the tenant's stream
- *   that has one of the client's topics, each sequence once and in order;
+ * - client `{"op":"subscribe","topics":["applications","vms","hosts","events"],"organization"?:id,"fromSeq"?:n}`;
+ *   server `{"op":"subscribed","organization","topics":[...]}`, or `{"op":"error","code","message"}`;
+ *   without `organization` it is the principal's own; an operator names one (any), others may
+ *   name only their own; each organization subscribed to has its own sequence;
+ * - then, on the first subscribe to an organization, `{"op":"snapshot","organization","seq",
+ *   "applications","hosts","events"}` (without `fromSeq`, or when the stream no longer holds what
+ *   came after it, or when the principal's permissions changed);
+ * - then `{"op":"event","organization","seq","topics","data"}` for every later record of the
+ *   organization's stream that has one of the subscription's topics, each sequence once and in
+ *   order, if the principal may read the stream;
  * - the server closes with 4008 "too slow" when a live client's send buffer passes the bound,
  *   1011 when the stream cannot be read, 1001 at shutdown; the client reconnects and sends
  *   `fromSeq` = the last `seq` it saw. 4001 "credentials revoked" (live-credentials.ts) and
@@ -56,8 +60,19 @@ let nextConnectionId = 1;
 export const INVALID_COMMAND = stringifyJson({
   op: 'error',
   code: 'INVALID_ARGUMENT',
-  message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"fromSeq"?:n}',
+  message: 'expected {"op":"subscribe"|"unsubscribe","topics":[...],"organization"?:id,"fromSeq"?:n}',
 });
+
+/** The `error` answer to an operator's command without `organization`: an operator has none of its own. */
+export const organizationRequiredError = stringifyJson({
+  op: 'error',
+  code: 'INVALID_ARGUMENT',
+  message: 'an operator names the organization: {"op":"subscribe","topics":[...],"organization":id}',
+});
+
+/** The `error` answer to a non-operator naming another organization than its own; nothing changes. */
+export const notYourOrganizationError = (organization: number | string): string =>
+  stringifyJson({ op: 'error', code: 'PERMISSION_DENIED', message: `organization ${organization} is not yours: only operators watch other organizations` });
 
 /** The `error` answer to a command that names a topic that does not exist; nothing changes. */
 export const unknownTopicError = (name: string): string =>
@@ -130,8 +145,7 @@ function upgrade(
         id: nextConnectionId++,
         principal,
         credentials: { sessionCookie, token },
-        topics: new Set(),
-        sync: { kind: 'idle' },
+        subscriptions: new Map(),
         closed: false,
       };
       ex.upgrade(() => res.upgrade(conn, key, protocol, extensions, context));
@@ -145,6 +159,7 @@ export const Command = Type.Object(
   {
     op: Type.Union([Type.Literal('subscribe'), Type.Literal('unsubscribe')]),
     topics: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 }),
+    organization: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     fromSeq: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   },
   { additionalProperties: false },

@@ -25,53 +25,74 @@ export interface LiveEventSource {
   lastSequence(tenantId: string): Promise<number>;
 }
 
-/** What a new client gets before any event: its organization as of the stream's `seq`. */
-export interface LiveSnapshot {
-  /** Every event up to this one is reflected in the rest; events from `seq + 1` follow. */
-  readonly seq: number;
+/** The part of a snapshot read from the control plane: the organization's objects. */
+export interface LiveObjects {
   /** The organization's applications, each with its deployment's VMs and their states. */
   readonly applications: readonly unknown[];
   /** The hosts its VMs run on. */
   readonly hosts: readonly unknown[];
-  /** The newest events, oldest first. */
+}
+
+/** What a new client gets before any event: its organization as of the stream's `seq`. */
+export interface LiveSnapshot extends LiveObjects {
+  /** Every event up to this one is reflected in the rest; events from `seq + 1` follow. */
+  readonly seq: number;
+  /** The newest events, oldest first (none when the principal may not read the stream). */
   readonly events: readonly unknown[];
 }
 
+/**
+ * What a principal may see of an organization, by the same rules as its REST reads: the
+ * applications it may read, and whether it may read the organization's event stream.
+ */
 export interface LiveSnapshotSource {
-  /** Reads `seq` first (`lastSequence`), then the objects, so nothing after `seq` is missed. */
-  snapshot(principal: Principal, seq: number): Promise<LiveSnapshot>;
+  /** The organization's objects as the principal may see them, read after `seq` was (`lastSequence`), so nothing after `seq` is missed. */
+  snapshot(principal: Principal, organization: string, seq: number): Promise<LiveObjects>;
+  /** Whether the principal may read the organization's event stream (`GET /events`): no events, live or in a snapshot, otherwise. */
+  readsEvents(principal: Principal, organization: string): boolean;
 }
 
-/** Where a client is in its tenant's stream. */
+/** Where a subscription is in its organization's stream. */
 export type LiveSync =
-  /** Connected, not subscribed yet: gets nothing. */
-  | { readonly kind: 'idle' }
   /** Reading the snapshot or the stored events, sent to it alone. */
   | { readonly kind: 'catching-up'; delivered: number }
-  /** Has read the stream past what the tenant's topics have had; joins them once they reach `delivered`. */
+  /** Has read the stream past what the organization's topics have had; joins them once they reach `delivered`. */
   | { readonly kind: 'waiting'; readonly delivered: number }
-  /** On its tenant's uWS topic for its kinds (none when it has no kinds): gets what is published there. */
+  /** On the organization's uWS topic for its kinds (none when it has none it may read): gets what is published there. */
   | { readonly kind: 'live'; readonly topic: string | undefined };
+
+/** A connection's subscription to one organization's stream, with its own place in it. */
+export interface LiveSubscription {
+  /** The organization's tenant id, as the gateway's principals and events name it. */
+  readonly organization: string;
+  readonly topics: Set<string>;
+  /** Whether its principal may read the organization's event stream (LiveSnapshotSource.readsEvents). */
+  readsEvents: boolean;
+  sync: LiveSync;
+}
 
 /** Per-connection state, kept as the uWS socket's user data. */
 export interface LiveConnection {
   readonly id: number;
-  readonly principal: Principal;
+  /** Replaced when a credential re-check finds the same principal with other permissions. */
+  principal: Principal;
   /** What it authenticated with, re-resolved to close it once revoked (live-credentials.ts); never logged. */
   readonly credentials: Credentials;
-  readonly topics: Set<string>;
-  sync: LiveSync;
+  /** By organization: its own, or for an operator any. */
+  readonly subscriptions: Map<string, LiveSubscription>;
   closed: boolean;
 }
 
 /**
- * Messages a client sends: `{"op":"subscribe","topics":["vms"],"fromSeq":41}` and its
- * opposite. The first subscribe starts delivery: a snapshot, or, with `fromSeq` (the last
- * sequence the client saw), the stored events after it.
+ * Messages a client sends: `{"op":"subscribe","topics":["vms"],"organization":7,"fromSeq":41}`
+ * and its opposite. The first subscribe to an organization starts its delivery: a snapshot,
+ * or, with `fromSeq` (the last sequence the client saw of it), the stored events after it.
+ * Without `organization`: the principal's own (an operator must name one).
  */
 export interface LiveCommand {
   readonly op: 'subscribe' | 'unsubscribe';
   readonly topics: readonly string[];
+  readonly organization?: number;
   readonly fromSeq?: number;
 }
 
@@ -89,3 +110,12 @@ export const CloseCodes = {
   /** Its session or token no longer resolves (logout, user disabled, token deleted). */
   credentialsRevoked: 4001,
 } as const;
+
+/**
+ * An organization as the messages name it: its id as a JSON number, as everywhere in the API.
+ * (Tenant ids that are not decimal, as in gateways without the control plane, stay strings.)
+ */
+export function organizationOf(tenantId: string): number | string {
+  const n = Number(tenantId);
+  return /^[1-9][0-9]*$/.test(tenantId) && Number.isSafeInteger(n) ? n : tenantId;
+}

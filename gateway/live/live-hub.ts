@@ -1,13 +1,17 @@
 /**
- * The connected live-status clients, grouped by tenant, with their subscriptions and their place
- * in the tenant's event stream. A client's first subscribe sends it a snapshot (or, with
- * `fromSeq`, the stored events after it) on its own; once it has read the stream up to where
- * its tenant's feed is, it joins the feed's uWS topic for its kinds, from which each later event
- * reaches it with every other client's in one native publish (tenant-feed.ts). No await lies
- * between the check that it is level with the feed and the join, so it gets no sequence twice
- * and skips none.
+ * The connected live-status clients and their subscriptions, grouped by organization, each with
+ * its place in that organization's event stream. A connection subscribes to its own organization
+ * (an operator to any, several at once), each subscription with its own sequence. A
+ * subscription's first subscribe sends it a snapshot (or, with `fromSeq`, the stored events
+ * after it) on its own; once it has read the stream up to where the organization's feed is, it
+ * joins the feed's uWS topic for its kinds, from which each later event reaches it with every
+ * other client's in one native publish (tenant-feed.ts). No await lies between the check that
+ * it is level with the feed and the join, so it gets no sequence twice and skips none.
+ * What a principal sees is what it may read through REST (LiveSnapshotSource): the applications
+ * it may read, and events only if it may read the organization's stream; when a credential
+ * re-check finds its permissions changed, each subscription starts again from a fresh snapshot.
  * A live client whose send buffer passes `maxBufferedBytes` is closed with 4008 "too slow"
- * instead of being buffered without bound; it resumes from its last sequence when it reconnects.
+ * instead of being buffered without bound; it resumes from its last sequences when it reconnects.
  * A client catching up is never closed for its own snapshot or backlog: each of those sends waits
  * until the buffer has drained below the bound, and the snapshot, which is sent whole, is held to
  * its own hard cap `maxSnapshotBytes` (4009 "snapshot too large") instead.
@@ -15,20 +19,25 @@
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from '../../core/log.ts';
 import { stringifyJson } from '../json/big-json.ts';
+import type { Principal } from '../http/route.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import {
   CloseCodes,
+  organizationOf,
   type LiveCommand,
   type LiveConnection,
   type LiveEvent,
   type LiveEventSource,
+  type LiveObjects,
   type LiveSnapshotSource,
+  type LiveSubscription,
 } from './live-events.ts';
 import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
-import { tooManyTopicsError } from './live-endpoint.ts';
+import { notYourOrganizationError, organizationRequiredError, tooManyTopicsError } from './live-endpoint.ts';
 
 export interface LiveHubOptions {
   readonly maxBufferedBytes: number;
+  /** Over all of a connection's subscriptions; one with no topic counts as one. */
   readonly maxTopicsPerClient: number;
   /** Largest snapshot sent (encoded); past it the client is closed with 4009. */
   readonly maxSnapshotBytes: number;
@@ -47,20 +56,33 @@ type Socket = WebSocket<LiveConnection>;
 /** 1011: the server could not go on (the stream could not be read); the client reconnects. */
 export const INTERNAL_ERROR = 1011;
 
+/** How many of the newest events a snapshot carries. */
+export const RECENT_EVENTS = 50;
+
+const NO_TOPICS: ReadonlySet<string> = new Set();
+
+/** The snapshot message of an organization at `seq`. */
+export function snapshotMessage(organization: string, seq: number, objects: LiveObjects, events: readonly unknown[]): string {
+  return stringifyJson({ op: 'snapshot', organization: organizationOf(organization), seq, applications: objects.applications, hosts: objects.hosts, events });
+}
+
 interface Tenant {
   readonly feed: TenantFeed;
+  /** Sockets with a subscription to this organization. */
   readonly clients: Set<Socket>;
-  /** Clients that read the stream past the feed, by the sequence they wait for. */
+  /** Of those, the ones whose subscription read the stream past the feed. */
   readonly waiting: Set<Socket>;
 }
 
 export class LiveHub {
   private readonly tenants = new Map<string, Tenant>();
-  private clients = 0;
-  /** Clients of the tenants published to since the last look at their buffers. */
-  private readonly toCheck = new Set<ReadonlySet<Socket>>();
-  /** Catching-up clients waiting for their send buffer to drain below the bound. */
-  private readonly drainWaiters = new Map<Socket, () => void>();
+  private readonly sockets = new Set<Socket>();
+  /** Clients of the organizations published to since the last look at their buffers. */
+  private readonly toCheck = new Map<string, ReadonlySet<Socket>>();
+  /** Catching-up subscriptions waiting for their socket's send buffer to drain below the bound. */
+  private readonly drainWaiters = new Map<Socket, Array<() => void>>();
+  /** Recent events of a snapshot, shared by the clients of an organization arriving together. */
+  private readonly recentReads = new Map<string, Promise<unknown[]>>();
 
   constructor(
     private readonly options: LiveHubOptions,
@@ -68,12 +90,11 @@ export class LiveHub {
   ) {}
 
   get size(): number {
-    return this.clients;
+    return this.sockets.size;
   }
 
   add(ws: Socket): void {
-    this.tenantOf(ws.getUserData().principal.tenantId).clients.add(ws);
-    this.clients++;
+    this.sockets.add(ws);
     this.deps.metrics.wsClients.inc();
   }
 
@@ -82,50 +103,107 @@ export class LiveHub {
     const conn = ws.getUserData();
     conn.closed = true;
     this.wake(ws);
-    const id = conn.principal.tenantId;
+    if (!this.sockets.delete(ws)) return;
+    for (const sub of conn.subscriptions.values()) this.leave(ws, sub);
+    this.deps.metrics.wsClients.dec();
+  }
+
+  /** Takes a subscription off its organization's feed and lists (the socket is closing). */
+  private leave(ws: Socket, sub: LiveSubscription): void {
+    const id = sub.organization;
     const tenant = this.tenants.get(id);
     if (tenant?.clients.delete(ws) !== true) return;
     tenant.waiting.delete(ws);
-    if (conn.sync.kind === 'live' && conn.sync.topic !== undefined) tenant.feed.left(conn.sync.topic);
-    this.clients--;
-    this.deps.metrics.wsClients.dec();
+    if (sub.sync.kind === 'live' && sub.sync.topic !== undefined) tenant.feed.left(sub.sync.topic);
     if (tenant.clients.size === 0) this.tenants.delete(id);
   }
 
-  /** Applies a client's command and answers it. The first subscribe starts delivery. */
+  /**
+   * Applies a client's command and answers it. The first subscribe to an organization starts its
+   * delivery. Without `organization` the command is about the principal's own; naming another is
+   * for operators only, and is answered with an error that changes nothing.
+   */
   command(ws: Socket, cmd: LiveCommand): void {
     const conn = ws.getUserData();
+    const { principal } = conn;
+    const organization = cmd.organization === undefined ? (principal.operator ? undefined : principal.tenantId) : String(cmd.organization);
+    if (organization === undefined) return this.send(ws, organizationRequiredError);
+    if (!principal.operator && organization !== principal.tenantId) return this.send(ws, notYourOrganizationError(cmd.organization ?? organization));
+    let sub = conn.subscriptions.get(organization);
     const max = this.options.maxTopicsPerClient;
-    if (cmd.op === 'subscribe' && new Set([...conn.topics, ...cmd.topics]).size > max) return this.send(ws, tooManyTopicsError(max));
+    if (cmd.op === 'subscribe') {
+      let total = Math.max(1, new Set([...(sub?.topics ?? []), ...cmd.topics]).size);
+      for (const other of conn.subscriptions.values()) if (other !== sub) total += Math.max(1, other.topics.size);
+      if (total > max) return this.send(ws, tooManyTopicsError(max));
+    }
+    if (sub === undefined && cmd.op === 'subscribe') {
+      sub = {
+        organization,
+        topics: new Set(),
+        readsEvents: this.deps.snapshots.readsEvents(principal, organization),
+        sync: { kind: 'catching-up', delivered: cmd.fromSeq ?? 0 },
+      };
+      conn.subscriptions.set(organization, sub);
+      this.tenantOf(organization).clients.add(ws);
+      for (const t of cmd.topics) sub.topics.add(t);
+      this.send(ws, subscribedMessage(sub));
+      void this.catchUp(ws, sub, cmd.fromSeq === undefined); // the snapshot or stored events come after an await
+      return;
+    }
+    // An unsubscribe before any subscribe does not start delivery.
+    if (sub === undefined) return this.send(ws, stringifyJson({ op: 'subscribed', organization: organizationOf(organization), topics: [] }));
     for (const t of cmd.topics) {
-      if (cmd.op === 'unsubscribe') conn.topics.delete(t);
-      else conn.topics.add(t);
+      if (cmd.op === 'unsubscribe') sub.topics.delete(t);
+      else sub.topics.add(t);
     }
     // Sending also writes out what was published to it and not yet drained: uWS would drop
     // that on leaving the topic below.
-    this.send(ws, stringifyJson({ op: 'subscribed', topics: [...conn.topics] }));
-    if (conn.sync.kind === 'live') this.goLive(ws, conn.sync.topic); // onto the topic of its new kinds
-    if (cmd.op === 'subscribe' && conn.sync.kind === 'idle') {
-      conn.sync = { kind: 'catching-up', delivered: cmd.fromSeq ?? 0 };
-      void this.catchUp(ws, cmd.fromSeq === undefined); // the snapshot or stored events come after an await
+    this.send(ws, subscribedMessage(sub));
+    if (sub.sync.kind === 'live') this.goLive(ws, sub, sub.sync.topic); // onto the topic of its new kinds
+  }
+
+  /**
+   * The connection's principal is the same one with other permissions (live-credentials.ts):
+   * each subscription leaves the feed and starts again from a fresh snapshot, filtered anew.
+   */
+  refilter(ws: Socket, principal: Principal): void {
+    const conn = ws.getUserData();
+    if (conn.closed) return;
+    conn.principal = principal;
+    for (const sub of conn.subscriptions.values()) {
+      const tenant = this.tenantOf(sub.organization);
+      const sync = sub.sync;
+      if (sync.kind === 'live' && sync.topic !== undefined) {
+        ws.unsubscribe(sync.topic);
+        tenant.feed.left(sync.topic);
+      }
+      tenant.waiting.delete(ws);
+      sub.readsEvents = this.deps.snapshots.readsEvents(principal, sub.organization);
+      // A new sync object: a catch-up still running on the old one stops at its next step.
+      sub.sync = { kind: 'catching-up', delivered: sync.kind === 'live' ? (tenant.feed.published ?? 0) : sync.delivered };
+      void this.catchUp(ws, sub, true);
     }
   }
 
   /**
-   * Sends to one client, closing it if it is too far behind. A client not yet live may hold its
-   * snapshot on top of the bound (its catch-up sends wait for drain, so only answers add to it).
+   * Sends to one client, closing it if it is too far behind. A client with a subscription not yet
+   * live may hold its snapshot on top of the bound (catch-up sends wait for drain).
    */
   send(ws: Socket, message: string | Buffer): void {
     const conn = ws.getUserData();
     if (conn.closed) return;
     const status = ws.send(message, false, false);
-    const { maxBufferedBytes, maxSnapshotBytes } = this.options;
-    const bound = conn.sync.kind === 'live' ? maxBufferedBytes : maxBufferedBytes + maxSnapshotBytes;
     // 2: dropped at uWS's own limit; either way the client has lost its place.
-    if (status === 2 || ws.getBufferedAmount() > bound) this.tooSlow(ws);
+    if (status === 2 || ws.getBufferedAmount() > this.boundOf(conn)) this.tooSlow(ws);
   }
 
-  /** uWS's drain handler: a catching-up client waiting for room goes on once it is below the bound. */
+  private boundOf(conn: LiveConnection): number {
+    const { maxBufferedBytes, maxSnapshotBytes } = this.options;
+    for (const sub of conn.subscriptions.values()) if (sub.sync.kind !== 'live') return maxBufferedBytes + maxSnapshotBytes;
+    return maxBufferedBytes;
+  }
+
+  /** uWS's drain handler: catching-up subscriptions waiting for room go on once it is below the bound. */
   drained(ws: Socket): void {
     if (ws.getBufferedAmount() <= this.options.maxBufferedBytes) this.wake(ws);
   }
@@ -133,29 +211,33 @@ export class LiveHub {
   private wake(ws: Socket): void {
     const resume = this.drainWaiters.get(ws);
     this.drainWaiters.delete(ws);
-    resume?.();
+    for (const r of resume ?? []) r();
   }
 
   /** Resolves once the client's send buffer is at most the bound (or it closed). */
   private async room(ws: Socket): Promise<void> {
     while (!ws.getUserData().closed && ws.getBufferedAmount() > this.options.maxBufferedBytes) {
-      await new Promise<void>((resolve) => this.drainWaiters.set(ws, resolve));
+      await new Promise<void>((resolve) => {
+        const list = this.drainWaiters.get(ws);
+        if (list === undefined) this.drainWaiters.set(ws, [resolve]);
+        else list.push(resolve);
+      });
     }
   }
 
-  /** A live event: published once to its tenant's topics; the number of clients it went to. */
+  /** A live event: published once to its organization's topics; the number of clients it went to. */
   broadcast(event: LiveEvent): number {
     return this.tenants.get(event.tenantId)?.feed.receive(event) ?? 0;
   }
 
-  /** The open clients of a tenant (all: undefined), for the credential re-check. */
-  connections(tenantId: string | undefined): Array<{ readonly conn: LiveConnection; revoke(): void }> {
-    const tenants = tenantId === undefined ? [...this.tenants.values()] : [this.tenants.get(tenantId)];
-    return tenants.flatMap((tenant) =>
-      [...(tenant?.clients ?? [])]
-        .filter((ws) => !ws.getUserData().closed)
-        .map((ws) => ({ conn: ws.getUserData(), revoke: () => this.revoke(ws) })),
-    );
+  /**
+   * The open clients whose principal belongs to an organization (all: undefined), for the
+   * credential re-check: by where they authenticated, not what they watch.
+   */
+  connections(tenantId: string | undefined): Array<{ readonly conn: LiveConnection; revoke(): void; refilter(p: Principal): void }> {
+    return [...this.sockets]
+      .filter((ws) => !ws.getUserData().closed && (tenantId === undefined || ws.getUserData().principal.tenantId === tenantId))
+      .map((ws) => ({ conn: ws.getUserData(), revoke: () => this.revoke(ws), refilter: (p: Principal) => this.refilter(ws, p) }));
   }
 
   private revoke(ws: Socket): void {
@@ -165,12 +247,10 @@ export class LiveHub {
 
   /** Shutdown: every client gets 1001 going away. */
   closeAll(code: number = CloseCodes.goingAway, reason = 'server shutting down'): void {
-    for (const tenant of [...this.tenants.values()]) {
-      for (const ws of [...tenant.clients]) {
-        if (ws.getUserData().closed) continue;
-        this.deps.metrics.wsClosed.inc({ reason: 'shutdown' });
-        this.end(ws, code, reason);
-      }
+    for (const ws of [...this.sockets]) {
+      if (ws.getUserData().closed) continue;
+      this.deps.metrics.wsClosed.inc({ reason: 'shutdown' });
+      this.end(ws, code, reason);
     }
   }
 
@@ -185,16 +265,16 @@ export class LiveHub {
       log: this.deps.log,
       hooks: {
         published: (seq) => {
-          if (waiting.size > 0) this.released(waiting, seq);
-          this.checkBuffersSoon(clients);
+          if (waiting.size > 0) this.released(id, waiting, seq);
+          this.checkBuffersSoon(id, clients);
         },
         lost: (from, to) => {
           this.deps.log.warn({ tenant: id, from, to }, 'live events gone from the stream; clients start again');
-          this.endLive(clients, INTERNAL_ERROR, 'events lost, resume');
+          this.endLive(id, clients, INTERNAL_ERROR, 'events lost, resume');
         },
         failed: (err) => {
           this.deps.log.warn({ err, tenant: id }, 'live feed could not read the event stream');
-          this.endLive(clients, INTERNAL_ERROR, 'cannot read the event stream');
+          this.endLive(id, clients, INTERNAL_ERROR, 'cannot read the event stream');
         },
       },
     });
@@ -203,58 +283,65 @@ export class LiveHub {
     return tenant;
   }
 
-  /** The feed reached `seq`: clients waiting for it join; those it passed read the stream again. */
-  private released(waiting: Set<Socket>, seq: number): void {
+  /** The feed reached `seq`: subscriptions waiting for it join; those it passed read the stream again. */
+  private released(id: string, waiting: Set<Socket>, seq: number): void {
     for (const ws of [...waiting]) {
-      const sync = ws.getUserData().sync;
-      if (sync.kind !== 'waiting' || sync.delivered > seq) continue;
+      const sub = ws.getUserData().subscriptions.get(id);
+      const sync = sub?.sync;
+      if (sub === undefined || sync?.kind !== 'waiting' || sync.delivered > seq) continue;
       waiting.delete(ws);
-      if (sync.delivered === seq) this.goLive(ws, undefined);
+      if (sync.delivered === seq) this.goLive(ws, sub, undefined);
       else {
-        ws.getUserData().sync = { kind: 'catching-up', delivered: sync.delivered };
-        void this.catchUp(ws, false);
+        sub.sync = { kind: 'catching-up', delivered: sync.delivered };
+        void this.catchUp(ws, sub, false);
       }
     }
   }
 
-  /** Puts a client on the topic of its kinds, leaving `from` if it is another. */
-  private goLive(ws: Socket, from: string | undefined): void {
-    const conn = ws.getUserData();
-    const { feed } = this.tenantOf(conn.principal.tenantId);
-    const topic = feed.topicFor(conn.topics);
-    if (conn.sync.kind === 'live' && topic === from) return;
+  /** Puts a subscription on the topic of its kinds (none if it may not read events), leaving `from` if it is another. */
+  private goLive(ws: Socket, sub: LiveSubscription, from: string | undefined): void {
+    const { feed } = this.tenantOf(sub.organization);
+    const kinds = sub.readsEvents ? sub.topics : NO_TOPICS;
+    const topic = feed.topicFor(kinds);
+    if (sub.sync.kind === 'live' && topic === from) return;
     // Joining first: uWS writes out the socket's pending frames before it joins a topic.
     if (topic !== undefined) {
       ws.subscribe(topic);
-      feed.joined(topic, conn.topics);
+      feed.joined(topic, kinds);
     }
     if (from !== undefined) {
       ws.unsubscribe(from);
       feed.left(from);
     }
-    conn.sync = { kind: 'live', topic };
+    sub.sync = { kind: 'live', topic };
   }
 
   /**
-   * Brings a client from where it is to where its tenant's feed is, sending it the snapshot and
-   * the stored events itself, then puts it on the feed's topic. Events published meanwhile were
-   * stored before, so one more pass over the stream gets them.
+   * Brings a subscription from where it is to where its organization's feed is, sending it the
+   * snapshot and the stored events itself, then puts it on the feed's topic. Events published
+   * meanwhile were stored before, so one more pass over the stream gets them. Stops as soon as
+   * the subscription's sync is replaced (a refilter starts another).
    */
-  private async catchUp(ws: Socket, withSnapshot: boolean): Promise<void> {
+  private async catchUp(ws: Socket, sub: LiveSubscription, withSnapshot: boolean): Promise<void> {
     const conn = ws.getUserData();
-    const id = conn.principal.tenantId;
+    const sync = sub.sync;
+    if (sync.kind !== 'catching-up') return;
+    const id = sub.organization;
     const { source } = this.deps;
+    const gone = (): boolean => conn.closed || sub.sync !== sync;
     try {
       // A sequence past the stream's end is not from this stream: start afresh.
-      let snapshot = withSnapshot || (conn.sync.kind === 'catching-up' && conn.sync.delivered > (await source.lastSequence(id)));
+      let snapshot = withSnapshot || sync.delivered > (await source.lastSequence(id));
       for (;;) {
-        if (conn.closed || conn.sync.kind !== 'catching-up') return;
-        const sync = conn.sync;
+        if (gone()) return;
         if (snapshot) {
           const seq = await source.lastSequence(id);
-          const snap = await this.deps.snapshots.snapshot(conn.principal, seq);
-          if (conn.closed) return;
-          const message = Buffer.from(stringifyJson({ op: 'snapshot', ...snap }));
+          const [objects, events] = await Promise.all([
+            this.deps.snapshots.snapshot(conn.principal, id, seq),
+            sub.readsEvents ? this.recentEvents(id, seq) : [],
+          ]);
+          if (gone()) return;
+          const message = Buffer.from(snapshotMessage(id, seq, objects, events));
           if (message.length > this.options.maxSnapshotBytes) {
             this.deps.log.warn({ tenant: id, bytes: message.length }, 'live snapshot over its cap');
             this.deps.metrics.wsClosed.inc({ reason: 'snapshot_too_large' });
@@ -262,30 +349,30 @@ export class LiveHub {
             return;
           }
           await this.room(ws);
-          if (conn.closed) return;
-          sync.delivered = snap.seq;
+          if (gone()) return;
+          sync.delivered = seq;
           this.send(ws, message);
           snapshot = false;
         }
         const before = sync.delivered;
         for await (const e of source.resume(id, sync.delivered + 1)) {
-          if (conn.closed) return;
+          if (gone()) return;
           if (e.seq <= sync.delivered) continue;
           if (e.seq !== sync.delivered + 1) {
             snapshot = true; // the stream no longer holds what the client missed
             break;
           }
-          if (!wants(conn, e)) {
+          if (!wants(sub, e)) {
             sync.delivered = e.seq;
             continue;
           }
           await this.room(ws); // a long backlog goes out as fast as the client reads, not faster
-          if (conn.closed) return;
+          if (gone()) return;
           sync.delivered = e.seq;
           this.send(ws, eventMessage(e));
         }
         if (snapshot) continue;
-        if (conn.closed) return;
+        if (gone()) return;
         // It joins the feed with room to spare, or the next publish would find it too slow.
         if (ws.getBufferedAmount() > this.options.maxBufferedBytes) {
           await this.room(ws);
@@ -294,16 +381,16 @@ export class LiveHub {
         // From here to the join without an await: nothing can be published in between.
         const tenant = this.tenantOf(id);
         const feed = tenant.feed;
-        feed.published ??= sync.delivered; // the first of its tenant: the feed starts here
+        feed.published ??= sync.delivered; // the first of its organization: the feed starts here
         if (sync.delivered < feed.published) {
           if (sync.delivered > before) continue; // published meanwhile: read on
           // Published but not in the stream: nothing more to read, so accept the gap.
           this.deps.log.warn({ tenant: id, from: sync.delivered, to: feed.published }, 'live events missing from the stream');
           sync.delivered = feed.published;
         }
-        if (sync.delivered === feed.published) this.goLive(ws, undefined);
+        if (sync.delivered === feed.published) this.goLive(ws, sub, undefined);
         else {
-          conn.sync = { kind: 'waiting', delivered: sync.delivered };
+          sub.sync = { kind: 'waiting', delivered: sync.delivered };
           tenant.waiting.add(ws);
         }
         return;
@@ -314,22 +401,39 @@ export class LiveHub {
     }
   }
 
+  /** The newest records of the stream up to `seq`, oldest first; one read for clients arriving together. */
+  private recentEvents(id: string, seq: number): Promise<unknown[]> {
+    const key = `${id}@${seq}`;
+    let read = this.recentReads.get(key);
+    if (read === undefined) {
+      read = (async () => {
+        const out: unknown[] = [];
+        for await (const e of this.deps.source.resume(id, Math.max(1, seq - RECENT_EVENTS + 1))) {
+          if (e.seq > seq) break;
+          out.push(e.data);
+        }
+        return out.slice(-RECENT_EVENTS);
+      })().finally(() => this.recentReads.delete(key));
+      this.recentReads.set(key, read);
+    }
+    return read;
+  }
+
   /**
    * Published frames reach the sockets when uWS drains its topics, before the next immediate
-   * callbacks; then each client of the tenant is checked against the bound once, however many
-   * events went out. uWS's own `maxBackpressure` is set above it only as a backstop.
+   * callbacks; then each client of the organization is checked against the bound once, however
+   * many events went out. uWS's own `maxBackpressure` is set above it only as a backstop.
    */
-  private checkBuffersSoon(clients: ReadonlySet<Socket>): void {
+  private checkBuffersSoon(id: string, clients: ReadonlySet<Socket>): void {
     if (this.toCheck.size === 0) setImmediate(() => this.checkBuffers());
-    this.toCheck.add(clients);
+    this.toCheck.set(id, clients);
   }
 
   private checkBuffers(): void {
-    const bound = this.options.maxBufferedBytes;
-    for (const clients of this.toCheck) {
+    for (const [id, clients] of this.toCheck) {
       for (const ws of clients) {
         const conn = ws.getUserData();
-        if (conn.sync.kind === 'live' && !conn.closed && ws.getBufferedAmount() > bound) this.tooSlow(ws);
+        if (!conn.closed && conn.subscriptions.get(id)?.sync.kind === 'live' && ws.getBufferedAmount() > this.boundOf(conn)) this.tooSlow(ws);
       }
     }
     this.toCheck.clear();
@@ -340,9 +444,9 @@ export class LiveHub {
     this.end(ws, CloseCodes.tooSlow, 'too slow');
   }
 
-  /** Closes the clients on the topics (they resume from their last sequence). */
-  private endLive(clients: ReadonlySet<Socket>, code: number, reason: string): void {
-    for (const ws of [...clients]) if (ws.getUserData().sync.kind === 'live') this.end(ws, code, reason);
+  /** Closes the clients live on the organization's topics (they resume from their last sequences). */
+  private endLive(id: string, clients: ReadonlySet<Socket>, code: number, reason: string): void {
+    for (const ws of [...clients]) if (ws.getUserData().subscriptions.get(id)?.sync.kind === 'live') this.end(ws, code, reason);
   }
 
   private end(ws: Socket, code: number, reason: string): void {
@@ -353,6 +457,10 @@ export class LiveHub {
   }
 }
 
-function wants(conn: LiveConnection, e: LiveEvent): boolean {
-  return e.topics.some((t) => conn.topics.has(t));
+function subscribedMessage(sub: LiveSubscription): string {
+  return stringifyJson({ op: 'subscribed', organization: organizationOf(sub.organization), topics: [...sub.topics] });
+}
+
+function wants(sub: LiveSubscription, e: LiveEvent): boolean {
+  return sub.readsEvents && e.topics.some((t) => sub.topics.has(t));
 }

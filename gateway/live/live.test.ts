@@ -60,13 +60,12 @@ const session = (t: TestGateway): Record<string, string> => ({
 
 /** Snapshots that name the tenant they were taken for, so a test sees whose it got. */
 const snapshots: LiveSnapshotSource = {
-  snapshot: async (principal, seq) =>
+  snapshot: async (_principal, organization) =>
     Promise.resolve({
-      seq,
-      applications: [{ id: 7, name: `app of ${principal.tenantId}`, vms: [{ key: '1', state: 'STOPPED' }] }],
+      applications: [{ id: 7, name: `app of ${organization}`, vms: [{ key: '1', state: 'STOPPED' }] }],
       hosts: [{ hostId: 'h1', region: 'r1' }],
-      events: [],
     }),
+  readsEvents: () => true,
 };
 
 test('a subscriber gets a snapshot at the stream’s end, then its tenant’s events of its topics, big integers exact', async () => {
@@ -85,13 +84,14 @@ test('a subscriber gets a snapshot at the stream’s end, then its tenant’s ev
     b.send(JSON.stringify({ op: 'subscribe', topics: ['vms'], fromSeq: -1 }));
     await waitFor(() => gotA.length === 2 && gotB.length === 4, 'answers and snapshots');
     const [subscribed, snap] = parse(gotA);
-    assert.deepEqual(subscribed, { op: 'subscribed', topics: ['vms'] });
+    assert.deepEqual(subscribed, { op: 'subscribed', organization: 'org-1', topics: ['vms'] });
     assert.deepEqual(snap, {
       op: 'snapshot',
+      organization: 'org-1',
       seq: 2,
       applications: [{ id: 7, name: 'app of org-1', vms: [{ key: '1', state: 'STOPPED' }] }],
       hosts: [{ hostId: 'h1', region: 'r1' }],
-      events: [],
+      events: [{ name: 'APPLICATION_CREATED' }, { name: 'USER_LOGIN' }], // the stream's newest, up to seq
     });
     const opsB = parse(gotB).map((m) => m.op);
     assert.deepEqual(opsB.filter((o) => o === 'error').length, 2, 'bad JSON and a bad fromSeq');
@@ -103,10 +103,11 @@ test('a subscriber gets a snapshot at the stream’s end, then its tenant’s ev
     await waitFor(() => gotA.length === 3 && gotB.length === 5, 'events');
     assert.equal(
       gotA[2],
-      '{"op":"event","seq":3,"topics":["events","vms"],"data":{"vmId":9223372036854775808,"state":"STARTED"}}',
+      '{"op":"event","organization":"org-1","seq":3,"topics":["events","vms"],"data":{"vmId":9223372036854775808,"state":"STARTED"}}',
     );
     assert.deepEqual(parse(gotB)[4], {
       op: 'event',
+      organization: 'org-2',
       seq: 1,
       topics: ['events', 'vms'],
       data: { vmId: 1, state: 'STOPPED' },

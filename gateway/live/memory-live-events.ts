@@ -4,7 +4,7 @@
  * the fan-out benchmark append to it, and can leave an event out of the live feed (as the bus
  * may) to show that clients fill the gap from the stream.
  */
-import type { LiveEvent, LiveEventSource } from './live-events.ts';
+import type { LiveEvent, LiveEventSource, LiveSnapshotSource } from './live-events.ts';
 
 export class MemoryLiveEvents implements LiveEventSource {
   private readonly streams = new Map<string, LiveEvent[]>();
@@ -40,8 +40,11 @@ export class MemoryLiveEvents implements LiveEventSource {
   }
 }
 
-/** A snapshot source with nothing in it, for gateways without a control plane. */
-export const emptySnapshots = {
-  snapshot: async (_principal: unknown, seq: number) =>
-    Promise.resolve({ seq, applications: [], hosts: [], events: [] }),
+/**
+ * A snapshot source with nothing in it, for gateways without a control plane (tests, the
+ * benchmark): no permissions to check beyond the organization, so the stream is readable.
+ */
+export const emptySnapshots: LiveSnapshotSource = {
+  snapshot: async () => Promise.resolve({ applications: [], hosts: [] }),
+  readsEvents: () => true,
 };

@@ -11,7 +11,7 @@
 import type { RecognizedString } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from '../../core/log.ts';
 import { stringifyJson } from '../json/big-json.ts';
-import type { LiveEvent, LiveEventSource } from './live-events.ts';
+import { organizationOf, type LiveEvent, type LiveEventSource } from './live-events.ts';
 
 /** What the feed needs of the uWS app. */
 export interface LivePublisher {
@@ -144,5 +144,5 @@ export class TenantFeed {
 }
 
 export function eventMessage(e: LiveEvent): string {
-  return stringifyJson({ op: 'event', seq: e.seq, topics: e.topics, data: e.data });
+  return stringifyJson({ op: 'event', organization: organizationOf(e.tenantId), seq: e.seq, topics: e.topics, data: e.data });
 }
