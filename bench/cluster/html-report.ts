@@ -83,7 +83,7 @@ ${run.series.some((p) => p.liveEvents > 0) ? chart('Live events delivered', run,
     return [f.label, f.atS, f.detail, run.recoveries[i]?.recoverMs ?? -1, c?.acknowledged ?? 0, c?.indeterminate ?? 0, c?.lost ?? 0, c?.duplicated ?? 0];
   }))}
 <h2>Breaches</h2>${run.breaches.length === 0 ? '<p>None.</p>' : table(['rule', 'tenant', 'operations', 'detail'], run.breaches.slice(0, 200).map((b) => [b.rule, b.tenant, b.ops.join(' '), b.detail]))}
-<h2>Processes</h2>${table(['process', 'peak RSS MiB', 'RSS growth, 2nd half, MiB', 'RSS growth after warm-up, MiB/min', 'mean CPU cores'], run.processes.map((p) => [p.name, p.peakRssMb, p.lateGrowthMb, run.memoryGrowth.find((g) => g.name === p.name)?.slopeMbPerMin ?? 0, p.meanCpuCores]))}
+<h2>Processes</h2>${table(['process', 'peak RSS MiB', 'RSS growth, 2nd half, MiB', 'anonymous RSS growth after warm-up, MiB/min', 'file-backed RSS growth after warm-up, MiB/min', 'mean CPU cores'], run.processes.map((p) => { const g = run.memoryGrowth.find((x) => x.name === p.name); return [p.name, p.peakRssMb, p.lateGrowthMb, g?.slopeMbPerMin ?? 0, g?.fileSlopeMbPerMin ?? 0, p.meanCpuCores]; }))}
 ${scaling.length === 0 ? '' : `<h2>Scaling</h2><p>The same workload on each cluster size. Where the machine's cores run out, the CPU of all processes stops rising and so does throughput.</p>${table(['nodes', 'acknowledged/s', 'vs 1 node', 'errors', 'CPU of nodes, cores', 'CPU of all processes, cores'], scaling.map((s) => [s.nodes, s.okPerSecond, s.okPerSecond / (scaling[0]?.okPerSecond || 1), Object.values(s.errors).reduce((a, b) => a + b, 0), cpuOf(s, 'node '), cpuOf(s, '')]))}`}
 </body></html>
 `;

@@ -1,23 +1,35 @@
 /**
- * The soak run's memory rule (bench/cluster/memory-growth.ts) on made-up RSS series: a steady
- * leak is flagged; a garbage-collected sawtooth, a step up that then stays flat, and a slow
- * drift under the slope bound are not.
+ * The soak run's memory rule (bench/cluster/memory-growth.ts) on made-up series: a steady leak
+ * of anonymous memory is flagged; a garbage-collected sawtooth, a step up that then stays flat,
+ * a slow drift under the slope bound, and file-backed pages that keep climbing (the storage
+ * node's LMDB map) with the anonymous part flat are not. And the sampler's split of one real
+ * process's RSS into anonymous and file-backed pages.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memoryGrowth } from '../../bench/cluster/memory-growth.ts';
-import type { ProcSample } from '../../bench/cluster/proc-stats.ts';
+import { sampleProc, summarize, type ProcSample } from '../../bench/cluster/proc-stats.ts';
 
 const MiB = 2 ** 20;
-/** One sample a second for `minutes`, RSS in MiB given by `f(second)`. */
-const series = (minutes: number, f: (s: number) => number): ProcSample[] =>
-  Array.from({ length: minutes * 60 }, (_, s) => ({ at: 1_000_000 + s * 1000, rssBytes: f(s) * MiB, cpuS: s / 10 }));
+/**
+ * One sample a second for `minutes`: anonymous RSS in MiB given by `anon(second)`, file-backed
+ * by `file(second)` (a flat 50 MiB of binary and libraries unless given).
+ */
+const series = (minutes: number, anon: (s: number) => number, file: (s: number) => number = () => 50): ProcSample[] =>
+  Array.from({ length: minutes * 60 }, (_, s) => ({
+    at: 1_000_000 + s * 1000,
+    rssBytes: (anon(s) + file(s)) * MiB,
+    anonBytes: anon(s) * MiB,
+    fileBytes: file(s) * MiB,
+    cpuS: s / 10,
+  }));
 const sawtooth = (s: number): number => 300 + (s % 37) * 2; // GC every 37 s, 74 MiB swing
 
-test('a process that keeps climbing is flagged, with its slope', () => {
+test('a process whose anonymous memory keeps climbing is flagged, with its slope', () => {
   const g = memoryGrowth('leaky', series(10, (s) => sawtooth(s) + s * 0.1)); // 6 MiB/min
   assert.equal(g.unbounded, true);
   assert.ok(g.slopeMbPerMin > 5 && g.slopeMbPerMin < 7, `slope ${g.slopeMbPerMin}`);
+  assert.ok(Math.abs(g.fileSlopeMbPerMin) < 0.01, `file slope ${g.fileSlopeMbPerMin}`);
   assert.equal(g.windowMediansMb.length, 4);
 });
 
@@ -28,7 +40,34 @@ test('a sawtooth, a step that stays flat, and a drift under the bound are not fl
   assert.equal(memoryGrowth('drift', series(10, (s) => 300 + s / 60)).unbounded, false, '1 MiB/min is under the 2 MiB/min bound');
 });
 
+test('file-backed pages that climb (an LMDB map being read) are reported, not judged', () => {
+  // What the storage node showed: a flat, sawing heap and 12 MiB/min more of the store mapped in.
+  const g = memoryGrowth('storage', series(10, sawtooth, (s) => 50 + s * 0.2));
+  assert.equal(g.unbounded, false);
+  assert.ok(g.fileSlopeMbPerMin > 11 && g.fileSlopeMbPerMin < 13, `file slope ${g.fileSlopeMbPerMin}`);
+  assert.ok(g.rssSlopeMbPerMin > 11, `the whole RSS climbs: ${g.rssSlopeMbPerMin}`);
+  assert.ok(Math.abs(g.slopeMbPerMin) < 1, `anonymous slope ${g.slopeMbPerMin}`);
+  // The same climb in anonymous memory is a leak.
+  assert.equal(memoryGrowth('leaky', series(10, (s) => sawtooth(s) + s * 0.2)).unbounded, true);
+});
+
+test('the second-half growth of the report separates anonymous from file-backed pages', () => {
+  const s = summarize(series(4, () => 200, (t) => 50 + t * 0.5));
+  assert.ok(s.lateGrowthMb > 55, `whole RSS ${s.lateGrowthMb}`);
+  assert.equal(s.lateAnonGrowthMb, 0);
+});
+
 test('too few samples say nothing', () => {
   const g = memoryGrowth('short', series(0, sawtooth).concat(series(1, sawtooth).slice(0, 6)));
   assert.deepEqual([g.unbounded, g.windowMediansMb], [false, []]);
+});
+
+test('a real process reads as anonymous plus file-backed pages, each non-zero', () => {
+  const s = sampleProc(process.pid);
+  assert.ok(s !== undefined);
+  assert.ok(s.anonBytes > 10 * MiB, `anonymous ${s.anonBytes}`); // a Node heap at least
+  assert.ok(s.fileBytes > 1 * MiB, `file-backed ${s.fileBytes}`); // the node binary at least
+  // /proc/PID/stat and /status are read a moment apart: allow a little movement between them.
+  assert.ok(Math.abs(s.anonBytes + s.fileBytes - s.rssBytes) < 8 * MiB, `${s.anonBytes} + ${s.fileBytes} vs ${s.rssBytes}`);
+  assert.equal(sampleProc(2 ** 22 + 1), undefined, 'no such process');
 });
