@@ -85,3 +85,14 @@ test('two routes of one method and shape are refused when the table is built', (
     /two routes for GET \/a\/\{y\}/,
   );
 });
+
+test('a path matched again answers as the first time, its params frozen, and the memo stays right past its bound', () => {
+  const first = router.match('GET', '/applications/12;deployment');
+  const again = router.match('GET', '/applications/12;deployment');
+  assert.equal(again, first, 'the same found route');
+  assert.ok(first.kind === 'found' && Object.isFrozen(first.params));
+  assert.equal(found('PUT', '/applications/12;deployment'), '405 GET', 'another method is matched on its own');
+  for (let i = 0; i < 10_000; i++) assert.deepEqual(found('GET', `/applications/${i}`), ['/applications/{id}', { id: String(i) }]);
+  assert.deepEqual(found('GET', '/applications/12;deployment'), ['/applications/{id};{aspect}', { id: '12', aspect: 'deployment' }]);
+  assert.equal(found('GET', '/applications/12;deployment/vms'), '404');
+});

@@ -95,6 +95,19 @@ test('missing, unknown and expired credentials are 401; handlers are not called'
   assert.equal(t.calls.count, before);
 });
 
+test('a path asked again is checked again in the same order: credentials first, then its params, every time', async () => {
+  const before = t.calls.count;
+  for (let i = 0; i < 3; i++) {
+    await assertError(await fetch(`${t.api}/things/-1`), 401, 'UNAUTHENTICATED');
+    const bad = await assertError(await fetch(`${t.api}/things/-1`, { headers: { cookie } }), 400, 'INVALID_ARGUMENT');
+    assert.match(bad.message, /^path\/id/);
+    await assertError(await fetch(`${t.api}/things/6`), 401, 'UNAUTHENTICATED');
+    const r = await fetch(`${t.api}/things/6`, { headers: { cookie } });
+    assert.deepEqual(await r.json(), { id: 6, tenant: 'org-1', via: 'session' });
+  }
+  assert.equal(t.calls.count, before + 3, 'only the good requests reach the handler');
+});
+
 test('an ephemeral token header authenticates instead of a session', async () => {
   const token = t.auth.token(bob);
   const r = await fetch(`${t.api}/things/9`, {

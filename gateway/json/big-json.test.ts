@@ -74,3 +74,27 @@ test('an immutable value is encoded once per object, exactly as stringifyJson, b
   assert.equal(stringifyValue(renamed), stringifyJson(renamed));
   assert.notEqual(stringifyValue(renamed), first);
 });
+
+test('after a run of new objects (answers over the bus) encodings are not kept for a while, then kept again; the text is the same throughout', () => {
+  const seen = { encodings: 0 };
+  const counted = (name: string): object => ({ name, toJSON: () => (seen.encodings++, { name }) });
+  const once = counted('once');
+  assert.equal(stringifyValue(once), '{"name":"once"}');
+  assert.equal(stringifyValue(once), '{"name":"once"}');
+  assert.equal(seen.encodings, 1, 'kept');
+  for (let i = 0; i < 300; i++) assert.equal(stringifyValue({ i }), `{"i":${i}}`);
+  const resting = counted('resting');
+  assert.equal(stringifyValue(resting), '{"name":"resting"}');
+  assert.equal(stringifyValue(resting), '{"name":"resting"}');
+  assert.equal(seen.encodings, 3, 'not kept after a run of misses');
+  // Each new object now costs a place of the rest; within it they start being kept again.
+  let keptAfter = -1;
+  for (let i = 0; i < 5000 && keptAfter < 0; i++) {
+    const before: number = seen.encodings;
+    const o = counted(`o${i}`);
+    assert.equal(stringifyValue(o), `{"name":"o${i}"}`);
+    assert.equal(stringifyValue(o), `{"name":"o${i}"}`);
+    if (seen.encodings === before + 1) keptAfter = i;
+  }
+  assert.ok(keptAfter > 100, `kept again after the rest, at ${keptAfter}`);
+});

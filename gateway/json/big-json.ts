@@ -62,17 +62,36 @@ export function stringifyJson(value: unknown): string {
 
 const encodedValues = new WeakMap<object, string>();
 
+/** Misses in a row after which encodings are not remembered for a while, and how long (encodings). */
+const MISSES_BEFORE_REST = 256;
+const REST = 4096;
+let missesInARow = 0;
+let resting = 0;
+
 /**
  * stringifyJson for a value that is never changed in place (an actor's state, replaced whole on
  * every change): encoded once per object and the text reused while the object lives. An actor
  * read in process answers the same object until its state changes, so repeated reads of an
- * unchanged application cost a map lookup instead of an encoding.
+ * unchanged application cost a map lookup instead of an encoding. Over the bus every answer is
+ * a new object, found never, and remembering each costs a WeakMap entry (an ephemeron, dearer to
+ * insert and to collect than an encoding's worth of lookups): after a run of misses the texts are
+ * not remembered for a while, then remembered again. The answer is the same either way.
  */
 export function stringifyValue(value: object): string {
-  let text = encodedValues.get(value);
-  if (text === undefined) {
-    text = stringifyJson(value);
-    encodedValues.set(value, text);
+  const known = encodedValues.get(value);
+  if (known !== undefined) {
+    missesInARow = 0;
+    return known;
+  }
+  const text = stringifyJson(value);
+  if (resting > 0) {
+    resting--;
+    return text;
+  }
+  encodedValues.set(value, text);
+  if (++missesInARow >= MISSES_BEFORE_REST) {
+    missesInARow = 0;
+    resting = REST;
   }
   return text;
 }
