@@ -9,10 +9,13 @@
  */
 import { idKey, sizeInMb, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
+import type { StoreRef } from '../../../domain/library/library-records.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { match } from 'ts-pattern';
 import { isExpired } from '../../../domain/schedule/expiration.ts';
 import { transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
+import { libraryRef } from '../library/library-kind.ts';
+import type { LibraryMsg } from '../library/library-messages.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import { releaseHostRoom } from './application-retire.ts';
@@ -96,6 +99,30 @@ function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
 }
 
 /**
+ * The state with the disks of `vms` at their newest version in the store (the last snapshot a
+ * host wrote), for defining them on another host: the version made at publish would lose what
+ * the guest wrote since. Unchanged without an image store; when the library cannot answer, the
+ * versions recorded are kept (the move goes on from them) and the reason logged.
+ */
+export async function withNewestDisks<S extends Live>(ctx: Ctx, s: S, vms: readonly VmDeployment[]): Promise<S> {
+  if (s.disks === undefined || vms.length === 0) return s;
+  const msg: Extract<LibraryMsg, { type: 'provisionApplicationDisks' }> = {
+    type: 'provisionApplicationDisks',
+    principal: { kind: 'system' },
+    applicationId: s.app.id,
+    drives: vms.flatMap((v) => v.hardDrives),
+    newest: true,
+  };
+  try {
+    const newest = await ctx.actors.ask<Record<string, StoreRef> | null, typeof msg>(libraryRef(s.organizationId), msg);
+    return newest === null ? s : { ...s, disks: { ...s.disks, ...newest } };
+  } catch (e) {
+    ctx.log.warn({ err: e, application: s.app.id }, 'disks moved at the versions recorded: the library did not answer their newest');
+    return s;
+  }
+}
+
+/**
  * Places the VMs of a dead host anew and defines them there, to boot once defined. Without room
  * they stay in ERROR with no host; if the expiration has come due meanwhile, its reminder is
  * armed to stop them now rather than leave them so.
@@ -122,7 +149,7 @@ async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string)
   }
   const hostOf = new Map(placement.assignments.map((a) => [a.vmKey, a.hostId]));
   const moved: Live = {
-    ...s,
+    ...(await withNewestDisks(ctx, s, lost)),
     app: { ...s.app, deployment: { ...dep, vms: dep.vms.map((v) => {
       const hostId = hostOf.get(idKey(v.id));
       return hostId === undefined ? v : { ...v, hostId };

@@ -16,6 +16,7 @@ import { commit, visible, type Ctx, type Live, type Msg } from './application-de
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { placeHostless } from './application-placing.ts';
+import { withNewestDisks } from './application-repair.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
 function published(s: Live): Deployment {
@@ -57,7 +58,8 @@ async function moveReprovisioned(ctx: Ctx, s: Live, planned: readonly PlannedVmC
     if (host !== undefined) hostOf.set(idKey(vm.id), host);
   }
   const old = dep.vms.filter((v) => moving.has(idKey(v.id)));
-  const retired = retireVms(s, old, ctx.clock.now(), ctx.reminders);
+  // Defined on the new host from each disk's newest snapshot, not the version made at publish.
+  const retired = retireVms(await withNewestDisks(ctx, s, old), old, ctx.clock.now(), ctx.reminders);
   const vms = dep.vms.map((v) => {
     const hostId = hostOf.get(idKey(v.id));
     return hostId === undefined ? v : { ...v, hostId };

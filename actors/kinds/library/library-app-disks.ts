@@ -27,7 +27,8 @@ const disksOf = (ctx: LibCtx, applicationId: number): ApplicationDisk[] => ctx.s
  * names. A base still saving is INVALID_ARGUMENT, and nothing is recorded. A base the library
  * does not hold (an operator's library VM naming a disk image never uploaded) gets no image:
  * its hosts are told the library's name, as before disks were in the store. Null when this node
- * has no image store, or none answers on the bus (a cluster without the storage role).
+ * has no image store, or none answers on the bus (a cluster without the storage role). With
+ * `newest` (a repair), each disk is answered at its current version rather than its first.
  */
 export async function provisionApplicationDisks(ctx: LibCtx, m: Msg<'provisionApplicationDisks'>, deps: LibraryDeps): Promise<Record<string, StoreRef> | null> {
   allow(ctx, m.principal, 'EXECUTE', 'APPLICATION', m.applicationId);
@@ -68,7 +69,8 @@ export async function provisionApplicationDisks(ctx: LibCtx, m: Msg<'provisionAp
     ctx.setState({ ...ctx.state, applicationDisks: [...ctx.state.applicationDisks, ...added] });
   }
   const keys = new Set(m.drives.filter((d) => d.type === 'DISK').map((d) => idKey(d.id)));
-  return Object.fromEntries([...had.values(), ...added].filter((d) => keys.has(d.diskKey)).map((d) => [d.diskKey, d.store]));
+  const newest = m.newest === true ? await currentVersions(ctx, deps, m.applicationId, m.drives) : new Map<string, StoreRef>();
+  return Object.fromEntries([...had.values(), ...added].filter((d) => keys.has(d.diskKey)).map((d) => [d.diskKey, newest.get(d.diskKey) ?? d.store]));
 }
 
 /**

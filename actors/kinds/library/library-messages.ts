@@ -51,9 +51,10 @@ export const LibraryMsgSchema = Type.Union([
   /**
    * Publishing: each DISK of the application gets its own image in the store, cloned (constant
    * time) from its base disk image, or made empty; answers them by disk id key, or null when this
-   * node has no image store. Asked again, it answers the disks it made.
+   * node has no image store. Asked again, it answers the disks it made; with `newest`, each at its
+   * current version (the newest snapshot a host wrote), for a VM defined again on another host.
    */
-  asks('provisionApplicationDisks', { applicationId: ServerId, drives: Type.Array(HardDrive, { maxItems: 4096 }) }),
+  asks('provisionApplicationDisks', { applicationId: ServerId, drives: Type.Array(HardDrive, { maxItems: 4096 }), newest: Type.Optional(Type.Boolean()) }),
   /** A deleted application's disks go, with their store images. */
   asks('releaseApplicationDisks', { applicationId: ServerId }),
   asks('getDocumentation', { kind: LibraryObjectKind, id: ServerId }),
