@@ -2,7 +2,8 @@
  * An HVX agent process of the cluster bench: a SimFleet of `RAVEL_FLEET_HOSTS` hosts on its own
  * NATS connection (the sim driver). It makes each host's durable consumer, prints its host ids
  * once all are up, and on SIGUSR2 writes every VM it runs by host to RAVEL_FLEET_DUMP (the checker's view of where
- * VMs really are). A SIGKILL takes its VMs with it, as a host failure would.
+ * VMs really are). A SIGKILL takes its VMs with it, as a host failure would. RAVEL_FLEET_TIMING
+ * (a SimTiming as JSON) replaces its boot and shutdown times, for a bench that subtracts them.
  */
 import { writeFileSync } from 'node:fs';
 import { NatsBus } from '../../bus/nats/nats-bus.ts';
@@ -10,6 +11,7 @@ import { systemClock } from '../../core/clock.ts';
 import { createLogger } from '../../core/log.ts';
 import { SimFleet } from '../../hvx/fleet/sim-fleet.ts';
 import { ensureHvxStreams } from '../../hvx/host-provisioning.ts';
+import { checkSimOptions, type SimTiming } from '../../hvx/drivers/sim/sim-options.ts';
 import { HOST_CAPACITY } from './spec.ts';
 
 const env = (k: string): string => {
@@ -19,6 +21,9 @@ const env = (k: string): string => {
 };
 const name = env('RAVEL_FLEET_NAME');
 const hosts = env('RAVEL_FLEET_HOSTS').split(',');
+const timingEnv = process.env['RAVEL_FLEET_TIMING'];
+const timing = (timingEnv === undefined ? { bootMs: 800, shutdownMs: 400, jitterMs: 200, seed: 7 } : JSON.parse(timingEnv)) as SimTiming;
+checkSimOptions({ capacity: HOST_CAPACITY, timing });
 const log = createLogger({ fleet: name }, 'warn');
 const bus = await NatsBus.connect({ servers: env('RAVEL_NATS').split(','), replicas: 1, name: `fleet-${name}`, callTimeoutMs: 30_000, logger: log });
 await ensureHvxStreams(bus);
@@ -26,7 +31,7 @@ const fleet = new SimFleet({
   buses: [bus],
   clock: systemClock,
   capacity: HOST_CAPACITY,
-  timing: { bootMs: 800, shutdownMs: 400, jitterMs: 200, seed: 7 },
+  timing,
   heartbeatMs: 2000,
   provision: true,
   logger: log,
