@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { compileConfig } from '../../config/load.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -16,6 +15,7 @@ import { silentLogger } from '../../core/log.ts';
 import { sampleVm } from '../../domain/test-fixtures.ts';
 import { DEMO_ADMIN_EMAIL, ensureDemoOrganization } from '../../service/demo-organization.ts';
 import { startRavelNode } from '../../service/ravel-node.ts';
+import { waitFor } from './live-test-client.ts';
 
 interface Message {
   op: string;
@@ -39,13 +39,8 @@ function open(url: string, cookie: string, subscribe: object): Promise<{ ws: Web
   });
 }
 
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** Waits as long as a node on a loaded machine may need. */
+const until = (cond: () => boolean, what: string): Promise<void> => waitFor(cond, what, 20_000);
 
 const eventSeqs = (got: Message[]): number[] => got.filter((m) => m.op === 'event').map((m) => m.seq ?? -1);
 
