@@ -9,6 +9,7 @@ import { sampleVm } from '../domain/test-fixtures.ts';
 import { HOST_DEAD_AFTER_MS, REGION, code, operator } from './testing/control-harness.ts';
 import { withHostedTenant, withStartedApp } from './testing/control-fixtures.ts';
 import { allVms } from './testing/deployment-helpers.ts';
+import { hvxVmId } from '../actors/kinds/application/application-host-commands.ts';
 
 test('stopped VMs of a dead host stay STOPPED, off the host, and are placed anew when started', async () => {
   await withStartedApp([1, 2], async ({ h, c, p, app }) => {
@@ -55,5 +56,18 @@ test('an expiration that falls while its VMs’ host is dying is kept: the VM be
     const want = [0, 1].map((i) => ['STOPPED', i === onH1 ? undefined : 'h2']);
     assert.deepEqual(after.deployment?.vms.map((v) => [v.state, v.hostId]), want, 'the one on h1 off the dead host, none booted');
     assert.deepEqual(h.sim.hosts.get('h2')?.hv.list().filter((v) => v.state !== 'stopped'), []);
+  });
+});
+
+test('a VM failed on a host that then dies is left STOPPED, off it, not repaired; the others are', async () => {
+  await withStartedApp([1, 2], async ({ h, c, p, app }) => {
+    h.sim.hosts.get('h1')?.hv.crash(hvxVmId(app.id, '100'));
+    await allVms(h, p, app.id, ['ERROR', 'STARTED']);
+    await h.addHost('h2');
+    await h.tc.drive(h.sim.silence('h1'));
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
+    await allVms(h, p, app.id, ['STOPPED', 'STARTED']);
+    const after = await h.run(c.getApplication(p, app.id, 'deployment'));
+    assert.deepEqual(after.deployment?.vms.map((v) => [v.state, v.hostId]), [['STOPPED', undefined], ['STARTED', 'h2']]);
   });
 });

@@ -49,8 +49,8 @@ export async function hostLost(ctx: Ctx, m: Msg<'hostLost'>): Promise<null> {
   await releaseHostRoom(ctx, s.app.id, lost);
   commit(ctx, applyVmTransitions(withoutHost(s, lost), changes, now, ctx.reminders), system, ['HOST_DOWN'], {
     host: m.host,
-    // The runs the loss ended (billing reads them), and the VMs left STOPPED, off the host.
-    vms: lost.filter((v) => v.state !== 'STOPPED').map((v) => idKey(v.id)),
+    // The VMs the loss put down (billing ends their runs), and those left STOPPED, off the host.
+    vms: lost.filter((v) => v.state !== 'STOPPED' && v.state !== 'ERROR').map((v) => idKey(v.id)),
     ...(broken.length < lost.length ? { unassigned: lost.filter((v) => !repairing.has(idKey(v.id))).map((v) => idKey(v.id)) } : {}),
   });
   if (broken.length > 0) await repair(ctx, broken, m.host);
