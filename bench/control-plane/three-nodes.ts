@@ -9,7 +9,8 @@
  * members, NATS, agents and load processes share two CPUs: this measures contention more than
  * scale.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig } from '../../config/load.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -114,11 +115,20 @@ export async function runThreeNodes(w: Workload, opts: ThreeNodeOptions): Promis
   let cluster: BenchCluster | undefined;
   let asker: RavelNode | undefined;
   const loads: Child[] = [];
+  // Everything the cluster's scaffolding writes (its servers' and nodes' directories) goes
+  // under one directory of this run's, removed at the end: also when interrupted before
+  // BenchCluster.start has answered, when there is no cluster to stop yet.
+  const scratch = mkdtempSync(join(tmpdir(), 'ravel-cp-bench-'));
+  const tmpBefore = process.env['TMPDIR'];
+  process.env['TMPDIR'] = scratch;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= (async () => {
     await Promise.all(loads.map((c) => c.stop(2000)));
     await asker?.close().catch(() => undefined);
     await cluster?.stop();
+    if (tmpBefore === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = tmpBefore;
+    rmSync(scratch, { recursive: true, force: true });
   })());
   opts.onCleanup(stop);
   try {
