@@ -1,18 +1,22 @@
 /**
  * Outboxes kept in actor state (tenant-event-log.ts says why). The organization's outbox holds
- * records with their tenant sequence assigned, waiting to be appended. Other actors keep a
- * forwarding outbox: events numbered locally, waiting for the organization to take them; the
- * organization remembers the last local number it took from each source, so a retried hand-over
- * is taken once.
+ * its own events (and, rarely, forwarded ones: see org-events.ts) waiting to be appended, each
+ * with its origin, and a checkpoint of its stream cursor (tenant-appender.ts). Other actors keep a
+ * forwarding outbox: events numbered locally, handed to the organization in one message per
+ * reminder firing; the stream holds each event's origin, so a retried hand-over is taken once.
  */
 import { appendEvent, type EventName, type EventRecord, type EventStreamHead } from '../domain/events.ts';
 import type { SubjectRef } from '../domain/schemas/event.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
-import type { Reminders } from '../actors/actor-kind.ts';
-import type { TenantEventLog } from './tenant-event-log.ts';
+import type { ActorRef, ActorSender, Reminders } from '../actors/actor-kind.ts';
+import { StreamCursor, type QueuedEvent } from './tenant-appender.ts';
+import type { EventOrigin, TenantEventLog } from './tenant-event-log.ts';
 
 /** The reminder that drains an outbox once the turn that filled it has committed. */
 export const OUTBOX_REMINDER = 'event-outbox';
+
+/** The origin of an organization's own events. */
+export const OWN_SOURCE = 'organization';
 
 /** A change to record, as the actor that made it describes it. */
 export interface StagedEvent {
@@ -24,42 +28,80 @@ export interface StagedEvent {
   readonly time: number;
 }
 
+/**
+ * A record waiting in the organization's outbox: queued with its origin (numbered when appended),
+ * or, in a record stored before origins were, already numbered.
+ */
+export type PendingEvent = QueuedEvent | EventRecord;
+
 export interface TenantOutbox {
+  /** The checkpoint of the stream cursor: the stream holds at least the records before `nextSequence`. */
   readonly head: EventStreamHead;
-  readonly pending: readonly EventRecord[];
-  /** Per source actor, the last local number taken (forwarding outboxes). */
+  readonly pending: readonly PendingEvent[];
+  /** The checkpoint's marks: per origin, the last number the stream holds before `head`. */
   readonly taken: Readonly<Record<string, number>>;
+  /** The last number given to one of the organization's own events. */
+  readonly lastOwnSeq?: number;
 }
 
 export function newTenantOutbox(tenantId: number): TenantOutbox {
   return { head: { tenantId, nextSequence: 1 }, pending: [], taken: {} };
 }
 
-/** Assigns the next sequences to `events` and queues them. */
+/** The record an event will be, but for its sequence. INVALID_ARGUMENT for a name not in `eventNames`. */
+function queued(tenantId: number, e: StagedEvent, origin: EventOrigin): QueuedEvent {
+  const { sequence: _unset, ...record } = appendEvent({ tenantId, nextSequence: 1 }, e, e.time).record;
+  return { origin, record };
+}
+
+/** Queues the organization's own events, each with the next number of its own origin. */
 export function stageEvents(outbox: TenantOutbox, events: readonly StagedEvent[]): TenantOutbox {
-  let head = outbox.head;
-  const pending = [...outbox.pending];
-  for (const e of events) {
-    const r = appendEvent(head, e, e.time);
-    head = r.head;
-    pending.push(r.record);
-  }
-  return { ...outbox, head, pending };
+  let n = outbox.lastOwnSeq ?? 0;
+  const added = events.map((e) => queued(outbox.head.tenantId, e, { source: OWN_SOURCE, seq: ++n }));
+  return { ...outbox, pending: [...outbox.pending, ...added], lastOwnSeq: n };
 }
 
-/** Takes a source's forwarded events, skipping those taken before (numbers at or below the mark). */
-export function takeForwarded(outbox: TenantOutbox, source: string, events: readonly ForwardedEvent[]): { outbox: TenantOutbox; fresh: ForwardedEvent[] } {
-  const mark = outbox.taken[source] ?? 0;
-  const fresh = events.filter((e) => e.localSeq > mark).sort((a, b) => a.localSeq - b.localSeq);
-  if (fresh.length === 0) return { outbox, fresh };
-  const staged = stageEvents(outbox, fresh);
-  return { outbox: { ...staged, taken: { ...staged.taken, [source]: fresh[fresh.length - 1]!.localSeq } }, fresh };
+/** A source's forwarded events as records to append, in its order, each with its origin. */
+export function forwardedQueue(tenantId: number, source: string, events: readonly ForwardedEvent[]): QueuedEvent[] {
+  return [...events].sort((a, b) => a.localSeq - b.localSeq).map((e) => queued(tenantId, e, { source, seq: e.localSeq }));
 }
 
-/** Appends every pending record in order; answers the outbox with those appended removed. */
-export async function drainTenantOutbox(outbox: TenantOutbox, log: TenantEventLog): Promise<TenantOutbox> {
-  for (const r of outbox.pending) await log.append(r);
-  return { ...outbox, pending: [] };
+/**
+ * Queues a source's forwarded events behind those pending, skipping those at or below `mark` (in
+ * the stream) or queued already; answers the outbox and the last number of the source it holds.
+ */
+export function queueForwarded(outbox: TenantOutbox, source: string, events: readonly ForwardedEvent[], mark: number): { outbox: TenantOutbox; held: number } {
+  const last = outbox.pending.reduce((m, p) => ('origin' in p && p.origin.source === source ? Math.max(m, p.origin.seq) : m), mark);
+  const fresh = forwardedQueue(outbox.head.tenantId, source, events.filter((e) => e.localSeq > last));
+  if (fresh.length === 0) return { outbox, held: last };
+  return { outbox: { ...outbox, pending: [...outbox.pending, ...fresh] }, held: fresh[fresh.length - 1]!.origin.seq };
+}
+
+/** The checkpoint of the cursor kept in the outbox (state that is being written anyway). */
+export function withCheckpoint(outbox: TenantOutbox, cursor: StreamCursor): TenantOutbox {
+  const c = cursor.checkpoint();
+  return { ...outbox, head: { tenantId: outbox.head.tenantId, nextSequence: c.nextSequence }, taken: c.taken };
+}
+
+/** The cursor the checkpoint describes. */
+export function checkpointCursor(outbox: TenantOutbox): StreamCursor {
+  return StreamCursor.fromCheckpoint(outbox.head.tenantId, outbox.head.nextSequence, outbox.taken);
+}
+
+/**
+ * Appends what an outbox of a record stored before origins holds (numbered records, at their
+ * sequences), so that its checkpoint becomes true. A no-op for every current outbox.
+ */
+export async function appendNumbered(outbox: TenantOutbox, log: TenantEventLog): Promise<TenantOutbox> {
+  const numbered = outbox.pending.filter((p): p is EventRecord => !('origin' in p));
+  if (numbered.length === 0) return outbox;
+  for (const r of numbered) await log.append(r);
+  return { ...outbox, pending: outbox.pending.filter((p) => 'origin' in p) };
+}
+
+/** The queued records of an outbox, in order. */
+export function queuedOf(outbox: TenantOutbox): QueuedEvent[] {
+  return outbox.pending.filter((p): p is QueuedEvent => 'origin' in p);
 }
 
 export interface ForwardedEvent extends StagedEvent {
@@ -82,4 +124,26 @@ export function forward(outbox: ForwardOutbox, events: readonly StagedEvent[]): 
 /** Arms the drain: the reminder fires after this turn's write, and again after a crash. */
 export function scheduleDrain(reminders: Reminders, now: number): void {
   if (reminders.get(OUTBOX_REMINDER) === undefined) reminders.set(OUTBOX_REMINDER, now);
+}
+
+/** The organization's message that takes forwarded events; it answers the source's last number it holds. */
+export interface RecordEventsMsg {
+  readonly type: 'recordEvents';
+  readonly source: string;
+  readonly events: readonly ForwardedEvent[];
+}
+
+/** The most events one hand-over carries (the bound of the organization's message schema). */
+export const MAX_HANDOVER = 1024;
+
+/**
+ * Hands every pending event to the organization, as one batch (in messages of MAX_HANDOVER), and
+ * answers the outbox without those it holds. Called from the outbox reminder, after the commit.
+ */
+export async function handOver(actors: ActorSender, organization: ActorRef, source: string, outbox: ForwardOutbox): Promise<ForwardOutbox> {
+  let held = 0;
+  for (let i = 0; i < outbox.pending.length; i += MAX_HANDOVER) {
+    held = await actors.ask<number, RecordEventsMsg>(organization, { type: 'recordEvents', source, events: outbox.pending.slice(i, i + MAX_HANDOVER) });
+  }
+  return { ...outbox, pending: outbox.pending.filter((e) => e.localSeq > held) };
 }

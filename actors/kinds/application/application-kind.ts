@@ -5,7 +5,7 @@
  */
 import { match } from 'ts-pattern';
 import { taggedParser } from '../../../domain/schemas/index.ts';
-import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outbox.ts';
+import { handOver, OUTBOX_REMINDER } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
 import { RavelError } from '../../../core/errors.ts';
@@ -32,14 +32,11 @@ export function applicationRef(applicationId: number): { kind: 'application'; id
   return { kind: 'application', id: String(applicationId) };
 }
 
-type RecordEvents = { readonly type: 'recordEvents'; readonly source: string; readonly events: readonly ForwardedEvent[] };
-
-/** Hands the pending events to the organization; keeps those it has not taken. */
+/** Hands the pending events to the organization as one batch; keeps those it does not hold. */
 async function forwardEvents(ctx: ActorContext<ApplicationState>): Promise<void> {
   const s = ctx.state;
   if (s.status === 'absent' || s.outbox.pending.length === 0) return;
-  const taken = await ctx.actors.ask<number, RecordEvents>(organizationRef(s.organizationId), { type: 'recordEvents', source: `application-${ctx.self.id}`, events: s.outbox.pending });
-  ctx.setState({ ...s, outbox: { ...s.outbox, pending: s.outbox.pending.filter((e) => e.localSeq > taken) } });
+  ctx.setState({ ...s, outbox: await handOver(ctx.actors, organizationRef(s.organizationId), `application-${ctx.self.id}`, s.outbox) });
 }
 
 /**

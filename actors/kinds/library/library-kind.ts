@@ -6,7 +6,7 @@
  */
 import { match, P } from 'ts-pattern';
 import { parseInput } from '../../../domain/schemas/index.ts';
-import { OUTBOX_REMINDER, type ForwardedEvent } from '../../../events/event-outbox.ts';
+import { handOver, OUTBOX_REMINDER } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
 import { provisionApplicationDisks, releaseApplicationDisks } from './library-app-disks.ts';
@@ -25,14 +25,11 @@ export function libraryRef(organizationId: number): ActorRef {
   return { kind: 'library', id: String(organizationId) };
 }
 
-type RecordEvents = { readonly type: 'recordEvents'; readonly source: string; readonly events: readonly ForwardedEvent[] };
-
-/** Hands the pending events to the organization; keeps those it has not taken. */
+/** Hands the pending events to the organization as one batch; keeps those it does not hold. */
 async function forwardEvents(ctx: LibCtx): Promise<void> {
   const s = ctx.state;
   if (s.outbox.pending.length === 0) return;
-  const taken = await ctx.actors.ask<number, RecordEvents>(organizationRef(organizationOf(ctx)), { type: 'recordEvents', source: `library-${ctx.self.id}`, events: s.outbox.pending });
-  ctx.setState({ ...s, outbox: { ...s.outbox, pending: s.outbox.pending.filter((e) => e.localSeq > taken) } });
+  ctx.setState({ ...s, outbox: await handOver(ctx.actors, organizationRef(organizationOf(ctx)), `library-${ctx.self.id}`, s.outbox) });
 }
 
 export function libraryKind(deps: LibraryDeps = {}) {

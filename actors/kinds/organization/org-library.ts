@@ -1,13 +1,12 @@
 /**
  * The organization actor's handlers for what the tenant owns beside its users: key pairs,
- * limits, elastic IPs, the index of its applications, and the events other
- * actors hand over.
+ * limits, elastic IPs and the index of its applications (the events other actors hand over:
+ * org-events.ts).
  */
 import { RavelError } from '../../../core/errors.ts';
 import { createKeyPair, deleteKeyPair, generateKeyPair, keyPairSummary } from '../../../domain/library/key-pairs.ts';
 import { attachElasticIp, detachAllOf, detachElasticIp } from '../../../domain/network/elastic-ips.ts';
 import type { ElasticIp, KeyPair, Limits } from '../../../domain/schemas/index.ts';
-import { scheduleDrain, takeForwarded } from '../../../events/event-outbox.ts';
 import type { OrganizationMsg } from './organization-messages.ts';
 import { MAX_APPLICATIONS, MAX_KEY_PAIRS, takeId, type ActiveOrganization } from './organization-state.ts';
 import { active, allow, commit, subject, withIds, type OrganizationDeps, type OrgCtx } from './org-turn.ts';
@@ -153,16 +152,4 @@ export function listApplications(ctx: OrgCtx, m: Msg<'listApplications'>): reado
   const org = active(ctx);
   allow(ctx, org, m.principal, 'READ', 'APPLICATION');
   return org.applications;
-}
-
-/** Takes events another actor of the tenant forwards; a deleted application leaves the index. */
-export function recordEvents(ctx: OrgCtx, m: Msg<'recordEvents'>): number {
-  const org = active(ctx);
-  const r = takeForwarded(org.outbox, m.source, m.events);
-  if (r.fresh.length === 0) return org.outbox.taken[m.source] ?? 0;
-  const gone = new Set(r.fresh.filter((e) => e.name === 'APPLICATION_DELETED').flatMap((e) => (e.subjects ?? []).filter((s) => s.type === 'APPLICATION').map((s) => Number(s.id))));
-  const applications = gone.size === 0 ? org.applications : org.applications.filter((id) => !gone.has(id));
-  ctx.setState({ ...org, applications, outbox: r.outbox });
-  scheduleDrain(ctx.reminders, ctx.clock.now());
-  return r.outbox.taken[m.source] ?? 0;
 }

@@ -1,20 +1,23 @@
 /**
  * `organization`: one actor per tenant, id = the organization's id. It holds the tenant's small
  * state (organization-state.ts), checks every principal against it, and is the one writer of the
- * tenant's event stream (events/tenant-event-log.ts): its own changes and those other actors
- * forward are staged in its outbox and appended by the outbox reminder after each commit.
+ * tenant's event stream (events/tenant-event-log.ts): its own changes are staged in its outbox
+ * and appended by the outbox reminder after each commit; batches other actors forward are
+ * appended in the turn that takes them (org-events.ts).
  */
 import { setUsage } from './org-usage.ts';
 import { match } from 'ts-pattern';
-import { drainTenantOutbox, OUTBOX_REMINDER } from '../../../events/event-outbox.ts';
+import { OUTBOX_REMINDER } from '../../../events/event-outbox.ts';
+import { StreamCursors } from '../../../events/tenant-appender.ts';
 import { parseInput } from '../../../domain/schemas/index.ts';
 import { defineActorKind } from '../../actor-kind.ts';
 import { createGroup, createToken, deleteGroup, deleteToken, expireTokens, getGroup, getToken, listGroups, listTokens, resolveToken, setGroupMember, TOKEN_EXPIRY_REMINDER, updateGroup, updateToken } from './org-access.ts';
-import { addKeyPair, allocateIp, attachIp, detachApplicationIps, getKeyPair, getLimits, listApplications, listIps, listKeyPairs, makeKeyPair, recordEvents, releaseIp, removeKeyPair, renameKeyPair, reserveApplication, setLimits } from './org-library.ts';
+import { addKeyPair, allocateIp, attachIp, detachApplicationIps, getKeyPair, getLimits, listApplications, listIps, listKeyPairs, makeKeyPair, releaseIp, removeKeyPair, renameKeyPair, reserveApplication, setLimits } from './org-library.ts';
 import { changePassword, createOrganization, getOrganization, getUser, invite, listUsers, login, logout, removeUser, resolveSession, setEnabled, updateOrganization, updateUser } from './org-users.ts';
 import { OrganizationMsgSchema, type OrganizationMsg } from './organization-messages.ts';
 import { decodeOrganizationState, type OrganizationState } from './organization-state.ts';
-import type { OrganizationDeps, OrgCtx } from './org-turn.ts';
+import { drain, recordEvents } from './org-events.ts';
+import type { OrganizationDeps } from './org-turn.ts';
 
 export type { OrganizationDeps };
 
@@ -22,16 +25,9 @@ export function organizationRef(organizationId: number): { kind: 'organization';
   return { kind: 'organization', id: String(organizationId) };
 }
 
-/** After a commit: append the staged events in order, then send the pending releases. */
-async function drain(ctx: OrgCtx, deps: OrganizationDeps): Promise<void> {
-  if (ctx.state.status !== 'active') return;
-  const org = ctx.state;
-  const outbox = await drainTenantOutbox(org.outbox, deps.events);
-  for (const r of org.releases) await ctx.actors.ask(r.ref, r.msg);
-  ctx.setState({ ...org, outbox, releases: [] });
-}
-
 export function organizationKind(deps: OrganizationDeps) {
+  /** This node's knowledge of each tenant's stream, kept between turns (events/tenant-appender.ts). */
+  const cursors = new StreamCursors();
   return defineActorKind<OrganizationState, OrganizationMsg, unknown>({
     name: 'organization',
     schemaVersion: 1,
@@ -81,11 +77,11 @@ export function organizationKind(deps: OrganizationDeps) {
         .with({ type: 'listApplications' }, (m) => listApplications(ctx, m))
         .with({ type: 'setUsage' }, (m) => setUsage(ctx, m))
         .with({ type: 'detachApplicationIps' }, (m) => detachApplicationIps(ctx, m))
-        .with({ type: 'recordEvents' }, (m) => recordEvents(ctx, m))
+        .with({ type: 'recordEvents' }, (m) => recordEvents(ctx, m, deps, cursors))
         .exhaustive();
     },
     async onReminder(ctx, reminder) {
-      if (reminder.name === OUTBOX_REMINDER) await drain(ctx, deps);
+      if (reminder.name === OUTBOX_REMINDER) await drain(ctx, deps, cursors);
       else if (reminder.name === TOKEN_EXPIRY_REMINDER) expireTokens(ctx);
     },
   });
