@@ -22,6 +22,7 @@ import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './applic
 import { DEFAULT_BASE_DOMAIN, exposeDeployedVms } from './application-exposure.ts';
 import { releaseHostRoom } from './application-retire.ts';
 import { placeHostless } from './application-placing.ts';
+import { abandonHostless } from './application-repair.ts';
 import { withClaim } from './application-usage.ts';
 
 /** What the deployment side needs beyond the actor: the regions to place in, the bus for commands. */
@@ -108,18 +109,36 @@ function startingVms(s: Live, planned: readonly PlannedVmChange[]): VmDeployment
   return published(s).vms.filter((v) => keys.has(idKey(v.id)));
 }
 
-/** Whole-application start, stop, restart: VMs whose state does not allow it are left alone. */
+/** The plan, or none when nothing else takes the action but `others` changes do happen. */
+function planOrNone(vms: readonly VmDeployment[], action: 'start' | 'stop' | 'restart', others: number): PlannedVmChange[] {
+  try {
+    return planVmAction(vms, action);
+  } catch (e) {
+    if (others > 0 && isRavelError(e, 'ILLEGAL_STATE')) return [];
+    throw e;
+  }
+}
+
+/**
+ * Whole-application start, stop, restart: VMs whose state does not allow it are left alone. A
+ * stop also gives up on VMs left in ERROR by a lost host with no room to repair them: STOPPED,
+ * to be placed anew when started.
+ */
 export async function applicationAction(ctx: Ctx, m: Msg<'start'> | Msg<'stop'> | Msg<'restart'>): Promise<Application> {
   const s = visible(ctx, m.principal, 'EXECUTE');
-  const planned = planVmAction(published(s).vms, m.type);
-  const { state, changes } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => placeHostless(ctx, s, asChanges(planned)));
+  const abandoned = m.type === 'stop' ? abandonHostless(published(s).vms) : [];
+  const planned = planOrNone(published(s).vms, m.type, abandoned.length);
+  const { state, changes } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => {
+    const placed = await placeHostless(ctx, s, asChanges(planned));
+    return { ...placed, changes: [...placed.changes, ...abandoned] };
+  });
   const next = applyVmTransitions(state, changes, ctx.clock.now(), ctx.reminders);
   const event = match(m.type)
     .with('start', () => 'APPLICATION_STARTED' as const)
     .with('stop', () => 'APPLICATION_STOPPED' as const)
     .with('restart', () => 'APPLICATION_RESTARTED' as const)
     .exhaustive();
-  commit(ctx, next, m.principal, [event], { vms: planned.map((c) => idKey(c.id)) });
+  commit(ctx, next, m.principal, [event], { vms: [...planned, ...abandoned].map((c) => idKey(c.id)) });
   return next.app;
 }
 

@@ -17,7 +17,7 @@ import { commandKindOf } from './application-host-commands.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import type { VmRuntime } from './application-state.ts';
-import { abandonedVm } from './application-repair.ts';
+import { abandonHostless } from './application-repair.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
 const system: Principal = { kind: 'system' };
@@ -116,7 +116,7 @@ export function expire(ctx: Ctx): void {
   } catch {
     changes = []; // nothing can stop now
   }
-  changes = [...changes, ...dep.vms.filter((vm) => vm.state === 'ERROR' && vm.hostId === undefined).map(abandonedVm)];
+  changes = [...changes, ...abandonHostless(dep.vms)];
   const stopping = new Set(changes.map((c) => idKey(c.id)));
   const waiting = dep.vms.filter((vm) => !stopping.has(idKey(vm.id)) && comingUp.has(vm.state));
   const { nextStopTime: stopAt, ...app } = s.app;

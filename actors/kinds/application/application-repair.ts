@@ -35,6 +35,12 @@ export function abandonedVm(v: VmDeployment): VmChange {
   return { id: v.id, to: transitionVmOrThrow(lost.state, { kind: 'host', report: 'abandoned' }).state, commands: [], startAfter: false };
 }
 
+/**
+ * The VMs left in ERROR with no host, their host lost and no room found to repair them, given up
+ * on: STOPPED. What a stop of the whole application, or its expiration, does to them.
+ */
+export const abandonHostless = (vms: readonly VmDeployment[]): VmChange[] => vms.filter((v) => v.state === 'ERROR' && v.hostId === undefined).map(abandonedVm);
+
 export async function hostLost(ctx: Ctx, m: Msg<'hostLost'>): Promise<null> {
   const s = deployed(ctx);
   if (s === undefined) return null;
