@@ -4,14 +4,20 @@
  * after every check, declares the host dead after `deadAfterMs` of silence and tells each
  * application that had a VM there (`hostLost`). A host dead, or empty for `releaseIdleAfterMs`,
  * is given up: its region releases it to the cloud (`hostGone`).
+ *
+ * Heartbeats write nothing durable: the last one heard is kept in memory (host-liveness.ts, which
+ * says how a failover neither declares a live host dead nor hides a dead one) and written with
+ * changes written anyway, at the latest by the liveness check that re-arms its reminder. The
+ * reminder is durable, so a new activation is woken to check even when no heartbeat comes.
  */
 import { match } from 'ts-pattern';
 import { Type, type Static } from '@sinclair/typebox';
 import { RavelError } from '../../../core/errors.ts';
-import { checkHost, heartbeat, hostView, newHost, releaseVm, releaseVms, reserveVm, reserveVms, type HostState, type HostTimings } from '../../../domain/host/host-model.ts';
+import { checkHost, hostView, newHost, releaseVm, releaseVms, reserveVm, reserveVms, type HostState, type HostTimings } from '../../../domain/host/host-model.ts';
 import type { HostView } from '../../../domain/placement/placement-types.ts';
 import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
+import { hear, lastHeard, silentSince, succeed } from './host-liveness.ts';
 
 export const LIVENESS_REMINDER = 'liveness';
 
@@ -55,6 +61,13 @@ function known(ctx: Ctx): HostState {
   return ctx.state.host;
 }
 
+/** Sets the host's new state, with the last heartbeat heard (host-liveness.ts). */
+function setHost(ctx: Ctx, host: HostState): HostState {
+  const next = succeed(ctx.state.status === 'known' ? ctx.state.host : undefined, host, ctx.clock.now());
+  ctx.setState({ status: 'known', host: next });
+  return next;
+}
+
 function armLiveness(ctx: Ctx, h: HostState, t: HostTimings): void {
   if (h.status === 'UP') ctx.reminders.set(LIVENESS_REMINDER, h.lastHeartbeat + t.deadAfterMs + 1);
   else ctx.reminders.cancel(LIVENESS_REMINDER);
@@ -75,17 +88,24 @@ function decodeHostState(stored: unknown): HvxHostState {
 /** When the host has been silent too long: DEAD, and every application with a VM there is told. */
 async function checkLiveness(ctx: Ctx, t: HostTimings): Promise<void> {
   if (ctx.state.status !== 'known') return;
-  const c = checkHost(ctx.state.host, ctx.clock.now(), t);
+  const stored = ctx.state.host;
+  const now = ctx.clock.now();
+  const since = silentSince(stored, now, t.deadAfterMs);
+  const c = checkHost({ ...stored, lastHeartbeat: since }, now, t);
   await match(c)
-    .with({ kind: 'ok' }, async () => armLiveness(ctx, known(ctx), t))
+    .with({ kind: 'ok' }, async () => {
+      // Re-arming the reminder is a write anyway: the last heartbeat heard goes with it.
+      if (lastHeard(stored, now) > stored.lastHeartbeat) setHost(ctx, stored);
+      if (stored.status === 'UP') ctx.reminders.set(LIVENESS_REMINDER, since + t.deadAfterMs + 1);
+    })
     .with({ kind: 'release' }, async (r) => {
-      ctx.setState({ status: 'known', host: r.host });
+      setHost(ctx, r.host);
       armLiveness(ctx, r.host, t);
       await giveUp(ctx, r.host);
       ctx.log.info({ host: ctx.self.id }, 'idle host released');
     })
     .with({ kind: 'dead' }, async (d) => {
-      ctx.setState({ status: 'known', host: d.host });
+      setHost(ctx, d.host);
       armLiveness(ctx, d.host, t);
       const byApp = new Map<number, string[]>();
       for (const v of d.lostVms) byApp.set(v.applicationId, [...(byApp.get(v.applicationId) ?? []), v.vmKey]);
@@ -108,7 +128,7 @@ export function hvxHostKind(timings: HostTimings) {
     decodeState: (stored) => decodeHostState(stored),
     handle(ctx, msg) {
       // An unchanged host (a retried reservation, a release of what is not there) writes nothing.
-      const set = (host: HostState): HostState => (ctx.state.status === 'known' && ctx.state.host === host ? host : (ctx.setState({ status: 'known', host }), host));
+      const set = (host: HostState): HostState => (ctx.state.status === 'known' && ctx.state.host === host ? host : setHost(ctx, host));
       return match(msg)
         .with({ type: 'register' }, (m): HostState => {
           if (ctx.state.status === 'known') return ctx.state.host;
@@ -121,14 +141,12 @@ export function hvxHostKind(timings: HostTimings) {
         .with({ type: 'reserveMany' }, (m): HostView => hostView(set(reserveVms(known(ctx), m.vms.map((v) => ({ applicationId: m.applicationId, ...v }))))))
         .with({ type: 'releaseMany' }, (m): HostView => hostView(set(releaseVms(known(ctx), m.vmKeys.map((vmKey) => ({ applicationId: m.applicationId, vmKey })), ctx.clock.now()))))
         .with({ type: 'heartbeat' }, (m): null => {
-          if (ctx.state.status !== 'known') return null;
-          const before = ctx.state.host;
-          const h = heartbeat(before, m.at);
-          if (h !== before) set(h);
+          // Remembered, not written (see the header).
+          if (ctx.state.status === 'known') hear(ctx.state.host, m.at, ctx.clock.now());
           return null;
         })
         .with({ type: 'view' }, (): HostView | null => (ctx.state.status === 'known' ? hostView(ctx.state.host) : null))
-        .with({ type: 'get' }, (): HostState | null => (ctx.state.status === 'known' ? ctx.state.host : null))
+        .with({ type: 'get' }, (): HostState | null => (ctx.state.status === 'known' ? { ...ctx.state.host, lastHeartbeat: lastHeard(ctx.state.host, ctx.clock.now()) } : null))
         .exhaustive();
     },
     async onReminder(ctx, reminder) {
