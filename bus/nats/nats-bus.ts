@@ -52,6 +52,8 @@ export class NatsBus implements Bus {
   private readonly stoppers = new Set<() => Promise<void>>();
   private closed = false;
   private up = true;
+  /** What to tell at the next reconnection (calls waiting for an answer). */
+  private readonly reconnectWatchers = new Set<() => void>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -70,6 +72,11 @@ export class NatsBus implements Bus {
       track: (stop) => {
         this.stoppers.add(stop);
         return () => void this.stoppers.delete(stop);
+      },
+      onReconnect: (lost) => {
+        const watcher = (): void => lost();
+        this.reconnectWatchers.add(watcher);
+        return () => void this.reconnectWatchers.delete(watcher);
       },
     };
     this.streams = new NatsStreams(this.ctx);
@@ -242,7 +249,12 @@ export class NatsBus implements Bus {
   private async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === Events.Disconnect) this.up = false;
-      else if (s.type === Events.Reconnect) this.up = true;
+      else if (s.type === Events.Reconnect) {
+        this.up = true;
+        const lost = [...this.reconnectWatchers];
+        this.reconnectWatchers.clear();
+        for (const w of lost) w();
+      }
       if (s.type === Events.Disconnect || s.type === Events.Reconnect) this.ctx.log.warn({ nats: s.type, server: s.data }, 'NATS connection');
     }
   }

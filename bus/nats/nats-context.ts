@@ -3,7 +3,7 @@ import { headers as natsHeaders, type JetStreamClient, type JetStreamManager, ty
 import type { Logger } from '../../core/log.ts';
 import type { Headers } from '../bus.ts';
 import { fromNats, type ErrorContext } from './nats-errors.ts';
-import type { RavelError } from '../../core/errors.ts';
+import { RavelError } from '../../core/errors.ts';
 
 export interface NatsContext {
   readonly nc: NatsConnection;
@@ -17,6 +17,32 @@ export interface NatsContext {
   connected(): boolean;
   /** Registers something to stop at close; returns the function that unregisters it. */
   track(stop: () => Promise<void>): () => void;
+  /**
+   * Calls `lost` at the next reconnection, unless the returned function was called first. A
+   * request made before a reconnection may be lost without an answer (nats.js drops what it
+   * buffered while disconnected, and a request sent as the connection comes back can be served
+   * before the reply inbox is subscribed again), and would wait out its whole timeout.
+   */
+  onReconnect(lost: () => void): () => void;
+}
+
+/**
+ * A JetStream call that fails with UNAVAILABLE once the connection has come back, if it has not
+ * been answered by then, instead of waiting out its timeout (30 s for a host's agent): its
+ * answer may be lost. Its outcome is unknown (it may have been stored), as after any timeout,
+ * so the caller retries as it would then: with the same message id, or compare-and-set.
+ */
+export function beforeReconnect<T>(ctx: NatsContext, what: string, call: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const forget = ctx.onReconnect(() =>
+      // Not marked retryable: whether to try again is the caller's call, as after a timeout.
+      reject(new RavelError('UNAVAILABLE', `${what}: the NATS connection came back before an answer; outcome unknown`, { details: { reason: 'reconnected' } })),
+    );
+    call.then(
+      (v) => (forget(), resolve(v)),
+      (e: unknown) => (forget(), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
 }
 
 /** Maps a client error; no responders means UNAVAILABLE (a JetStream API without a leader) unless told. */

@@ -2,7 +2,7 @@
 import { Empty, headers, type KV } from 'nats';
 import type { KeyValue, KvCasResult, KvCasWrite, KvEntry } from '../bus.ts';
 import { checkKvKey } from '../subject.ts';
-import { mapError, type NatsContext } from './nats-context.ts';
+import { beforeReconnect, mapError, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
 
 export class NatsKv implements KeyValue {
@@ -16,7 +16,7 @@ export class NatsKv implements KeyValue {
     this.ctx.guard();
     checkKvKey(key);
     try {
-      const e = await this.kv.get(key);
+      const e = await beforeReconnect(this.ctx, `kv get ${this.bucket}/${key}`, this.kv.get(key));
       return e === null || e.operation !== 'PUT' ? undefined : { key, value: e.value, revision: e.revision };
     } catch (err) {
       throw mapError(this.ctx, err, `kv get ${this.bucket}/${key}`);
@@ -27,7 +27,7 @@ export class NatsKv implements KeyValue {
     this.ctx.guard();
     checkKvKey(key);
     try {
-      return await this.kv.put(key, value);
+      return await beforeReconnect(this.ctx, `kv put ${this.bucket}/${key}`, this.kv.put(key, value));
     } catch (err) {
       throw mapError(this.ctx, err, `kv put ${this.bucket}/${key}`);
     }
@@ -76,7 +76,7 @@ export class NatsKv implements KeyValue {
     this.ctx.guard();
     checkKvKey(key);
     try {
-      return { ok: true, revision: await write() };
+      return { ok: true, revision: await beforeReconnect(this.ctx, `kv ${what} ${this.bucket}/${key}`, write()) };
     } catch (err) {
       if (jsErrCode(err) === JsErr.wrongLastSequence) return { ok: false };
       throw mapError(this.ctx, err, `kv ${what} ${this.bucket}/${key}`);

@@ -21,7 +21,7 @@ import type {
 } from '../bus.ts';
 import { checkStreamConfig, checkWorkQueueOptions } from '../stream-options.ts';
 import { checkName, checkSubject } from '../subject.ts';
-import { fromNatsHeaders, mapError, msToNanos, toNatsHeaders, type NatsContext } from './nats-context.ts';
+import { beforeReconnect, fromNatsHeaders, mapError, msToNanos, toNatsHeaders, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
 import { startConsumer } from './nats-work-queue.ts';
 
@@ -87,13 +87,15 @@ export class NatsStreams implements Streams {
     if (options.msgId === '') throw new RavelError('INVALID_ARGUMENT', 'msgId is empty');
     const h = toNatsHeaders(options.headers);
     try {
-      const ack = await this.ctx.js.publish(subject, data, {
+      const sent = this.ctx.js.publish(subject, data, {
         ...(h === undefined ? {} : { headers: h }),
         ...(options.msgId === undefined ? {} : { msgID: options.msgId }),
         ...(options.expectedLastSeq === undefined ? {} : { expect: { lastSequence: options.expectedLastSeq } }),
       });
+      const ack = await beforeReconnect(this.ctx, `publish to ${subject}`, sent);
       return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
     } catch (e) {
+      if (e instanceof RavelError) throw e;
       throw mapError(this.ctx, e, `publish to ${subject}`, { noRespondersMeans: await this.whyNoResponders(subject) });
     }
   }

@@ -1,7 +1,7 @@
 /** A durable JetStream pull consumer behind `Streams.consume`. */
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JsMsg } from 'nats';
 import type { Consumer, WorkMessage, WorkQueueOptions } from '../bus.ts';
-import { fromNatsHeaders, mapError, msToNanos, type NatsContext } from './nats-context.ts';
+import { beforeReconnect, fromNatsHeaders, mapError, msToNanos, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
 
 export async function ensureConsumer(ctx: NatsContext, stream: string, options: WorkQueueOptions): Promise<void> {
@@ -83,7 +83,7 @@ function deliver(ctx: NatsContext, m: JsMsg, handler: (msg: WorkMessage) => Prom
     time: Math.floor(m.info.timestampNanos / 1_000_000),
     deliveryCount: m.info.redeliveryCount,
     // ackAck waits for the server to confirm: acknowledged means recorded.
-    ack: () => settle('ack', () => m.ackAck()),
+    ack: () => settle('ack', () => beforeReconnect(ctx, `ack ${m.info.stream}#${m.seq}`, m.ackAck())),
     nak: (delayMs?: number) => settle('nak', () => m.nak(delayMs)),
     term: () => settle('term', () => m.term()),
     working: async () => {
