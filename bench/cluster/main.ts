@@ -6,16 +6,19 @@
  * workload on 1, 2 and 3 nodes (`--no-scaling` leaves them out). `npm run bench -- cluster partition` runs the network
  * partition alone (bench/results/cluster-partition.*); `cluster soak [--minutes=N]` runs the
  * quick mix without faults for N minutes (10 unless given, 2 to 120) and fails when a process's
- * memory keeps climbing (memory-growth.ts). `npm run bench -- cluster compare A.json
+ * live memory keeps climbing (memory-growth.ts: a node's JS heap, which it reports through
+ * heap-report.ts; another process's anonymous RSS). `npm run bench -- cluster compare A.json
  * B.json` flags regressions of B against A.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs } from '../lib/report.ts';
 import { compareFiles } from './compare.ts';
 import { summarizeRun, writeClusterReport, type RunSummary } from './cluster-report.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { runCluster } from './run-cluster.ts';
+import { HEAP_DIR_ENV } from './heap-report.ts';
 import { fullSpec, partitionSpec, quickSpec, scalingSpec, soakSpec } from './spec.ts';
 import { missingHazelcast, missingNats } from '../../test/harness/requirements.ts';
 
@@ -47,7 +50,11 @@ if ((named !== undefined && named !== 'partition' && named !== 'soak') || !Numbe
 }
 const spec = named === 'partition' ? partitionSpec() : named === 'soak' ? soakSpec(minutes) : quick ? quickSpec() : fullSpec();
 const reportName = named === undefined ? 'cluster' : `cluster-${named}`;
+// The soak judges nodes on their JS heap, which they write here (heap-report.ts); the nodes inherit the variable.
+const heapDir = named === 'soak' ? mkdtempSync(join(tmpdir(), 'ravel-bench-heap-')) : undefined;
+if (heapDir !== undefined) process.env[HEAP_DIR_ENV] = heapDir;
 const main = summarizeRun(await runCluster(spec));
+if (heapDir !== undefined) rmSync(heapDir, { recursive: true, force: true });
 const scaling: RunSummary[] = [];
 if (!quick && named === undefined && !noScaling) {
   for (const n of [1, 2, 3]) scaling.push(summarizeRun(await runCluster(scalingSpec(n, 60))));

@@ -14,12 +14,16 @@ import { isRavelError } from '../../core/errors.ts';
 import type { Principal } from '../../domain/tenancy/principal.ts';
 import { startRavelNode } from '../../service/ravel-node.ts';
 import type { SetupRequest, SetupResult } from './spec.ts';
+import { HEAP_DIR_ENV, startHeapReports } from './heap-report.ts';
 
 const overrides = JSON.parse(process.env['RAVEL_BENCH_CONFIG'] ?? '{}') as ConfigOverrides;
 const config = compileConfig(overrides, process.env);
 const nodeId = config.nodeId ?? `bench-${process.pid}`;
 const log = createLogger({ node: nodeId }, config.logLevel);
 const node = await startRavelNode(config, { nodeId, clock: systemClock, log });
+// `cluster soak` judges the nodes' live JS memory, which only the process can tell.
+const heapDir = process.env[HEAP_DIR_ENV];
+if (heapDir !== undefined) startHeapReports(heapDir);
 
 const setup = process.env['RAVEL_BENCH_SETUP'];
 if (setup !== undefined) {

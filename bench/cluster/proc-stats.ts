@@ -4,6 +4,7 @@
  * what each node, member and agent used and whether memory grew over the run.
  */
 import { readFileSync } from 'node:fs';
+import { HEAP_DIR_ENV, readHeapReport } from './heap-report.ts';
 
 export interface ProcSample {
   readonly at: number;
@@ -19,6 +20,8 @@ export interface ProcSample {
    * kernel reclaims them: page cache, bounded by the store's size, not a leak.
    */
   readonly fileBytes: number;
+  /** Live JS memory (heap in use + external buffers), from a node that reports it (heap-report.ts). */
+  readonly heapBytes?: number;
   /** CPU seconds used since the process started (user + system). */
   readonly cpuS: number;
 }
@@ -31,7 +34,7 @@ function statusKb(status: string, field: string): number {
   return m === null ? 0 : Number(m[1]) * 1024;
 }
 
-export function sampleProc(pid: number): ProcSample | undefined {
+export function sampleProc(pid: number, heapDir = process.env[HEAP_DIR_ENV]): ProcSample | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -40,12 +43,14 @@ export function sampleProc(pid: number): ProcSample | undefined {
     const utime = Number(f[11]);
     const stime = Number(f[12]);
     const rssPages = Number(f[21]);
+    const heapBytes = heapDir === undefined ? undefined : readHeapReport(heapDir, pid);
     return {
       at: Date.now(),
       rssBytes: rssPages * 4096,
       anonBytes: statusKb(status, 'RssAnon') + statusKb(status, 'RssShmem'),
       fileBytes: statusKb(status, 'RssFile'),
       cpuS: (utime + stime) / ticks,
+      ...(heapBytes === undefined ? {} : { heapBytes }),
     };
   } catch {
     return undefined;

@@ -2,13 +2,18 @@
  * The soak run's memory rule (bench/cluster/memory-growth.ts) on made-up series: a steady leak
  * of anonymous memory is flagged; a garbage-collected sawtooth, a step up that then stays flat,
  * a slow drift under the slope bound, and file-backed pages that keep climbing (the storage
- * node's LMDB map) with the anonymous part flat are not. And the sampler's split of one real
- * process's RSS into anonymous and file-backed pages.
+ * node's LMDB map) with the anonymous part flat are not; a node that reports its JS heap is
+ * judged on it, not on what the allocator keeps. And the sampler on one real process: its RSS
+ * split into anonymous and file-backed pages, and the heap it reports.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memoryGrowth } from '../../bench/cluster/memory-growth.ts';
 import { sampleProc, summarize, type ProcSample } from '../../bench/cluster/proc-stats.ts';
+import { readHeapReport, startHeapReports } from '../../bench/cluster/heap-report.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const MiB = 2 ** 20;
 /**
@@ -51,6 +56,19 @@ test('file-backed pages that climb (an LMDB map being read) are reported, not ju
   assert.equal(memoryGrowth('leaky', series(10, (s) => sawtooth(s) + s * 0.2)).unbounded, true);
 });
 
+test('a node that reports its heap is judged on it: allocator steps in RSS are not a leak, a growing heap is', () => {
+  // What every node showed: anonymous RSS up in steps to each new peak of buffers, the heap flat.
+  const steps = (s: number): number => 150 + 12 * Math.floor(s / 90);
+  const withHeap = (xs: ProcSample[], heap: (s: number) => number): ProcSample[] => xs.map((x, s) => ({ ...x, heapBytes: heap(s) * MiB }));
+  const flat = memoryGrowth('node', withHeap(series(10, steps), (s) => 60 + (s % 29)));
+  assert.equal(flat.judged, 'heap');
+  assert.equal(flat.unbounded, false);
+  assert.ok(flat.anonSlopeMbPerMin > 7, `anonymous slope reported: ${flat.anonSlopeMbPerMin}`);
+  assert.equal(memoryGrowth('rss only', series(10, steps)).unbounded, true, 'judged on anonymous RSS the steps would count');
+  const leaking = memoryGrowth('node', withHeap(series(10, steps), (s) => 60 + (s % 29) + s * 0.05)); // 3 MiB/min
+  assert.deepEqual([leaking.judged, leaking.unbounded], ['heap', true]);
+});
+
 test('the second-half growth of the report separates anonymous from file-backed pages', () => {
   const s = summarize(series(4, () => 200, (t) => 50 + t * 0.5));
   assert.ok(s.lateGrowthMb > 55, `whole RSS ${s.lateGrowthMb}`);
@@ -70,4 +88,20 @@ test('a real process reads as anonymous plus file-backed pages, each non-zero', 
   // /proc/PID/stat and /status are read a moment apart: allow a little movement between them.
   assert.ok(Math.abs(s.anonBytes + s.fileBytes - s.rssBytes) < 8 * MiB, `${s.anonBytes} + ${s.fileBytes} vs ${s.rssBytes}`);
   assert.equal(sampleProc(2 ** 22 + 1), undefined, 'no such process');
+});
+
+test('a node\'s heap report reaches the sampler', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ravel-heap-test-'));
+  let stop = (): void => undefined;
+  try {
+    assert.equal(sampleProc(process.pid, dir)?.heapBytes, undefined, 'nothing reported yet');
+    stop = startHeapReports(dir);
+    await new Promise((r) => setTimeout(r, 1300));
+    const heap = readHeapReport(dir, process.pid);
+    assert.ok(heap !== undefined && heap > 1 * MiB, `heap ${heap}`);
+    assert.ok((sampleProc(process.pid, dir)?.heapBytes ?? 0) > 1 * MiB);
+  } finally {
+    stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
