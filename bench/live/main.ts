@@ -2,7 +2,8 @@
  * WebSocket fan-out of live status (issue 6): N clients of one organization spread over 2 to 4
  * client processes (one process cannot hold them all within its descriptor limit, and clients
  * would steal the server's CPU), all subscribed to `vms`. The server appends VM state changes to
- * its tenant stream, each carrying its send time; every client notes when it had each one.
+ * its tenant stream, each carrying its send time; every client notes when it had each one and
+ * checks that each socket gets every sequence after its snapshot once and in order.
  * Reported: p50/p99 over every delivery, and p50/p99 of the time until the last client had an
  * event, with the CPU of the server and of each client process beside. Target: p99 < 100 ms at
  * 10,000 clients. `--quick` uses 2,000 clients over 2 processes and fewer events;
@@ -15,10 +16,14 @@
  * event once to its tenant's uWS topic and uWS writes it to every subscriber in C++, so the
  * server's user-space CPU per delivery is near zero (it was about 2.3 µs with a JS send per
  * client); what is left is the kernel's loopback write, one `sendto` per client and event
- * (strace: exactly one), about 8-10 µs each here. The clients take more again to read them
- * (16-19 µs a message, mostly Node's socket reads: a bare RFC 6455 client in place of `ws` saved
- * only about 10%), on the same two cores. So 10,000 clients cost about 100 ms of server CPU and
- * more of client CPU per event: the target needs a quieter machine or more cores than these two.
+ * (strace: exactly one), about 8-10 µs each here. The clients take more again to read them, on
+ * the same two cores: with `ws` 15-16 µs a message (3.5-4 in the kernel); `ws` without UTF-8
+ * validation and with the fields read from the bytes was no cheaper. The bare RFC 6455 client
+ * now in clients.ts, every socket reading into one shared buffer (`onread`: no stream, no Buffer
+ * per read), takes 10-11 µs (3 in the kernel) while checking each socket's sequence (Nov 27,
+ * --quick, machine shared and loaded: noisy). So 10,000 clients still cost about 100 ms of
+ * server CPU and as much again of client CPU per event: the p99 target needs a quieter machine
+ * or more cores than these two.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -138,7 +143,7 @@ try {
 
   const reports = await Promise.all(
     procs.map((p) => {
-      const r = next<{ latencies: Array<[number, number[]]>; closedEarly: number }>(p, 'report', 60_000);
+      const r = next<{ latencies: Array<[number, number[]]>; closedEarly: number; outOfSequence: number; unexpected: number }>(p, 'report', 60_000);
       p.send({ op: 'report' });
       return r;
     }),
@@ -146,8 +151,12 @@ try {
   const all: number[] = [];
   const lastClient = new Map<number, number>();
   let closedEarly = 0;
+  let outOfSequence = 0;
+  let unexpected = 0;
   for (const r of reports) {
     closedEarly += r.closedEarly;
+    outOfSequence += r.outOfSequence;
+    unexpected += r.unexpected;
     for (const [i, list] of r.latencies) {
       for (const ms of list) all.push(ms);
       lastClient.set(i, Math.max(lastClient.get(i) ?? 0, ...list));
@@ -182,6 +191,9 @@ try {
   report.atMost('until every client had the event, p99', percentile(completion, 99), 'ms', 100);
   report.atMost('deliveries missing', missing, 'messages', 0);
   report.atMost('clients closed by the server', closedEarly, 'clients', 0);
+  // Every client checks that each event is the next sequence after its snapshot.
+  report.atMost('events out of sequence (gap, duplicate, reordered)', outOfSequence, 'messages', 0);
+  report.atMost('messages before a snapshot or of no known form', unexpected, 'messages', 0);
   report.write();
 } finally {
   for (const c of children) c.kill('SIGKILL');

@@ -10,7 +10,8 @@ import { MemoryLiveEvents } from '../../gateway/live/memory-live-events.ts';
 import { alice, FakeAuthenticator } from '../../gateway/test-support/fake-authenticator.ts';
 
 export const TENANT = alice.tenantId;
-export const wallNow = (): number => performance.timeOrigin + performance.now();
+/** Wall-clock microseconds, an integer: clients read it as digits, without parsing JSON. */
+export const wallMicros = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 const events = new MemoryLiveEvents();
 const auth = new FakeAuthenticator();
@@ -40,7 +41,7 @@ process.on('message', (m: { op: string; i: number }) => {
     name: 'VM_STATE_CHANGED',
     subjects: [{ type: 'APPLICATION', id: '1' }],
     details: { vmId: String(m.i), from: 'STARTING', to: 'STARTED' },
-    sentAt: wallNow(),
+    sentAt: wallMicros(),
   });
   // The append returns once the frame is published; uWS writes it to the sockets right after.
   process.send?.({ op: 'emitted', i: m.i, clients: gw.liveClients, fanOutMs: performance.now() - start });
