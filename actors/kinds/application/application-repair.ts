@@ -108,7 +108,8 @@ function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
  * The state with the disks of `vms` at their newest version in the store (the last snapshot a
  * host wrote), for defining them on another host: the version made at publish would lose what
  * the guest wrote since. Unchanged without an image store; when the library cannot answer, the
- * versions recorded are kept (the move goes on from them) and the reason logged.
+ * versions recorded are kept (the move goes on from them) and the reason logged. (A stop writes
+ * no snapshot, as the design asks none: writes since the last snapshot do not survive a move.)
  */
 export async function withNewestDisks<S extends Live>(ctx: Ctx, s: S, vms: readonly VmDeployment[]): Promise<S> {
   if (s.disks === undefined || vms.length === 0) return s;
