@@ -24,6 +24,7 @@ const started = (r: TopologyResult): number => r.tally.overheadMs.length;
 export function rows(results: readonly TopologyResult[]): Row[] {
   const each = (f: (r: TopologyResult) => number | undefined): Array<number | undefined> => results.map(f);
   const out: Row[] = [
+    { name: 'applications of 3 VMs in the run', unit: 'apps', values: each((r) => r.workload.applications) },
     { name: 'applications started per second', unit: 'apps/s', values: each((r) => started(r) / r.seconds) },
     { name: 'VMs started per second', unit: 'VMs/s', values: each((r) => (3 * started(r)) / r.seconds) },
     { name: 'start to all STARTED minus boot, p50', unit: 'ms', values: each((r) => quantile(r.tally.overheadMs, 0.5)), baseline: 'baseline ask p50' },
