@@ -44,7 +44,9 @@ const interrupt = (why: string): void => {
   if (interrupted) return;
   interrupted = true;
   console.error(`\ncontrol-plane: ${why}, stopping`);
-  const cap = new Promise((r) => setTimeout(r, 20_000).unref());
+  // Held (not unref'd): it also keeps the event loop alive while the stops run, which a pending
+  // LMDB close does not, and Node would end with 13 (top-level await unsettled) before the rest.
+  const cap = new Promise((r) => setTimeout(r, 20_000));
   void Promise.race([Promise.allSettled(cleanups.map((c) => c())), cap]).finally(() => process.exit(130));
 };
 process.once('SIGINT', () => interrupt('SIGINT'));
