@@ -150,6 +150,13 @@ export class Activation {
             r = this.turn(d, held, dirty);
             break;
           case 'wake':
+            // A reminder's turn may act outside the actor (an outbox hands its events over): it
+            // must see only written state, so what this batch changed before it is written first.
+            if (dirty) {
+              if (!(await this.commitBatch(held))) return;
+              held.length = 0;
+              dirty = false;
+            }
             r = this.fireDueReminders();
             break;
           default:
@@ -158,22 +165,14 @@ export class Activation {
         const changed = typeof r === 'boolean' ? r : await r;
         dirty ||= changed;
       }
-      if (this.status !== 'running') {
+      if (dirty) {
+        if (!(await this.commitBatch(held))) return;
+      } else if (this.status !== 'running') {
         for (const [d] of held) settle(d, retryable('activation stopped before its write', 'dropped'), undefined);
         return;
+      } else {
+        for (const [d, err, value] of held) settle(d, err, value);
       }
-      if (dirty) {
-        try {
-          await commitActivation(this, held.length);
-        } catch (e) {
-          const err = toRavelError(e);
-          for (const [d] of held) settle(d, err, undefined);
-          this.drop(err.code === 'FENCED' ? err : retryable('activation dropped after a failed write', 'dropped'));
-          return;
-        }
-        this.armReminderTimer();
-      }
-      for (const [d, err, value] of held) settle(d, err, value);
     }
     if (this.status === 'running') {
       this.status = 'idle';
@@ -181,6 +180,28 @@ export class Activation {
       this.schedule();
       this.notifyIdle();
     }
+  }
+
+  /**
+   * Writes what the batch changed and releases its held answers; false when the activation
+   * stopped or the write failed (the answers then carry the error, and the activation is dropped).
+   */
+  private async commitBatch(held: Held[]): Promise<boolean> {
+    if (this.status !== 'running') {
+      for (const [d] of held) settle(d, retryable('activation stopped before its write', 'dropped'), undefined);
+      return false;
+    }
+    try {
+      await commitActivation(this, held.length);
+    } catch (e) {
+      const err = toRavelError(e);
+      for (const [d] of held) settle(d, err, undefined);
+      this.drop(err.code === 'FENCED' ? err : retryable('activation dropped after a failed write', 'dropped'));
+      return false;
+    }
+    this.armReminderTimer();
+    for (const [d, err, value] of held) settle(d, err, value);
+    return true;
   }
 
   /**

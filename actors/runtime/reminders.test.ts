@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActorRef, Reminder } from '../actor-kind.ts';
-import { counterKind, type CounterState } from './testing/counter-kind.ts';
+import { counterKind, Gates, type CounterState } from './testing/counter-kind.ts';
 import { ManualClock, type TimerHandle } from '../../core/clock.ts';
 import { withFaultyKv } from './testing/faulty-kv.ts';
 import { TestCluster } from './testing/harness.ts';
@@ -151,6 +151,33 @@ test('a reminder timer that fires before the reminder is due is armed again, not
     await tc.advance(2000, 5);
     assert.deepEqual(fired.map((f) => f.reminder.dueAt), [due]);
     assert.ok((fired[0]?.at ?? 0) >= due, 'fired before it was due');
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a reminder set by a turn whose write then fails never fires, even when a wake waits behind that turn in its batch', async () => {
+  const tc = new TestCluster();
+  let failing = false;
+  tc.bus = withFaultyKv(tc.bus, (bucket) => failing && bucket.endsWith('-records'));
+  const fired: Fired = [];
+  const gates = new Gates();
+  try {
+    const a = await tc.start('a', [counterKind({ fired, gates })]);
+    const t0 = tc.clock.now();
+    await tc.drive(a.ask(c1, { type: 'remind', name: 'early', at: t0 + 100 }));
+    // One batch: a turn held on a gate, a turn that sets a reminder due at once, then the wake
+    // for `early` (its timer fires while the first turn waits).
+    await tc.drive(a.tell(c1, { type: 'wait', gate: 'g' }));
+    await tc.drive(a.tell(c1, { type: 'remind', name: 'unwritten', at: t0 }));
+    await tc.advance(200);
+    failing = true;
+    gates.release('g');
+    await tc.advance(500);
+    assert.deepEqual(fired.map((f) => f.reminder.name), [], 'nothing fired on state the store never took');
+    failing = false;
+    await tc.advance(10_000);
+    assert.deepEqual(fired.map((f) => f.reminder.name), ['early'], 'the written reminder fires once the store answers, the unwritten one never');
   } finally {
     await tc.close();
   }
