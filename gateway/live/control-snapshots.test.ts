@@ -74,7 +74,11 @@ test('a snapshot: applications with VM states and string keys, their hosts; one 
   });
   await source.snapshot(principal, '1', 8);
   assert.equal(lists(), 2, 'a later client reads again');
-  assert.deepEqual(asked, [1, 1], 'the list is of the organization watched');
+  // The same principal with other permissions (a refilter) does not share a read begun before.
+  const changed: ControlPrincipal = { ...principal, control: { kind: 'user', organizationId: 1, userId: 2, roles: ['READ_ONLY'], groupPermissions: [] } };
+  await Promise.all([source.snapshot(principal, '1', 9), source.snapshot(changed, '1', 9)]);
+  assert.equal(lists(), 4);
+  assert.deepEqual(asked, [1, 1, 1, 1], 'the list is of the organization watched');
 });
 
 const token = (permissions: Permission[], expiresAt: number): ControlPrincipal => ({

@@ -3,6 +3,7 @@
  * states and the hosts those VMs run on, as the principal may see them, and whether it may read
  * the organization's events (the hub reads the newest ones from the stream itself).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../../core/clock.ts';
 import { isRavelError } from '../../core/errors.ts';
 import type { ControlPlane } from '../../control/control-plane.ts';
@@ -59,16 +60,18 @@ export function liveApplication(app: Application): LiveApplication {
  * one read of the control plane.
  */
 export function controlSnapshots(control: ControlPlane, clock: Clock): LiveSnapshotSource {
-  const inFlight = new Map<string, Promise<LiveObjects>>();
+  const inFlight = new Map<string, { readonly principal: Principal; readonly read: Promise<LiveObjects> }>();
   return {
     snapshot(principal: Principal, organization: string, seq: number): Promise<LiveObjects> {
       const key = `${principal.id}/${organization}@${seq}`;
-      let p = inFlight.get(key);
-      if (p === undefined) {
-        p = readObjects(control, principal, organization).finally(() => inFlight.delete(key));
-        inFlight.set(key, p);
-      }
-      return p;
+      const shared = inFlight.get(key);
+      // Only with the same permissions: a refilter after a change must not get the old read.
+      if (shared !== undefined && isDeepStrictEqual(shared.principal, principal)) return shared.read;
+      const read = readObjects(control, principal, organization).finally(() => {
+        if (inFlight.get(key)?.read === read) inFlight.delete(key);
+      });
+      inFlight.set(key, { principal, read });
+      return read;
     },
     readsEvents(principal: Principal, organization: string): boolean {
       const organizationId = Number(organization);

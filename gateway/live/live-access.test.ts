@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RavelError } from '../../core/errors.ts';
 import type { Principal } from '../http/route.ts';
 import { startTestGateway, type TestGateway } from '../test-support/test-gateway.ts';
 import type { LiveSnapshotSource } from './live-events.ts';
@@ -36,7 +37,10 @@ const operator: Principal = { id: 'operator-ops', tenantId: 'operators', operato
  * a principal's `grants` say whether it reads events, and its snapshot names what it was given.
  */
 const access: LiveSnapshotSource = {
-  snapshot: async (p, organization) => Promise.resolve({ applications: [{ name: `${organization} for ${p.id} (${grantsOf(p)})` }], hosts: [] }),
+  snapshot: async (p, organization) =>
+    organization === '9'
+      ? Promise.reject(new RavelError('NOT_FOUND', 'no such organization'))
+      : Promise.resolve({ applications: [{ name: `${organization} for ${p.id} (${grantsOf(p)})` }], hosts: [] }),
   readsEvents: (p) => p.operator || grantsOf(p) === 'all',
 };
 const grantsOf = (p: Principal): string => (p as Principal & { grants?: string }).grants ?? '';
@@ -127,13 +131,15 @@ test('an operator watches two organizations on one socket, each with its own seq
     ws.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
     ws.send(subscribe({ organization: 7 }));
     ws.send(subscribe({ organization: 8, fromSeq: 0 }));
-    await waitFor(() => ofOp(got, 'snapshot', 7).length === 1 && ofOp(got, 'event', 8).length === 1, 'snapshot of 7, stored event of 8');
-    const [err] = ofOp(got, 'error');
+    ws.send(subscribe({ organization: 9 })); // does not exist
+    await waitFor(() => ofOp(got, 'snapshot', 7).length === 1 && ofOp(got, 'event', 8).length === 1 && ofOp(got, 'error').length === 2, 'snapshot of 7, stored event of 8, the errors');
+    const [err, missing] = ofOp(got, 'error');
     assert.equal(err?.code, 'INVALID_ARGUMENT', 'an operator has no organization of its own to default to');
     assert.match(err?.message ?? '', /operator names the organization/);
+    assert.deepEqual(missing, { op: 'error', code: 'NOT_FOUND', message: 'no organization 9; its subscription ended' });
     assert.deepEqual(
       ofOp(got, 'subscribed').map((m) => m.organization),
-      [7, 8],
+      [7, 8, 9],
     );
     assert.equal(ofOp(got, 'snapshot', 7)[0]?.seq, 3);
     assert.deepEqual(ofOp(got, 'snapshot', 8), [], 'a resume of 8 sends no snapshot');

@@ -13,6 +13,7 @@ import { SESSION_COOKIE, TOKEN_HEADER } from '../auth/credentials.ts';
 import {
   Command,
   INVALID_COMMAND,
+  noOrganizationError,
   notYourOrganizationError,
   organizationRequiredError,
   rateLimitedError,
@@ -73,6 +74,8 @@ test('the JSON examples in docs/LIVE.md are what the code accepts and sends', as
       const other = /organization (\d+) is not yours/.exec(text)?.[1];
       const sent = [INVALID_COMMAND, unknownTopicError('vm'), tooManyTopicsError(32), rateLimitedError(1), organizationRequiredError];
       if (other !== undefined) sent.push(notYourOrganizationError(Number(other)));
+      const missing = /no organization (\d+);/.exec(text)?.[1];
+      if (missing !== undefined) sent.push(noOrganizationError(missing));
       assert.ok(sent.includes(text), `an error the endpoint sends: ${text}`);
     } else if (op === 'snapshot') {
       assert.deepEqual(Object.keys(value).sort(), snapshotKeys);

@@ -70,6 +70,10 @@ export const organizationRequiredError = stringifyJson({
   message: 'an operator names the organization: {"op":"subscribe","topics":[...],"organization":id}',
 });
 
+/** The `error` to an operator naming an organization that does not exist: that subscription ends. */
+export const noOrganizationError = (organization: string): string =>
+  stringifyJson({ op: 'error', code: 'NOT_FOUND', message: `no organization ${organization}; its subscription ended` });
+
 /** The `error` answer to a non-operator naming another organization than its own; nothing changes. */
 export const notYourOrganizationError = (organization: number | string): string =>
   stringifyJson({ op: 'error', code: 'PERMISSION_DENIED', message: `organization ${organization} is not yours: only operators watch other organizations` });

@@ -17,6 +17,7 @@
  * its own hard cap `maxSnapshotBytes` (4009 "snapshot too large") instead.
  */
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
+import { isRavelError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { stringifyJson } from '../json/big-json.ts';
 import type { Principal } from '../http/route.ts';
@@ -33,7 +34,7 @@ import {
   type LiveSubscription,
 } from './live-events.ts';
 import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
-import { notYourOrganizationError, organizationRequiredError, tooManyTopicsError } from './live-endpoint.ts';
+import { noOrganizationError, notYourOrganizationError, organizationRequiredError, tooManyTopicsError } from './live-endpoint.ts';
 
 export interface LiveHubOptions {
   readonly maxBufferedBytes: number;
@@ -396,6 +397,13 @@ export class LiveHub {
         return;
       }
     } catch (err) {
+      if (isRavelError(err, 'NOT_FOUND') && !gone()) {
+        // No such organization (an operator's mistake): this subscription ends, the others go on.
+        conn.subscriptions.delete(id);
+        this.leave(ws, sub);
+        this.send(ws, noOrganizationError(sub.organization));
+        return;
+      }
       this.deps.log.warn({ err, tenant: id }, 'live catch-up failed');
       this.end(ws, INTERNAL_ERROR, 'cannot read the event stream');
     }
