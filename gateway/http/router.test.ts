@@ -95,4 +95,7 @@ test('a path matched again answers as the first time, its params frozen, and the
   for (let i = 0; i < 10_000; i++) assert.deepEqual(found('GET', `/applications/${i}`), ['/applications/{id}', { id: String(i) }]);
   assert.deepEqual(found('GET', '/applications/12;deployment'), ['/applications/{id};{aspect}', { id: '12', aspect: 'deployment' }]);
   assert.equal(found('GET', '/applications/12;deployment/vms'), '404');
+  const long = `/applications/${'9'.repeat(300)}`;
+  assert.notEqual(router.match('GET', long), router.match('GET', long), 'a long path is not kept');
+  assert.deepEqual(found('GET', long), ['/applications/{id}', { id: '9'.repeat(300) }]);
 });

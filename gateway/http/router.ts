@@ -36,6 +36,8 @@ const NOT_FOUND: RouteMatch = { kind: 'not-found' };
 
 /** Found routes kept, all methods together; past it the memo starts again (paths carry ids, so they are many). */
 const MEMO_LIMIT = 4096;
+/** Longer paths are matched every time: API paths are short, and the memo's memory stays bounded (about 2 MB). */
+const MEMO_PATH_LENGTH = 256;
 
 /**
  * The candidates for paths of one segment count, narrowed by the first segment: a route whose
@@ -107,7 +109,7 @@ export class Router {
     const known = byPath?.get(path);
     if (known !== undefined) return known;
     const m = this.lookup(method, path);
-    if (m.kind !== 'found') return m;
+    if (m.kind !== 'found' || path.length > MEMO_PATH_LENGTH) return m;
     if (this.memoSize >= MEMO_LIMIT) {
       this.memo.clear();
       this.memoSize = 0;
