@@ -65,4 +65,12 @@ export function fromNatsHeaders(h: MsgHdrs | undefined): Headers {
   return out;
 }
 
+/**
+ * How long a pull of `consume` waits on the server. nats.js also waits this long before it tries
+ * again to find its consumer after a reconnection that failed to (JetStream still starting after
+ * a server restart): at its default of 30 s, a host's agent took no commands, and a replay
+ * followed no reports, for 30 s after some NATS restarts.
+ */
+export const PULL_EXPIRES_MS = 5000;
+
 export const msToNanos = (ms: number): number => ms * 1_000_000;

@@ -21,11 +21,12 @@ import type {
 } from '../bus.ts';
 import { checkStreamConfig, checkWorkQueueOptions } from '../stream-options.ts';
 import { checkName, checkSubject } from '../subject.ts';
-import { beforeReconnect, fromNatsHeaders, mapError, msToNanos, toNatsHeaders, type NatsContext } from './nats-context.ts';
+import { beforeReconnect, fromNatsHeaders, mapError, msToNanos, PULL_EXPIRES_MS, toNatsHeaders, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
 import { startConsumer } from './nats-work-queue.ts';
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+const WHY_NO_RESPONDERS_MS = 1000;
 
 export class NatsStreams implements Streams {
   constructor(private readonly ctx: NatsContext) {}
@@ -100,13 +101,23 @@ export class NatsStreams implements Streams {
     }
   }
 
-  /** Nobody answered a JetStream publish: no stream captures it, or its stream has no leader now. */
+  /**
+   * Nobody answered a JetStream publish: no stream captures it, or its stream has no leader now.
+   * Asked for at most WHY_NO_RESPONDERS_MS: JetStream starting after a server restart answers
+   * publishes with no responders and may leave this question unanswered for the whole call
+   * timeout (30 s for a host's agent), all that while holding up the publish's retry.
+   */
   private async whyNoResponders(subject: string): Promise<'NOT_FOUND' | 'UNAVAILABLE'> {
-    try {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'UNAVAILABLE'>((resolve) => (timer = setTimeout(() => resolve('UNAVAILABLE'), WHY_NO_RESPONDERS_MS)));
+    const asked = (async (): Promise<'NOT_FOUND' | 'UNAVAILABLE'> => {
       for await (const name of this.ctx.jsm.streams.names(subject)) if (name !== '') return 'UNAVAILABLE';
       return 'NOT_FOUND';
-    } catch {
-      return 'UNAVAILABLE';
+    })().catch((): 'UNAVAILABLE' => 'UNAVAILABLE');
+    try {
+      return await Promise.race([asked, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -135,7 +146,7 @@ export class NatsStreams implements Streams {
     let messages;
     try {
       await this.ctx.jsm.streams.info(stream);
-      messages = await (await this.ctx.js.consumers.get(stream, opts)).consume();
+      messages = await (await this.ctx.js.consumers.get(stream, opts)).consume({ expires: PULL_EXPIRES_MS });
     } catch (e) {
       throw mapError(this.ctx, e, `replay ${stream}`);
     }

@@ -1,7 +1,7 @@
 /** A durable JetStream pull consumer behind `Streams.consume`. */
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JsMsg } from 'nats';
 import type { Consumer, WorkMessage, WorkQueueOptions } from '../bus.ts';
-import { beforeReconnect, fromNatsHeaders, mapError, msToNanos, type NatsContext } from './nats-context.ts';
+import { beforeReconnect, fromNatsHeaders, mapError, msToNanos, PULL_EXPIRES_MS, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
 
 export async function ensureConsumer(ctx: NatsContext, stream: string, options: WorkQueueOptions): Promise<void> {
@@ -45,7 +45,11 @@ export async function startConsumer(
   let messages;
   try {
     const c = await ctx.js.consumers.get(stream, options.consumer);
-    messages = await c.consume({ max_messages: options.maxInFlight ?? 1 });
+    // Bound: after a reconnection nats.js pulls again at once, where it would first ask for the
+    // consumer's info, a request that JetStream may leave unanswered while it starts up after a
+    // restart (the agent then took no commands for its whole call timeout, 30 s). The consumer is
+    // durable and made by the control plane; a missed heartbeat still makes it pull again.
+    messages = await c.consume({ max_messages: options.maxInFlight ?? 1, expires: PULL_EXPIRES_MS, bind: true });
   } catch (e) {
     throw mapError(ctx, e, `consume ${stream}/${options.consumer}`);
   }
