@@ -64,16 +64,20 @@ async function startOne(client: TenantClient, n: number): Promise<Started> {
   }
 }
 
-// Sessions first, outside the measured window: a login runs scrypt on a node. One tenant at a
-// time, again until it works (a loaded node answers a pile of logins with timeouts).
+// Sessions first, outside the measured window: a login runs scrypt on a node. One at a time per
+// gateway (client c starts at gateway c), again until it works: a loaded node answers a pile of
+// logins with timeouts.
 const clients = Array.from({ length: cfg.clients }, (_, c) => new TenantClient(cfg.tenants[c % cfg.tenants.length] as (typeof cfg.tenants)[number], cfg.gateways, c, 30_000));
 const loginDeadline = Date.now() + 180_000;
-for (const client of clients.slice(0, cfg.tenants.length)) {
-  while (!(await client.ensureLogin())) {
-    if (Date.now() > loginDeadline) throw new Error(`${cfg.proc}: tenant ${client.tenant.name} could not log in`);
-    await sleep(1000);
+const lanes = cfg.gateways.length;
+await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
+  for (const client of clients.slice(0, cfg.tenants.length).filter((_c, i) => i % lanes === lane)) {
+    while (!(await client.ensureLogin())) {
+      if (Date.now() > loginDeadline) throw new Error(`${cfg.proc}: tenant ${client.tenant.name} could not log in`);
+      await sleep(1000);
+    }
   }
-}
+}));
 process.stdout.write('load ready\n');
 await signalled('SIGUSR1');
 
