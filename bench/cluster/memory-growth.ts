@@ -15,7 +15,8 @@
  * - the allocator's high-water mark: glibc's main arena rose in steps on every node to the peak
  *   of live Buffer memory (`arrayBuffers`) and never came down, 5 to 16 MiB/min of anonymous
  *   RSS over a short run, with the JS heap flat.
- * So a node that reports its JS heap and external buffers (heap-report.ts) is judged on those;
+ * So a node that reports its JS heap and external buffers as its last full garbage collection
+ * left them (heap-report.ts) is judged on those;
  * any other process (Hazelcast, agents, load generators) on its anonymous RSS. Anonymous and
  * file-backed growth are reported beside it for every process, and the whole RSS's slope too.
  */

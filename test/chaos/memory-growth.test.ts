@@ -14,6 +14,8 @@ import { readHeapReport, startHeapReports } from '../../bench/cluster/heap-repor
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const MiB = 2 ** 20;
 /**
@@ -100,6 +102,18 @@ test('a node\'s heap report reaches the sampler', async () => {
     const heap = readHeapReport(dir, process.pid);
     assert.ok(heap !== undefined && heap > 1 * MiB, `heap ${heap}`);
     assert.ok((sampleProc(process.pid, dir)?.heapBytes ?? 0) > 1 * MiB);
+    // Buffers kept across a full collection show in the next report.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1300));
+    gc();
+    await settle();
+    const before = readHeapReport(dir, process.pid) ?? 0;
+    const kept = Array.from({ length: 8 }, () => Buffer.alloc(MiB, 1));
+    gc();
+    await settle();
+    const after = readHeapReport(dir, process.pid) ?? 0;
+    assert.ok(after - before >= 7 * MiB, `report went from ${before} to ${after} with ${kept.length} MiB kept`);
   } finally {
     stop();
     rmSync(dir, { recursive: true, force: true });
