@@ -1,6 +1,6 @@
 /**
- * Whether a process's memory grows without bound over a soak run, from its resident pages
- * sampled once a second. A garbage-collected process saws up and down and settles after warming
+ * Whether a process's memory grows without bound over a soak run, from its memory sampled once
+ * a second. A garbage-collected process saws up and down and settles after warming
  * up, so the first quarter of the run is left out, and growth counts as unbounded only when both
  * hold: the least-squares slope of what remains is at least `minSlopeMbPerMin`, and the median of
  * each of `windows` consecutive windows is higher than the one before (a step up that then stays
@@ -16,9 +16,9 @@
  *   of live Buffer memory (`arrayBuffers`) and never came down, 5 to 16 MiB/min of anonymous
  *   RSS over a short run, with the JS heap flat.
  * So a node that reports its JS heap and external buffers as its last full garbage collection
- * left them (heap-report.ts) is judged on those;
- * any other process (Hazelcast, agents, load generators) on its anonymous RSS. Anonymous and
- * file-backed growth are reported beside it for every process, and the whole RSS's slope too.
+ * left them (heap-report.ts) is judged on those, and any other process (Hazelcast, agents, load
+ * generators) on its anonymous RSS. Anonymous and file-backed growth are reported beside it for
+ * every process, and the whole RSS's slope too.
  */
 import type { ProcSample } from './proc-stats.ts';
 
