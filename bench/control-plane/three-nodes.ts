@@ -112,6 +112,8 @@ export async function runThreeNodes(w: Workload, opts: ThreeNodeOptions): Promis
   const spec = threeNodeSpec(w, opts.fleets);
   const registered = spec.fleets * spec.hostsPerFleet;
   const baselineSeconds = opts.quick ? 2 : 5;
+  // Every load process has a client and a tenant of its own.
+  const procs = Math.min(opts.loadProcesses, w.clients);
   let cluster: BenchCluster | undefined;
   let asker: RavelNode | undefined;
   const loads: Child[] = [];
@@ -132,7 +134,7 @@ export async function runThreeNodes(w: Workload, opts: ThreeNodeOptions): Promis
   })());
   opts.onCleanup(stop);
   try {
-    console.log(`three nodes: ${w.applications} applications of 3 VMs, ${w.clients} clients in ${opts.loadProcesses} load processes over REST, 3 nodes, 2 Hazelcast members, ${registered} sim hosts registered in ${spec.fleets} agent processes`);
+    console.log(`three nodes: ${w.applications} applications of 3 VMs, ${w.clients} clients in ${procs} load processes over REST, 3 nodes, 2 Hazelcast members, ${registered} sim hosts registered in ${spec.fleets} agent processes`);
     const t0 = Date.now();
     // The agents boot as the one-node run's hosts do (fleet-process.ts reads it); no jitter, so the boot time subtracted is the boot time.
     process.env['RAVEL_FLEET_TIMING'] = JSON.stringify({ bootMs: w.bootMs, shutdownMs: 500, jitterMs: 0, seed: 1 });
@@ -147,10 +149,10 @@ export async function runThreeNodes(w: Workload, opts: ThreeNodeOptions): Promis
     const tenants = await makeTenants(asker.control, Array.from({ length: w.clients }, (_, i) => `cp${i}`));
     console.log(`  cluster and ${tenants.length} tenants ready in ${Math.round((Date.now() - t0) / 1000)} s`);
 
-    const shares = shareOut(w.applications, opts.loadProcesses);
-    const perProc = shareOut(w.clients, opts.loadProcesses);
+    const shares = shareOut(w.applications, procs);
+    const perProc = shareOut(w.clients, procs);
     const files: string[] = [];
-    for (let p = 0; p < opts.loadProcesses; p++) {
+    for (let p = 0; p < procs; p++) {
       const { first, count } = perProc[p] as { first: number; count: number };
       const resultFile = join(cluster.dir, `load-${p}.json`);
       files.push(resultFile);
