@@ -72,12 +72,14 @@ test('a VM failed on a host that then dies is left STOPPED, off it, not repaired
   });
 });
 
-test('stopping an application whose VMs were left in ERROR by a lost host, with no room to repair them, leaves them STOPPED', async () => {
+test('stopping one VM, or the application, left in ERROR by a lost host with no room to repair them leaves them STOPPED', async () => {
   await withStartedApp([1, 2], async ({ h, c, p, app }) => {
     await h.tc.drive(h.sim.silence('h1'));
     await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
     await allVms(h, p, app.id, 'ERROR');
-    await assert.rejects(h.run(c.vmAction(p, app.id, 100, 'stop')), code('ILLEGAL_STATE'), 'one VM in ERROR takes no stop');
+    const one = await h.run(c.vmAction(p, app.id, 100, 'poweroff'));
+    assert.deepEqual(one.deployment?.vms.map((v) => [v.state, v.hostId]), [['STOPPED', undefined], ['ERROR', undefined]], 'one VM powered off alone is given up: STOPPED, the other left as it was');
+    await assert.rejects(h.run(c.vmAction(p, app.id, 100, 'restart')), code('ILLEGAL_STATE'), 'a stopped VM takes no restart');
     const stopped = await h.run(c.stopApplication(p, app.id));
     assert.deepEqual(stopped.deployment?.vms.map((v) => [v.state, v.hostId]), [['STOPPED', undefined], ['STOPPED', undefined]]);
     await h.addHost('h2');

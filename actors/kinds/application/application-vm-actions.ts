@@ -16,7 +16,7 @@ import { commit, visible, type Ctx, type Live, type Msg } from './application-de
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { placeHostless } from './application-placing.ts';
-import { withNewestDisks } from './application-repair.ts';
+import { abandonedVm, withNewestDisks } from './application-repair.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
 
 function published(s: Live): Deployment {
@@ -79,7 +79,15 @@ export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>)
   const ids = m.type === 'vmAction' ? [m.vmId] : m.vmIds;
   const dep = published(s);
   const planned = planVmAction(dep.vms, m.action, ids);
-  const planChanges: VmChange[] = planned.map((c) => ({ id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) }));
+  // A VM left in ERROR with no host (its host lost, no room to repair it) has nothing to stop:
+  // stopping it gives it up, STOPPED, as an application stop or its expiration would.
+  const stopping = m.action === 'stop' || m.action === 'shutdown' || m.action === 'poweroff';
+  const hostless = new Map(dep.vms.filter((v) => stopping && v.state === 'ERROR' && v.hostId === undefined).map((v) => [idKey(v.id), v]));
+  const planChanges: VmChange[] = planned.map((c) => {
+    const given = hostless.get(idKey(c.id));
+    if (given !== undefined) return abandonedVm(given);
+    return { id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) };
+  });
   const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => {
     const placed = await placeHostless(ctx, s, planChanges);
     return { ...(await moveReprovisioned(ctx, placed.state, planned)), changes: placed.changes };
