@@ -193,7 +193,12 @@ export class LiveHub {
   send(ws: Socket, message: string | Buffer): void {
     const conn = ws.getUserData();
     if (conn.closed) return;
-    const status = ws.send(message, false, false);
+    // Corked: most sends come after an await, outside uWS's callbacks, where an uncorked partial
+    // write was seen to leave the end of a frame in uWS's buffer, unsent (a resumed backlog's last).
+    let status = 0;
+    ws.cork(() => {
+      status = ws.send(message, false, false);
+    });
     // 2: dropped at uWS's own limit; either way the client has lost its place.
     if (status === 2 || ws.getBufferedAmount() > this.boundOf(conn)) this.tooSlow(ws);
   }
