@@ -19,6 +19,9 @@ import { freePorts } from '../../test/harness/ports.ts';
 import { projectRoot } from '../../test/harness/requirements.ts';
 import type { ConfigOverrides } from '../../config/schema.ts';
 import { NetnsNetwork } from './netns.ts';
+
+/** The Hazelcast members' -Xmx: the soak judges their memory against it (memory-growth.ts). */
+export const HAZELCAST_HEAP_MB = 192;
 import { benchLimits, HOST_CAPACITY, REGION, type ClusterSpec, type NodeSpec, type Role, type SetupRequest, type SetupResult } from './spec.ts';
 
 export interface Tenant {
@@ -96,7 +99,7 @@ export class BenchCluster {
       }
       const host = c.net?.hostAddress;
       c.nats = await startNats(host === undefined ? {} : { host });
-      c.hz = await startHazelcast({ members: spec.hazelcastMembers, heapMb: 192, ...(host === undefined ? {} : { host }) });
+      c.hz = await startHazelcast({ members: spec.hazelcastMembers, heapMb: HAZELCAST_HEAP_MB, ...(host === undefined ? {} : { host }) });
       log(`  NATS and ${spec.hazelcastMembers} Hazelcast members up in ${Date.now() - t0} ms`);
       const ports = await freePorts(spec.nodes.length);
       spec.nodes.forEach((n, i) => c.ports.set(n.id, ports[i] as number));

@@ -16,16 +16,23 @@
  *   of live Buffer memory (`arrayBuffers`) and never came down, 5 to 16 MiB/min of anonymous
  *   RSS over a short run, with the JS heap flat.
  * So a node that reports its JS heap and external buffers as its last full garbage collection
- * left them (heap-report.ts) is judged on those, and any other process (Hazelcast, agents, load
- * generators) on its anonymous RSS. Anonymous and file-backed growth are reported beside it for
+ * left them (heap-report.ts) is judged on those; a JVM (a Hazelcast member), whose heap is capped
+ * by -Xmx and which fills it before collecting old objects (its RSS climbs for as long as a soak
+ * lasts and then stops), on a ceiling: its anonymous RSS must stay under the heap's cap plus an
+ * allowance for what lives outside the heap; any other process (agents, load generators) on its
+ * anonymous RSS. Anonymous and file-backed growth are reported beside it for
  * every process, and the whole RSS's slope too.
  */
 import type { ProcSample } from './proc-stats.ts';
 
 export interface MemoryGrowth {
   readonly name: string;
-  /** What the rule judged: the reported JS heap + external memory, or else anonymous RSS. */
-  readonly judged: 'heap' | 'anonymous';
+  /** What the rule judged: the reported JS heap + external memory, anonymous RSS against a ceiling (a JVM), or its growth. */
+  readonly judged: 'heap' | 'ceiling' | 'anonymous';
+  /** The ceiling judged against, for a process that has one. */
+  readonly ceilingMb?: number;
+  /** The highest anonymous RSS after the warm-up. */
+  readonly peakAnonMb: number;
   /** Fitted growth of the judged measure after the warm-up. */
   readonly slopeMbPerMin: number;
   /** Median of the judged measure in each window after the warm-up, in order. */
@@ -77,11 +84,17 @@ function slope(samples: readonly ProcSample[], bytes: Bytes): number {
   return den === 0 ? 0 : num / den;
 }
 
-export function memoryGrowth(name: string, samples: readonly ProcSample[], rule: GrowthRule = defaultGrowthRule): MemoryGrowth {
+/** A JVM's ceiling: its -Xmx heap plus room for metaspace, code cache, thread stacks and the collector's own tables. */
+export const jvmCeilingMb = (heapMb: number): number => heapMb + 256;
+
+/** `ceilingMb`: the process has a hard cap (a JVM's, jvmCeilingMb) and is judged against it rather than on its slope. */
+export function memoryGrowth(name: string, samples: readonly ProcSample[], rule: GrowthRule = defaultGrowthRule, ceilingMb?: number): MemoryGrowth {
   const rest = samples.slice(Math.floor(samples.length * rule.warmupFraction));
   const size = Math.floor(rest.length / rule.windows);
-  const judged = rest.length > 0 && rest.every((s) => s.heapBytes !== undefined) ? 'heap' : 'anonymous';
-  if (size < 2) return { name, judged, slopeMbPerMin: 0, windowMediansMb: [], anonSlopeMbPerMin: 0, fileSlopeMbPerMin: 0, rssSlopeMbPerMin: 0, unbounded: false };
+  const judged = ceilingMb !== undefined ? 'ceiling' : rest.length > 0 && rest.every((s) => s.heapBytes !== undefined) ? 'heap' : 'anonymous';
+  const ceiling = ceilingMb === undefined ? {} : { ceilingMb };
+  const peakAnonMb = rest.reduce((m, x) => Math.max(m, mb(x.anonBytes)), 0);
+  if (size < 2) return { name, judged, ...ceiling, peakAnonMb, slopeMbPerMin: 0, windowMediansMb: [], anonSlopeMbPerMin: 0, fileSlopeMbPerMin: 0, rssSlopeMbPerMin: 0, unbounded: false };
   const measure = judged === 'heap' ? heap : anon;
   const medians = Array.from({ length: rule.windows }, (_, w) => median(rest.slice(w * size, (w + 1) * size).map((s) => mb(measure(s)))));
   const s = slope(rest, measure);
@@ -89,11 +102,13 @@ export function memoryGrowth(name: string, samples: readonly ProcSample[], rule:
   return {
     name,
     judged,
+    ...ceiling,
+    peakAnonMb,
     slopeMbPerMin: s,
     windowMediansMb: medians,
     anonSlopeMbPerMin: slope(rest, anon),
     fileSlopeMbPerMin: slope(rest, (x) => x.fileBytes),
     rssSlopeMbPerMin: slope(rest, (x) => x.rssBytes),
-    unbounded: climbing && s >= rule.minSlopeMbPerMin,
+    unbounded: ceilingMb !== undefined ? peakAnonMb > ceilingMb : climbing && s >= rule.minSlopeMbPerMin,
   };
 }

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryGrowth } from '../../bench/cluster/memory-growth.ts';
+import { defaultGrowthRule, jvmCeilingMb, memoryGrowth } from '../../bench/cluster/memory-growth.ts';
 import { sampleProc, summarize, type ProcSample } from '../../bench/cluster/proc-stats.ts';
 import { readHeapReport, startHeapReports } from '../../bench/cluster/heap-report.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -118,4 +118,15 @@ test('a node\'s heap report reaches the sampler', async () => {
     stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a JVM is judged against its ceiling (-Xmx plus room outside the heap): filling its heap over a soak is not a leak, going past the ceiling is', () => {
+  const filling = (s: number): number => 120 + Math.min(s, 400) * 0.2 + (s % 23); // climbs 80 MiB over 7 minutes, then flat
+  const ceiling = jvmCeilingMb(192);
+  const g = memoryGrowth('hazelcast 0', series(8, filling), defaultGrowthRule, ceiling);
+  assert.equal(g.judged, 'ceiling');
+  assert.equal(g.unbounded, false, `peak ${g.peakAnonMb} MiB under ${ceiling} MiB`);
+  assert.equal(memoryGrowth('hazelcast 0', series(8, filling)).unbounded, true, 'the same series judged on its slope would count');
+  const past = memoryGrowth('hazelcast 0', series(8, (s) => filling(s) + s * 0.5), defaultGrowthRule, ceiling);
+  assert.equal(past.unbounded, true, `peak ${past.peakAnonMb} MiB over ${ceiling} MiB`);
 });
