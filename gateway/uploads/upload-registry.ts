@@ -44,6 +44,12 @@ export interface UploadOptions {
   readonly maxChecksummedBytes: number;
   /** Keeps uploads across a restart (see restore). */
   readonly journal?: UploadJournal;
+  /**
+   * Finished uploads (DONE or FAILED) whose status is kept, newest first; past it the oldest is
+   * forgotten before its expiry (404, its disk image stays). Bounds the memory a busy node keeps
+   * for a day's statuses: about 1.3 KB each.
+   */
+  readonly maxFinished?: number;
 }
 
 export class Upload {
@@ -85,6 +91,8 @@ const gone = (): RavelError => new RavelError('NOT_FOUND', 'no such upload');
 
 export class UploadRegistry {
   private readonly uploads = new Map<string, Upload>();
+  /** Finished uploads in the order they finished (a Set keeps insertion order). */
+  private readonly finished = new Set<Upload>();
   private closing = false;
 
   constructor(readonly options: UploadOptions) {}
@@ -168,6 +176,7 @@ export class UploadRegistry {
         up.offset = up.length;
         up.diskImageIds = ids;
         journal?.drop(up.id);
+        this.finish(up);
       },
       (e: unknown) => {
         up.error = toRavelError(e);
@@ -176,6 +185,7 @@ export class UploadRegistry {
         // Interrupted by the node stopping: kept, to be restored.
         if (up.error.code === 'UNAVAILABLE' && this.closing) return;
         journal?.drop(up.id);
+        this.finish(up);
         if (up.error.httpStatus >= 500 && up.error.code !== 'CLOSED') o.log.warn({ err: e, upload: up.id }, 'upload import failed');
       },
     );
@@ -218,6 +228,17 @@ export class UploadRegistry {
     await Promise.all(all.map((up) => up.imported));
   }
 
+  /** Keeps a finished upload's status, forgetting the oldest one past `maxFinished`. */
+  private finish(up: Upload): void {
+    if (this.uploads.get(up.id) !== up) return;
+    this.finished.add(up);
+    const max = this.options.maxFinished ?? 10_000;
+    for (const old of this.finished) {
+      if (this.finished.size <= max) break;
+      this.remove(old, gone());
+    }
+  }
+
   private expire(up: Upload): void {
     if (up.busy) return this.touch(up);
     this.remove(up, new RavelError('NOT_FOUND', 'the upload expired'));
@@ -226,6 +247,7 @@ export class UploadRegistry {
   private remove(up: Upload, why: RavelError): void {
     if (up.timer !== undefined) this.options.clock.clearTimeout(up.timer);
     this.uploads.delete(up.id);
+    this.finished.delete(up);
     if (up.state === 'RECEIVING') up.pipe.fail(why);
   }
 }
