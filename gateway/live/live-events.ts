@@ -81,6 +81,8 @@ export interface LiveConnection {
   /** By organization: its own, or for an operator any. */
   readonly subscriptions: Map<string, LiveSubscription>;
   closed: boolean;
+  /** A ping is due to push out bytes a send left in uWS's buffer (live-hub.ts, nudgeLater). */
+  nudging?: boolean;
 }
 
 /**

@@ -34,6 +34,9 @@ import {
   type LiveSubscription,
 } from './live-events.ts';
 import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
+
+/** How long bytes may sit in uWS's buffer with nothing else written before a ping pushes them out. */
+const NUDGE_MS = 25;
 import { noOrganizationError, notYourOrganizationError, organizationRequiredError, tooManyTopicsError } from './live-endpoint.ts';
 
 export interface LiveHubOptions {
@@ -200,7 +203,31 @@ export class LiveHub {
       status = ws.send(message, false, false);
     });
     // 2: dropped at uWS's own limit; either way the client has lost its place.
-    if (status === 2 || ws.getBufferedAmount() > this.boundOf(conn)) this.tooSlow(ws);
+    const buffered = ws.getBufferedAmount();
+    if (status === 2 || buffered > this.boundOf(conn)) this.tooSlow(ws);
+    else if (buffered > 0) this.nudgeLater(ws);
+  }
+
+  /**
+   * A send from outside uWS's callbacks (after an await) that the kernel took only in part was
+   * seen to stay in uWS's buffer with no writable event to flush it, nor a drain (the end of a
+   * resumed backlog, never delivered). Any later write on the socket flushes that buffer first,
+   * so while bytes stay buffered with nothing else sent, a ping (answered by the client, and
+   * harmless to it) is written to push them out.
+   */
+  private nudgeLater(ws: Socket): void {
+    const conn = ws.getUserData();
+    if (conn.nudging === true) return;
+    conn.nudging = true;
+    const check = (): void => {
+      if (conn.closed || ws.getBufferedAmount() === 0) {
+        conn.nudging = false;
+        return;
+      }
+      ws.cork(() => ws.ping());
+      setTimeout(check, NUDGE_MS).unref();
+    };
+    setTimeout(check, NUDGE_MS).unref();
   }
 
   private boundOf(conn: LiveConnection): number {
