@@ -43,14 +43,19 @@ const SHARDS = 16;
 async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, maxMs = 30_000): Promise<T> {
   const start = Date.now();
   let last: T | undefined;
+  let lastError: unknown;
   for (;;) {
     try {
       last = await read();
       if (ok(last)) return last;
-    } catch {
+    } catch (e) {
       // A read during a takeover may time out; the next one is answered.
+      lastError = e;
     }
-    if (Date.now() - start > maxMs) throw new Error(`${what}: not within ${maxMs} ms (last ${JSON.stringify(last)})`);
+    if (Date.now() - start > maxMs) {
+      const err = lastError instanceof Error ? `${(lastError as Error & { code?: string }).code ?? ''} ${lastError.message}` : String(lastError);
+      throw new Error(`${what}: not within ${maxMs} ms (last ${JSON.stringify(last)}; last error: ${err})`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
