@@ -35,7 +35,9 @@ if (files.length === 0) {
 const concurrency = process.env['RAVEL_TEST_CONCURRENCY'] ?? '1';
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  // A test that hangs fails after 15 minutes (the longest, the chaos runs, take about two)
+  // instead of holding CI to its limit.
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 1)));
