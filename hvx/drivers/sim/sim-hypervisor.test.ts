@@ -127,6 +127,29 @@ test('guest writes show in every snapshot on top of the start version', async ()
   assert.equal(two[0]?.baseVersion, 'v2');
 });
 
+test('guest writes outlive a reboot and a stop and start from the same version; a start from another version starts clean', async () => {
+  const { clock, hv } = simHost({ jitterMs: 0 });
+  const v2 = [{ diskId: 'd0', version: 'v2', blockSize: 65536, blocks: 1 }];
+  await hv.define(specOf('a'));
+  await hv.start('a', v2);
+  await clock.advance(4000);
+  hv.write('a', 'd0', 5, new Uint8Array(65536).fill(1));
+  await hv.restart('a', v2);
+  await clock.advance(5000);
+  assert.deepEqual((await hv.snapshot('a'))[0]?.blocks.map((b) => b.index), [5], 'after a reboot');
+  await hv.shutdown('a');
+  await clock.advance(2000);
+  await hv.start('a', v2);
+  await clock.advance(4000);
+  assert.deepEqual((await hv.snapshot('a'))[0]?.blocks.map((b) => b.index), [5], 'after a stop and start');
+  await hv.shutdown('a');
+  await clock.advance(2000);
+  await hv.start('a', [{ ...v2[0] as (typeof v2)[number], version: 'v3' }]);
+  await clock.advance(4000);
+  const fresh = (await hv.snapshot('a'))[0];
+  assert.deepEqual([fresh?.baseVersion, fresh?.blocks.length], ['v3', 0], 'started from v3, which holds what was written');
+});
+
 test('thousands of hosts share one clock timer, and idle VMs hold no event', async () => {
   const clock = new ManualClock();
   const scheduler = new SimScheduler(clock);

@@ -183,8 +183,11 @@ export class SimHypervisor implements Hypervisor {
   // ------------------------------------------------------------------ the timing model
 
   private boot(vm: SimVm, disks: readonly PreparedDisk[]): void {
-    vm.started = new Map(vm.spec.disks.map((d) => [d.id, disks.find((p) => p.diskId === d.id)?.version ?? d.version]));
-    vm.dirty = new Map(vm.spec.disks.map((d) => [d.id, new Map<number, Uint8Array | null>()]));
+    const started = new Map(vm.spec.disks.map((d) => [d.id, disks.find((p) => p.diskId === d.id)?.version ?? d.version]));
+    // What the guest wrote outlives a reboot or a stop and start on this host, as a disk's content
+    // does; a disk started from another version (a newer one from the store) starts from it alone.
+    vm.dirty = new Map(vm.spec.disks.map((d) => [d.id, vm.started.get(d.id) === started.get(d.id) ? (vm.dirty.get(d.id) ?? new Map<number, Uint8Array | null>()) : new Map<number, Uint8Array | null>()]));
+    vm.started = started;
     this.to(vm, 'starting');
     if (vm.fault === 'hang') return;
     const t = this.options.timing;
