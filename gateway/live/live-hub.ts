@@ -17,6 +17,7 @@
  * its own hard cap `maxSnapshotBytes` (4009 "snapshot too large") instead.
  */
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
+import { nudgeLater } from './socket-nudge.ts';
 import { isRavelError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { stringifyJson } from '../json/big-json.ts';
@@ -34,9 +35,6 @@ import {
   type LiveSubscription,
 } from './live-events.ts';
 import { eventMessage, TenantFeed, type LivePublisher } from './tenant-feed.ts';
-
-/** How long bytes may sit in uWS's buffer with nothing else written before a ping pushes them out. */
-const NUDGE_MS = 25;
 import { noOrganizationError, notYourOrganizationError, organizationRequiredError, tooManyTopicsError } from './live-endpoint.ts';
 
 export interface LiveHubOptions {
@@ -196,8 +194,8 @@ export class LiveHub {
   send(ws: Socket, message: string | Buffer): void {
     const conn = ws.getUserData();
     if (conn.closed) return;
-    // Corked: most sends come after an await, outside uWS's callbacks, where an uncorked partial
-    // write was seen to leave the end of a frame in uWS's buffer, unsent (a resumed backlog's last).
+    // Corked: most sends come after an await, outside uWS's callbacks; what the kernel did not
+    // take there may wait in uWS's buffer for a write that never comes (socket-nudge.ts).
     let status = 0;
     ws.cork(() => {
       status = ws.send(message, false, false);
@@ -205,29 +203,7 @@ export class LiveHub {
     // 2: dropped at uWS's own limit; either way the client has lost its place.
     const buffered = ws.getBufferedAmount();
     if (status === 2 || buffered > this.boundOf(conn)) this.tooSlow(ws);
-    else if (buffered > 0) this.nudgeLater(ws);
-  }
-
-  /**
-   * A send from outside uWS's callbacks (after an await) that the kernel took only in part was
-   * seen to stay in uWS's buffer with no writable event to flush it, nor a drain (the end of a
-   * resumed backlog, never delivered). Any later write on the socket flushes that buffer first,
-   * so while bytes stay buffered with nothing else sent, a ping (answered by the client, and
-   * harmless to it) is written to push them out.
-   */
-  private nudgeLater(ws: Socket): void {
-    const conn = ws.getUserData();
-    if (conn.nudging === true) return;
-    conn.nudging = true;
-    const check = (): void => {
-      if (conn.closed || ws.getBufferedAmount() === 0) {
-        conn.nudging = false;
-        return;
-      }
-      ws.cork(() => ws.ping());
-      setTimeout(check, NUDGE_MS).unref();
-    };
-    setTimeout(check, NUDGE_MS).unref();
+    else if (buffered > 0) nudgeLater(ws);
   }
 
   private boundOf(conn: LiveConnection): number {
