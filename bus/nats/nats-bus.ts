@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Events, StorageType, connect, credsAuthenticator, type ConnectionOptions, type NatsConnection, type Subscription as NatsSub } from 'nats';
-import { RavelError } from '../../core/errors.ts';
+import { RavelError, toRavelError } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
 import type {
   Bus,
@@ -24,6 +24,7 @@ import { checkName, checkSubject } from '../subject.ts';
 import { fromNatsHeaders, mapError, toNatsHeaders, type NatsContext } from './nats-context.ts';
 import { fromNats } from './nats-errors.ts';
 import { NatsKv } from './nats-kv.ts';
+import { NatsRequests } from './nats-requests.ts';
 import { NatsStreams } from './nats-streams.ts';
 
 export interface NatsBusOptions {
@@ -49,6 +50,7 @@ export interface NatsBusOptions {
 export class NatsBus implements Bus {
   readonly streams: NatsStreams;
   private readonly ctx: NatsContext;
+  private readonly requests: NatsRequests;
   private readonly stoppers = new Set<() => Promise<void>>();
   private closed = false;
   private up = true;
@@ -80,6 +82,7 @@ export class NatsBus implements Bus {
       },
     };
     this.streams = new NatsStreams(this.ctx);
+    this.requests = new NatsRequests(nc, this.ctx, options.inboxPrefix);
     void this.watchStatus();
   }
 
@@ -175,26 +178,26 @@ export class NatsBus implements Bus {
     };
   }
 
-  async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
-    this.guard();
-    checkSubject(subject);
-    if (!(options.timeoutMs > 0)) throw new RavelError('INVALID_ARGUMENT', 'request timeoutMs must be positive');
-    const aborted = (): RavelError => new RavelError('TIMEOUT', `request on ${subject} was aborted`, { details: { subject, aborted: true } });
-    if (options.signal?.aborted === true) throw aborted();
-    const headers = toNatsHeaders(options.headers);
-    const reply = this.nc.request(subject, data, { timeout: options.timeoutMs, ...(headers === undefined ? {} : { headers }) });
-    const signal = options.signal;
-    let onAbort: (() => void) | undefined;
-    const abort = signal === undefined ? undefined : new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(aborted())), { once: true }));
+  /** Not async: a refusal is a rejected promise, and the common path adds no frame of its own. */
+  request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
     try {
-      const m = await (abort === undefined ? reply : Promise.race([reply, abort]));
-      return { subject: m.subject, data: m.data, headers: fromNatsHeaders(m.headers), reply: m.reply === '' ? undefined : m.reply };
+      this.guard();
+      checkSubject(subject);
+      if (!(options.timeoutMs > 0)) throw new RavelError('INVALID_ARGUMENT', 'request timeoutMs must be positive');
     } catch (e) {
-      throw mapError(this.ctx, e, `request ${subject}`, { noRespondersMeans: 'NO_RESPONDERS' });
-    } finally {
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-      reply.catch(() => undefined);
+      return Promise.reject(toRavelError(e));
     }
+    const aborted = (): RavelError => new RavelError('TIMEOUT', `request on ${subject} was aborted`, { details: { subject, aborted: true } });
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(aborted());
+    const reply = this.requests.request(subject, data, options.timeoutMs, toNatsHeaders(options.headers));
+    if (signal === undefined) return reply;
+    let onAbort: (() => void) | undefined;
+    const abort = new Promise<never>((_, reject) => signal.addEventListener('abort', (onAbort = () => reject(aborted())), { once: true }));
+    reply.catch(() => undefined);
+    return Promise.race([reply, abort]).finally(() => {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    });
   }
 
   respond(msg: BusMessage, data: Uint8Array, headers?: Headers): void {
@@ -239,6 +242,7 @@ export class NatsBus implements Bus {
     this.closed = true;
     await Promise.allSettled([...this.stoppers].map((stop) => stop()));
     this.stoppers.clear();
+    this.requests.closeAll(new RavelError('CLOSED', 'the bus closed before the reply'));
     await this.nc.close();
   }
 
