@@ -13,7 +13,7 @@ import { MAX_PASSWORD_LENGTH } from '../domain/schemas/organization.ts';
 import { authorizeOrThrow } from '../domain/tenancy/authorize.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { parseLoginName } from '../domain/tenancy/users.ts';
-import { NotificationsQuerySchema, searchNotifications } from '../events/notifications.ts';
+import { notifications } from './control-events.ts';
 import type { TenantEventLog } from '../events/tenant-event-log.ts';
 import { ApplicationCalls } from './control-applications.ts';
 import { billing, type BillingLine, type BillingQuery } from './control-billing.ts';
@@ -345,10 +345,7 @@ export class ControlPlaneImpl implements ControlPlane {
   }
 
   async searchNotifications(p: Principal, query: NotificationsQuery): Promise<{ notifications: EventRecord[] }> {
-    const tenant = tenantOf(p);
-    authorizeOrThrow(p, 'READ', { type: 'EVENT', organizationId: tenant }, this.o.clock.now());
-    const q = parseInput(NotificationsQuerySchema, query, 'body');
-    return { notifications: await searchNotifications(this.o.events, tenant, q) };
+    return { notifications: await notifications(this.o.events, this.o.clock, p, query) };
   }
 
   async createApplication(p: Principal, body: CreateApplication, o?: RequestOptions): Promise<Application> {

@@ -33,9 +33,14 @@ export function authorize(principal: Principal, action: Action, resource: Resour
       if (p.organizationId !== resource.organizationId) return notFound(resource);
       // Everyone may see and edit themselves (name, password), whatever the role.
       if (resource.type === 'USER' && resource.userId === p.userId && (action === 'READ' || action === 'UPDATE')) return ALLOW;
-      return decide([...p.roles.flatMap(roleGrants), ...p.groupPermissions], action, resource);
+      return decide(userGrants(p), action, resource);
     })
     .exhaustive();
+}
+
+/** What a user may do: its roles' grants and its permission groups'. */
+export function userGrants(p: Extract<Principal, { kind: 'user' }>): readonly Permission[] {
+  return [...p.roles.flatMap(roleGrants), ...p.groupPermissions];
 }
 
 /** Throws the refusal, for callers that stop at the first error. */
