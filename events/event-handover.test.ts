@@ -3,19 +3,23 @@
  * the organization as one batch that costs the organization no write of its own, and a batch
  * whose append the node died in the middle of reaches the stream once and in order, handed over
  * again to the next node after the organization's own event went first (the dead node's late
- * append included).
+ * append included); and the marks kept for deduplication do not grow with every application the
+ * organization ever had, while a deleted application's late retry still lands nowhere.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineActorKind, type AnyActorKind } from '../actors/actor-kind.ts';
-import { organizationRef } from '../actors/kinds/organization/organization-kind.ts';
+import { organizationKind, organizationRef } from '../actors/kinds/organization/organization-kind.ts';
+import type { ReservedApplication } from '../actors/kinds/organization/org-library.ts';
+import type { OrganizationMsg } from '../actors/kinds/organization/organization-messages.ts';
 import type { ActorSystem } from '../actors/runtime/actor-system.ts';
 import { TestCluster } from '../actors/runtime/testing/harness.ts';
 import { controlKinds } from '../control/control-kinds.ts';
 import type { EventRecord } from '../domain/events.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import { BusTenantEventLog } from './bus-tenant-event-log.ts';
-import { emptyForwardOutbox, forward, handOver, OUTBOX_REMINDER, scheduleDrain, type ForwardOutbox } from './event-outbox.ts';
+import { emptyForwardOutbox, forward, handOver, OUTBOX_REMINDER, scheduleDrain, type ForwardedEvent, type ForwardOutbox, type RecordEventsMsg } from './event-outbox.ts';
+import { StreamCursors } from './tenant-appender.ts';
 import type { AppendedOrigin, EventOrigin, TenantEventLog } from './tenant-event-log.ts';
 
 const ORG = 1;
@@ -95,8 +99,11 @@ class HeldLog implements TenantEventLog {
   }
 }
 
-function kinds(events: TenantEventLog): AnyActorKind[] {
-  return [...controlKinds({ events, regions: {}, scrypt: { N: 1024, r: 8, p: 1 } }), forwarderKind];
+/** The control kinds and the forwarder; with `cursors`, the organization keeps its cursors there (to be looked at). */
+function kinds(events: TenantEventLog, cursors?: StreamCursors): AnyActorKind[] {
+  const deps = { events, regions: {}, scrypt: { N: 1024, r: 8, p: 1 } };
+  const control = controlKinds(deps).map((k) => (cursors !== undefined && k.name === 'organization' ? organizationKind(deps, cursors) : k));
+  return [...control, forwarderKind];
 }
 
 async function stored(log: TenantEventLog): Promise<Array<{ sequence: number; tag: unknown; i: unknown; origin: string }>> {
@@ -115,11 +122,11 @@ async function reach(tc: TestCluster, log: TenantEventLog, n: number): Promise<v
   });
 }
 
-async function withOrganization(body: (tc: TestCluster, log: HeldLog, a: ActorSystem) => Promise<void>): Promise<void> {
+async function withOrganization(body: (tc: TestCluster, log: HeldLog, a: ActorSystem) => Promise<void>, cursors?: StreamCursors): Promise<void> {
   const tc = new TestCluster();
   try {
     const log = new HeldLog(new BusTenantEventLog(tc.bus));
-    const a = await tc.start('a', kinds(log));
+    const a = await tc.start('a', kinds(log, cursors));
     await tc.drive(a.ask(organizationRef(ORG), { type: 'create', principal: operator, name: 'acme', admin: { email: 'root@acme', password: 'root-password' } }));
     await reach(tc, log, 2);
     await tc.advance(1000); // the drain's own write lands after its appends
@@ -176,4 +183,54 @@ test('a batch whose append a node died in the middle of is appended once and in 
     assert.deepEqual(all.map((r) => r.sequence), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.deepEqual((await tc.drive(b!.ask<ForwardOutbox>(FORWARDER, { type: 'get' }))).pending, []);
   });
+});
+
+type ReserveMsg = Extract<OrganizationMsg, { type: 'reserveApplication' }>;
+
+/** An application's events as it forwards them: an update, then (when `deleted`) its deletion. */
+function lifetime(app: number, deleted: boolean): ForwardedEvent[] {
+  const e = (localSeq: number, name: ForwardedEvent['name']): ForwardedEvent => ({ localSeq, name, principal: operator, subjects: [{ type: 'APPLICATION', id: String(app) }], details: {}, time: 1 });
+  return deleted ? [e(1, 'APPLICATION_UPDATED'), e(2, 'APPLICATION_DELETED')] : [e(1, 'APPLICATION_UPDATED')];
+}
+
+test('marks stay bounded over many applications created and deleted; a deleted one retried late lands nowhere', async () => {
+  const APPS = 150;
+  const cursors = new StreamCursors();
+  await withOrganization(async (tc, log, a) => {
+    const record = (sys: ActorSystem, app: number, events: ForwardedEvent[]): Promise<number> =>
+      tc.drive(sys.ask<number, RecordEventsMsg>(organizationRef(ORG), { type: 'recordEvents', source: `application-${app}`, events }));
+    const reserve = async (): Promise<number> => (await tc.drive(a.ask<ReservedApplication, ReserveMsg>(organizationRef(ORG), { type: 'reserveApplication', principal: operator }))).id;
+    const kept = await reserve();
+    assert.equal(await record(a, kept, lifetime(kept, false)), 1);
+    const deleted: number[] = [];
+    for (let i = 0; i < APPS; i++) {
+      const app = await reserve();
+      deleted.push(app);
+      assert.equal(await record(a, app, lifetime(app, true)), 2);
+    }
+    await tc.advance(1000); // the drains after the deletions
+    const appended = 2 + 1 + 2 * APPS;
+    assert.equal(await log.lastSequence(ORG), appended);
+    assert.equal(cursors.marksOf(ORG), 2, "this node's cursor: the organization's own origin and the application still there");
+
+    // A deleted application's batch handed over again (its own write after the hand-over lost)
+    // is answered as held and appended nowhere, the first one deleted as the last.
+    for (const app of [deleted[0]!, deleted[APPS - 1]!]) assert.equal(await record(a, app, lifetime(app, true)), 2);
+    assert.equal(await log.lastSequence(ORG), appended, 'nothing appended twice');
+
+    // The next node starts from the written checkpoint: a new event of the application still
+    // there is appended after it with no catch-up, so the cursor holds what the checkpoint held.
+    await tc.drive(a.halt());
+    const next = new StreamCursors();
+    let b: ActorSystem | undefined;
+    const started = tc.start('b', kinds(log, next)).then((s) => (b = s));
+    await tc.until(() => b !== undefined && b.ownedShards().length === 16, 30_000, 100);
+    await started;
+    assert.equal(await record(b!, kept, [...lifetime(kept, false), { ...lifetime(kept, false)[0]!, localSeq: 2 }]), 2);
+    assert.equal(next.marksOf(ORG), 2, 'the checkpoint kept no deleted application');
+    assert.equal(await record(b!, deleted[0]!, lifetime(deleted[0]!, true)), 2);
+    assert.equal(await log.lastSequence(ORG), appended + 1, 'the new event once; the retried deletion nowhere');
+    const origins = (await stored(log)).map((r) => r.origin);
+    assert.equal(new Set(origins).size, origins.length, 'no origin twice in the stream');
+  }, cursors);
 });

@@ -9,7 +9,7 @@ import { appendEvent, type EventName, type EventRecord, type EventStreamHead } f
 import type { SubjectRef } from '../domain/schemas/event.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import type { ActorRef, ActorSender, Reminders } from '../actors/actor-kind.ts';
-import { StreamCursor, type QueuedEvent } from './tenant-appender.ts';
+import { StreamCursor, type Mark, type QueuedEvent } from './tenant-appender.ts';
 import type { EventOrigin, TenantEventLog } from './tenant-event-log.ts';
 
 /** The reminder that drains an outbox once the turn that filled it has committed. */
@@ -38,14 +38,17 @@ export interface TenantOutbox {
   /** The checkpoint of the stream cursor: the stream holds at least the records before `nextSequence`. */
   readonly head: EventStreamHead;
   readonly pending: readonly PendingEvent[];
-  /** The checkpoint's marks: per origin, the last number the stream holds before `head`. */
-  readonly taken: Readonly<Record<string, number>>;
+  /**
+   * The checkpoint's marks: per origin, the last number the stream holds before `head`; only for
+   * origins that may still send (org-events.ts drops a deleted application's).
+   */
+  readonly taken: readonly Mark[];
   /** The last number given to one of the organization's own events. */
   readonly lastOwnSeq?: number;
 }
 
 export function newTenantOutbox(tenantId: number): TenantOutbox {
-  return { head: { tenantId, nextSequence: 1 }, pending: [], taken: {} };
+  return { head: { tenantId, nextSequence: 1 }, pending: [], taken: [] };
 }
 
 /** The record an event will be, but for its sequence. INVALID_ARGUMENT for a name not in `eventNames`. */
@@ -77,9 +80,9 @@ export function queueForwarded(outbox: TenantOutbox, source: string, events: rea
   return { outbox: { ...outbox, pending: [...outbox.pending, ...fresh] }, held: fresh[fresh.length - 1]!.origin.seq };
 }
 
-/** The checkpoint of the cursor kept in the outbox (state that is being written anyway). */
-export function withCheckpoint(outbox: TenantOutbox, cursor: StreamCursor): TenantOutbox {
-  const c = cursor.checkpoint();
+/** The checkpoint of the cursor, with the marks of the origins `keep` names, kept in the outbox (state that is being written anyway). */
+export function withCheckpoint(outbox: TenantOutbox, cursor: StreamCursor, keep?: (source: string) => boolean): TenantOutbox {
+  const c = cursor.checkpoint(keep);
   return { ...outbox, head: { tenantId: outbox.head.tenantId, nextSequence: c.nextSequence }, taken: c.taken };
 }
 

@@ -66,7 +66,7 @@ test('a batch stopped halfway and handed over again from an old cursor lands onc
 
     // A new activation starts from the checkpoint (nothing known) and is handed the whole batch
     // again, with one more event; another source's batch goes in between.
-    const again = StreamCursor.fromCheckpoint(TENANT, 1, {});
+    const again = StreamCursor.fromCheckpoint(TENANT, 1, []);
     await again.append(log, forwardedQueue(TENANT, 'application-5', batch(1, 5)));
     await again.append(log, forwardedQueue(TENANT, 'library-1', batch(1, 2)));
     // The old cursor (a stale activation) tries its batch again, with one event more: those there
@@ -102,10 +102,25 @@ test('records stored without an origin are stepped over; a cursor past the check
   await withLog(async (log) => {
     const old: EventRecord = { sequence: 1, tenantId: TENANT, time: 1, principal: { kind: 'system' }, name: 'ORGANIZATION_CREATED', subjects: [], details: {} };
     await log.append(old);
-    const c = StreamCursor.fromCheckpoint(TENANT, 1, { 'application-5': 3 });
+    const c = StreamCursor.fromCheckpoint(TENANT, 1, [['application-5', 3]]);
     await c.append(log, forwardedQueue(TENANT, 'application-5', batch(2, 4)));
     const { origins } = await stored(log);
     assert.deepEqual(origins, [{ sequence: 1 }, { sequence: 2, origin: { source: 'application-5', seq: 4 } }], 'only the event past the mark, after the old record');
-    assert.deepEqual(c.checkpoint(), { nextSequence: 3, taken: { 'application-5': 4 } });
+    assert.deepEqual(c.checkpoint(), { nextSequence: 3, taken: [['application-5', 4]] });
+  });
+});
+
+test('a checkpoint keeps the marks asked for; a forgotten origin is appended again (so only one that cannot send may go)', async () => {
+  await withLog(async (log) => {
+    const c = new StreamCursor(TENANT, 1, new Map());
+    await c.append(log, forwardedQueue(TENANT, 'application-5', batch(1, 2)));
+    await c.append(log, forwardedQueue(TENANT, 'library-1', batch(1, 1)));
+    assert.deepEqual(c.checkpoint((s) => s !== 'application-5'), { nextSequence: 4, taken: [['library-1', 1]] });
+    assert.equal(c.size, 2, 'a checkpoint leaves the cursor as it was');
+    c.forget((s) => s !== 'application-5');
+    assert.equal(c.size, 1);
+    assert.equal(c.mark('application-5'), 0);
+    await c.append(log, forwardedQueue(TENANT, 'application-5', batch(1, 2)));
+    assert.equal(await log.lastSequence(TENANT), 5, 'without its mark the batch lands twice: why the organization answers a deleted application itself');
   });
 });

@@ -19,6 +19,9 @@ export interface QueuedEvent {
   readonly record: Omit<EventRecord, 'sequence'>;
 }
 
+/** A checkpoint's mark: an origin and the last of its numbers the stream holds (pairs, not a map: msgpack maps stop at 65,535 keys). */
+export type Mark = readonly [source: string, seq: number];
+
 /** How often an append may be refused in a row before the stream is taken to be contended. */
 const MAX_CATCH_UPS = 8;
 
@@ -32,8 +35,8 @@ export class StreamCursor {
     private readonly marks: Map<string, number>,
   ) {}
 
-  static fromCheckpoint(tenantId: number, nextSequence: number, taken: Readonly<Record<string, number>>): StreamCursor {
-    return new StreamCursor(tenantId, nextSequence, new Map(Object.entries(taken)));
+  static fromCheckpoint(tenantId: number, nextSequence: number, taken: readonly Mark[]): StreamCursor {
+    return new StreamCursor(tenantId, nextSequence, new Map(taken));
   }
 
   /** The last number of `source` the stream holds, as far as the cursor knows; 0 for none. */
@@ -41,9 +44,29 @@ export class StreamCursor {
     return this.marks.get(source) ?? 0;
   }
 
-  /** The cursor as plain data, to keep in state (a checkpoint that shortens the catch-up after a failover). */
-  checkpoint(): { nextSequence: number; taken: Record<string, number> } {
-    return { nextSequence: this.nextSequence, taken: Object.fromEntries(this.marks) };
+  /** How many origins the cursor remembers. */
+  get size(): number {
+    return this.marks.size;
+  }
+
+  /**
+   * The cursor as plain data, to keep in state (a checkpoint that shortens the catch-up after a
+   * failover), with the marks of the origins `keep` names only: the caller drops an origin that
+   * can send nothing the stream does not hold (org-events.ts: a deleted application).
+   */
+  checkpoint(keep: (source: string) => boolean = () => true): { nextSequence: number; taken: Mark[] } {
+    const taken: Mark[] = [];
+    for (const [source, seq] of this.marks) if (keep(source)) taken.push([source, seq]);
+    return { nextSequence: this.nextSequence, taken };
+  }
+
+  /**
+   * Forgets the marks of the origins `keep` does not name. The cursor then no longer knows those
+   * origins' events are in the stream: the caller must be sure, from written state, that none of
+   * them sends again anything the stream does not hold.
+   */
+  forget(keep: (source: string) => boolean): void {
+    for (const source of this.marks.keys()) if (!keep(source)) this.marks.delete(source);
   }
 
   /** Records that `origin` sits at `sequence`, the next record of the prefix the cursor knows. */
@@ -115,6 +138,11 @@ export class StreamCursors {
     } finally {
       cursor.busy = false;
     }
+  }
+
+  /** How many origins the tenant's cursor on this node remembers; undefined when it has none. */
+  marksOf(tenantId: number): number | undefined {
+    return this.cursors.get(tenantId)?.size;
   }
 
   private remember(cursor: StreamCursor): void {

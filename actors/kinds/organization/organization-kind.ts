@@ -25,9 +25,8 @@ export function organizationRef(organizationId: number): { kind: 'organization';
   return { kind: 'organization', id: String(organizationId) };
 }
 
-export function organizationKind(deps: OrganizationDeps) {
-  /** This node's knowledge of each tenant's stream, kept between turns (events/tenant-appender.ts). */
-  const cursors = new StreamCursors();
+/** `cursors`: this node's knowledge of each tenant's stream, kept between turns (events/tenant-appender.ts); a test passes its own to look at. */
+export function organizationKind(deps: OrganizationDeps, cursors = new StreamCursors()) {
   return defineActorKind<OrganizationState, OrganizationMsg, unknown>({
     name: 'organization',
     schemaVersion: 1,

@@ -1,7 +1,8 @@
 /**
  * Reading stored organization state: a record from before library VMs moved to the library
- * actor (with its `images` list) still decodes, without the list; a current one decodes as it
- * was; one without the backbone is CORRUPT.
+ * actor (with its `images` list) still decodes, without the list; one whose outbox marks are a
+ * map decodes with them as pairs; a current one decodes as it was; one without the backbone is
+ * CORRUPT.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,15 @@ test('an old record with library VM stubs decodes without them; a current one as
   assert.deepEqual(read, current, 'everything else is kept');
   assert.deepEqual(decodeOrganizationState(structuredClone(current)), current);
   assert.deepEqual(decodeOrganizationState({ status: 'absent' }), { status: 'absent' });
+});
+
+test('an old record with its outbox marks as a map decodes with them as pairs', () => {
+  const old = structuredClone({ ...current, outbox: { ...current.outbox, head: { tenantId: 7, nextSequence: 9 }, taken: { organization: 3, 'application-8': 5 } } });
+  const read = decodeOrganizationState(old);
+  assert.equal(read.status, 'active');
+  if (read.status !== 'active') return;
+  assert.deepEqual(read.outbox.taken, [['organization', 3], ['application-8', 5]]);
+  assert.deepEqual(read.outbox.head, { tenantId: 7, nextSequence: 9 });
 });
 
 test('a record without the backbone is CORRUPT', () => {

@@ -67,7 +67,9 @@ export function takeId(org: ActiveOrganization): { org: ActiveOrganization; id: 
 /**
  * Reads stored state; only the shape's backbone is checked (the actor wrote it). Records from
  * before library VMs moved to the library actor carry an `images` list nothing reads: it is
- * dropped here, so the next commit stores the organization without it.
+ * dropped here, so the next commit stores the organization without it. Records from before the
+ * outbox's marks were pairs hold them as a map (which msgpack cannot write past 65,535 keys):
+ * read as pairs, written back as pairs.
  */
 export function decodeOrganizationState(stored: unknown): OrganizationState {
   const s = stored as Partial<ActiveOrganization> | { status?: unknown } | null;
@@ -77,5 +79,8 @@ export function decodeOrganizationState(stored: unknown): OrganizationState {
     throw new RavelError('CORRUPT', 'bad organization state');
   }
   const { images: _dropped, ...current } = a;
-  return current as ActiveOrganization;
+  const taken: unknown = a.outbox.taken;
+  if (Array.isArray(taken)) return current as ActiveOrganization;
+  const marks = Object.entries((taken ?? {}) as Record<string, number>);
+  return { ...(current as ActiveOrganization), outbox: { ...a.outbox, taken: marks } };
 }
