@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isRavelError } from '../../core/errors.ts';
-import { checkHost, freeCapacity, heartbeat, hostView, newHost, releaseVm, releaseVms, reserveVm, reserveVms, type HostState } from './host-model.ts';
+import { checkHost, freeCapacity, hostView, newHost, releaseVm, releaseVms, reserveVm, reserveVms, type HostState } from './host-model.ts';
 
 const timings = { deadAfterMs: 10_000, releaseIdleAfterMs: 60_000 };
 const vm = (k: string, cpus = 2, memoryMb = 2048) => ({ applicationId: 1, vmKey: k, cpus, memoryMb });
+/** The host as the actor's liveness check hands it over: silent since `at` (host-liveness.ts says from when). */
+const silentSince = (h: HostState, at: number): HostState => ({ ...h, lastHeartbeat: at });
 
 test('reservations fill the host; one that does not fit is CONFLICT; the same VM twice is a no-op', () => {
   let h = newHost('h', 'r', { cpus: 4, memoryMb: 4096 }, 0);
@@ -29,22 +31,23 @@ test('several VMs are reserved all or none; released together, the host turns id
 
 test('a silent host is declared dead with its VMs lost, takes no more VMs, and is then released', () => {
   const h = reserveVm(newHost('h', 'r', { cpus: 4, memoryMb: 4096 }, 0), vm('a'));
-  assert.equal(checkHost(heartbeat(h, 5000), 14_000, timings).kind, 'ok');
+  assert.equal(checkHost(silentSince(h, 5000), 14_000, timings).kind, 'ok');
+  assert.equal(checkHost(silentSince(h, 5000), 15_001, timings).kind, 'dead');
   const c = checkHost(h, 10_001, timings);
   assert.equal(c.kind, 'dead');
   if (c.kind !== 'dead') return;
   assert.deepEqual(c.lostVms.map((v) => v.vmKey), ['a']);
   assert.equal(hostView(c.host).accepting, false);
   assert.throws(() => reserveVm(c.host, vm('b')), (e: unknown) => isRavelError(e, 'ILLEGAL_STATE'));
-  assert.equal(heartbeat(c.host, 20_000).status, 'DEAD');
+  assert.equal(checkHost(silentSince(c.host, 20_000), 20_000, timings).kind, 'release', 'a dead host that speaks again is not revived');
   assert.equal(checkHost(c.host, 20_000, timings).kind, 'release');
 });
 
 test('an empty host is released after the idle time, not before', () => {
   let h: HostState = reserveVm(newHost('h', 'r', { cpus: 4, memoryMb: 4096 }, 0), vm('a'));
-  h = releaseVm(heartbeat(h, 50_000), vm('a'), 50_000);
-  assert.equal(checkHost(heartbeat(h, 100_000), 100_000, timings).kind, 'ok');
-  assert.equal(checkHost(heartbeat(h, 110_000), 110_000, timings).kind, 'release');
+  h = releaseVm(h, vm('a'), 50_000);
+  assert.equal(checkHost(silentSince(h, 100_000), 100_000, timings).kind, 'ok');
+  assert.equal(checkHost(silentSince(h, 110_000), 110_000, timings).kind, 'release');
 });
 
 test('property: no sequence of reserve and release takes a host beyond its capacity', () => {

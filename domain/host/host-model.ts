@@ -1,8 +1,10 @@
 /**
- * An HVX host as its actor holds it: capacity, the VMs reserved on it, heartbeats, and a
- * lifecycle (UP, DEAD, RELEASED) matched with ts-pattern. Reservations never exceed capacity;
- * a host silent for longer than the configured time is declared dead; an empty host is released
- * after an idle time.
+ * An HVX host as its actor holds it: capacity, the VMs reserved on it, its last heartbeat as
+ * written, and a lifecycle (UP, DEAD, RELEASED) matched with ts-pattern. Reservations never exceed
+ * capacity; a host silent for longer than the configured time is declared dead; an empty host is
+ * released after an idle time. Heartbeats heard since the last write are held in memory by the
+ * actor (actors/kinds/hvx-host/host-liveness.ts), which hands `checkHost` the time its silence
+ * counts from as `lastHeartbeat`.
  */
 import { match } from 'ts-pattern';
 import { RavelError } from '../../core/errors.ts';
@@ -81,14 +83,6 @@ export function releaseVm(h: HostState, vm: Pick<VmReservation, 'applicationId' 
   const vms = h.vms.filter((v) => !sameVm(v, vm));
   if (vms.length === h.vms.length) return h;
   return vms.length === 0 ? { ...h, vms, idleSince: now } : { ...h, vms };
-}
-
-/** A heartbeat from the agent. A dead host that speaks again stays dead: its VMs were moved. */
-export function heartbeat(h: HostState, now: number): HostState {
-  return match(h.status)
-    .with('UP', () => ({ ...h, lastHeartbeat: Math.max(h.lastHeartbeat, now) }))
-    .with('DEAD', 'RELEASED', () => h)
-    .exhaustive();
 }
 
 export type HostCheck =
