@@ -38,7 +38,8 @@ function valueOf(ctx: ApplyContext, cmd: HvxCommand): Promise<ResultValue> {
       const disks = [];
       for (const changes of await hv.snapshot(c.vmId)) {
         await ctx.working();
-        const version = await ctx.images.writeSnapshot(vm.spec.tenant, changes);
+        // A disk nothing wrote to is the version it started from: a new one would cost the store for nothing.
+        const version = changes.blocks.length === 0 ? changes.baseVersion : await ctx.images.writeSnapshot(vm.spec.tenant, changes);
         disks.push({ diskId: changes.diskId, image: changes.image, version, blocks: changes.blocks.length });
       }
       return { kind: 'snapshot', vmId: c.vmId, disks };

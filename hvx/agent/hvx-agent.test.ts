@@ -135,3 +135,17 @@ test('a snapshot writes each disk\'s changed blocks to the image store and names
   assert.deepEqual(r.value.disks, [{ diskId: 'd0', image: 'img1', version: 'v1-s1', blocks: 1 }]);
   assert.deepEqual(s.images.snapshots, [{ tenant: 'acme', image: 'img1', base: 'v1', blocks: 1, version: 'v1-s1' }]);
 });
+
+test('a snapshot of a disk nothing wrote to writes no version and answers the one the VM started from', async (t) => {
+  const s = await setup(t);
+  await sendCommand(s.bus, s.cmd({ kind: 'define', spec: specOf('vm1') }));
+  await sendCommand(s.bus, s.cmd({ kind: 'start', vmId: 'vm1' }));
+  await waitFor('two results', () => s.results.length === 2);
+  await s.clock.advance(2000);
+  await sendCommand(s.bus, s.cmd({ kind: 'snapshot', vmId: 'vm1' }));
+  await waitFor('three results', () => s.results.length === 3);
+  const r = s.results[2];
+  assert.ok(r?.ok === true && r.value.kind === 'snapshot');
+  assert.deepEqual(r.value.disks, [{ diskId: 'd0', image: 'img1', version: 'v1', blocks: 0 }]);
+  assert.deepEqual(s.images.snapshots, [], 'nothing written to the store');
+});
