@@ -58,8 +58,24 @@ test('the happy path: publish, boot, stop, start, restart', () => {
   step({ kind: 'host', report: 'booted' }, 'STARTED', []);
   step(action('stop'), 'STOPPING', ['shutdown']);
   step(action('poweroff'), 'STOPPING', ['poweroff']);
+  step({ kind: 'host', report: 'stopped' }, 'STOPPED', ['snapshot']);
   step({ kind: 'host', report: 'stopped' }, 'STOPPED', []);
   step(action('resetDisks'), 'STOPPED', ['resetDisks']);
+});
+
+test('a VM that ran and stopped is snapshotted; a repeated stop report or one of a VM in ERROR snapshots nothing', () => {
+  for (const s of ['STARTING', 'STARTED', 'STOPPING'] as const) {
+    assert.deepEqual(transitionVmOrThrow(s, { kind: 'host', report: 'stopped' }), { state: 'STOPPED', commands: ['snapshot'] }, s);
+  }
+  for (const s of ['STOPPED', 'ERROR'] as const) {
+    assert.deepEqual(transitionVmOrThrow(s, { kind: 'host', report: 'stopped' }), { state: 'STOPPED', commands: [] }, s);
+  }
+});
+
+test('redeploying a running VM shuts it down first; a stopped one is reprovisioned at once', () => {
+  assert.deepEqual(transitionVmOrThrow('STARTED', action('redeploy')), { state: 'STOPPING', commands: ['shutdown'] });
+  assert.deepEqual(transitionVmOrThrow('STOPPED', action('redeploy')), { state: 'PUBLISHING', commands: ['reprovision'] });
+  assert.equal(transitionVm('STARTING', action('redeploy')).ok, false);
 });
 
 test('illegal actions are refused with ILLEGAL_STATE', () => {
@@ -70,7 +86,6 @@ test('illegal actions are refused with ILLEGAL_STATE', () => {
     ['PUBLISHING', 'start'],
     ['STARTED', 'resetDisks'],
     ['STARTED', 'repair'],
-    ['STARTED', 'redeploy'],
     ['ERROR', 'start'],
   ];
   for (const [s, a] of cases) {

@@ -33,7 +33,8 @@ export type HostCommand =
   | 'shutdown' // ACPI: the guest stops itself
   | 'poweroff' // pull the plug
   | 'reboot'
-  | 'resetDisks';
+  | 'resetDisks'
+  | 'snapshot'; // write the blocks the guest changed as new versions of its disks (the VM may run)
 
 export type VmTransition =
   | { readonly ok: true; readonly state: VmState; readonly commands: readonly HostCommand[] }
@@ -84,6 +85,9 @@ function onAction(s: VmState, action: VmAction, e: VmEvent): VmTransition {
     .with(['STOPPED', 'resetDisks'], () => go('STOPPED', 'resetDisks'))
     .with(['ERROR', 'repair'], () => go('PUBLISHING', 'reprovision'))
     .with(['STARTED', 'stop'], ['STARTED', 'shutdown'], () => go('STOPPING', 'shutdown'))
+    // Moving a running VM: it is shut down first, so its disks can be snapshotted whole; the
+    // caller moves it once it is STOPPED and snapshotted (a redeploy of a STOPPED VM).
+    .with(['STARTED', 'redeploy'], () => go('STOPPING', 'shutdown'))
     // A guest still booting cannot take an ACPI shutdown reliably: stop it hard.
     .with(['STARTING', 'stop'], () => go('STOPPING', 'poweroff'))
     .with(
@@ -105,14 +109,10 @@ function onReport(s: VmState, e: Extract<VmEvent, { kind: 'host' }>): VmTransiti
     .with(['STARTING', { report: 'booted' }], ['RESTARTING', { report: 'booted' }], () => go('STARTED'))
     // Repeated, late or out-of-band reports settle the state to what the host sees.
     .with(['STARTED', { report: 'booted' }], ['STOPPED', { report: 'booted' }], ['ERROR', { report: 'booted' }], () => go('STARTED'))
-    .with(
-      ['STARTING', { report: 'stopped' }],
-      ['STARTED', { report: 'stopped' }],
-      ['STOPPING', { report: 'stopped' }],
-      ['STOPPED', { report: 'stopped' }],
-      ['ERROR', { report: 'stopped' }],
-      () => go('STOPPED'),
-    )
+    // A VM that ran and stopped: what its guest wrote is snapshotted into the store, so a define
+    // anywhere later (a move, a repair, a start placed anew) starts from it.
+    .with(['STARTING', { report: 'stopped' }], ['STARTED', { report: 'stopped' }], ['STOPPING', { report: 'stopped' }], () => go('STOPPED', 'snapshot'))
+    .with(['STOPPED', { report: 'stopped' }], ['ERROR', { report: 'stopped' }], () => go('STOPPED'))
     // A reboot the host carries out as stop then boot.
     .with(['RESTARTING', { report: 'stopped' }], () => go('STARTING', 'boot'))
     // Off a lost host, not to run again: nothing of it runs anywhere and its disks are in the

@@ -13,7 +13,7 @@
  * IN_FLIGHT reports are handed over at once, those of one application one after another, in
  * stream order. Reports the application would take without changing anything (a VM starting, a
  * start that succeeded: application-host-reports.ts) are not handed over at all: each would cost
- * the application a turn and a durable write.
+ * the application a turn and a durable write. A snapshot's result goes with the versions written.
  */
 import type { ActorMessage, ActorRef, ActorSender } from '../../actors/actor-kind.ts';
 import { isRetryable } from '../../actors/runtime/envelope.ts';
@@ -164,7 +164,8 @@ export class HvxBridge {
     const r = readResult(host, m.data);
     const app = applicationOfCommand(r.commandId);
     if (app === undefined || !hostResultMatters(r.commandId, r.ok)) return undefined;
-    const msg = { type: 'hostResult', host, commandId: r.commandId, ok: r.ok, seq: m.seq };
+    const disks = r.ok && r.value.kind === 'snapshot' ? { disks: r.value.disks.map((d) => ({ diskId: d.diskId, image: d.image, version: d.version })) } : {};
+    const msg = { type: 'hostResult', host, commandId: r.commandId, ok: r.ok, seq: m.seq, ...disks };
     return { key: String(app), ref: applicationRef(app), msg, idempotencyKey: `hvx-result:${m.seq}` };
   }
 }

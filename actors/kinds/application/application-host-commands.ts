@@ -76,11 +76,14 @@ export interface CommandTarget {
   readonly now: number;
   /** The application's disks in the image store, by disk id key. */
   readonly disks?: Readonly<Record<string, StoreRef>>;
+  /** Their newest snapshots, by disk id key: what a define starts from, except after resetting disks. */
+  readonly snapshots?: Readonly<Record<string, StoreRef>>;
 }
 
 /**
- * The HVX commands for one host command of the state machine. Resetting disks undefines the VM
- * (its written blocks go with it) and defines it again from its base images.
+ * The HVX commands for one host command of the state machine. A define starts each disk from its
+ * newest snapshot; resetting disks undefines the VM (its written blocks go with it) and defines it
+ * again from its disks as published.
  */
 export function hvxCommandsFor(c: HostCommand, t: CommandTarget): HvxCommand[] {
   const host = t.vm.hostId;
@@ -88,7 +91,7 @@ export function hvxCommandsFor(c: HostCommand, t: CommandTarget): HvxCommand[] {
   const vmKey = idKey(t.vm.id);
   const vmId = hvxVmId(t.applicationId, vmKey);
   const base = (kind: HvxCommand['kind']) => ({ id: commandIdOf(t.applicationId, vmKey, kind, t.gen), host, issuedAt: t.now });
-  const define = (): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm, t.disks) });
+  const define = (disks = { ...t.disks, ...t.snapshots }): HvxCommand => ({ ...base('define'), kind: 'define', spec: vmSpecOf(t.organizationId, t.applicationId, t.vm, disks) });
   return match(c)
     // Reprovisioning defines the VM on the host it was moved to (its hostId already names it).
     .with('provision', 'reprovision', (): HvxCommand[] => [define()])
@@ -96,7 +99,8 @@ export function hvxCommandsFor(c: HostCommand, t: CommandTarget): HvxCommand[] {
     .with('shutdown', (): HvxCommand[] => [{ ...base('shutdown'), kind: 'shutdown', vmId }])
     .with('poweroff', (): HvxCommand[] => [{ ...base('powerOff'), kind: 'powerOff', vmId }])
     .with('reboot', (): HvxCommand[] => [{ ...base('restart'), kind: 'restart', vmId }])
-    .with('resetDisks', (): HvxCommand[] => [{ ...base('undefine'), kind: 'undefine', vmId }, define()])
+    .with('resetDisks', (): HvxCommand[] => [{ ...base('undefine'), kind: 'undefine', vmId }, define(t.disks)])
+    .with('snapshot', (): HvxCommand[] => [{ ...base('snapshot'), kind: 'snapshot', vmId }])
     .exhaustive();
 }
 

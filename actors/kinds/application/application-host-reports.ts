@@ -18,6 +18,8 @@ import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import type { VmRuntime } from './application-state.ts';
 import { abandonHostless } from './application-repair.ts';
+import { snapshotResult } from './application-snapshots.ts';
+import { moveStoppedVm } from './application-vm-actions.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
 const system: Principal = { kind: 'system' };
@@ -53,13 +55,13 @@ function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined,
  * Host reports that move nothing here, which the bridge need not hand over (each report handed
  * over is a turn and a durable write, of its idempotency key if nothing else): a VM on its way up
  * or down (only where it ends up moves the state machine: see hostStatus), and a command that
- * succeeded, other than a define (hostResult: only a define's success or any failure moves the
- * VM). What they would leave behind is bookkeeping that a later report of the VM overwrites.
+ * succeeded, other than a define or a snapshot (hostResult: only a define's success or any failure
+ * moves the VM; a snapshot's versions are recorded). What they would leave behind is bookkeeping that a later report of the VM overwrites.
  */
 export const hostStatusMatters = (state: Msg<'hostStatus'>['state']): boolean => state !== 'starting' && state !== 'stopping';
-export const hostResultMatters = (commandId: string, ok: boolean): boolean => !ok || commandKindOf(commandId) === 'define';
+export const hostResultMatters = (commandId: string, ok: boolean): boolean => !ok || commandKindOf(commandId) === 'define' || commandKindOf(commandId) === 'snapshot';
 
-export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readonly Region[]): null {
+export async function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readonly Region[]): Promise<null> {
   const s = deployed(ctx);
   const rt = s?.runtime?.vms[m.vmKey];
   if (s === undefined || rt === undefined || m.seq <= rt.lastStatusSeq) return null;
@@ -73,12 +75,17 @@ export function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readonly Reg
     .with('starting', 'stopping', () => undefined)
     .exhaustive();
   onVmEvent(ctx, s, m.vmKey, event, (r) => ({ ...r, lastStatusSeq: m.seq }), regions);
+  // A redeploy of the running VM goes on now that it is stopped (its snapshot asked).
+  const after = deployed(ctx);
+  const stopped = after?.app.deployment?.vms.find((v) => idKey(v.id) === m.vmKey)?.state === 'STOPPED';
+  if (after !== undefined && stopped && rt.moveWhenStopped === true) await moveStoppedVm(ctx, after, m.vmKey);
   return null;
 }
 
-export function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Region[]): null {
+export async function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Region[]): Promise<null> {
   const s = deployed(ctx);
   if (s === undefined || s.runtime === null) return null;
+  if (commandKindOf(m.commandId) === 'snapshot') return snapshotResult(ctx, m);
   const entry = Object.entries(s.runtime.vms).find(([, r]) => r.pending === m.commandId);
   if (entry === undefined) return null;
   const [vmKey, rt] = entry;

@@ -36,6 +36,9 @@ export type VmActionName = Static<typeof VmActionName>;
 const HostToken = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
 const HostVmState = Type.Union([Type.Literal('stopped'), Type.Literal('starting'), Type.Literal('running'), Type.Literal('stopping'), Type.Literal('failed')]);
 const Seq = Type.Integer({ minimum: 0 });
+const StoreToken = Type.String({ minLength: 1, maxLength: 128 });
+/** A snapshot's result: the version each disk (`d<disk id key>`) is now at. */
+export const SnapshotDisks = Type.Array(Type.Object({ diskId: HostToken, image: StoreToken, version: StoreToken }), { maxItems: 1024 });
 
 /** The deployment side: callers' actions (with a principal) and what hosts report (from the bridge). */
 export const ApplicationDeploymentMsgSchema = Type.Union([
@@ -50,7 +53,7 @@ export const ApplicationDeploymentMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('calcPrice'), principal: PrincipalSchema, aspect: Type.Union([Type.Literal('design'), Type.Literal('deployment')]) }),
   Type.Object({ type: Type.Literal('setExpiration'), principal: PrincipalSchema, request: SetExpiration }),
   Type.Object({ type: Type.Literal('hostStatus'), host: HostToken, vmKey: Type.String({ minLength: 1, maxLength: 32 }), state: HostVmState, seq: Seq }),
-  Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq }),
+  Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq, disks: Type.Optional(SnapshotDisks) }),
   Type.Object({ type: Type.Literal('hostLost'), host: HostToken, vmKeys: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 1024 }) }),
 ]);
 

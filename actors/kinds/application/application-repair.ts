@@ -19,6 +19,7 @@ import type { LibraryMsg } from '../library/library-messages.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import { releaseHostRoom } from './application-retire.ts';
+import { settleSnapshots, snapshotsAskedOf } from './application-snapshots.ts';
 import type { VmRuntime } from './application-state.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
@@ -42,6 +43,13 @@ export function abandonedVm(v: VmDeployment): VmChange {
 export const abandonHostless = (vms: readonly VmDeployment[]): VmChange[] => vms.filter((v) => v.state === 'ERROR' && v.hostId === undefined).map(abandonedVm);
 
 export async function hostLost(ctx: Ctx, m: Msg<'hostLost'>): Promise<null> {
+  const before = deployed(ctx);
+  if (before === undefined) return null;
+  // VMs moved off the host that await its snapshot of their stop: a dead host cannot be
+  // snapshotted, so they are defined on their new hosts from the newest version in the store.
+  const onHost = new Set(before.app.deployment.vms.filter((v) => v.hostId === m.host).map((v) => idKey(v.id)));
+  const away = snapshotsAskedOf(before, m.host, m.vmKeys).filter((k) => !onHost.has(k));
+  if (away.length > 0) await settleSnapshots(ctx, before, away, []);
   const s = deployed(ctx);
   if (s === undefined) return null;
   const named = new Set(m.vmKeys);
@@ -75,7 +83,8 @@ function withoutHost(s: Live & { app: { deployment: Deployment } }, vms: readonl
   for (const k of keys) {
     const rt = runtimeVms[k];
     if (rt === undefined) continue;
-    const { pending: _p, ...settled } = rt;
+    // Nothing awaited from a dead host: no result, no snapshot.
+    const { pending: _p, snapshot: _s, ...settled } = rt;
     runtimeVms[k] = settled;
   }
   const vmsAfter = dep.vms.map((v) => {
@@ -108,8 +117,9 @@ function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
  * The state with the disks of `vms` at their newest version in the store (the last snapshot a
  * host wrote), for defining them on another host: the version made at publish would lose what
  * the guest wrote since. Unchanged without an image store; when the library cannot answer, the
- * versions recorded are kept (the move goes on from them) and the reason logged. (A stop writes
- * no snapshot, as the design asks none: writes since the last snapshot do not survive a move.)
+ * versions recorded are kept (the move goes on from them) and the reason logged. A stop snapshots
+ * the VM (application-snapshots.ts), whose versions then override these; a VM lost with its host
+ * while running keeps only what was snapshotted before: a dead host cannot be snapshotted.
  */
 export async function withNewestDisks<S extends Live>(ctx: Ctx, s: S, vms: readonly VmDeployment[]): Promise<S> {
   if (s.disks === undefined || vms.length === 0) return s;

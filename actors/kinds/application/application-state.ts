@@ -20,6 +20,14 @@ export interface VmRuntime {
   readonly pending?: string;
   /** The last host status report applied (its HVX_EVENTS sequence); older or repeated ones are ignored. */
   readonly lastStatusSeq: number;
+  /**
+   * A snapshot of the VM's disks asked of `host` (by its command id) and not answered yet
+   * (application-snapshots.ts). `defineAfter`: the VM was moved meanwhile; it is defined on its
+   * new host once the snapshot is in, and the old host keeps its room until then.
+   */
+  readonly snapshot?: { readonly command: string; readonly host: string; readonly defineAfter?: boolean };
+  /** A redeploy of the running VM: moved once it has stopped (and its disks been snapshotted). */
+  readonly moveWhenStopped?: boolean;
 }
 
 /**
@@ -57,6 +65,12 @@ export type ApplicationState =
        * a draft, or a node without an image store (hosts then get the library names).
        */
       readonly disks?: Readonly<Record<string, StoreRef>>;
+      /**
+       * Each disk's newest snapshot a host wrote when its VM stopped, by disk id key: a define
+       * (on the same host or another) starts from it rather than from `disks`. A disk's entry
+       * goes when its disks are reset.
+       */
+      readonly snapshots?: Readonly<Record<string, StoreRef>>;
     }
   | { readonly status: 'deleted'; readonly organizationId: number; readonly outbox: ForwardOutbox };
 

@@ -10,7 +10,7 @@ import { RavelError } from '../../../core/errors.ts';
 import { isRavelError } from '../../../core/errors.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
 import { idKey, sizeInMb, type Application, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
-import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
+import { action, isVmRunning, transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { withClaim } from './application-usage.ts';
@@ -18,6 +18,7 @@ import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { placeHostless } from './application-placing.ts';
 import { abandonedVm, withNewestDisks } from './application-repair.ts';
 import { applyVmTransitions, type VmChange } from './application-vm-transitions.ts';
+import { awaitSnapshots } from './application-snapshots.ts';
 
 function published(s: Live): Deployment {
   if (s.app.deployment === undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is not published`);
@@ -42,15 +43,26 @@ async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment):
   }
 }
 
+/** What a move did: the state with the new hosts, and what the caller does after. */
+interface Moved {
+  readonly state: Live;
+  /** VMs whose old host's room is to be released after the commit. */
+  readonly left: VmDeployment[];
+  /** VMs defined on their new host only once their old host's snapshot is in (application-snapshots.ts). */
+  readonly deferred: ReadonlySet<string>;
+}
+
 /**
- * Moves the VMs whose planned commands reprovision them: new hosts first (a failure there
- * changes nothing), then the old hosts' copies retired. Answers the state with the new hosts
- * and the VMs whose old host's room is to be released after the commit.
+ * Moves the VMs whose changes reprovision them: new hosts first (a failure there changes
+ * nothing), then the old hosts' copies retired (after a snapshot queued before, on the host's
+ * queue in order). A VM whose old host has not answered the snapshot of its stop yet is defined
+ * on the new host only once it has: that snapshot holds what its guest wrote. The old host keeps
+ * the VM's room until then, so it is not released as idle with the snapshot still to take.
  */
-async function moveReprovisioned(ctx: Ctx, s: Live, planned: readonly PlannedVmChange[]): Promise<{ state: Live; left: VmDeployment[] }> {
+async function moveReprovisioned(ctx: Ctx, s: Live, changes: readonly VmChange[]): Promise<Moved> {
   const dep = published(s);
-  const moving = new Set(planned.filter((c) => c.commands.includes('reprovision')).map((c) => idKey(c.id)));
-  if (moving.size === 0) return { state: s, left: [] };
+  const moving = new Set(changes.filter((c) => c.commands.includes('reprovision')).map((c) => idKey(c.id)));
+  if (moving.size === 0) return { state: s, left: [], deferred: new Set() };
   const hostOf = new Map<string, string>();
   for (const vm of dep.vms) {
     if (!moving.has(idKey(vm.id))) continue;
@@ -59,13 +71,35 @@ async function moveReprovisioned(ctx: Ctx, s: Live, planned: readonly PlannedVmC
   }
   const old = dep.vms.filter((v) => moving.has(idKey(v.id)));
   // Defined on the new host from each disk's newest snapshot, not the version made at publish.
+  // (A host that is dead cannot be snapshotted: the newest version in the store is what there is.)
   const retired = retireVms(await withNewestDisks(ctx, s, old), old, ctx.clock.now(), ctx.reminders);
   const vms = dep.vms.map((v) => {
     const hostId = hostOf.get(idKey(v.id));
     return hostId === undefined ? v : { ...v, hostId };
   });
-  const left = old.filter((v) => v.hostId !== hostOf.get(idKey(v.id)));
-  return { state: { ...retired, app: { ...retired.app, deployment: { ...dep, vms } } }, left };
+  const deferred = new Set(old.filter((v) => retired.runtime?.vms[idKey(v.id)]?.snapshot !== undefined).map((v) => idKey(v.id)));
+  const left = old.filter((v) => v.hostId !== hostOf.get(idKey(v.id)) && !deferred.has(idKey(v.id)));
+  const state = { ...retired, app: { ...retired.app, deployment: { ...dep, vms } } };
+  return { state: deferred.size === 0 ? state : awaitSnapshots(state, deferred), left, deferred };
+}
+
+/** `changes` without the defines of `deferred` VMs: sent when their snapshots are in. */
+const withoutDeferred = (changes: readonly VmChange[], deferred: ReadonlySet<string>): VmChange[] =>
+  changes.map((c) => (deferred.has(idKey(c.id)) ? { ...c, commands: c.commands.filter((hc) => hc !== 'reprovision') } : c));
+
+/**
+ * Moves a VM a redeploy shut down, now STOPPED with the snapshot of its stop asked: placed
+ * elsewhere, PUBLISHING, defined there once the snapshot is in, and booted (it was running).
+ */
+export async function moveStoppedVm(ctx: Ctx, s: Live, vmKey: string): Promise<void> {
+  const vm = published(s).vms.find((v) => idKey(v.id) === vmKey);
+  if (vm === undefined) return;
+  const t = transitionVmOrThrow(vm.state, action('redeploy'));
+  const changes: VmChange[] = [{ id: vm.id, to: t.state, commands: t.commands, startAfter: true }];
+  const moved = await moveReprovisioned(ctx, s, changes);
+  const next = applyVmTransitions(moved.state, withoutDeferred(changes, moved.deferred), ctx.clock.now(), ctx.reminders);
+  await releaseHostRoom(ctx, s.app.id, moved.left);
+  commit(ctx, next, { kind: 'system' }, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state, redeploy: true });
 }
 
 /** The VMs a plan takes from not running to running: what a quota check adds. */
@@ -86,11 +120,14 @@ export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>)
   const planChanges: VmChange[] = planned.map((c) => {
     const given = hostless.get(idKey(c.id));
     if (given !== undefined) return abandonedVm(given);
-    return { id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}) };
+    // A running VM redeployed is shut down first, and moved once stopped (moveStoppedVm).
+    const later = m.action === 'redeploy' && c.to === 'STOPPING' ? { moveWhenStopped: true } : {};
+    return { id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}), ...later };
   });
   const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => {
     const placed = await placeHostless(ctx, s, planChanges);
-    return { ...(await moveReprovisioned(ctx, placed.state, planned)), changes: placed.changes };
+    const m2 = await moveReprovisioned(ctx, placed.state, placed.changes);
+    return { ...m2, changes: withoutDeferred(placed.changes, m2.deferred) };
   });
   const next = applyVmTransitions(moved.state, moved.changes, ctx.clock.now(), ctx.reminders);
   await releaseHostRoom(ctx, s.app.id, moved.left);

@@ -4,7 +4,7 @@
  * (queued in `runtime.outgoing`, sent by the host-commands reminder).
  */
 import { totalActiveVms } from '../../../domain/application/application-state.ts';
-import { idKey, type LocalId, type VmState } from '../../../domain/schemas/index.ts';
+import { idKey, type LocalId, type VmDeployment, type VmState } from '../../../domain/schemas/index.ts';
 import type { HostCommand } from '../../../domain/vm/vm-state-machine.ts';
 import type { HvxCommand } from '../../../hvx/protocol.ts';
 import type { Reminders } from '../../actor-kind.ts';
@@ -21,6 +21,8 @@ export interface VmChange {
   readonly commands: readonly HostCommand[];
   /** For provisioning: boot once defined. */
   readonly startAfter?: boolean;
+  /** A redeploy of a running VM: move it once it has stopped. Kept only while it is STOPPING. */
+  readonly moveWhenStopped?: boolean;
 }
 
 const fresh: VmRuntime = { gen: 0, startAfter: false, lastStatusSeq: 0 };
@@ -32,23 +34,37 @@ export function applyVmTransitions(s: Live, changes: readonly VmChange[], now: n
   const byKey = new Map(changes.map((c) => [idKey(c.id), c]));
   const runtimeVms: Record<string, VmRuntime> = { ...(s.runtime?.vms ?? {}) };
   const outgoing: HvxCommand[] = [...(s.runtime?.outgoing ?? [])];
+  let snapshots = s.snapshots;
   const vms = dep.vms.map((vm) => {
     const key = idKey(vm.id);
     const c = byKey.get(key);
     if (c === undefined) return vm;
     const next = { ...vm, state: c.to };
     const before = runtimeVms[key] ?? fresh;
-    let rt: VmRuntime = { ...before, ...(c.startAfter === undefined ? {} : { startAfter: c.startAfter }) };
+    const { moveWhenStopped: _m, ...kept } = before;
+    const move = c.moveWhenStopped ?? (c.to === 'STOPPING' ? before.moveWhenStopped : undefined);
+    let rt: VmRuntime = { ...kept, ...(c.startAfter === undefined ? {} : { startAfter: c.startAfter }), ...(move === true ? { moveWhenStopped: true } : {}) };
+    // Reset disks start from their disks as published: their snapshots are forgotten.
+    if (c.commands.includes('resetDisks')) snapshots = withoutDisksOf(snapshots, next);
     if (c.commands.length > 0) {
       const gen = before.gen + 1;
-      const cmds = c.commands.flatMap((hc) => hvxCommandsFor(hc, { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now, ...(s.disks === undefined ? {} : { disks: s.disks }) }));
+      const target = { organizationId: s.organizationId, applicationId: s.app.id, vm: next, gen, now, ...(s.disks === undefined ? {} : { disks: s.disks }), ...(snapshots === undefined ? {} : { snapshots }) };
+      const cmds = c.commands.flatMap((hc) => hvxCommandsFor(hc, target));
       outgoing.push(...cmds);
       rt = { ...rt, gen, pending: cmds[cmds.length - 1]?.id ?? '' };
+      const snapshot = cmds.find((x) => x.kind === 'snapshot');
+      if (snapshot !== undefined) rt = { ...rt, snapshot: { command: snapshot.id, host: snapshot.host } };
     }
     runtimeVms[key] = rt;
     return next;
   });
   if (outgoing.length > 0 && reminders.get(HOST_COMMANDS_REMINDER) === undefined) reminders.set(HOST_COMMANDS_REMINDER, now);
   const deployment = { ...dep, vms, totalActiveVms: totalActiveVms({ vms }) };
-  return { ...s, app: { ...s.app, deployment }, runtime: { vms: runtimeVms, outgoing } };
+  return { ...s, app: { ...s.app, deployment }, runtime: { vms: runtimeVms, outgoing }, ...(snapshots === undefined ? {} : { snapshots }) };
+}
+
+function withoutDisksOf(snapshots: Live['snapshots'], vm: VmDeployment): Live['snapshots'] {
+  if (snapshots === undefined) return undefined;
+  const reset = new Set(vm.hardDrives.map((d) => idKey(d.id)));
+  return Object.fromEntries(Object.entries(snapshots).filter(([k]) => !reset.has(k)));
 }
