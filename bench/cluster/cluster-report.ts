@@ -65,9 +65,14 @@ export function summarizeRun(r: RunResult): RunSummary {
     leakedVms: r.check.leakedVms,
     okPerSecond: ops.filter((o) => o.op !== 'ws-connect').reduce((n, o) => n + o.ok, 0) / r.durationS,
     keptDir: r.keptDir,
-    // Over the workload only: reading the final state back afterwards is another load.
+    // Over the workload only: starting the cluster before it and reading the final state back after it are other loads.
     memoryGrowth: [...r.procs].map(([name, s]) =>
-      memoryGrowth(name, s.filter((x) => x.at <= r.start + r.durationS * 1000), defaultGrowthRule, name.startsWith('hazelcast ') ? jvmCeilingMb(HAZELCAST_HEAP_MB) : undefined),
+      memoryGrowth(
+        name,
+        s.filter((x) => x.at >= r.start && x.at <= r.start + r.durationS * 1000),
+        r.spec.memoryWarmupS === undefined ? defaultGrowthRule : { ...defaultGrowthRule, minWarmupMs: r.spec.memoryWarmupS * 1000 },
+        name.startsWith('hazelcast ') ? jvmCeilingMb(HAZELCAST_HEAP_MB) : undefined,
+      ),
     ),
   };
 }
@@ -124,6 +129,8 @@ export function writeClusterReport(main: RunSummary, scaling: readonly RunSummar
       report.figure(`${g.name}: anonymous RSS growth after warm-up${g.judged === 'heap' ? ' (allocator keeps its peak, not judged)' : ''}`, g.anonSlopeMbPerMin, 'MiB/min');
       report.figure(`${g.name}: file-backed RSS growth after warm-up (page cache, not judged)`, g.fileSlopeMbPerMin, 'MiB/min');
     }
+    const from = Math.max(0, ...main.memoryGrowth.map((g) => g.judgedFromS));
+    report.figure(`memory judged from this second of the workload on (before it: warm-up, activations not yet passivating)`, from, 's');
     const unbounded = main.memoryGrowth.filter((g) => g.unbounded);
     for (const g of unbounded) {
       const why = g.ceilingMb !== undefined ? `peak ${g.peakAnonMb.toFixed(0)} MiB over its ceiling of ${g.ceilingMb} MiB` : `${g.slopeMbPerMin.toFixed(2)} MiB/min (${g.judged}), window medians ${g.windowMediansMb.map((m) => m.toFixed(0)).join(' < ')} MiB`;

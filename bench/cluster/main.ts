@@ -5,9 +5,10 @@
  * bench/results/cluster.json and cluster.html. The full run adds every fault kind and the same
  * workload on 1, 2 and 3 nodes (`--no-scaling` leaves them out). `npm run bench -- cluster partition` runs the network
  * partition alone (bench/results/cluster-partition.*); `cluster soak [--minutes=N]` runs the
- * quick mix without faults for N minutes (10 unless given, 2 to 120) and fails when a process's
- * live memory keeps climbing (memory-growth.ts: a node's JS heap, which it reports through
- * heap-report.ts; another process's anonymous RSS). `npm run bench -- cluster compare A.json
+ * quick mix without faults for N minutes (10 unless given, 8 to 120: SOAK_MINUTES) and fails when
+ * a process's live memory keeps climbing after the warm-up (memory-growth.ts: a node's JS heap,
+ * which it reports through heap-report.ts; another process's anonymous RSS). The warm-up lasts
+ * 6 minutes, until activations passivate (SOAK_WARMUP_S). `npm run bench -- cluster compare A.json
  * B.json` flags regressions of B against A.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { summarizeRun, writeClusterReport, type RunSummary } from './cluster-rep
 import { writeHtmlReport } from './html-report.ts';
 import { runCluster } from './run-cluster.ts';
 import { HEAP_DIR_ENV } from './heap-report.ts';
-import { fullSpec, partitionSpec, quickSpec, scalingSpec, soakSpec } from './spec.ts';
+import { fullSpec, partitionSpec, quickSpec, scalingSpec, SOAK_MINUTES, soakSpec } from './spec.ts';
 import { missingHazelcast, missingNats } from '../../test/harness/requirements.ts';
 
 const { quick, rest } = parseBenchArgs(process.argv.slice(2));
@@ -43,9 +44,9 @@ const named = rest.find((a) => !a.startsWith('--'));
 // The full run without the scaling runs (six minutes fewer), to repeat the faults alone.
 const noScaling = rest.includes('--no-scaling');
 const minutesArg = rest.find((a) => a.startsWith('--minutes='));
-const minutes = minutesArg === undefined ? 10 : Number(minutesArg.slice('--minutes='.length));
-if ((named !== undefined && named !== 'partition' && named !== 'soak') || !Number.isInteger(minutes) || minutes < 2 || minutes > 120) {
-  console.error('usage: npm run bench -- cluster [--quick | --no-scaling] | cluster partition | cluster soak [--minutes=2..120] | cluster compare A.json B.json');
+const minutes = minutesArg === undefined ? SOAK_MINUTES.default : Number(minutesArg.slice('--minutes='.length));
+if ((named !== undefined && named !== 'partition' && named !== 'soak') || !Number.isInteger(minutes) || minutes < SOAK_MINUTES.min || minutes > SOAK_MINUTES.max) {
+  console.error(`usage: npm run bench -- cluster [--quick | --no-scaling] | cluster partition | cluster soak [--minutes=${SOAK_MINUTES.min}..${SOAK_MINUTES.max}] | cluster compare A.json B.json`);
   process.exit(2);
 }
 const spec = named === 'partition' ? partitionSpec() : named === 'soak' ? soakSpec(minutes) : quick ? quickSpec() : fullSpec();

@@ -1,7 +1,10 @@
 /**
  * Whether a process's memory grows without bound over a soak run, from its memory sampled once
  * a second. A garbage-collected process saws up and down and settles after warming
- * up, so the first quarter of the run is left out, and growth counts as unbounded only when both
+ * up, so the first quarter of the run is left out, or longer when what the node keeps by design
+ * takes longer to reach its size (`minWarmupMs`: activations live until passivated, 5 idle
+ * minutes by default, so their number climbs for that long before as many leave as arrive), and
+ * growth counts as unbounded only when both
  * hold: the least-squares slope of what remains is at least `minSlopeMbPerMin`, and the median of
  * each of `windows` consecutive windows is higher than the one before (a step up that then stays
  * flat is not a leak; a leak keeps climbing in every window).
@@ -31,6 +34,8 @@ export interface MemoryGrowth {
   readonly judged: 'heap' | 'ceiling' | 'anonymous';
   /** The ceiling judged against, for a process that has one. */
   readonly ceilingMb?: number;
+  /** Seconds after the first sample at which judging began (the warm-up left out before it). */
+  readonly judgedFromS: number;
   /** The highest anonymous RSS after the warm-up. */
   readonly peakAnonMb: number;
   /** Fitted growth of the judged measure after the warm-up. */
@@ -48,6 +53,11 @@ export interface MemoryGrowth {
 
 export interface GrowthRule {
   readonly warmupFraction: number;
+  /**
+   * The warm-up lasts at least this long: until caches bounded by time rather than count (idle
+   * activations, passivated after `passivateAfterMs`) have filled, as many leaving as arriving.
+   */
+  readonly minWarmupMs?: number;
   readonly windows: number;
   readonly minSlopeMbPerMin: number;
 }
@@ -89,12 +99,16 @@ export const jvmCeilingMb = (heapMb: number): number => heapMb + 256;
 
 /** `ceilingMb`: the process has a hard cap (a JVM's, jvmCeilingMb) and is judged against it rather than on its slope. */
 export function memoryGrowth(name: string, samples: readonly ProcSample[], rule: GrowthRule = defaultGrowthRule, ceilingMb?: number): MemoryGrowth {
-  const rest = samples.slice(Math.floor(samples.length * rule.warmupFraction));
+  const t0 = samples[0]?.at ?? 0;
+  const span = (samples[samples.length - 1]?.at ?? t0) - t0;
+  const warmupMs = Math.max(span * rule.warmupFraction, rule.minWarmupMs ?? 0);
+  const rest = samples.filter((s) => s.at - t0 >= warmupMs);
+  const judgedFromS = Math.round(warmupMs / 1000);
   const size = Math.floor(rest.length / rule.windows);
   const judged = ceilingMb !== undefined ? 'ceiling' : rest.length > 0 && rest.every((s) => s.heapBytes !== undefined) ? 'heap' : 'anonymous';
   const ceiling = ceilingMb === undefined ? {} : { ceilingMb };
   const peakAnonMb = rest.reduce((m, x) => Math.max(m, mb(x.anonBytes)), 0);
-  if (size < 2) return { name, judged, ...ceiling, peakAnonMb, slopeMbPerMin: 0, windowMediansMb: [], anonSlopeMbPerMin: 0, fileSlopeMbPerMin: 0, rssSlopeMbPerMin: 0, unbounded: false };
+  if (size < 2) return { name, judged, ...ceiling, judgedFromS, peakAnonMb, slopeMbPerMin: 0, windowMediansMb: [], anonSlopeMbPerMin: 0, fileSlopeMbPerMin: 0, rssSlopeMbPerMin: 0, unbounded: false };
   const measure = judged === 'heap' ? heap : anon;
   const medians = Array.from({ length: rule.windows }, (_, w) => median(rest.slice(w * size, (w + 1) * size).map((s) => mb(measure(s)))));
   const s = slope(rest, measure);
@@ -103,6 +117,7 @@ export function memoryGrowth(name: string, samples: readonly ProcSample[], rule:
     name,
     judged,
     ...ceiling,
+    judgedFromS,
     peakAnonMb,
     slopeMbPerMin: s,
     windowMediansMb: medians,

@@ -4,6 +4,7 @@
  * `quickSpec` and `fullSpec` are the two presets; the chaos test uses a smaller one.
  */
 import type { Limits } from '../../domain/schemas/organization.ts';
+import { defaults } from '../../config/schema.ts';
 
 export type Role = 'gateway' | 'actors' | 'storage';
 
@@ -56,6 +57,8 @@ export interface ClusterSpec {
   /** After the workload, how long applications may take to reach what their last acknowledged action allows. */
   readonly settleBoundS: number;
   readonly shards: number;
+  /** The memory rule's warm-up lasts at least this long (memory-growth.ts `minWarmupMs`); a quarter of the run otherwise. */
+  readonly memoryWarmupS?: number;
 }
 
 /** What node-process.ts makes before the bench: tenants and their hosts. */
@@ -172,9 +175,18 @@ export function partitionSpec(): ClusterSpec {
   };
 }
 
+/**
+ * How long the soak's memory rule waits before judging: until activations, which stay in memory
+ * until idle for the nodes' `passivateAfterMs` (the default: the bench does not set it), number
+ * as many passivated as activated, plus a minute. Judging earlier would count the filling.
+ */
+export const SOAK_WARMUP_S = defaults.actors.passivateAfterMs / 1000 + 60;
+/** A soak judges at least two minutes after its warm-up; and runs two hours at most. */
+export const SOAK_MINUTES = { min: Math.ceil(SOAK_WARMUP_S / 60) + 2, max: 120, default: 10 } as const;
+
 /** `cluster soak`: the quick cluster and mix without faults for `minutes`, memory watched. */
 export function soakSpec(minutes: number): ClusterSpec {
-  return { ...quickSpec(), name: `soak-${minutes}m`, faults: [], durationS: minutes * 60 };
+  return { ...quickSpec(), name: `soak-${minutes}m`, faults: [], durationS: minutes * 60, memoryWarmupS: SOAK_WARMUP_S };
 }
 
 /** The fuzz test's cluster: one node of every role, one member, one agent process of two hosts. */

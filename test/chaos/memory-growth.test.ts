@@ -4,7 +4,8 @@
  * a slow drift under the slope bound, and file-backed pages that keep climbing (the storage
  * node's LMDB map) with the anonymous part flat are not; a node that reports its JS heap is
  * judged on it, not on what the allocator keeps. And the sampler on one real process: its RSS
- * split into anonymous and file-backed pages, and the heap it reports.
+ * split into anonymous and file-backed pages, and the heap it reports. And a warm-up long enough
+ * for activations to passivate leaves their filling out but not a leak after it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,4 +130,22 @@ test('a JVM is judged against its ceiling (-Xmx plus room outside the heap): fil
   assert.equal(memoryGrowth('hazelcast 0', series(8, filling)).unbounded, true, 'the same series judged on its slope would count');
   const past = memoryGrowth('hazelcast 0', series(8, (s) => filling(s) + s * 0.5), defaultGrowthRule, ceiling);
   assert.equal(past.unbounded, true, `peak ${past.peakAnonMb} MiB over ${ceiling} MiB`);
+});
+
+test('a warm-up as long as passivation takes judges the steady state: activations filling is left out, a leak after it is not', () => {
+  // What a node's heap does under the soak: activations pile up until the first ones passivate
+  // (5 idle minutes), here 6 MiB/min, then as many leave as arrive.
+  const withHeap = (heap: (s: number) => number): ProcSample[] => series(10, () => 200).map((x, s) => ({ ...x, heapBytes: heap(s) * MiB }));
+  const filling = (s: number): number => 60 + (Math.min(s, 360) * 6) / 60 + (s % 29) / 10;
+  const rule = { ...defaultGrowthRule, minWarmupMs: 360_000 };
+  const early = memoryGrowth('node', withHeap(filling));
+  assert.equal(early.judgedFromS, 150, 'a quarter of the run by default');
+  assert.ok(early.slopeMbPerMin > 2, `the filling counts in the default's slope: ${early.slopeMbPerMin}`);
+  const settled = memoryGrowth('node', withHeap(filling), rule);
+  assert.equal(settled.judgedFromS, 360);
+  assert.ok(Math.abs(settled.slopeMbPerMin) < 0.5, `flat once filled: ${settled.slopeMbPerMin}`);
+  assert.equal(settled.unbounded, false);
+  const leaking = memoryGrowth('node', withHeap((s) => filling(s) + (Math.max(0, s - 360) * 3) / 60), rule);
+  assert.deepEqual([leaking.judgedFromS, leaking.unbounded], [360, true]);
+  assert.ok(leaking.slopeMbPerMin > 2.5 && leaking.slopeMbPerMin < 3.5, `slope ${leaking.slopeMbPerMin}`);
 });
