@@ -49,7 +49,7 @@ export interface CheckResult {
 }
 
 /** An expiration may take this long past its time to stop the application. */
-const EXPIRY_GRACE_MS = 15_000;
+export const EXPIRY_GRACE_MS = 15_000;
 /** Operations invoked this long after a fault ended still count as in its window. */
 export const FAULT_TAIL_MS = 10_000;
 

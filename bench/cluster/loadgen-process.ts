@@ -12,6 +12,7 @@ import type { WorkloadKind } from './spec.ts';
 import { TenantClient, type CallResult, type TenantLogin } from './rest-client.ts';
 import { runLiveClients } from './live-clients.ts';
 import { vmDesignFor } from './vm-design.ts';
+import { EXPIRY_GRACE_MS } from './checker.ts';
 
 export interface LoadgenConfig {
   readonly kind: WorkloadKind;
@@ -106,6 +107,22 @@ interface OwnedApp {
   running: boolean;
 }
 
+/**
+ * A worker stops acting on an application once it expires (it must stop by itself) or once an
+ * operation on it has an unknown outcome. It keeps this many such applications, the last ones,
+ * for the checker to judge in the final state, and deletes the oldest past that: left for good,
+ * each keeps its VM's room on its host, and over a long run (a soak) the hosts filled and every
+ * publish after the fifth minute failed for want of room (UNAVAILABLE), the organizations'
+ * application lists only growing.
+ */
+const KEEP_RETIRED = 6;
+
+interface RetiredApp {
+  readonly app: OwnedApp;
+  /** Not deleted before then: an expiring one once the checker would see it stopped. */
+  readonly deletableAt: number;
+}
+
 /** Ids of every tenant's applications in this process: the cross-tenant probes read them. */
 const appsByTenant = new Map<string, number[]>();
 
@@ -127,9 +144,21 @@ async function controlPlaneWorker(client: TenantClient, w: number): Promise<void
   const rand = rng(cfg.seed * 1000 + w);
   const t = client.tenant.name;
   const owned: OwnedApp[] = [];
+  const retired: RetiredApp[] = [];
   let n = 0;
-  const retire = (a: OwnedApp): void => void owned.splice(owned.indexOf(a), 1);
+  const forget = (a: OwnedApp): void => void owned.splice(owned.indexOf(a), 1);
+  const retire = (a: OwnedApp, deletableAt = Date.now()): void => {
+    forget(a);
+    retired.push({ app: a, deletableAt });
+  };
   while (live()) {
+    const oldest = retired[0];
+    if (retired.length > KEEP_RETIRED && oldest !== undefined && oldest.deletableAt <= Date.now()) {
+      retired.shift();
+      // Whatever its outcome, it is not tried again: the checker judges it from its history.
+      await op(client, 'delete', 'DELETE', `/applications/${oldest.app.id}`, undefined, { app: oldest.app.id, name: oldest.app.name });
+      continue;
+    }
     const roll = rand();
     if (owned.length < 2 || (owned.length < 5 && roll < 0.12)) {
       const name = `${t}-${cfg.proc}-w${w}-${++n}`;
@@ -164,6 +193,7 @@ async function controlPlaneWorker(client: TenantClient, w: number): Promise<void
       : a.running
         ? pick < 0.45 ? 'stop' : pick < 0.6 ? 'expire' : pick < 0.72 ? 'delete' : 'deployment'
         : pick < 0.6 ? 'start' : pick < 0.85 ? 'delete' : 'deployment';
+    let expiresAt = 0;
     const r = await match(action)
       .with('publish', () => op(client, 'publish', 'POST', `${path}/publish`, { optimizationLevel: 'COST_OPTIMIZED' }, ids))
       .with('start', () => op(client, 'start', 'POST', `${path}/start`, undefined, ids))
@@ -172,7 +202,8 @@ async function controlPlaneWorker(client: TenantClient, w: number): Promise<void
       .with('deployment', () => op(client, 'deployment', 'GET', `${path};deployment`, undefined, ids))
       .with('expire', () => {
         const seconds = 5 + Math.floor(rand() * 10);
-        return op(client, 'expire', 'POST', `${path}/setExpiration`, { expirationFromNowSeconds: seconds }, ids, { expiresAt: Date.now() + seconds * 1000 });
+        expiresAt = Date.now() + seconds * 1000;
+        return op(client, 'expire', 'POST', `${path}/setExpiration`, { expirationFromNowSeconds: seconds }, ids, { expiresAt });
       })
       .exhaustive();
     if (action === 'deployment') continue;
@@ -182,7 +213,7 @@ async function controlPlaneWorker(client: TenantClient, w: number): Promise<void
       continue;
     }
     if (r.outcome === 'fail') {
-      if (r.code === 'NOT_FOUND') retire(a);
+      if (r.code === 'NOT_FOUND') forget(a);
       continue;
     }
     match(action)
@@ -191,8 +222,9 @@ async function controlPlaneWorker(client: TenantClient, w: number): Promise<void
         a.running = true;
       })
       .with('stop', () => void (a.running = false))
-      // An expiring application is left alone: it must stop by itself.
-      .with('expire', 'delete', () => retire(a))
+      // An expiring application is left alone until the checker would judge it stopped.
+      .with('expire', () => retire(a, expiresAt + EXPIRY_GRACE_MS + 5000))
+      .with('delete', () => forget(a))
       .exhaustive();
   }
 }
