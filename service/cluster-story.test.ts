@@ -40,6 +40,8 @@ const region: RegionInfo = { name: REGION, pricePerCpuHour: 0.02, pricePerGbHour
 const operator: Principal = { kind: 'operator', name: 'ops' };
 const SHARDS = 16;
 
+const describe = (e: unknown): string => (e instanceof Error ? `${(e as Error & { code?: string }).code ?? ''} ${e.message}` : String(e));
+
 async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, maxMs = 30_000): Promise<T> {
   const start = Date.now();
   let last: T | undefined;
@@ -53,8 +55,7 @@ async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => bo
       lastError = e;
     }
     if (Date.now() - start > maxMs) {
-      const err = lastError instanceof Error ? `${(lastError as Error & { code?: string }).code ?? ''} ${lastError.message}` : String(lastError);
-      throw new Error(`${what}: not within ${maxMs} ms (last ${JSON.stringify(last)}; last error: ${err})`);
+      throw new Error(`${what}: not within ${maxMs} ms (last ${JSON.stringify(last)}; last error: ${describe(lastError)})`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -139,15 +140,30 @@ test('cluster mode: an application from a library image runs on rented sim hosts
   const shard = shardOf('application', String(second.id), SHARDS);
   const owner = a.system?.ownedShards().includes(shard) === true ? a : b;
   const survivor = owner === a ? b : a;
-  const publishing = survivor.control.publishApplication(p, second.id, { optimizationLevel: 'COST_OPTIMIZED' }, { requestId: 'publish-batch' });
+  const publishAgain = (): Promise<unknown> => survivor.control.publishApplication(p, second.id, { optimizationLevel: 'COST_OPTIMIZED' }, { requestId: 'publish-batch' });
+  const publishing = publishAgain();
   publishing.catch(() => undefined);
   await owner.crash();
   const crashedAt = Date.now();
+  const since = (): string => `${Date.now() - crashedAt} ms`;
   try {
     await publishing;
-  } catch {
+    t.diagnostic(`the first publish answered ${since()} after the crash`);
+  } catch (first) {
     // The ask met the crash: the client retries with the same request id, and nothing is placed twice.
-    await waitFor('publish retried', () => survivor.control.publishApplication(p, second.id, { optimizationLevel: 'COST_OPTIMIZED' }, { requestId: 'publish-batch' }), () => true);
+    t.diagnostic(`the first publish failed ${since()} after the crash: ${describe(first)}`);
+    const failures: string[] = [];
+    const retry = (): Promise<unknown> => publishAgain().catch((e: unknown) => {
+      failures.push(`${since()}: ${describe(e)}`);
+      throw e;
+    });
+    try {
+      await waitFor('publish retried', retry, () => true);
+    } finally {
+      // Also when the wait runs out: what each retry met says where the publish was stuck.
+      const shown = failures.length <= 6 ? failures : [...failures.slice(0, 3), '...', ...failures.slice(-3)];
+      t.diagnostic(`publish retried; ${failures.length} retries failed, the wait ended ${since()} after the crash${shown.length > 0 ? `: ${shown.join(' | ')}` : ''}`);
+    }
   }
   const done = await waitFor('the publish finished: all STARTED', () => vmsOf(survivor.control, p, second.id), all('STARTED'));
   t.diagnostic(`publish finished ${Date.now() - crashedAt} ms after node ${owner.nodeId} crashed`);
