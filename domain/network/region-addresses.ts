@@ -4,7 +4,7 @@
  */
 import { RavelError } from '../../core/errors.ts';
 import { intToIp, ipToInt, parseCidr, subnetBounds } from './ipv4.ts';
-import { newPool, release, take, takeNext, type RangePool } from './range-allocator.ts';
+import { newPool, release, takeNext, type RangePool } from './range-allocator.ts';
 
 export interface RegionAddresses {
   readonly region: string;
@@ -23,11 +23,6 @@ export function takeAddress(r: RegionAddresses): { addresses: RegionAddresses; i
   const last = r.pool.used[r.pool.used.length - 1];
   const t = takeNext(r.pool, last === undefined ? r.pool.lo : last + 1);
   return { addresses: { ...r, pool: t.pool }, ip: intToIp(t.value) };
-}
-
-/** Takes one exact address (restoring state); CONFLICT when already out. */
-export function takeExactAddress(r: RegionAddresses, ip: string): RegionAddresses {
-  return { ...r, pool: take(r.pool, ipToInt(ip)) };
 }
 
 export function releaseAddress(r: RegionAddresses, ip: string): RegionAddresses {

@@ -19,7 +19,7 @@ import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
 import { hear, lastHeard, silentSince, succeed } from './host-liveness.ts';
 
-export const LIVENESS_REMINDER = 'liveness';
+const LIVENESS_REMINDER = 'liveness';
 
 const Capacity = Type.Object({ cpus: Type.Integer({ minimum: 1 }), memoryMb: Type.Integer({ minimum: 1 }) });
 const VmRef = { applicationId: ServerId, vmKey: Type.String({ minLength: 1, maxLength: 32 }) };

@@ -12,7 +12,7 @@ import { parseInput } from '../../../domain/schemas/index.ts';
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 
 export const SERVER_IDS: ActorRef = { kind: 'id-sequence', id: 'server-ids' };
-export const MAX_IDS_PER_TAKE = 10_000;
+const MAX_IDS_PER_TAKE = 10_000;
 
 export interface IdRange {
   readonly first: number;

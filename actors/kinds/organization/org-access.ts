@@ -70,7 +70,7 @@ export function setGroupMember(ctx: OrgCtx, m: Msg<'addGroupMember'> | Msg<'remo
 }
 
 /** A token as answered: never its hash; the secret only in the answer to create. */
-export function publicToken(t: StoredToken): EphemeralToken {
+function publicToken(t: StoredToken): EphemeralToken {
   const { hash: _h, organizationId: _o, ...rest } = t;
   return rest;
 }

@@ -45,7 +45,7 @@ import { active, type OrganizationDeps, type OrgCtx } from './org-turn.ts';
  * new activation catches up from the checkpoint, so this bounds what it reads (one write per
  * this many events).
  */
-export const CHECKPOINT_EVERY = 256;
+const CHECKPOINT_EVERY = 256;
 
 function withCursor<T>(cursors: StreamCursors, outbox: TenantOutbox, fn: (c: StreamCursor) => Promise<T>): Promise<T> {
   return cursors.with(outbox.head.tenantId, outbox.head.nextSequence, () => checkpointCursor(outbox), fn);
@@ -66,7 +66,7 @@ function indexed(applications: readonly number[]): ReadonlySet<number> {
 }
 
 /** Whether `source` may still send events: any origin but an application that left the index (deleted, or never this tenant's). */
-export function maySend(applications: readonly number[]): (source: string) => boolean {
+function maySend(applications: readonly number[]): (source: string) => boolean {
   const live = indexed(applications);
   return (source) => {
     const id = applicationOf(source);

@@ -26,7 +26,7 @@ const requireOperator = (p: Principal): void => {
 };
 
 /** The principal a user acts as now: roles and the grants of the groups they belong to. */
-export function userPrincipal(org: ActiveOrganization, u: StoredUser): Principal {
+function userPrincipal(org: ActiveOrganization, u: StoredUser): Principal {
   const groupPermissions = org.groups.filter((g) => g.userIds?.includes(u.id) === true).flatMap((g) => g.permissions);
   return { kind: 'user', organizationId: org.organization.id, userId: u.id, roles: u.roles, groupPermissions };
 }

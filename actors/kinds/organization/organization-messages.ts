@@ -6,6 +6,7 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, EpochMillis, IdentityDomain, InviteUser, Ipv4, Limits, LocalId, Name, Password, Permission, Role, ServerId, UserName } from '../../../domain/schemas/index.ts';
 import { MAX_PASSWORD_LENGTH } from '../../../domain/schemas/organization.ts';
+import { MAX_HANDOVER } from '../../../events/event-outbox.ts';
 import { ForwardedEventSchema } from './forwarded-event-schema.ts';
 import { PrincipalSchema } from './principal-schema.ts';
 
@@ -72,7 +73,7 @@ export const OrganizationMsgSchema = Type.Union([
     usage: Type.Object({ runningVms: Type.Integer({ minimum: 0 }), cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }), diskMb: Type.Integer({ minimum: 0 }) }),
     check: Type.Boolean(),
   }),
-  internal('recordEvents', { source: Type.String({ minLength: 1, maxLength: 64 }), events: Type.Array(ForwardedEventSchema, { maxItems: 1024 }) }),
+  internal('recordEvents', { source: Type.String({ minLength: 1, maxLength: 64 }), events: Type.Array(ForwardedEventSchema, { maxItems: MAX_HANDOVER }) }),
 ]);
 
 export type OrganizationMsg = Static<typeof OrganizationMsgSchema>;

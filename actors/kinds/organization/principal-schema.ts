@@ -29,8 +29,3 @@ export const PrincipalSchema = Type.Union([
 // The schema and the domain type must stay the same shape: this fails to compile if they drift.
 const _sameShape: (p: Static<typeof PrincipalSchema>) => Principal = (p) => p;
 void _sameShape;
-
-/** The organization a principal belongs to; undefined for operators and the system. */
-export function organizationOf(p: Principal): number | undefined {
-  return p.kind === 'user' || p.kind === 'token' ? p.organizationId : undefined;
-}
