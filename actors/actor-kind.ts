@@ -27,6 +27,11 @@ export interface AskOptions {
    * reply and changes nothing. Keys are remembered per actor for `idempotencyWindowMs`.
    */
   idempotencyKey?: string;
+  /**
+   * The message only reads the actor's state: a local idle actor may answer it at once, outside
+   * its mailbox (actors/runtime/read-now.ts). A handler that does change anything still gets a turn.
+   */
+  readOnly?: boolean;
 }
 
 /** Sends to other actors, from inside a turn or from outside any actor. */

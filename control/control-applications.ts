@@ -11,6 +11,9 @@ import { checkId, keyed, tenantOf, type ActorAsks } from './control-asks.ts';
 import { libraryRef } from '../actors/kinds/library/library-kind.ts';
 import type { ApplicationSummary, RequestOptions } from './control-plane.ts';
 
+/** `get` and `peek` only read: an idle application actor answers them without a mailbox round. */
+const READ = { readOnly: true } as const;
+
 export function summaryOf(a: Application): ApplicationSummary {
   return {
     id: a.id,
@@ -36,7 +39,7 @@ export class ApplicationCalls {
 
   /** The REST read's call: one promise, no async frame of its own (see ActorAsks.app). */
   get(p: Principal, id: number, aspect?: 'design'): Promise<Application> {
-    return this.ask.app<Application>(p, id, { type: 'get' }).then((app) => applicationView(app, aspect ?? 'whole'));
+    return this.ask.app<Application>(p, id, { type: 'get' }, READ).then((app) => applicationView(app, aspect ?? 'whole'));
   }
 
   async design(p: Principal, id: number): Promise<Design> {
@@ -47,7 +50,7 @@ export class ApplicationCalls {
   private async visible(p: Principal, organizationId?: number): Promise<Application[]> {
     const msg = { type: 'listApplications' };
     const ids = await (organizationId === undefined ? this.ask.org<number[]>(p, msg) : this.ask.orgById<number[]>(organizationId, { ...msg, principal: p }));
-    const apps = await Promise.all(ids.map((id) => this.ask.app<Application | null>(p, id, { type: 'peek' })));
+    const apps = await Promise.all(ids.map((id) => this.ask.app<Application | null>(p, id, { type: 'peek' }, READ)));
     return apps.filter((a): a is Application => a !== null);
   }
 

@@ -14,6 +14,7 @@ import { commitActivation } from './activation-commit.ts';
 import { settle, wake, type Delivery, type MessageDelivery } from './delivery.ts';
 import { retryable } from './envelope.ts';
 import { Mailbox } from './mailbox.ts';
+import { readNow } from './read-now.ts';
 import { TurnContext, type ReminderMap } from './turn-context.ts';
 
 export type ActivationStatus = 'loading' | 'idle' | 'running' | 'dropped';
@@ -81,6 +82,21 @@ export class Activation {
   enqueue(d: Delivery): boolean {
     if (!this.mailbox.push(d)) return false;
     this.schedule();
+    return true;
+  }
+
+  /**
+   * Answers a read-only ask at once when nothing runs or waits (see read-now.ts for why that
+   * keeps reads serial and on committed state); false when it must queue as usual.
+   */
+  answerRead(d: MessageDelivery): boolean {
+    if (this.status !== 'idle' || !this.mailbox.isEmpty) return false;
+    const r = readNow(this, d.msg, this.host.clock, this.host.log);
+    if (r === undefined) return false;
+    this.lastActive = this.host.clock.now();
+    this.host.metrics.readsAnsweredAtOnce++;
+    if (r.ok) settle(d, undefined, r.value);
+    else settle(d, toRavelError(r.error), undefined);
     return true;
   }
 

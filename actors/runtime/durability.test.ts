@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RavelError } from '../../core/errors.ts';
-import type { KeyValue } from '../../bus/bus.ts';
 import { defineActorKind, type ActorRef } from '../actor-kind.ts';
 import type { TraceEvent } from './shard-host.ts';
 import { counterKind } from './testing/counter-kind.ts';
 import { realPause, TestCluster } from './testing/harness.ts';
+import { holdRecordWrites } from './testing/held-records.ts';
 import { ActorSystem } from './actor-system.ts';
 import { defaults } from '../../config/schema.ts';
 import { silentLogger } from '../../core/log.ts';
@@ -16,19 +16,8 @@ test('the reply of a state-changing ask waits for the durable write', async () =
   const tc = new TestCluster();
   try {
     // A bus whose record bucket holds every update until the test lets it through.
-    let release: (() => void) | undefined;
-    const held = new Promise<void>((r) => (release = r));
-    const realKv = tc.bus.kv.bind(tc.bus);
-    const bus = Object.create(tc.bus) as typeof tc.bus;
-    bus.kv = async (name, config) => {
-      const kv = await realKv(name, config);
-      if (!name.endsWith('-records')) return kv;
-      const slow: KeyValue = Object.create(kv) as KeyValue;
-      slow.update = async (k, v, rev) => (await held, kv.update(k, v, rev));
-      slow.create = async (k, v) => (await held, kv.create(k, v));
-      slow.updateMany = async (writes) => (await held, kv.updateMany(writes));
-      return slow;
-    };
+    const held = holdRecordWrites(tc.bus);
+    const bus = held.bus;
     const sys = new ActorSystem({ nodeId: 'a', grid: tc.grid, bus, clock: tc.clock, config: { ...defaults.actors, shards: 4 }, log: silentLogger });
     sys.register(counterKind());
     await tc.drive(sys.start());
@@ -36,7 +25,7 @@ test('the reply of a state-changing ask waits for the durable write', async () =
     const reply = sys.ask(c1, { type: 'add', by: 1 }).then((v) => ((answered = true), v));
     for (let i = 0; i < 20; i++) await realPause();
     assert.equal(answered, false, 'answered before the write was durable');
-    release?.();
+    held.release();
     assert.equal(await tc.drive(reply), 1);
     await tc.drive(sys.halt());
   } finally {

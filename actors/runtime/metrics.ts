@@ -59,6 +59,8 @@ export interface ActorMetricsSnapshot {
   readonly activationsStarted: number;
   readonly passivations: number;
   readonly fenced: number;
+  /** Read-only asks answered at delivery, without a mailbox round (read-now.ts). */
+  readonly readsAnsweredAtOnce: number;
 }
 
 /** The one interface the gateway reads. */
@@ -92,6 +94,7 @@ export class ActorMetrics {
   activationsStarted = 0;
   passivations = 0;
   fenced = 0;
+  readsAnsweredAtOnce = 0;
 
   /** The counter of a kind and type; two map lookups, no string building, on the hot path. */
   counter(kind: string, type: string): MessageCounter {
@@ -120,6 +123,7 @@ export class ActorMetrics {
       activationsStarted: this.activationsStarted,
       passivations: this.passivations,
       fenced: this.fenced,
+      readsAnsweredAtOnce: this.readsAnsweredAtOnce,
     };
   }
 }

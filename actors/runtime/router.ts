@@ -68,7 +68,8 @@ export class Router implements ActorSender {
     const kind = this.kindOf(ref);
     const deadline = this.clock.now() + (options?.timeoutMs ?? this.settings.askTimeoutMs);
     const key = options?.idempotencyKey;
-    return this.withRetries(ref, deadline, () => this.askOnce(ref, kind, msg, key, deadline)) as Promise<R>;
+    const readOnly = options?.readOnly === true;
+    return this.withRetries(ref, deadline, () => this.askOnce(ref, kind, msg, key, deadline, readOnly)) as Promise<R>;
   }
 
   tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
@@ -90,9 +91,9 @@ export class Router implements ActorSender {
   }
 
   /** Not async (see withRetries): a refusal is a rejected promise, as an async function's throw would be. */
-  private askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<unknown> {
+  private askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number, readOnly: boolean): Promise<unknown> {
     const pending = new LocalAsk(this.clock);
-    const o = { ask: true, idempotencyKey: key, deadline };
+    const o = { ask: true, idempotencyKey: key, deadline, readOnly };
     const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, (e, v) => pending.settle(e, v));
     if (refused === undefined) {
       pending.expireAt(deadline, ref);

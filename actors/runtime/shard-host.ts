@@ -35,6 +35,8 @@ export interface DeliveryOptions {
   readonly ask: boolean;
   readonly idempotencyKey: string | undefined;
   readonly deadline: number | undefined;
+  /** The sender's word that the message only reads: answered at once when the actor is idle (read-now.ts). */
+  readonly readOnly?: boolean;
 }
 
 /** What the one door reports, when a tracer is set. */
@@ -97,6 +99,11 @@ export class ShardHost implements ActivationHost {
       counter,
       acceptedAt: performance.now(),
     };
+    if (o.readOnly === true && o.idempotencyKey === undefined && act.answerRead(d)) {
+      counter.accepted++;
+      this.trace?.({ phase: 'accepted', ref, type: msg.type });
+      return undefined;
+    }
     if (!act.enqueue(d)) {
       counter.refused++;
       return this.refuse(ref, msg.type, new RavelError('MAILBOX_FULL', `mailbox of ${refString(ref)} is full`, { details: { capacity: this.settings.mailboxCapacity } }), true);
