@@ -9,11 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../core/clock.ts';
+import { decode, encode } from '../core/codec.ts';
 import { RavelError } from '../core/errors.ts';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import type { EventRecord } from '../domain/events.ts';
 import { BusTenantEventLog } from './bus-tenant-event-log.ts';
-import { forwardedQueue, type ForwardedEvent } from './event-outbox.ts';
+import { checkpointCursor, forwardedQueue, newTenantOutbox, withCheckpoint, type ForwardedEvent, type TenantOutbox } from './event-outbox.ts';
 import { StreamCursor } from './tenant-appender.ts';
 import type { AppendedOrigin, EventOrigin, TenantEventLog } from './tenant-event-log.ts';
 
@@ -123,4 +124,14 @@ test('a checkpoint keeps the marks asked for; a forgotten origin is appended aga
     await c.append(log, forwardedQueue(TENANT, 'application-5', batch(1, 2)));
     assert.equal(await log.lastSequence(TENANT), 5, 'without its mark the batch lands twice: why the organization answers a deleted application itself');
   });
+});
+
+test('a checkpoint of more than 65,535 marks is written and read back (msgpack maps stop there)', () => {
+  const marks = new Map(Array.from({ length: 70_000 }, (_, i) => [`application-${1000 + i}`, 1 + (i % 7)] as const));
+  const outbox = withCheckpoint(newTenantOutbox(TENANT), new StreamCursor(TENANT, 140_001, marks));
+  const read = decode(encode(outbox)) as TenantOutbox;
+  const c = checkpointCursor(read);
+  assert.equal(c.size, 70_000);
+  assert.equal(c.mark('application-70999'), 1 + (69_999 % 7));
+  assert.equal(c.nextSequence, 140_001);
 });
