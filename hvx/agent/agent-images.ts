@@ -12,19 +12,32 @@ export interface AgentImages {
   writeSnapshot(tenant: string, changes: DiskChanges): Promise<string>;
 }
 
-/** An in-memory stand-in that records what was asked, for tests and sim fleets. */
+/**
+ * What MemoryImages remembers of each kind: the last ones, for a test to look at. A sim fleet
+ * lives as long as its process (embedded mode, the cluster bench's agents) and would otherwise
+ * keep a record of every VM start and stop for good (a 10-minute soak: its memory climbed).
+ */
+export const MEMORY_IMAGES_KEPT = 1000;
+
+/** An in-memory stand-in that records what was asked (the last MEMORY_IMAGES_KEPT of each), for tests and sim fleets. */
 export class MemoryImages implements AgentImages {
   readonly prepared: Array<{ tenant: string; version: string }> = [];
   readonly snapshots: Array<{ tenant: string; image: string; base: string; blocks: number; version: string }> = [];
+  private snapshotsTaken = 0;
 
   async prepare(tenant: string, disk: DiskSpec): Promise<PreparedDisk> {
-    this.prepared.push({ tenant, version: disk.version });
+    keep(this.prepared, { tenant, version: disk.version });
     return { diskId: disk.id, version: disk.version, blockSize: 65536, blocks: 0 };
   }
 
   async writeSnapshot(tenant: string, changes: DiskChanges): Promise<string> {
-    const version = `${changes.baseVersion}-s${this.snapshots.length + 1}`;
-    this.snapshots.push({ tenant, image: changes.image, base: changes.baseVersion, blocks: changes.blocks.length, version });
+    const version = `${changes.baseVersion}-s${++this.snapshotsTaken}`;
+    keep(this.snapshots, { tenant, image: changes.image, base: changes.baseVersion, blocks: changes.blocks.length, version });
     return version;
   }
+}
+
+function keep<T>(records: T[], r: T): void {
+  records.push(r);
+  if (records.length > MEMORY_IMAGES_KEPT) records.shift();
 }
