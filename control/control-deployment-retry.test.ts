@@ -1,0 +1,30 @@
+/**
+ * A publish refused after its placement (no public address left) gives the room back, and a
+ * publish tried again holds room again: it must not be answered the first attempt's placement,
+ * whose room is gone, or another application is placed over it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sampleVm } from '../domain/test-fixtures.ts';
+import { code, HOST_CAPACITY, operator, REGION } from './testing/control-harness.ts';
+import { withHostedTenant } from './testing/control-fixtures.ts';
+
+const exposedVm = (n: number) =>
+  sampleVm(n, { numCpus: 2, memorySize: { unit: 'MB', value: 512 }, suppliedServices: [{ name: 'ssh', portRange: '22', protocol: 'SSH', external: true }] });
+
+test('a publish refused after placing, then tried again, holds its room on the hosts', async () => {
+  await withHostedTenant(['h1'], async ({ h, c, p }) => {
+    // The region's range has 14 addresses: hold them all, so exposing a VM is refused.
+    const held = [];
+    for (let i = 0; i < 14; i++) held.push(await h.run(c.allocateElasticIp(p, { location: REGION })));
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [exposedVm(1), exposedVm(2)] } }));
+    await assert.rejects(h.run(c.publishApplication(p, app.id, {})), code('QUOTA_EXCEEDED'));
+    const free = async (): Promise<number | undefined> => (await h.run(c.listHosts(operator, REGION)))[0]?.freeCpus;
+    assert.equal(await free(), HOST_CAPACITY.cpus, 'the refused publish gave its room back');
+
+    for (const e of held.slice(0, 2)) await h.run(c.releaseElasticIp(p, e.ip));
+    const published = await h.run(c.publishApplication(p, app.id, {}));
+    assert.deepEqual(published.deployment?.vms.map((v) => v.hostId), ['h1', 'h1']);
+    assert.equal(await free(), HOST_CAPACITY.cpus - 4, 'the published VMs hold their room');
+  });
+});
