@@ -14,7 +14,7 @@ import { ensureHvxStreams, provisionHost, sendCommand } from '../host-provisioni
 import { followHostEvents, onHeartbeats } from '../host-events.ts';
 import { hvxSubjects, writeCommand, type CommandAction, type CommandResult, type Heartbeat, type HvxCommand, type VmStatus } from '../protocol.ts';
 import { MemoryImages } from './agent-images.ts';
-import { HvxAgent } from './hvx-agent.ts';
+import { HvxAgent, REFUSALS_KEPT } from './hvx-agent.ts';
 
 async function setup(t: TestContext, host = 'h1') {
   const dir = mkdtempSync(join(tmpdir(), 'ravel-hvx-'));
@@ -106,6 +106,15 @@ test('a malformed command and one forged for another host are refused with typed
   // The queue moves on: a good command after them is applied.
   await sendCommand(s.bus, s.cmd({ kind: 'define', spec: specOf('vm1') }));
   await waitFor('result', () => s.results.length === 1);
+});
+
+test('an agent remembers its last refusals only: forged commands do not grow its memory', async (t) => {
+  const s = await setup(t);
+  const n = REFUSALS_KEPT + 3;
+  for (let i = 0; i < n; i++) await s.bus.streams.publish(hvxSubjects.command('h1'), new Uint8Array([0xc1, i]));
+  await waitFor('the last refusal', () => s.agent.refusals.at(-1)?.seq === n);
+  assert.equal(s.agent.refusals.length, REFUSALS_KEPT);
+  assert.equal(s.agent.refusals[0]?.seq, n - REFUSALS_KEPT + 1, 'the oldest went first');
 });
 
 test('a refused action is answered with its error code and leaves the VM as it was', async (t) => {

@@ -56,6 +56,9 @@ export interface Refusal {
 /** How long a command that gave up because an earlier one of its VM did waits before it comes again. */
 const REDELIVER_AFTER_GIVE_UP_MS = 500;
 
+/** Refusals an agent remembers, the last ones. */
+export const REFUSALS_KEPT = 100;
+
 export class HvxAgent {
   readonly host: string;
   private lifecycle: Lifecycle = { status: 'starting' };
@@ -69,6 +72,7 @@ export class HvxAgent {
   private readonly lanes = new CommandLanes();
   /** Deliveries being handled, by stream sequence. */
   private readonly inHand = new Map<number, Promise<void>>();
+  /** The last REFUSALS_KEPT commands refused as malformed or forged (what anyone may publish must not grow memory). */
   readonly refusals: Refusal[] = [];
   /** Commands applied (not answered from the ledger) since start. */
   applied = 0;
@@ -163,6 +167,7 @@ export class HvxAgent {
     } catch (e) {
       const error = toRavelError(e, 'DECODE_FAILED');
       this.refusals.push({ seq: msg.seq, error });
+      if (this.refusals.length > REFUSALS_KEPT) this.refusals.shift();
       this.log.warn({ err: error, seq: msg.seq }, 'command refused');
       return msg.term();
     }
