@@ -17,3 +17,11 @@ test('truncated or trailing bytes are a DECODE_FAILED error', () => {
     assert.throws(() => decode(new Uint8Array(bad)), (e) => isRavelError(e, 'DECODE_FAILED'), JSON.stringify(bad));
   }
 });
+
+test('an object of more than 65,535 keys round-trips (a record keyed by application may hold 100,000)', () => {
+  const big: Record<string, number> = {};
+  for (let i = 0; i < 70_000; i++) big[`app-${i}`] = i;
+  const back = decode(encode({ usage: big })) as { usage: Record<string, number> };
+  assert.equal(Object.keys(back.usage).length, 70_000);
+  assert.equal(back.usage['app-69999'], 69_999);
+});

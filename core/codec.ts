@@ -13,6 +13,9 @@ const packr = new Packr({
   int64AsType: 'auto' as 'bigint',
   // Never turn a bigint into a float silently: out of range is an error.
   largeBigIntToFloat: false,
+  // Map headers sized to the key count: with a fixed 16-bit header, an object of more than
+  // 65,535 keys (an organization's usage by application) could not be written at all.
+  variableMapSize: true,
 });
 
 export function encode(value: unknown): Uint8Array {
