@@ -7,7 +7,9 @@ import type { Application } from '../../domain/schemas/index.ts';
 import { sampleVm } from '../../domain/test-fixtures.ts';
 import type { Permission } from '../../domain/schemas/index.ts';
 import type { ControlPrincipal } from '../auth/control-authenticator.ts';
+import type { Principal } from '../http/route.ts';
 import { controlSnapshots } from './control-snapshots.ts';
+import { filterSees, type LiveEvent } from './live-events.ts';
 
 const principal: ControlPrincipal = {
   id: 'user-1-2',
@@ -89,21 +91,31 @@ const token = (permissions: Permission[], expiresAt: number): ControlPrincipal =
   control: { kind: 'token', organizationId: 1, tokenId: 5, permissions, expiresAt },
 });
 
-test('the event stream is readable by the rule GET /events uses: READ on EVENT in the organization', async () => {
+test('the events seen are those the one rule gives (event-visibility.ts): all, none, or decided per event for a scoped principal', async () => {
   const clock = new ManualClock();
   const source = controlSnapshots(fakeControl().control, clock);
   const operator: ControlPrincipal = { id: 'operator-ops', tenantId: 'operators', operator: true, via: 'token', control: { kind: 'operator', name: 'ops' } };
   const readOnly: ControlPrincipal = { ...principal, control: { kind: 'user', organizationId: 1, userId: 3, roles: ['READ_ONLY'], groupPermissions: [] } };
-  assert.equal(source.readsEvents(principal, '1'), true, 'an admin of the organization');
-  assert.equal(source.readsEvents(readOnly, '1'), true, 'read-only sees events too');
-  assert.equal(source.readsEvents(principal, '2'), false, 'not another organization');
-  assert.equal(source.readsEvents(token([{ resourceType: 'EVENT', actions: ['READ'] }], clock.now() + 1000), '1'), true, 'a token with READ on EVENT');
-  assert.equal(source.readsEvents(token([{ resourceType: 'APPLICATION', actions: ['READ'] }], clock.now() + 1000), '1'), false, 'a token without it');
-  const expiring = token([{ resourceType: 'EVENT', actions: ['READ'] }], clock.now() + 1000);
-  assert.equal(source.readsEvents(expiring, '1'), true);
+  const kind = (p: Principal, organization: string): string => source.eventFilter(p, organization).kind;
+  const EVENTS: Permission = { resourceType: 'EVENT', actions: ['READ'] };
+  const allApps: Permission = { resourceType: 'APPLICATION', actions: ['READ'] };
+  assert.equal(kind(principal, '1'), 'all', 'an admin of the organization');
+  assert.equal(kind(readOnly, '1'), 'some', 'read-only sees events, but not those of tokens it cannot read');
+  assert.equal(kind(principal, '2'), 'none', 'not another organization');
+  assert.equal(kind(token([allApps], clock.now() + 1000), '1'), 'none', 'a token without READ on EVENT');
+  const apps = source.eventFilter(token([EVENTS, allApps], clock.now() + 1000), '1');
+  const event = (name: string, type: string): LiveEvent => ({ tenantId: '1', topics: ['events'], seq: 1, data: { sequence: 1, tenantId: 1, time: 0, principal: { kind: 'system' }, name, subjects: [{ type, id: '4' }], details: {} } });
+  assert.equal(apps.kind, 'some');
+  assert.deepEqual(
+    [filterSees(apps, event('APPLICATION_UPDATED', 'APPLICATION')), filterSees(apps, event('KEY_PAIR_CREATED', 'KEY_PAIR')), filterSees(apps, { ...event('X', 'APPLICATION'), data: 'not a record' })],
+    [true, false, false],
+    'a token reading events and applications: the applications’ events only',
+  );
+  const expiring = token([EVENTS, allApps], clock.now() + 1000);
+  assert.equal(kind(expiring, '1'), 'some');
   await clock.advance(1000);
-  assert.equal(source.readsEvents(expiring, '1'), false, 'an expired token');
-  assert.equal(source.readsEvents(operator, '1'), true, 'an operator, any organization');
-  assert.equal(source.readsEvents(operator, '2'), true);
-  assert.equal(source.readsEvents({ id: 'x', tenantId: '1', operator: false, via: 'session' }, '1'), false, 'no domain principal: nothing');
+  assert.equal(kind(expiring, '1'), 'none', 'an expired token');
+  assert.equal(kind(operator, '1'), 'all', 'an operator, any organization');
+  assert.equal(kind(operator, '2'), 'all');
+  assert.equal(kind({ id: 'x', tenantId: '1', operator: false, via: 'session' }, '1'), 'none', 'no domain principal: nothing');
 });

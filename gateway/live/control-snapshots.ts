@@ -1,19 +1,21 @@
 /**
  * Live snapshots from the control plane: the organization's applications with their VMs'
- * states and the hosts those VMs run on, as the principal may see them, and whether it may read
- * the organization's events (the hub reads the newest ones from the stream itself).
+ * states and the hosts those VMs run on, as the principal may see them, and which of the
+ * organization's events it may see (the hub reads them from the stream itself).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { match } from 'ts-pattern';
 import type { Clock } from '../../core/clock.ts';
 import { isRavelError } from '../../core/errors.ts';
 import type { ControlPlane } from '../../control/control-plane.ts';
 import type { Application } from '../../domain/schemas/index.ts';
 import { idKey } from '../../domain/schemas/index.ts';
-import { authorize } from '../../domain/tenancy/authorize.ts';
+import type { EventRecord } from '../../domain/events.ts';
+import { eventVisibility } from '../../domain/tenancy/event-visibility.ts';
 import type { Principal as DomainPrincipal } from '../../domain/tenancy/principal.ts';
 import { controlPrincipal } from '../auth/control-authenticator.ts';
 import type { Principal } from '../http/route.ts';
-import type { LiveObjects, LiveSnapshotSource } from './live-events.ts';
+import { ALL_EVENTS, NO_EVENTS, type LiveEventFilter, type LiveObjects, type LiveSnapshotSource } from './live-events.ts';
 
 export interface LiveApplication {
   readonly id: number;
@@ -54,8 +56,9 @@ export function liveApplication(app: Application): LiveApplication {
 /**
  * The snapshot source over the control plane, with the same access rules as REST: the
  * applications come from the control plane's list and reads as the principal (an operator's
- * for the organization it names), and the event stream is readable when `authorize` lets the
- * principal read the organization's events, the check `GET /events` makes. Clients that connect
+ * for the organization it names), and the events are those the one rule lets it see
+ * (domain/tenancy/event-visibility.ts, as `POST /notifications/search`), worked out once per
+ * subscription: an admin's or operator's filter is `all`, a scoped token's decides per event. Clients that connect
  * together (a reconnect storm after a restart) as the same principal at the same sequence share
  * one read of the control plane.
  */
@@ -73,16 +76,21 @@ export function controlSnapshots(control: ControlPlane, clock: Clock): LiveSnaps
       inFlight.set(key, { principal, read });
       return read;
     },
-    readsEvents(principal: Principal, organization: string): boolean {
+    eventFilter(principal: Principal, organization: string): LiveEventFilter {
       const organizationId = Number(organization);
-      if (!Number.isSafeInteger(organizationId)) return false;
+      if (!Number.isSafeInteger(organizationId)) return NO_EVENTS;
       let p: DomainPrincipal;
       try {
         p = controlPrincipal(principal);
       } catch {
-        return false; // not from the control plane's authenticator: nothing to check it against
+        return NO_EVENTS; // not from the control plane's authenticator: nothing to check it against
       }
-      return authorize(p, 'READ', { type: 'EVENT', organizationId }, clock.now()).allowed;
+      const v = eventVisibility(p, organizationId, clock.now());
+      return match(v)
+        .with({ kind: 'all' }, () => ALL_EVENTS)
+        .with({ kind: 'none' }, () => NO_EVENTS)
+        .with({ kind: 'some' }, (s): LiveEventFilter => ({ kind: 'some', key: s.key, sees: (e) => isRecord(e.data) && s.sees(e.data) }))
+        .exhaustive();
     },
   };
 }
@@ -106,4 +114,11 @@ async function readObjects(control: ControlPlane, principal: Principal, organiza
       if (v.hostId !== undefined && a.region !== undefined)
         hosts.set(v.hostId, { hostId: v.hostId, region: a.region });
   return { applications, hosts: [...hosts.values()] };
+}
+
+/** A live event's data from the tenant stream (events/live-event-source.ts); anything else is not seen by a filtered principal. */
+function isRecord(data: unknown): data is EventRecord {
+  if (typeof data !== 'object' || data === null) return false;
+  const r = data as Partial<Record<keyof EventRecord, unknown>>;
+  return typeof r.name === 'string' && typeof r.tenantId === 'number' && Array.isArray(r.subjects);
 }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RavelError } from '../../core/errors.ts';
 import type { Principal } from '../http/route.ts';
 import { startTestGateway, type TestGateway } from '../test-support/test-gateway.ts';
-import type { LiveSnapshotSource } from './live-events.ts';
+import { ALL_EVENTS, NO_EVENTS, type LiveSnapshotSource } from './live-events.ts';
 import { collect, connect, waitFor } from './live-test-client.ts';
 import { MemoryLiveEvents } from './memory-live-events.ts';
 
@@ -41,7 +41,7 @@ const access: LiveSnapshotSource = {
     organization === '9'
       ? Promise.reject(new RavelError('NOT_FOUND', 'no such organization'))
       : Promise.resolve({ applications: [{ name: `${organization} for ${p.id} (${grantsOf(p)})` }], hosts: [] }),
-  readsEvents: (p) => p.operator || grantsOf(p) === 'all',
+  eventFilter: (p) => (p.operator || grantsOf(p) === 'all' ? ALL_EVENTS : NO_EVENTS),
 };
 const grantsOf = (p: Principal): string => (p as Principal & { grants?: string }).grants ?? '';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alice } from '../test-support/fake-authenticator.ts';
 import { startTestGateway, type TestGateway } from '../test-support/test-gateway.ts';
-import type { LiveSnapshotSource } from './live-events.ts';
+import { ALL_EVENTS, type LiveSnapshotSource } from './live-events.ts';
 import { closed, collect, connect, waitFor } from './live-test-client.ts';
 import { MemoryLiveEvents } from './memory-live-events.ts';
 
@@ -21,7 +21,7 @@ const bigSnapshots = (apps: number): LiveSnapshotSource => ({
       applications: Array.from({ length: apps }, (_, id) => ({ id, name: 'a'.repeat(1000), vms: [] })),
       hosts: [],
     }),
-  readsEvents: () => true,
+  eventFilter: () => ALL_EVENTS,
 });
 
 const bound = 64 * 1024;

@@ -37,19 +37,38 @@ export interface LiveObjects {
 export interface LiveSnapshot extends LiveObjects {
   /** Every event up to this one is reflected in the rest; events from `seq + 1` follow. */
   readonly seq: number;
-  /** The newest events, oldest first (none when the principal may not read the stream). */
+  /** Of the newest records (`RECENT_EVENTS` of them), those the principal may see, oldest first. */
   readonly events: readonly unknown[];
 }
 
 /**
+ * Which events of an organization a principal may see, worked out once per subscription (and
+ * again when its permissions change): all, none, or `some`, decided per event by `sees`, which
+ * gives the same answer for every principal with the same `key`. The hub puts subscriptions with
+ * equal keys on one uWS topic and asks `sees` once per event and key, never per socket.
+ */
+export type LiveEventFilter =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'some'; readonly key: string; sees(event: LiveEvent): boolean };
+
+export const ALL_EVENTS: LiveEventFilter = { kind: 'all' };
+export const NO_EVENTS: LiveEventFilter = { kind: 'none' };
+
+export function filterSees(f: LiveEventFilter, e: LiveEvent): boolean {
+  return f.kind === 'all' || (f.kind === 'some' && f.sees(e));
+}
+
+/**
  * What a principal may see of an organization, by the same rules as its REST reads: the
- * applications it may read, and whether it may read the organization's event stream.
+ * applications it may read, and the events of the stream it may see (those
+ * `POST /notifications/search` answers it).
  */
 export interface LiveSnapshotSource {
   /** The organization's objects as the principal may see them, read after `seq` was (`lastSequence`), so nothing after `seq` is missed. */
   snapshot(principal: Principal, organization: string, seq: number): Promise<LiveObjects>;
-  /** Whether the principal may read the organization's event stream (`GET /events`): no events, live or in a snapshot, otherwise. */
-  readsEvents(principal: Principal, organization: string): boolean;
+  /** The events of the organization's stream the principal may see, live and in a snapshot. */
+  eventFilter(principal: Principal, organization: string): LiveEventFilter;
 }
 
 /** Where a subscription is in its organization's stream. */
@@ -66,8 +85,8 @@ export interface LiveSubscription {
   /** The organization's tenant id, as the gateway's principals and events name it. */
   readonly organization: string;
   readonly topics: Set<string>;
-  /** Whether its principal may read the organization's event stream (LiveSnapshotSource.readsEvents). */
-  readsEvents: boolean;
+  /** The events its principal may see (LiveSnapshotSource.eventFilter), replaced when its permissions change. */
+  events: LiveEventFilter;
   sync: LiveSync;
 }
 

@@ -8,8 +8,12 @@
  * other client's in one native publish (tenant-feed.ts). No await lies between the check that
  * it is level with the feed and the join, so it gets no sequence twice and skips none.
  * What a principal sees is what it may read through REST (LiveSnapshotSource): the applications
- * it may read, and events only if it may read the organization's stream; when a credential
- * re-check finds its permissions changed, each subscription starts again from a fresh snapshot.
+ * it may read, and the events it may see (its LiveEventFilter, worked out once per subscription;
+ * those with equal filters share a topic, so filtering costs once per event and filter, not per
+ * socket); sequences stay the stream's, so a filtered client sees gaps in them and resumes from
+ * its last one like any other. When a credential re-check finds its permissions changed (a role,
+ * a token's scope), each subscription's filter is worked out again and it starts again from a
+ * fresh snapshot.
  * A live client whose send buffer passes `maxBufferedBytes` is closed with 4008 "too slow"
  * instead of being buffered without bound; it resumes from its last sequences when it reconnects.
  * A client catching up is never closed for its own snapshot or backlog: each of those sends waits
@@ -25,6 +29,7 @@ import type { Principal } from '../http/route.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import {
   CloseCodes,
+  filterSees,
   organizationOf,
   type LiveCommand,
   type LiveConnection,
@@ -61,8 +66,6 @@ export const INTERNAL_ERROR = 1011;
 /** How many of the newest events a snapshot carries. */
 export const RECENT_EVENTS = 50;
 
-const NO_TOPICS: ReadonlySet<string> = new Set();
-
 /** The snapshot message of an organization at `seq`. */
 export function snapshotMessage(organization: string, seq: number, objects: LiveObjects, events: readonly unknown[]): string {
   return stringifyJson({ op: 'snapshot', organization: organizationOf(organization), seq, applications: objects.applications, hosts: objects.hosts, events });
@@ -84,7 +87,7 @@ export class LiveHub {
   /** Catching-up subscriptions waiting for their socket's send buffer to drain below the bound. */
   private readonly drainWaiters = new Map<Socket, Array<() => void>>();
   /** Recent events of a snapshot, shared by the clients of an organization arriving together. */
-  private readonly recentReads = new Map<string, Promise<unknown[]>>();
+  private readonly recentReads = new Map<string, Promise<LiveEvent[]>>();
 
   constructor(
     private readonly options: LiveHubOptions,
@@ -142,7 +145,7 @@ export class LiveHub {
       sub = {
         organization,
         topics: new Set(),
-        readsEvents: this.deps.snapshots.readsEvents(principal, organization),
+        events: this.deps.snapshots.eventFilter(principal, organization),
         sync: { kind: 'catching-up', delivered: cmd.fromSeq ?? 0 },
       };
       conn.subscriptions.set(organization, sub);
@@ -180,7 +183,8 @@ export class LiveHub {
         tenant.feed.left(sync.topic);
       }
       tenant.waiting.delete(ws);
-      sub.readsEvents = this.deps.snapshots.readsEvents(principal, sub.organization);
+      // What it may see is worked out anew: a token's application scope may have changed.
+      sub.events = this.deps.snapshots.eventFilter(principal, sub.organization);
       // A new sync object: a catch-up still running on the old one stops at its next step.
       sub.sync = { kind: 'catching-up', delivered: sync.kind === 'live' ? (tenant.feed.published ?? 0) : sync.delivered };
       void this.catchUp(ws, sub, true);
@@ -307,16 +311,15 @@ export class LiveHub {
     }
   }
 
-  /** Puts a subscription on the topic of its kinds (none if it may not read events), leaving `from` if it is another. */
+  /** Puts a subscription on the topic of its kinds and event filter (none if it sees no events), leaving `from` if it is another. */
   private goLive(ws: Socket, sub: LiveSubscription, from: string | undefined): void {
     const { feed } = this.tenantOf(sub.organization);
-    const kinds = sub.readsEvents ? sub.topics : NO_TOPICS;
-    const topic = feed.topicFor(kinds);
+    const topic = feed.topicFor(sub.topics, sub.events);
     if (sub.sync.kind === 'live' && topic === from) return;
     // Joining first: uWS writes out the socket's pending frames before it joins a topic.
     if (topic !== undefined) {
       ws.subscribe(topic);
-      feed.joined(topic, kinds);
+      feed.joined(topic, sub.topics, sub.events);
     }
     if (from !== undefined) {
       ws.unsubscribe(from);
@@ -347,10 +350,10 @@ export class LiveHub {
           const seq = await source.lastSequence(id);
           const [objects, events] = await Promise.all([
             this.deps.snapshots.snapshot(conn.principal, id, seq),
-            sub.readsEvents ? this.recentEvents(id, seq) : [],
+            sub.events.kind === 'none' ? [] : this.recentEvents(id, seq),
           ]);
           if (gone()) return;
-          const message = Buffer.from(snapshotMessage(id, seq, objects, events));
+          const message = Buffer.from(snapshotMessage(id, seq, objects, events.filter((e) => filterSees(sub.events, e)).map((e) => e.data)));
           if (message.length > this.options.maxSnapshotBytes) {
             this.deps.log.warn({ tenant: id, bytes: message.length }, 'live snapshot over its cap');
             this.deps.metrics.wsClosed.inc({ reason: 'snapshot_too_large' });
@@ -417,16 +420,16 @@ export class LiveHub {
     }
   }
 
-  /** The newest records of the stream up to `seq`, oldest first; one read for clients arriving together. */
-  private recentEvents(id: string, seq: number): Promise<unknown[]> {
+  /** The newest records of the stream up to `seq`, oldest first; one read for clients arriving together (each filters it). */
+  private recentEvents(id: string, seq: number): Promise<LiveEvent[]> {
     const key = `${id}@${seq}`;
     let read = this.recentReads.get(key);
     if (read === undefined) {
       read = (async () => {
-        const out: unknown[] = [];
+        const out: LiveEvent[] = [];
         for await (const e of this.deps.source.resume(id, Math.max(1, seq - RECENT_EVENTS + 1))) {
           if (e.seq > seq) break;
-          out.push(e.data);
+          out.push(e);
         }
         return out.slice(-RECENT_EVENTS);
       })().finally(() => this.recentReads.delete(key));
@@ -478,5 +481,5 @@ function subscribedMessage(sub: LiveSubscription): string {
 }
 
 function wants(sub: LiveSubscription, e: LiveEvent): boolean {
-  return sub.readsEvents && e.topics.some((t) => sub.topics.has(t));
+  return e.topics.some((t) => sub.topics.has(t)) && filterSees(sub.events, e);
 }

@@ -18,7 +18,7 @@ import { silentLogger } from '../../core/log.ts';
 import { sampleVm } from '../../domain/test-fixtures.ts';
 import { DEMO_ADMIN_EMAIL, ensureDemoOrganization } from '../../service/demo-organization.ts';
 import { startRavelNode } from '../../service/ravel-node.ts';
-import { waitFor } from './live-test-client.ts';
+import { openParsed, waitFor } from './live-test-client.ts';
 import { newOperatorToken } from '../auth/operator-tokens.ts';
 
 interface Message {
@@ -31,15 +31,7 @@ interface Message {
   data?: { name: string; subjects?: Array<{ id: string }> };
 }
 
-function open(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; got: Message[] }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    const got: Message[] = [];
-    ws.on('message', (d: Buffer) => got.push(JSON.parse(d.toString('utf8')) as Message));
-    ws.once('open', () => resolve({ ws, got }));
-    ws.once('error', reject);
-  });
-}
+const open = (url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; got: Message[] }> => openParsed<Message>(url, headers);
 
 /** Waits as long as a node on a loaded machine may need. */
 const until = (cond: () => boolean, what: string): Promise<void> => waitFor(cond, what, 20_000);

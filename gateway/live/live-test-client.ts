@@ -33,3 +33,14 @@ export function closed(ws: WebSocket): Promise<{ code: number; reason: string }>
     ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
   );
 }
+
+/** Opens a `ws` client at `url` with `headers`, collecting every message parsed as JSON. */
+export function openParsed<T>(url: string, headers: Record<string, string>): Promise<{ ws: WebSocket; got: T[] }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    const got: T[] = [];
+    ws.on('message', (d: Buffer) => got.push(JSON.parse(d.toString('utf8')) as T));
+    ws.once('open', () => resolve({ ws, got }));
+    ws.once('error', reject);
+  });
+}

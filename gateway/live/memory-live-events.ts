@@ -4,7 +4,7 @@
  * the fan-out benchmark append to it, and can leave an event out of the live feed (as the bus
  * may) to show that clients fill the gap from the stream.
  */
-import type { LiveEvent, LiveEventSource, LiveSnapshotSource } from './live-events.ts';
+import { ALL_EVENTS, type LiveEvent, type LiveEventSource, type LiveSnapshotSource } from './live-events.ts';
 
 export class MemoryLiveEvents implements LiveEventSource {
   private readonly streams = new Map<string, LiveEvent[]>();
@@ -42,9 +42,9 @@ export class MemoryLiveEvents implements LiveEventSource {
 
 /**
  * A snapshot source with nothing in it, for gateways without a control plane (tests, the
- * benchmark): no permissions to check beyond the organization, so the stream is readable.
+ * benchmark): no permissions to check beyond the organization, so every event is seen.
  */
 export const emptySnapshots: LiveSnapshotSource = {
   snapshot: async () => Promise.resolve({ applications: [], hosts: [] }),
-  readsEvents: () => true,
+  eventFilter: () => ALL_EVENTS,
 };

@@ -2,8 +2,10 @@
  * One tenant's live feed on uWS's native pub/sub: each event of the tenant's stream is
  * serialized once and published, in sequence order and once, to the uWS topics of the tenant's
  * live clients; uWS copies the frame to every subscriber in C++. A client's uWS topic is named
- * by its tenant and its set of topic kinds, so a client is on exactly one and gets an event once
- * even when the event has several of its kinds.
+ * by its tenant, its set of topic kinds and the key of what it may see (live-events.ts
+ * LiveEventFilter; none for a principal that sees every event), so a client is on exactly one
+ * and gets an event once even when the event has several of its kinds. Whether a filtered topic
+ * gets an event is decided once per event and key, however many clients the topic has.
  *
  * Live events come best effort: when one skips ahead, the feed holds it and reads the missing
  * ones from the stored stream first (one read for the whole tenant, not one per client).
@@ -11,7 +13,7 @@
 import type { RecognizedString } from '@trufflesuite/uws-js-unofficial';
 import type { Logger } from '../../core/log.ts';
 import { stringifyJson } from '../json/big-json.ts';
-import { organizationOf, type LiveEvent, type LiveEventSource } from './live-events.ts';
+import { filterSees, organizationOf, type LiveEvent, type LiveEventFilter, type LiveEventSource } from './live-events.ts';
 
 /** What the feed needs of the uWS app. */
 export interface LivePublisher {
@@ -29,6 +31,7 @@ export interface TenantFeedHooks {
 
 interface TopicSet {
   readonly kinds: ReadonlySet<string>;
+  readonly events: LiveEventFilter;
   subscribers: number;
 }
 
@@ -50,16 +53,17 @@ export class TenantFeed {
     },
   ) {}
 
-  /** The uWS topic for a client of this tenant with these kinds; undefined for none. */
-  topicFor(kinds: ReadonlySet<string>): string | undefined {
-    if (kinds.size === 0) return undefined;
+  /** The uWS topic for a client of this tenant with these kinds that sees `events`; undefined when it gets nothing. */
+  topicFor(kinds: ReadonlySet<string>, events: LiveEventFilter): string | undefined {
+    if (kinds.size === 0 || events.kind === 'none') return undefined;
     const names = [...kinds].sort().map(encodeURIComponent).join(',');
-    return `live/${encodeURIComponent(this.tenantId)}/${names}`;
+    const base = `live/${encodeURIComponent(this.tenantId)}/${names}`;
+    return events.kind === 'some' ? `${base}/${encodeURIComponent(events.key)}` : base;
   }
 
-  joined(topic: string, kinds: ReadonlySet<string>): void {
+  joined(topic: string, kinds: ReadonlySet<string>, events: LiveEventFilter): void {
     const set = this.topicSets.get(topic);
-    if (set === undefined) this.topicSets.set(topic, { kinds: new Set(kinds), subscribers: 1 });
+    if (set === undefined) this.topicSets.set(topic, { kinds: new Set(kinds), events, subscribers: 1 });
     else set.subscribers++;
   }
 
@@ -82,8 +86,16 @@ export class TenantFeed {
     this.published = e.seq;
     let message: Buffer | undefined;
     let sent = 0;
+    // Topics of one key with different kinds share the answer.
+    const seen = new Map<string, boolean>();
     for (const [topic, set] of this.topicSets) {
       if (!e.topics.some((t) => set.kinds.has(t))) continue;
+      if (set.events.kind === 'some') {
+        const key = set.events.key;
+        let ok = seen.get(key);
+        if (ok === undefined) seen.set(key, (ok = filterSees(set.events, e)));
+        if (!ok) continue;
+      }
       // Encoded once: uWS would convert a string to UTF-8 again for every topic.
       message ??= Buffer.from(eventMessage(e));
       this.deps.publisher.publish(topic, message, false, false);
