@@ -9,7 +9,7 @@ import { RavelError } from '../../core/errors.ts';
 import type { Bus } from '../../bus/bus.ts';
 import type { ActorKind, ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } from '../actor-kind.ts';
 import { checkKindName, checkRef } from './actor-address.ts';
-import { sendWithRetries, type RemoteTarget } from './remote-send.ts';
+import { remoteTarget, sendWithRetries, type RemoteTarget } from './remote-send.ts';
 
 export interface ActorClientOptions {
   readonly bus: Bus;
@@ -27,7 +27,7 @@ export class ActorClient implements ActorSender {
   private readonly target: RemoteTarget;
 
   constructor(private readonly o: ActorClientOptions) {
-    this.target = { bus: o.bus, clock: o.clock, subjectPrefix: `ravel.${o.namespace ?? 'actors'}`, shards: o.shards };
+    this.target = remoteTarget(o.bus, o.clock, `ravel.${o.namespace ?? 'actors'}`, o.shards);
   }
 
   /** The kinds this client sends to (their schema version travels with each message). */
@@ -40,7 +40,7 @@ export class ActorClient implements ActorSender {
   ask<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: AskOptions): Promise<R> {
     const kind = this.kindOf(ref);
     const deadline = this.o.clock.now() + (options?.timeoutMs ?? this.o.askTimeoutMs);
-    return sendWithRetries(this.target, ref, kind, msg, 1, options?.idempotencyKey, deadline) as Promise<R>;
+    return sendWithRetries(this.target, ref, kind, msg, options?.readOnly === true ? 'read' : 1, options?.idempotencyKey, deadline) as Promise<R>;
   }
 
   tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {

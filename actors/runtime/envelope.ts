@@ -21,6 +21,8 @@ export interface WireRequest {
   readonly t?: number;
   /** idempotency key */
   readonly x?: string;
+  /** 1: the sender's word that the ask only reads (AskOptions.readOnly); older nodes ignore it */
+  readonly r?: 1;
 }
 
 export type WireReply = { readonly o: 1; readonly r: unknown } | { readonly o: 0; readonly e: WireError };

@@ -10,6 +10,7 @@ import type { Bus, BusMessage } from '../../bus/bus.ts';
 import type { ActorMessage, ActorRef, AnyActorKind } from '../actor-kind.ts';
 import { refString, shardSubject } from './actor-address.ts';
 import { decodeReply, encodeRequest, isRetryable } from './envelope.ts';
+import { ReadReplies } from './read-replies.ts';
 import { shardOf } from './shard-hash.ts';
 
 export interface RemoteTarget {
@@ -17,7 +18,16 @@ export interface RemoteTarget {
   readonly clock: Clock;
   readonly subjectPrefix: string;
   readonly shards: number;
+  /** Read-only asks' last replies, decoded once per distinct reply (read-replies.ts). */
+  readonly reads: ReadReplies;
 }
+
+export function remoteTarget(bus: Bus, clock: Clock, subjectPrefix: string, shards: number): RemoteTarget {
+  return { bus, clock, subjectPrefix, shards, reads: new ReadReplies() };
+}
+
+/** How a message is sent: 0 tell (answered on acceptance), 1 ask, 'read' an ask that only reads. */
+export type SendMode = 0 | 1 | 'read';
 
 /**
  * One attempt: ask (`a` 1, answered after the turn) or tell (`a` 0, answered on acceptance).
@@ -30,7 +40,7 @@ export function sendRemote(
   ref: ActorRef,
   kind: AnyActorKind,
   msg: ActorMessage,
-  a: 0 | 1,
+  mode: SendMode,
   key: string | undefined,
   deadline: number,
 ): Promise<unknown> {
@@ -39,12 +49,18 @@ export function sendRemote(
   let data: Uint8Array;
   try {
     const v = kind.schemaVersion;
-    data = encodeRequest(key === undefined ? { k: ref.kind, i: ref.id, m: msg, v, a, t: left } : { k: ref.kind, i: ref.id, m: msg, v, a, t: left, x: key });
+    const a = mode === 0 ? 0 : 1;
+    const base = { k: ref.kind, i: ref.id, m: msg, v, a, t: left } as const;
+    const withKey = key === undefined ? base : { ...base, x: key };
+    data = encodeRequest(mode === 'read' && key === undefined ? { ...withKey, r: 1 } : withKey);
   } catch (e) {
     return Promise.reject(toRavelError(e));
   }
   const subject = shardSubject(to.subjectPrefix, shardOf(ref.kind, ref.id, to.shards));
-  return to.bus.request(subject, data, { timeoutMs: left }).then(replyOf);
+  const reply = to.bus.request(subject, data, { timeoutMs: left });
+  if (mode !== 'read') return reply.then(replyOf);
+  const readKey = `${ref.kind}/${ref.id}/${msg.type}`;
+  return reply.then((m) => to.reads.decode(readKey, m.data));
 }
 
 /**
@@ -56,12 +72,12 @@ export function sendWithRetries(
   ref: ActorRef,
   kind: AnyActorKind,
   msg: ActorMessage,
-  a: 0 | 1,
+  mode: SendMode,
   key: string | undefined,
   deadline: number,
 ): Promise<unknown> {
-  return sendRemote(to, ref, kind, msg, a, key, deadline).catch((e: unknown) =>
-    retryAfter(e, to.clock, ref, deadline, () => sendRemote(to, ref, kind, msg, a, key, deadline)),
+  return sendRemote(to, ref, kind, msg, mode, key, deadline).catch((e: unknown) =>
+    retryAfter(e, to.clock, ref, deadline, () => sendRemote(to, ref, kind, msg, mode, key, deadline)),
   );
 }
 

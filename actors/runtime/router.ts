@@ -11,7 +11,7 @@ import type { ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } fr
 import { checkRef, refString } from './actor-address.ts';
 import { ignoreReply } from './delivery.ts';
 import { isRetryable } from './envelope.ts';
-import { sendRemote, withRetries, type RemoteTarget } from './remote-send.ts';
+import { remoteTarget, sendRemote, withRetries, type RemoteTarget, type SendMode } from './remote-send.ts';
 import type { RuntimeSettings } from './runtime-settings.ts';
 import type { ShardHost } from './shard-host.ts';
 
@@ -59,7 +59,7 @@ export class Router implements ActorSender {
     private readonly clock: Clock,
     private readonly settings: RuntimeSettings,
   ) {
-    this.target = { bus, clock, subjectPrefix: settings.subjectPrefix, shards: settings.shards };
+    this.target = remoteTarget(bus, clock, settings.subjectPrefix, settings.shards);
   }
 
   private readonly target: RemoteTarget;
@@ -100,7 +100,7 @@ export class Router implements ActorSender {
       return pending.promise;
     }
     if (refused.details?.['reason'] !== 'not-owner') return Promise.reject(refused);
-    return this.remote(ref, kind, msg, 1, key, deadline);
+    return this.remote(ref, kind, msg, readOnly ? 'read' : 1, key, deadline);
   }
 
   private async tellOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number): Promise<void> {
@@ -110,8 +110,8 @@ export class Router implements ActorSender {
     await this.remote(ref, kind, msg, 0, key, deadline);
   }
 
-  private remote(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, a: 0 | 1, key: string | undefined, deadline: number): Promise<unknown> {
-    return sendRemote(this.target, ref, kind, msg, a, key, deadline);
+  private remote(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, mode: SendMode, key: string | undefined, deadline: number): Promise<unknown> {
+    return sendRemote(this.target, ref, kind, msg, mode, key, deadline);
   }
 
   private withRetries<T>(ref: ActorRef, deadline: number, once: () => Promise<T>): Promise<T> {

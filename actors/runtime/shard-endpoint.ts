@@ -47,7 +47,7 @@ export class ShardEndpoint {
       kind,
       req.m,
       req.v,
-      { ask, idempotencyKey: req.x, deadline },
+      { ask, idempotencyKey: req.x, deadline, readOnly: ask && req.r === 1 },
       ask ? (err, value) => (err === undefined ? this.answer(m, value) : this.answerError(m, err)) : ignore,
     );
     if (refused !== undefined) this.answerError(m, refused);
