@@ -20,7 +20,7 @@ import { FleetLauncher } from '../cloud/local/fleet-launcher.ts';
 import type { RegionInfo } from '../cloud/cloud-provider.ts';
 import { SimFleet } from '../hvx/fleet/sim-fleet.ts';
 import { ensureHvxStreams } from '../hvx/host-provisioning.ts';
-import { shardOf } from '../actors/runtime/shard-hash.ts';
+import { preferredOwner, shardOf } from '../actors/runtime/shard-hash.ts';
 import type { ControlPlane } from '../control/control-plane.ts';
 import type { VmState } from '../domain/schemas/index.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
@@ -60,6 +60,13 @@ async function waitFor<T>(what: string, read: () => Promise<T>, ok: (v: T) => bo
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A call made as a client makes it: tried again, with the same request id where it takes one,
+ * until it is answered. An ask's deadline (5 s) bounds one turn, and on a loaded machine the
+ * organization's first turns (an scrypt hash each, 128 MiB) can take longer.
+ */
+const answered = <T>(what: string, call: () => Promise<T>): Promise<T> => waitFor(what, call, () => true);
 
 const vmsOf = async (c: ControlPlane, p: Principal, id: number): Promise<{ state: VmState | undefined; hostId: string | undefined }[]> =>
   ((await c.getApplication(p, id, 'deployment')).deployment?.vms ?? []).map((v) => ({ state: v.state, hostId: v.hostId }));
@@ -106,17 +113,22 @@ test('cluster mode: an application from a library image runs on rented sim hosts
   const a = await node('a');
   const b = await node('b');
   const c = b.control;
+  // b's join takes its shards from a one per placement tick: the story starts once each shard is
+  // with its preferred node, or an ask may find its shard between owners past its deadline.
+  const settled = ([sa, sb]: readonly number[][]): boolean =>
+    Array.from({ length: SHARDS }, (_, s) => s).every((s) => (preferredOwner(s, ['a', 'b']) === 'a' ? sa : sb)?.includes(s) === true);
+  await waitFor('shards placed', async () => [a.system?.ownedShards() ?? [], b.system?.ownedShards() ?? []], settled);
 
   // The story: an organization, its admin, a library image, an application of 3 VMs from it.
-  const { organization } = await a.control.createOrganization(operator, { name: 'Acme', admin: { email: 'root@acme', password: 'root-password' } });
-  const session = await c.login('root@acme', 'root-password');
+  const { organization } = await answered('organization created', () => a.control.createOrganization(operator, { name: 'Acme', admin: { email: 'root@acme', password: 'root-password' } }, { requestId: 'acme' }));
+  const session = await answered('logged in', () => c.login('root@acme', 'root-password'));
   assert.ok(session !== undefined);
   const p = session.principal;
   const { id: _id, ...image } = sampleImage();
-  const libraryVm = await a.control.addLibraryImage(operator, organization.id, image);
-  const app = await c.createApplication(p, { name: 'web' });
-  for (let i = 0; i < 3; i++) await c.addVm(p, app.id, { baseVmId: libraryVm.id, name: `web-${i}` });
-  const published = await c.publishApplication(p, app.id, { preferredRegion: REGION });
+  const libraryVm = await answered('library image added', () => a.control.addLibraryImage(operator, organization.id, image, { requestId: 'image' }));
+  const app = await answered('application created', () => c.createApplication(p, { name: 'web' }, { requestId: 'web' }));
+  for (let i = 0; i < 3; i++) await answered('VM added', () => c.addVm(p, app.id, { baseVmId: libraryVm.id, name: `web-${i}` }, { requestId: `web-${i}` }));
+  const published = await answered('published', () => c.publishApplication(p, app.id, { preferredRegion: REGION }, { requestId: 'publish-web' }));
   assert.deepEqual(published.deployment?.vms.map((v) => v.state), ['PUBLISHING', 'PUBLISHING', 'PUBLISHING']);
   const started = await waitFor('all STARTED', () => vmsOf(c, p, app.id), all('STARTED'));
   const hosts = new Set(started.map((v) => v.hostId));
@@ -131,12 +143,12 @@ test('cluster mode: an application from a library image runs on rented sim hosts
   assert.ok(repaired.every((v) => v.hostId !== undefined && fleet.get(v.hostId) !== undefined), 'every VM runs on a living host');
   await waitFor('the dead host given back', async () => cloud.list(REGION).map((h) => h.id), (ids) => !ids.includes(victim));
 
-  await c.stopApplication(p, app.id);
+  await answered('stopped', () => c.stopApplication(p, app.id, { requestId: 'stop-web' }));
   await waitFor('all STOPPED', () => vmsOf(c, p, app.id), all('STOPPED'));
 
   // A node crashes while an application it owns is publishing; the call, retried with its request id, finishes.
-  const second = await c.createApplication(p, { name: 'batch' });
-  for (let i = 0; i < 3; i++) await c.addVm(p, second.id, { baseVmId: libraryVm.id, name: `batch-${i}` });
+  const second = await answered('application created', () => c.createApplication(p, { name: 'batch' }, { requestId: 'batch' }));
+  for (let i = 0; i < 3; i++) await answered('VM added', () => c.addVm(p, second.id, { baseVmId: libraryVm.id, name: `batch-${i}` }, { requestId: `batch-${i}` }));
   const shard = shardOf('application', String(second.id), SHARDS);
   const owner = a.system?.ownedShards().includes(shard) === true ? a : b;
   const survivor = owner === a ? b : a;
