@@ -121,17 +121,24 @@ test("a published VM's disk is its own clone in the store, read by its host; sna
   assert.equal(snap?.parent, first.id);
   assert.deepEqual(await h.run(texts(head, 2)), ['library', 'guest']);
 
-  // A blueprint of the running application saves the disk's current version, in constant time.
+  // A blueprint of the running application snapshots the disk first (the VM runs on), then saves
+  // that version, in constant time.
   const running = await savedBlueprint(app.id, 'running');
   const r = await blueprintDisk(running);
-  assert.equal(r.parent, head, "saved from the disk's current version (the snapshot)");
+  const headNow = async (): Promise<string | null> => (await h.run(h.images!.get(store, disk.id))).head;
+  const taken = await headNow();
+  assert.notEqual(taken, head, 'a new snapshot of the running VM');
+  assert.equal(r.parent, taken, 'saved from that snapshot');
   assert.deepEqual(await h.run(texts(r.version, 2)), ['library', 'guest']);
+  assert.equal(h.sim.hosts.get('h1')!.hv.get(vmId)?.state, 'running', 'the VM kept running');
 
-  // Stopped, the same: no new snapshot since, so still that version.
+  // Stopped: the stop snapshotted the disk; the blueprint saves that version.
   await h.run(h.control.stopApplication(a.p, app.id));
   await allVms(h, a.p, app.id, 'STOPPED');
   const stopped = await savedBlueprint(app.id, 'stopped');
-  assert.equal((await blueprintDisk(stopped)).parent, head);
+  const atStop = (await blueprintDisk(stopped)).parent;
+  assert.equal(atStop, await headNow());
+  assert.deepEqual(await h.run(texts(atStop!, 2)), ['library', 'guest']);
 
   // An application from the blueprint: its disk is a clone of the blueprint's snapshot, and its host reads it.
   const copy = await h.run(h.control.createApplication(a.p, { name: 'copy', baseBlueprintId: running.id }));

@@ -126,13 +126,14 @@ export class LibraryCalls {
 
   /**
    * `POST /blueprints`: the whole application, SAVING until every disk is cloned, then DONE. The
-   * disks it has in the store (published) are saved as they are now, running or stopped.
+   * disks it has in the store (published) are saved as they are now: those of running VMs are
+   * snapshotted first (they keep running), through the application's own actor.
    */
   async saveBlueprint(p: Principal, body: CreateBlueprint, o?: RequestOptions): Promise<Blueprint> {
     const req = parseInput(CreateBlueprint, body, 'body');
-    const app = await this.apps.get(p, req.applicationId);
-    const msg = { type: 'saveBlueprint', name: req.blueprintName, design: app.design, applicationId: app.id, ...(req.description === undefined ? {} : { description: req.description }) };
-    return this.lib(p, msg, keyed(o, 'save-blueprint'));
+    const key = keyed(o, 'save-blueprint');
+    const msg = { type: 'saveBlueprint', name: req.blueprintName, ...(req.description === undefined ? {} : { description: req.description }), ...(key.idempotencyKey === undefined ? {} : { requestKey: key.idempotencyKey }) };
+    return this.ask.app<Blueprint>(p, checkId(req.applicationId, 'applicationId'), msg, key);
   }
 
   /**

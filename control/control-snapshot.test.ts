@@ -143,3 +143,28 @@ test('a VM redeployed while the snapshot of its stop is being written is defined
     assert.equal(await w.block3(version), 'guest');
   }, { images: true, deployment: true });
 });
+
+test('a blueprint of a running application snapshots its VMs first (they run on) and is DONE from those versions', async () => {
+  await withTenant(async (t) => {
+    const w = await written(t);
+    const { h, c, p } = w;
+    w.gate.hold = true;
+    const saving = await h.run(c.createBlueprint(p, { applicationId: w.appId, blueprintName: 'live' }));
+    assert.equal(saving.loadingStatus, 'SAVING');
+    await h.tc.advance(10_000, 250);
+    assert.equal((await h.run(c.getBlueprint(p, saving.id))).loadingStatus, 'SAVING', 'waits for the snapshot');
+    w.gate.release();
+    let bp = saving;
+    await h.tc.until(() => {
+      void c.getBlueprint(p, saving.id).then((x) => (bp = x), () => undefined);
+      return bp.loadingStatus !== 'SAVING';
+    }, 30_000, 200);
+    assert.equal(bp.loadingStatus, 'DONE');
+    assert.equal(w.hv(w.first).get(w.vmId)?.state, 'running', 'the VM kept running');
+    const id = bp.design.vms[0]?.hardDrives[0]?.baseDiskImageId;
+    assert.ok(id !== undefined);
+    const saved = await h.run(c.locateDiskImage(p, id));
+    assert.equal(await w.block3(saved.version), 'guest', "the blueprint holds the running guest's write");
+    await allVms(h, p, w.appId, 'STARTED');
+  }, { images: true, deployment: true });
+});

@@ -19,6 +19,7 @@ import { reportUsage, USAGE_REMINDER } from './application-usage.ts';
 import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PREFIX, updateTask } from './application-tasks.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
+import { saveBlueprint } from './application-task-blueprint.ts';
 import { ApplicationMsgSchema, type ApplicationMsg } from './application-messages.ts';
 import { decodeApplicationState, type ApplicationState } from './application-state.ts';
 import { EXPIRATION_REMINDER, HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
@@ -73,6 +74,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with({ type: 'getTask' }, (m) => getTask(ctx, m))
         .with({ type: 'updateTask' }, (m) => updateTask(ctx, m))
         .with({ type: 'deleteTask' }, (m) => deleteTask(ctx, m))
+        .with({ type: 'saveBlueprint' }, (m) => saveBlueprint(ctx, m))
         .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m, deployment?.regions ?? []))
         .with({ type: 'hostResult' }, (m) => hostResult(ctx, m, deployment?.regions ?? []))
         .with({ type: 'hostLost' }, (m) => hostLost(ctx, m))

@@ -64,6 +64,14 @@ export const ApplicationTaskMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('getTask'), principal: PrincipalSchema, taskId: ServerId }),
   Type.Object({ type: Type.Literal('updateTask'), principal: PrincipalSchema, taskId: ServerId, task: CreateScheduledTask }),
   Type.Object({ type: Type.Literal('deleteTask'), principal: PrincipalSchema, taskId: ServerId }),
+  /** The application as a blueprint (POST /blueprints), its running VMs' disks snapshotted first. */
+  Type.Object({
+    type: Type.Literal('saveBlueprint'),
+    principal: PrincipalSchema,
+    name: Name,
+    description: Type.Optional(Description),
+    requestKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  }),
 ]);
 
 export const ApplicationMsgSchema = Type.Union([ApplicationDesignMsgSchema, ApplicationDeploymentMsgSchema, ApplicationTaskMsgSchema]);

@@ -8,12 +8,17 @@
  * cannot be snapshotted. A start meanwhile needs no wait: it boots on the same host, whose disks
  * still hold the guest's writes (a host applies one VM's commands in order, the snapshot first).
  */
-import { idKey } from '../../../domain/schemas/index.ts';
+import { idKey, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { StoreRef } from '../../../domain/library/library-records.ts';
+import type { HvxCommand } from '../../../hvx/protocol.ts';
+import type { Reminders } from '../../actor-kind.ts';
+import { libraryRef } from '../library/library-kind.ts';
+import type { LibraryMsg } from '../library/library-messages.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
+import { hvxCommandsFor } from './application-host-commands.ts';
 import { releaseHostRoom } from './application-retire.ts';
-import type { VmRuntime } from './application-state.ts';
-import { applyVmTransitions } from './application-vm-transitions.ts';
+import type { BlueprintSnapshots, VmRuntime } from './application-state.ts';
+import { applyVmTransitions, HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
 
 type Disks = NonNullable<Msg<'hostResult'>['disks']>;
 
@@ -50,6 +55,7 @@ export async function settleSnapshots(ctx: Ctx, s: Live, vmKeys: readonly string
   const snapshots: Record<string, StoreRef> = { ...s.snapshots };
   const defines = [];
   const oldHosts = [];
+  let waits = s.blueprintSnapshots ?? [];
   for (const key of vmKeys) {
     const vm = dep.vms.find((v) => idKey(v.id) === key);
     const rt = vms[key];
@@ -58,15 +64,56 @@ export async function settleSnapshots(ctx: Ctx, s: Live, vmKeys: readonly string
     vms[key] = pending === snapshot.command ? settled : { ...settled, ...(pending === undefined ? {} : { pending }) };
     // Only the VM's own disks, each `d<disk id key>` as vmSpecOf names it.
     const own = new Set(vm.hardDrives.map((d) => `d${idKey(d.id)}`));
-    for (const d of disks) if (own.has(d.diskId)) snapshots[d.diskId.slice(1)] = { image: d.image, version: d.version };
+    const written: Record<string, StoreRef> = {};
+    for (const d of disks) if (own.has(d.diskId)) written[d.diskId.slice(1)] = { image: d.image, version: d.version };
+    Object.assign(snapshots, written);
+    waits = waits.map((w) => (w.awaiting[key] !== snapshot.command ? w : { ...w, awaiting: without(w.awaiting, key), versions: { ...w.versions, ...written } }));
     if (snapshot.defineAfter === true) defines.push({ id: vm.id, to: vm.state, commands: ['reprovision' as const] });
     if (snapshot.host !== vm.hostId) oldHosts.push({ ...vm, hostId: snapshot.host });
   }
-  const noted: Live = { ...s, runtime: { ...s.runtime, vms }, ...(Object.keys(snapshots).length === 0 ? {} : { snapshots }) };
+  const done = waits.filter((w) => Object.keys(w.awaiting).length === 0);
+  for (const w of done) await tellLibrary(ctx, s, w);
+  const pendingWaits = waits.filter((w) => !done.includes(w));
+  const noted: Live = {
+    ...s,
+    runtime: { ...s.runtime, vms },
+    ...(Object.keys(snapshots).length === 0 ? {} : { snapshots }),
+    ...(s.blueprintSnapshots === undefined ? {} : { blueprintSnapshots: pendingWaits }),
+  };
   const next = applyVmTransitions(noted, defines, ctx.clock.now(), ctx.reminders);
   await releaseHostRoom(ctx, s.app.id, oldHosts);
   if (defines.length === 0) ctx.setState(next);
   else commit(ctx, next, { kind: 'system' }, ['VM_STATE_CHANGED'], { vms: defines.map((d) => idKey(d.id)), definedAfterSnapshot: true });
+}
+
+const without = (r: Readonly<Record<string, string>>, key: string): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([k]) => k !== key));
+
+/** A blueprint's snapshots are all in: its save goes on from them (an ask: a failure fails the turn, and the report comes again). */
+async function tellLibrary(ctx: Ctx, s: Live, w: BlueprintSnapshots): Promise<void> {
+  const msg: Extract<LibraryMsg, { type: 'blueprintSnapshots' }> = { type: 'blueprintSnapshots', principal: { kind: 'system' }, blueprintId: w.blueprintId, versions: w.versions };
+  await ctx.actors.ask(libraryRef(s.organizationId), msg);
+}
+
+/**
+ * Snapshots of running VMs' disks (for a blueprint), queued on their hosts' queues: the VMs keep
+ * running. Answers the state and each VM's snapshot command id, by VM id key.
+ */
+export function queueSnapshots(s: Live, running: readonly VmDeployment[], now: number, reminders: Reminders): { state: Live; commands: Record<string, string> } {
+  const vms: Record<string, VmRuntime> = { ...(s.runtime?.vms ?? {}) };
+  const outgoing: HvxCommand[] = [...(s.runtime?.outgoing ?? [])];
+  const commands: Record<string, string> = {};
+  for (const vm of running) {
+    const key = idKey(vm.id);
+    const rt = vms[key] ?? { gen: 0, startAfter: false, lastStatusSeq: 0 };
+    const gen = rt.gen + 1;
+    const cmd = hvxCommandsFor('snapshot', { organizationId: s.organizationId, applicationId: s.app.id, vm, gen, now })[0];
+    if (cmd === undefined) continue;
+    outgoing.push(cmd);
+    vms[key] = { ...rt, gen, snapshot: { command: cmd.id, host: cmd.host } };
+    commands[key] = cmd.id;
+  }
+  if (outgoing.length > 0 && reminders.get(HOST_COMMANDS_REMINDER) === undefined) reminders.set(HOST_COMMANDS_REMINDER, now);
+  return { state: { ...s, runtime: { vms, outgoing } }, commands };
 }
 
 /** The VMs whose awaited snapshot was asked of `host`, which is lost: it never comes. */

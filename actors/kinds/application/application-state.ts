@@ -41,6 +41,12 @@ export type DeploymentRuntime = null | {
   readonly outgoing: readonly HvxCommand[];
 };
 
+export interface BlueprintSnapshots {
+  readonly blueprintId: number;
+  readonly awaiting: Readonly<Record<string, string>>;
+  readonly versions: Readonly<Record<string, StoreRef>>;
+}
+
 /** An application's scheduled tasks and the last task id handed out (ids are never reused). */
 export interface TaskBook {
   readonly lastId: number;
@@ -71,6 +77,11 @@ export type ApplicationState =
        * goes when its disks are reset.
        */
       readonly snapshots?: Readonly<Record<string, StoreRef>>;
+      /**
+       * Blueprints whose save waits for snapshots of this application's running VMs: the snapshot
+       * command awaited of each VM, by VM id key, and the versions those that came in wrote.
+       */
+      readonly blueprintSnapshots?: readonly BlueprintSnapshots[];
     }
   | { readonly status: 'deleted'; readonly organizationId: number; readonly outbox: ForwardOutbox };
 

@@ -9,7 +9,7 @@ import { blueprintOf } from '../../../domain/library/library-saves.ts';
 import { idKey, type Blueprint, type Design } from '../../../domain/schemas/index.ts';
 import type { LibraryMsg } from './library-messages.ts';
 import { deleteStoreImage } from './library-disk-images.ts';
-import { startSave } from './library-save-job.ts';
+import { SNAPSHOT_WAIT_MS, saveReminder, startSave } from './library-save-job.ts';
 import { currentVersions } from './library-app-disks.ts';
 import { docKey, MAX_BLUEPRINTS, MAX_SAVE_KEYS, type ApplicationDisk, type LibraryState } from './library-state.ts';
 import { allow, commit, find, organizationOf, store, storeTenant, subject, takeIds, type LibCtx, type LibraryDeps } from './library-turn.ts';
@@ -62,9 +62,27 @@ export async function saveBlueprint(ctx: LibCtx, m: Msg<'saveBlueprint'>, deps: 
   const t = await takeIds(ctx, ctx.state, 1);
   const bp = blueprintOf({ design: m.design }, t.ids[0]!, m.name, ctx.clock.now(), m.description);
   const keyed = m.requestKey === undefined ? t.state : { ...t.state, saveKeys: rememberKey(t.state.saveKeys ?? {}, m.requestKey, bp.id) };
-  const next = startSave(ctx, { ...keyed, blueprints: [...keyed.blueprints, bp] }, { kind: 'blueprint', id: bp.id }, items, m.principal);
+  const next = startSave(ctx, { ...keyed, blueprints: [...keyed.blueprints, bp] }, { kind: 'blueprint', id: bp.id }, items, m.principal, m.snapshotting === true ? SNAPSHOT_WAIT_MS : 0);
   commit(ctx, next, m.principal, [{ name: 'BLUEPRINT_SAVING', subjects: [subject('BLUEPRINT', bp.id)] }]);
   return bp;
+}
+
+/**
+ * The versions the application snapshotted for a blueprint waiting on them: its save goes on
+ * now, from them. A blueprint saved already (its wait ran out) or gone is left as it is.
+ */
+export function blueprintSnapshots(ctx: LibCtx, m: Msg<'blueprintSnapshots'>): null {
+  allow(ctx, m.principal, 'CREATE', 'BLUEPRINT');
+  const owner: Owner = { kind: 'blueprint', id: m.blueprintId };
+  const save = ctx.state.saves.find((x) => x.owner.kind === owner.kind && x.owner.id === owner.id);
+  if (save === undefined) return null;
+  const items = save.items.map((i) => {
+    const v = m.versions[i.diskKey];
+    return v === undefined ? i : { ...i, source: v };
+  });
+  ctx.reminders.set(saveReminder(owner), ctx.clock.now());
+  ctx.setState({ ...ctx.state, saves: ctx.state.saves.map((x) => (x === save ? { ...x, items } : x)) });
+  return null;
 }
 
 /** The keys with one more, the oldest dropped past MAX_SAVE_KEYS (string keys keep their insertion order). */

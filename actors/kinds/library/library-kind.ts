@@ -10,7 +10,7 @@ import { handOver, OUTBOX_REMINDER } from '../../../events/event-outbox.ts';
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
 import { provisionApplicationDisks, releaseApplicationDisks } from './library-app-disks.ts';
-import { getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, saveBlueprint } from './library-blueprints.ts';
+import { blueprintSnapshots, getBlueprint, instantiateBlueprint, listBlueprints, deleteBlueprint, saveBlueprint } from './library-blueprints.ts';
 import { deleteDiskImage, getDiskImage, listDiskImages, locateDiskImage, registerDiskImage, saveDiskImage, updateDiskImage } from './library-disk-images.ts';
 import { getDocumentation, setDocumentation } from './library-docs.ts';
 import { LibraryMsgSchema, type LibraryMsg } from './library-messages.ts';
@@ -58,6 +58,7 @@ export function libraryKind(deps: LibraryDeps = {}) {
         .with({ type: 'getBlueprint' }, (m) => getBlueprint(ctx, m))
         .with({ type: 'deleteBlueprint' }, (m) => deleteBlueprint(ctx, m, deps))
         .with({ type: 'saveBlueprint' }, (m) => saveBlueprint(ctx, m, deps))
+        .with({ type: 'blueprintSnapshots' }, (m) => blueprintSnapshots(ctx, m))
         .with({ type: 'instantiateBlueprint' }, (m) => instantiateBlueprint(ctx, m, deps))
         .with({ type: 'provisionApplicationDisks' }, (m) => provisionApplicationDisks(ctx, m, deps))
         .with({ type: 'releaseApplicationDisks' }, (m) => releaseApplicationDisks(ctx, m, deps))

@@ -45,7 +45,14 @@ export const LibraryMsgSchema = Type.Union([
     design: Design,
     applicationId: Type.Optional(ServerId),
     requestKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /**
+     * The application is snapshotting its running VMs' disks: the save waits for their versions
+     * (`blueprintSnapshots`), or at most SNAPSHOT_WAIT_MS, then goes on from what it has.
+     */
+    snapshotting: Type.Optional(Type.Boolean()),
   }),
+  /** The versions a blueprint's application snapshotted for it, by disk id key: its save goes on from them. */
+  asks('blueprintSnapshots', { blueprintId: ServerId, versions: Type.Record(Type.String({ minLength: 1, maxLength: 32 }), Type.Object({ image: StoreImageId, version: StoreImageId })) }),
   /** The design of a DONE blueprint for a new application, each disk cloned from its snapshot. */
   asks('instantiateBlueprint', { blueprintId: ServerId, applicationId: ServerId }),
   /**

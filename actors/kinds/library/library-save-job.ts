@@ -18,9 +18,15 @@ const PREFIX = 'library-save:';
 export const saveReminder = (o: Owner): string => `${PREFIX}${o.kind}:${o.id}`;
 export const isSaveReminder = (name: string): boolean => name.startsWith(PREFIX);
 
-/** Queues a save: the caller has put its object, SAVING, into `next`. */
-export function startSave(ctx: LibCtx, next: LibraryState, owner: Owner, items: readonly SaveItem[], p: Principal): LibraryState {
-  ctx.reminders.set(saveReminder(owner), ctx.clock.now());
+/**
+ * How long a blueprint's save waits for its application's snapshots of running VMs: a bound, so
+ * one whose snapshots never come (a host lost meanwhile) is still saved, from the versions it has.
+ */
+export const SNAPSHOT_WAIT_MS = 10 * 60_000;
+
+/** Queues a save (run after `waitMs`): the caller has put its object, SAVING, into `next`. */
+export function startSave(ctx: LibCtx, next: LibraryState, owner: Owner, items: readonly SaveItem[], p: Principal, waitMs = 0): LibraryState {
+  ctx.reminders.set(saveReminder(owner), ctx.clock.now() + waitMs);
   return { ...next, saves: [...next.saves, { owner, items, principal: p, attempts: 0 }] };
 }
 
