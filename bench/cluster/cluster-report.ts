@@ -122,7 +122,7 @@ export function writeClusterReport(main: RunSummary, scaling: readonly RunSummar
     if (f !== undefined && f.endS + 10 <= main.durationS) report.atLeast(`recovered after ${r.fault}`, r.recoverMs, 'ms', 0);
   }
   if (options['soak'] === true) {
-    // Live memory is judged (a node's JS heap + external, else anonymous RSS); the rest is shown apart: memory-growth.ts.
+    // Live memory is judged (a node's or an agent process's JS heap + external, else anonymous RSS); the rest is shown apart: memory-growth.ts.
     for (const g of main.memoryGrowth) {
       if (g.judged === 'heap') report.figure(`${g.name}: JS heap + external growth after warm-up`, g.slopeMbPerMin, 'MiB/min');
       if (g.ceilingMb !== undefined) report.figure(`${g.name}: peak anonymous RSS after warm-up (a JVM: judged against -Xmx + 256 MiB = ${g.ceilingMb} MiB)`, g.peakAnonMb, 'MiB');

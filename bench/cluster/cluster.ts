@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startChild, waitUntil, type Child } from '../../test/harness/child-process.ts';
 import { startHazelcast, type HazelcastCluster } from '../../test/harness/hazelcast.ts';
@@ -34,19 +34,29 @@ export interface Tenant {
 const here = import.meta.dirname;
 const tsx = ['--import', 'tsx'];
 
-/** The pid of the Hazelcast member at `address` (the harness keeps no pids): found by its command line. */
-function javaPid(clusterName: string, address: string): number | undefined {
-  const port = address.split(':')[1] ?? '';
+/** The pid of the process whose command line (arguments NUL-separated) `matches`: the harness keeps no pids. */
+function pidByCommandLine(matches: (cmd: string) => boolean): number | undefined {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.includes(`ravel.cluster.name=${clusterName}`) && cmd.includes(`-Dravel.port=${port}\0`)) return Number(d);
+      if (matches(readFileSync(`/proc/${d}/cmdline`, 'utf8'))) return Number(d);
     } catch {
       // gone meanwhile
     }
   }
   return undefined;
+}
+
+/** The Hazelcast member at `address`. */
+function javaPid(clusterName: string, address: string): number | undefined {
+  const port = address.split(':')[1] ?? '';
+  return pidByCommandLine((cmd) => cmd.includes(`ravel.cluster.name=${clusterName}`) && cmd.includes(`-Dravel.port=${port}\0`));
+}
+
+/** A NATS server, by its config file (test/harness/nats.ts writes it beside the server's store); a new pid after a restart. */
+function natsPid(storeDir: string): number | undefined {
+  const file = join(dirname(storeDir), 'nats.conf');
+  return pidByCommandLine((cmd) => (cmd.split('\0')[0] ?? '').endsWith('nats-server') && cmd.includes(`\0${file}\0`));
 }
 
 /** The id of the node a fault's `target` names (by index; the last node when none is given). */
@@ -263,6 +273,7 @@ export class BenchCluster {
       ...[...this.nodes].map(([id, c]) => [`node ${id}`, c.process.pid] as const),
       ...this.fleets.map((c, i) => [`hvx fleet ${i}`, c?.process.pid] as const),
       ...this.hz.addresses.map((a, i) => [`hazelcast ${i}`, javaPid(this.hz.clusterName, a)] as const),
+      ...this.nats.specs.map((n, i) => [`nats ${i}`, natsPid(n.storeDir)] as const),
     ];
   }
 

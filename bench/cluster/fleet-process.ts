@@ -4,6 +4,7 @@
  * once all are up, and on SIGUSR2 writes every VM it runs by host to RAVEL_FLEET_DUMP (the checker's view of where
  * VMs really are). A SIGKILL takes its VMs with it, as a host failure would. RAVEL_FLEET_TIMING
  * (a SimTiming as JSON) replaces its boot and shutdown times, for a bench that subtracts them.
+ * Under `cluster soak` it reports its live JS memory (heap-report.ts), as a node does.
  */
 import { writeFileSync } from 'node:fs';
 import { NatsBus } from '../../bus/nats/nats-bus.ts';
@@ -13,6 +14,7 @@ import { SimFleet } from '../../hvx/fleet/sim-fleet.ts';
 import { ensureHvxStreams } from '../../hvx/host-provisioning.ts';
 import { checkSimOptions, type SimTiming } from '../../hvx/drivers/sim/sim-options.ts';
 import { HOST_CAPACITY } from './spec.ts';
+import { HEAP_DIR_ENV, startHeapReports } from './heap-report.ts';
 
 const env = (k: string): string => {
   const v = process.env[k];
@@ -37,6 +39,9 @@ const fleet = new SimFleet({
   logger: log,
 });
 for (const h of hosts) await fleet.add(h);
+// `cluster soak` judges a fleet, like a node, on its live JS memory: its anonymous RSS climbs with the allocator's peak of freed buffers.
+const heapDir = process.env[HEAP_DIR_ENV];
+if (heapDir !== undefined) startHeapReports(heapDir);
 
 let dumps = 0;
 process.on('SIGUSR2', () => {

@@ -6,7 +6,7 @@
  * workload on 1, 2 and 3 nodes (`--no-scaling` leaves them out). `npm run bench -- cluster partition` runs the network
  * partition alone (bench/results/cluster-partition.*); `cluster soak [--minutes=N]` runs the
  * quick mix without faults for N minutes (10 unless given, 8 to 120: SOAK_MINUTES) and fails when
- * a process's live memory keeps climbing after the warm-up (memory-growth.ts: a node's JS heap,
+ * a process's live memory keeps climbing after the warm-up (memory-growth.ts: a node's or an agent process's JS heap,
  * which it reports through heap-report.ts; another process's anonymous RSS). The warm-up lasts
  * 6 minutes, until activations passivate (SOAK_WARMUP_S). `npm run bench -- cluster compare A.json
  * B.json` flags regressions of B against A.
@@ -51,7 +51,7 @@ if ((named !== undefined && named !== 'partition' && named !== 'soak') || !Numbe
 }
 const spec = named === 'partition' ? partitionSpec() : named === 'soak' ? soakSpec(minutes) : quick ? quickSpec() : fullSpec();
 const reportName = named === undefined ? 'cluster' : `cluster-${named}`;
-// The soak judges nodes on their JS heap, which they write here (heap-report.ts); the nodes inherit the variable.
+// The soak judges nodes and agent processes on their JS heap, which they write here (heap-report.ts); they inherit the variable.
 const heapDir = named === 'soak' ? mkdtempSync(join(tmpdir(), 'ravel-bench-heap-')) : undefined;
 if (heapDir !== undefined) process.env[HEAP_DIR_ENV] = heapDir;
 const main = summarizeRun(await runCluster(spec));

@@ -18,12 +18,14 @@
  * - the allocator's high-water mark: glibc's main arena rose in steps on every node to the peak
  *   of live Buffer memory (`arrayBuffers`) and never came down, 5 to 16 MiB/min of anonymous
  *   RSS over a short run, with the JS heap flat.
- * So a node that reports its JS heap and external buffers as its last full garbage collection
+ * So a node (or an HVX agent process) that reports its JS heap and external buffers as its last full garbage collection
  * left them (heap-report.ts) is judged on those; a JVM (a Hazelcast member), whose heap is capped
  * by -Xmx and which fills it before collecting old objects (its RSS climbs for as long as a soak
  * lasts and then stops), on a ceiling: its anonymous RSS must stay under the heap's cap plus an
- * allowance for what lives outside the heap; any other process (agents, load generators) on its
- * anonymous RSS. Anonymous and file-backed growth are reported beside it for
+ * allowance for what lives outside the heap; any other process (load generators, the NATS
+ * server) on its anonymous RSS. What a process keeps by design up to a cap (an agent's ledger of
+ * applied commands, 10,000 per host; a gateway's upload statuses, 10,000) fills slower than the
+ * slope bound and is judged with the rest. Anonymous and file-backed growth are reported beside it for
  * every process, and the whole RSS's slope too.
  */
 import type { ProcSample } from './proc-stats.ts';
