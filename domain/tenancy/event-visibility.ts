@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { match } from 'ts-pattern';
-import { eventNames, type EventRecord } from '../schemas/event.ts';
+import { eventNames, type EventName, type EventRecord } from '../schemas/event.ts';
 import type { Permission } from '../schemas/organization.ts';
 import { authorize, userGrants } from './authorize.ts';
 import type { Principal, ResourceType } from './principal.ts';
@@ -35,36 +35,66 @@ export type EventAbout =
 
 type RecordFacts = Pick<EventRecord, 'name' | 'subjects' | 'tenantId'>;
 
+/** How a name finds what its record is about. */
+type AboutRule =
+  | { readonly kind: 'subject'; readonly type: EventSubjectType }
+  | { readonly kind: 'list'; readonly type: EventSubjectType }
+  | { readonly kind: 'every'; readonly type: EventSubjectType }
+  | { readonly kind: 'organization' };
+
+const subject = (type: EventSubjectType): AboutRule => ({ kind: 'subject', type });
+
+/** What each event name is about; a new name does not compile until it is placed here. */
+export function aboutRule(name: EventName): AboutRule {
+  return match(name)
+    .with('APPLICATION_CREATED', 'APPLICATION_UPDATED', 'APPLICATION_DELETED', 'APPLICATION_PUBLISHED', 'APPLICATION_UPDATES_PUBLISHED', () => subject('APPLICATION'))
+    .with('APPLICATION_STARTED', 'APPLICATION_STOPPED', 'APPLICATION_RESTARTED', 'APPLICATION_EXPIRATION_SET', 'APPLICATION_EXPIRED', () => subject('APPLICATION'))
+    .with('APPLICATION_TASK_SCHEDULED', 'APPLICATION_TASK_FIRED', 'APPLICATION_TASK_DELETED', () => subject('APPLICATION'))
+    // A VM's and a host's records come from the application whose VMs they are.
+    .with('VM_ADDED', 'VM_UPDATED', 'VM_REMOVED', 'VM_STATE_CHANGED', 'VM_ACTION_REQUESTED', 'VM_REPAIRED', () => subject('APPLICATION'))
+    .with('HOST_UP', 'HOST_DOWN', 'HOST_RELEASED', () => subject('APPLICATION'))
+    .with('BLUEPRINT_SAVING', 'BLUEPRINT_READY', 'BLUEPRINT_DELETED', () => subject('BLUEPRINT'))
+    .with('IMAGE_SAVING', 'IMAGE_READY', 'IMAGE_DELETED', () => subject('IMAGE'))
+    .with('DISK_IMAGE_READY', 'DISK_IMAGE_FAILED', 'DISK_IMAGE_DELETED', () => subject('DISK_IMAGE'))
+    .with('KEY_PAIR_CREATED', 'KEY_PAIR_UPDATED', 'KEY_PAIR_DELETED', () => subject('KEY_PAIR'))
+    .with('ELASTIC_IP_ALLOCATED', 'ELASTIC_IP_ATTACHED', 'ELASTIC_IP_DETACHED', 'ELASTIC_IP_RELEASED', (): AboutRule => ({ kind: 'list', type: 'ELASTIC_IP' }))
+    .with('USER_INVITED', 'USER_UPDATED', 'USER_ENABLED', 'USER_DISABLED', 'USER_DELETED', 'USER_PASSWORD_CHANGED', () => subject('USER'))
+    .with('USER_LOGIN', 'USER_LOGOUT', () => subject('USER'))
+    // Names a login, not a user: about the organization's users as a whole.
+    .with('USER_LOGIN_FAILED', (): AboutRule => ({ kind: 'every', type: 'USER' }))
+    .with('PERMISSIONS_GROUP_CHANGED', () => subject('PERMISSIONS_GROUP'))
+    .with('EPHEMERAL_TOKEN_CREATED', 'EPHEMERAL_TOKEN_UPDATED', 'EPHEMERAL_TOKEN_DELETED', () => subject('EPHEMERAL_TOKEN'))
+    .with('ORGANIZATION_CREATED', 'ORGANIZATION_UPDATED', 'LIMITS_CHANGED', 'QUOTA_EXCEEDED', (): AboutRule => ({ kind: 'organization' }))
+    .exhaustive();
+}
+
+// Looked up per record; the match above runs once per name.
+const RULES: ReadonlyMap<string, AboutRule> = new Map(eventNames.map((n) => [n, aboutRule(n)]));
+
+const DECIMAL = /^[0-9]{1,16}$/;
+
 /** The object of `type` the record's subjects name, or every one of the type when none is named. */
 function objectOf(r: RecordFacts, type: EventSubjectType): EventAbout {
   const s = r.subjects.find((x) => x.type === type);
-  const id = s === undefined || !/^[0-9]{1,16}$/.test(s.id) ? NaN : Number(s.id);
+  const id = s === undefined || !DECIMAL.test(s.id) ? NaN : Number(s.id);
   if (!Number.isSafeInteger(id)) return { kind: 'every', type };
   return type === 'USER' ? { kind: 'object', type, id, userId: id } : { kind: 'object', type, id };
 }
 
-/** What each event name is about; a new name does not compile until it is placed here. */
-export function eventAbout(r: RecordFacts): EventAbout {
-  return match(r.name)
-    .with('APPLICATION_CREATED', 'APPLICATION_UPDATED', 'APPLICATION_DELETED', 'APPLICATION_PUBLISHED', 'APPLICATION_UPDATES_PUBLISHED', () => objectOf(r, 'APPLICATION'))
-    .with('APPLICATION_STARTED', 'APPLICATION_STOPPED', 'APPLICATION_RESTARTED', 'APPLICATION_EXPIRATION_SET', 'APPLICATION_EXPIRED', () => objectOf(r, 'APPLICATION'))
-    .with('APPLICATION_TASK_SCHEDULED', 'APPLICATION_TASK_FIRED', 'APPLICATION_TASK_DELETED', () => objectOf(r, 'APPLICATION'))
-    // A VM's and a host's records come from the application whose VMs they are.
-    .with('VM_ADDED', 'VM_UPDATED', 'VM_REMOVED', 'VM_STATE_CHANGED', 'VM_ACTION_REQUESTED', 'VM_REPAIRED', () => objectOf(r, 'APPLICATION'))
-    .with('HOST_UP', 'HOST_DOWN', 'HOST_RELEASED', () => objectOf(r, 'APPLICATION'))
-    .with('BLUEPRINT_SAVING', 'BLUEPRINT_READY', 'BLUEPRINT_DELETED', () => objectOf(r, 'BLUEPRINT'))
-    .with('IMAGE_SAVING', 'IMAGE_READY', 'IMAGE_DELETED', () => objectOf(r, 'IMAGE'))
-    .with('DISK_IMAGE_READY', 'DISK_IMAGE_FAILED', 'DISK_IMAGE_DELETED', () => objectOf(r, 'DISK_IMAGE'))
-    .with('KEY_PAIR_CREATED', 'KEY_PAIR_UPDATED', 'KEY_PAIR_DELETED', () => objectOf(r, 'KEY_PAIR'))
-    .with('ELASTIC_IP_ALLOCATED', 'ELASTIC_IP_ATTACHED', 'ELASTIC_IP_DETACHED', 'ELASTIC_IP_RELEASED', (): EventAbout => ({ kind: 'list', type: 'ELASTIC_IP' }))
-    .with('USER_INVITED', 'USER_UPDATED', 'USER_ENABLED', 'USER_DISABLED', 'USER_DELETED', 'USER_PASSWORD_CHANGED', () => objectOf(r, 'USER'))
-    .with('USER_LOGIN', 'USER_LOGOUT', () => objectOf(r, 'USER'))
-    // Names a login, not a user: about the organization's users as a whole.
-    .with('USER_LOGIN_FAILED', (): EventAbout => ({ kind: 'every', type: 'USER' }))
-    .with('PERMISSIONS_GROUP_CHANGED', () => objectOf(r, 'PERMISSIONS_GROUP'))
-    .with('EPHEMERAL_TOKEN_CREATED', 'EPHEMERAL_TOKEN_UPDATED', 'EPHEMERAL_TOKEN_DELETED', () => objectOf(r, 'EPHEMERAL_TOKEN'))
-    .with('ORGANIZATION_CREATED', 'ORGANIZATION_UPDATED', 'LIMITS_CHANGED', 'QUOTA_EXCEEDED', (): EventAbout => ({ kind: 'object', type: 'ORGANIZATION', id: r.tenantId }))
-    .exhaustive();
+/** What a record is about; undefined for a name that is not an event name. */
+export function eventAbout(r: RecordFacts): EventAbout | undefined {
+  const rule = RULES.get(r.name);
+  if (rule === undefined) return undefined;
+  // A switch, not a match: this runs for every record a scoped principal's fan-out looks at.
+  switch (rule.kind) {
+    case 'subject':
+      return objectOf(r, rule.type);
+    case 'list':
+    case 'every':
+      return rule;
+    case 'organization':
+      return { kind: 'object', type: 'ORGANIZATION', id: r.tenantId };
+  }
 }
 
 /**
@@ -79,7 +109,8 @@ export type EventVisibility =
 
 const ALL: EventVisibility = { kind: 'all' };
 const NONE: EventVisibility = { kind: 'none' };
-const known = new Set<string>(eventNames);
+/** Answers a `some` visibility keeps, by object. */
+const MAX_REMEMBERED = 4096;
 
 /** The records of `organizationId`'s stream `p` may see, as of `now` (an expired token: none). */
 export function eventVisibility(p: Principal, organizationId: number, now: number): EventVisibility {
@@ -102,11 +133,7 @@ export function maySeeEvent(p: Principal, r: EventRecord, now: number): boolean 
 }
 
 export function sees(v: EventVisibility, r: EventRecord): boolean {
-  return match(v)
-    .with({ kind: 'all' }, () => true)
-    .with({ kind: 'none' }, () => false)
-    .with({ kind: 'some' }, (s) => s.sees(r))
-    .exhaustive();
+  return v.kind === 'all' || (v.kind === 'some' && v.sees(r));
 }
 
 function readsEvery(grants: readonly Permission[], type: ResourceType): boolean {
@@ -124,5 +151,25 @@ function narrowed(p: Principal, own: number, organizationId: number, grants: rea
       .with({ kind: 'list' }, (l) => authorize(p, 'READ', { organizationId, type: l.type }, now).allowed)
       .with({ kind: 'every' }, (e) => readsEvery(grants, e.type))
       .exhaustive();
-  return { kind: 'some', key, sees: (r) => r.tenantId === organizationId && known.has(r.name) && may(eventAbout(r)) };
+  // The answer for an object does not change for this principal and time: a fan-out asks about
+  // the same few objects again and again. Bounded, and simply dropped when full.
+  const answers = new Map<string, boolean>();
+  const seesAbout = (about: EventAbout): boolean => {
+    const k = about.kind === 'object' ? `${about.type}/${about.id}` : `${about.kind}/${about.type}`;
+    let ok = answers.get(k);
+    if (ok === undefined) {
+      if (answers.size >= MAX_REMEMBERED) answers.clear();
+      answers.set(k, (ok = may(about)));
+    }
+    return ok;
+  };
+  return {
+    kind: 'some',
+    key,
+    sees: (r) => {
+      if (r.tenantId !== organizationId) return false;
+      const about = eventAbout(r);
+      return about !== undefined && seesAbout(about);
+    },
+  };
 }
