@@ -170,6 +170,10 @@ test('cluster mode: an application from a library image runs on rented sim hosts
       throw e;
     });
     try {
+      // From the settings: the crashed node's leases lapse within leaseMs (2 s), the survivor takes
+      // them within about four placement ticks (leaseMs / 3 each, an orphan waiting two), and the
+      // publish turn, retried, is answered within two ask deadlines (5 s): some 15 s at most on an
+      // idle machine. Answered 0-5.2 s after the crash in 50 runs at load 9-27: 30 s leaves room.
       await waitFor('publish retried', retry, () => true);
     } finally {
       // Also when the wait runs out: what each retry met says where the publish was stuck.
