@@ -54,7 +54,7 @@ test('replanning with the previous plan keeps the addresses and MACs of NICs tha
   assert.notEqual(second.nics.find((n) => n.vmKey === '400')!.ip, after.ip);
 });
 
-test('property: no address or MAC is handed out twice in a plan, across replans', () => {
+test('property: no address or MAC is handed out twice in a plan, across replans; NICs that stay keep theirs', () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 30 }), (a, b) => {
       const design = (ns: number[]) => ({ vms: [...new Set(ns)].map((n) => sampleVm(n, { hostnames: [] })) });
@@ -65,6 +65,17 @@ test('property: no address or MAC is handed out twice in a plan, across replans'
         assert.equal(new Set(p.nics.map((n) => n.mac)).size, p.nics.length);
         assert.ok(p.nics.every((n) => n.ip !== '10.0.0.1' && n.ip !== '10.0.0.2' && n.ip !== '10.0.0.0'));
       }
+      const before = new Map(p1.nics.map((n) => [n.vmKey, `${n.ip} ${n.mac}`]));
+      for (const n of p2.nics) if (before.has(n.vmKey)) assert.equal(`${n.ip} ${n.mac}`, before.get(n.vmKey));
     }),
   );
+});
+
+test('replanning: a NIC new earlier in the design does not take the address of a NIC that stays', () => {
+  const first = planNetwork({ vms: [sampleVm(1), sampleVm(2)] });
+  const second = planNetwork({ vms: [sampleVm(0), sampleVm(1), sampleVm(2)] }, first);
+  const ip = (p: typeof first, vmKey: string): string | undefined => p.nics.find((n) => n.vmKey === vmKey)?.ip;
+  assert.equal(ip(second, '100'), ip(first, '100'));
+  assert.equal(ip(second, '200'), ip(first, '200'));
+  assert.equal(ip(second, '0'), '10.0.0.5');
 });

@@ -112,21 +112,25 @@ export function planNetwork(design: Design, previous?: NetworkPlan): NetworkPlan
     }),
   );
 
-  // Unpinned DHCP NICs keep last plan's address when it is still free, else take the next one.
+  // Unpinned DHCP NICs keep last plan's address when it is still free, all claimed before any new
+  // one is handed out (else a NIC earlier in the design could take a staying NIC's address);
+  // the others take the next free one.
   const dhcp = subnets[0]!;
+  const kept = new Map<string, number>();
   for (const n of dhcpLater) {
     const prev = prevByNic.get(`${n.vmKey}/${n.nicKey}`);
-    let ip: number | undefined;
-    if (prev?.mode === 'DHCP') {
-      const p = ipToInt(prev.ip);
-      if (subnetContains(dhcp.subnet, p) && !isTaken(dhcp.pool, p)) ip = p;
-    }
+    if (prev?.mode !== 'DHCP') continue;
+    const p = ipToInt(prev.ip);
+    if (!subnetContains(dhcp.subnet, p) || isTaken(dhcp.pool, p)) continue;
+    dhcp.pool = take(dhcp.pool, p);
+    kept.set(`${n.vmKey}/${n.nicKey}`, p);
+  }
+  for (const n of dhcpLater) {
+    let ip = kept.get(`${n.vmKey}/${n.nicKey}`);
     if (ip === undefined) {
       const r = takeNext(dhcp.pool);
       dhcp.pool = r.pool;
       ip = r.value;
-    } else {
-      dhcp.pool = take(dhcp.pool, ip);
     }
     nicsOut.set(`${n.vmKey}/${n.nicKey}`, { vmKey: n.vmKey, nicKey: n.nicKey, ip: intToIp(ip), mode: 'DHCP', mac: n.mac });
   }
