@@ -11,7 +11,8 @@ import type { VmDeployment } from '../schemas/vm.ts';
 import { defaultDesignLimits, type DesignLimits } from '../design/design-limits.ts';
 import { validateDesign } from '../design/design-validate.ts';
 import { expirationTime } from '../schedule/expiration.ts';
-import { designDiffersFromDeployment, designOf, totalActiveVms } from './application-state.ts';
+import { planDeploymentNetwork, withPlannedNics, withoutPlannedNics } from '../network/deployment-network.ts';
+import { canonical, designDiffersFromDeployment, designOf, totalActiveVms } from './application-state.ts';
 
 /** Where placement put each VM (by id key), for publish and publish updates. */
 export type HostAssignments = Readonly<Record<string, string>>;
@@ -43,7 +44,8 @@ function deployedVm(vm: Design['vms'][number], hosts: HostAssignments): VmDeploy
 
 /**
  * Publishes a draft: ILLEGAL_STATE when already published, INVALID_ARGUMENT when it has no VMs.
- * Every VM starts PUBLISHING on the host placement chose.
+ * Every VM starts PUBLISHING on the host placement chose, each NIC with the address and MAC the
+ * application's network plan gives it (INVALID_ARGUMENT for a collision).
  */
 export function publishApplication(
   app: Application,
@@ -53,7 +55,7 @@ export function publishApplication(
   if (app.deployment !== undefined) throw new RavelError('ILLEGAL_STATE', `application ${app.id} is already published`);
   if (app.design.vms.length === 0) throw new RavelError('INVALID_ARGUMENT', 'an application without VMs cannot be published', { details: { field: '/design/vms' } });
   validateDesign(app.design);
-  const vms = app.design.vms.map((vm) => deployedVm(vm, placement.hosts));
+  const vms = withPlannedNics(app.design.vms.map((vm) => deployedVm(vm, placement.hosts)), planDeploymentNetwork(app.design));
   return {
     ...app,
     published: true,
@@ -83,7 +85,7 @@ export function publishUpdates(app: Application, hosts: HostAssignments): Update
   const inDesign = new Set(app.design.vms.map((v) => idKey(v.id)));
   const added: string[] = [];
   const changed: string[] = [];
-  const vms = app.design.vms.map((vm) => {
+  const designed = app.design.vms.map((vm) => {
     const key = idKey(vm.id);
     const old = deployed.get(key);
     if (old === undefined) {
@@ -92,15 +94,15 @@ export function publishUpdates(app: Application, hosts: HostAssignments): Update
     }
     const { state, hostId, fqdn, publicIps, publicServices } = old;
     const runtime = { state, ...(hostId === undefined ? {} : { hostId }), ...(fqdn === undefined ? {} : { fqdn }), ...(publicIps === undefined ? {} : { publicIps }), ...(publicServices === undefined ? {} : { publicServices }) };
-    if (JSON.stringify(designOf(old), replacer) !== JSON.stringify(vm, replacer)) changed.push(key);
+    if (canonical(designOf(old)) !== canonical(withoutPlannedNics(vm))) changed.push(key);
     return { ...structuredClone(vm), ...runtime };
   });
+  // NICs that stay keep their addresses and MACs; a collision refuses the whole update.
+  const vms = withPlannedNics(designed, planDeploymentNetwork(app.design, dep));
   const removed = dep.vms.map((v) => idKey(v.id)).filter((k) => !inDesign.has(k));
   const deployment = { ...dep, vms, totalActiveVms: totalActiveVms({ vms }) };
   return { application: { ...app, deployment, designDiffersFromDeployment: false }, added, removed, changed };
 }
-
-const replacer = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
 
 /** Replaces the design (PUT), keeping `designDiffersFromDeployment` current. */
 export function setDesign(app: Application, design: Design, limits: DesignLimits = defaultDesignLimits): Application {

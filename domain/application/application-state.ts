@@ -7,6 +7,7 @@ import type { Application, Deployment, Design } from '../schemas/application.ts'
 import { idKey } from '../schemas/common.ts';
 import type { VmDeployment, VmDesign, VmState } from '../schemas/vm.ts';
 import { isVmRunning, vmStates } from '../vm/vm-state-machine.ts';
+import { withoutPlannedNics } from '../network/deployment-network.ts';
 
 /** Draft: never published, design only. Published: a deployment exists on hosts. */
 export type ApplicationLifecycle = 'DRAFT' | 'PUBLISHED';
@@ -39,10 +40,10 @@ export function totalActiveVms(deployment: Pick<Deployment, 'vms'> | undefined):
   return deployment === undefined ? 0 : deployment.vms.filter((v) => isVmRunning(v.state)).length;
 }
 
-/** The design fields of a deployed VM, without what deployment adds. */
+/** The design fields of a deployed VM, without what deployment adds (its NICs' planned MACs and addresses too). */
 export function designOf(vm: VmDeployment): VmDesign {
   const { state: _s, hostId: _h, fqdn: _f, publicIps: _p, publicServices: _ps, ...design } = vm;
-  return design;
+  return withoutPlannedNics(design);
 }
 
 /**
@@ -53,7 +54,7 @@ export function designDiffersFromDeployment(design: Design, deployment: Pick<Dep
   if (deployment === undefined) return false;
   if (design.vms.length !== deployment.vms.length) return true;
   const deployed = new Map(deployment.vms.map((v) => [idKey(v.id), canonical(designOf(v))]));
-  return design.vms.some((v) => deployed.get(idKey(v.id)) !== canonical(v));
+  return design.vms.some((v) => deployed.get(idKey(v.id)) !== canonical(withoutPlannedNics(v)));
 }
 
 /** A stable text form: object keys sorted, bigint and number ids alike, undefined dropped. */

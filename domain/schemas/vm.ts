@@ -35,10 +35,17 @@ export type NetworkDevice = Static<typeof NetworkDevice>;
 /**
  * How a NIC gets its address: a DHCP reservation (`autoIpConfig`, optionally asking for an
  * address) or a static one; `hasPublicIp` asks for a public address; `elasticIpAddress` binds
- * one of the organization's elastic IPs.
+ * one of the organization's elastic IPs. In the deployment `device.mac` is the NIC's planned MAC
+ * (domain/network/deployment-network.ts).
  */
 export const IpConfig = Type.Object({
-  autoIpConfig: Type.Optional(Type.Object({ reservedIp: Type.Optional(Ipv4) })),
+  autoIpConfig: Type.Optional(
+    Type.Object({
+      reservedIp: Type.Optional(Ipv4),
+      /** Output, in the deployment: the address the application's network plan gave the NIC; ignored in a design. */
+      allocatedIp: Type.Optional(Ipv4),
+    }),
+  ),
   staticIpConfig: Type.Optional(
     Type.Object({
       ip: Ipv4,

@@ -13,6 +13,7 @@ import type { Optimization, Placement, Region, VmDemand } from '../../../domain/
 import type { StoreRef } from '../../../domain/library/library-records.ts';
 import { idKey, sizeInMb, type Application, type VmDeployment } from '../../../domain/schemas/index.ts';
 import { isVmRunning } from '../../../domain/vm/vm-state-machine.ts';
+import { planDeploymentNetwork } from '../../../domain/network/deployment-network.ts';
 import type { Bus } from '../../../bus/bus.ts';
 import { libraryRef } from '../library/library-kind.ts';
 import type { LibraryMsg } from '../library/library-messages.ts';
@@ -92,6 +93,7 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
   const s = visible(ctx, m.principal, 'EXECUTE');
   if (s.app.deployment !== undefined) throw new RavelError('ILLEGAL_STATE', `application ${s.app.id} is already published`);
   if (s.app.design.vms.length === 0) throw new RavelError('INVALID_ARGUMENT', 'an application without VMs cannot be published', { details: { field: '/design/vms' } });
+  planDeploymentNetwork(s.app.design); // a collision refuses here, before disks or room are taken (publishApplication applies the plan)
   const startAll = m.request.startAllVms ?? true;
   const optimization: Optimization = m.request.preferredRegion !== undefined ? 'PERFORMANCE_OPTIMIZED' : (m.request.optimizationLevel ?? 'COST_OPTIMIZED');
   const disks = await provisionDisks(ctx, s);

@@ -8,6 +8,7 @@ import { match } from 'ts-pattern';
 import { createHash } from 'node:crypto';
 import { RavelError } from '../../../core/errors.ts';
 import type { StoreRef } from '../../../domain/library/library-records.ts';
+import { plannedIpOf } from '../../../domain/network/deployment-network.ts';
 import { idKey, sizeInMb, type HardDrive, type VmDeployment } from '../../../domain/schemas/index.ts';
 import { imageTenantOf } from '../../../domain/tenancy/image-tenant.ts';
 import type { HostCommand } from '../../../domain/vm/vm-state-machine.ts';
@@ -60,9 +61,12 @@ export function vmSpecOf(organizationId: number, applicationId: number, vm: VmDe
     disks: vm.hardDrives
       .filter((d) => d.type === 'DISK')
       .map((d) => ({ id: `d${idKey(d.id)}`, ...(disks[idKey(d.id)] ?? legacy(d)) })),
+    // The network plan's MAC and address (deployment-network.ts); a hashed MAC only for a
+    // deployment stored before NICs were planned.
     nics: vm.networkConnections.map((n, i) => {
       const mac = n.device.mac?.toLowerCase();
-      return { id: `n${idKey(n.id)}`, mac: mac !== undefined && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) ? mac : macFor(`${vmId}/${i}`), network: 'default' };
+      const ip = plannedIpOf(n);
+      return { id: `n${idKey(n.id)}`, mac: mac !== undefined && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac) ? mac : macFor(`${vmId}/${i}`), network: 'default', ...(ip === undefined ? {} : { ip }) };
     }),
   };
 }

@@ -11,6 +11,7 @@ import { designDiffersFromDeployment } from '../../../domain/application/applica
 import { idKey, sizeInMb, type Application } from '../../../domain/schemas/index.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { place, provisionDisks, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { planDeploymentNetwork } from '../../../domain/network/deployment-network.ts';
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
 import { DEFAULT_BASE_DOMAIN, detachElasticIps, exposeDeployedVms, releaseExposures } from './application-exposure.ts';
@@ -24,6 +25,7 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
   const deployed = new Set(dep.vms.map((v) => idKey(v.id)));
   const fresh = s.app.design.vms.filter((v) => !deployed.has(idKey(v.id)));
   const startNew = m.startAllDraftVms ?? true;
+  planDeploymentNetwork(s.app.design, dep); // a collision refuses here, before disks or room are taken (planUpdates applies the plan)
   // Added VMs' disks get their images in the store as at publish (the deployed ones keep theirs).
   const disks = fresh.length > 0 ? await provisionDisks(ctx, s) : null;
   const { state: claimed, plan, removed } = await withClaim(ctx, s, startNew ? fresh : [], async () => {
