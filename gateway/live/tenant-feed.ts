@@ -86,12 +86,13 @@ export class TenantFeed {
     this.published = e.seq;
     let message: Buffer | undefined;
     let sent = 0;
-    // Topics of one key with different kinds share the answer.
-    const seen = new Map<string, boolean>();
+    // Topics of one key with different kinds share the answer (made only when a topic is filtered).
+    let seen: Map<string, boolean> | undefined;
     for (const [topic, set] of this.topicSets) {
       if (!e.topics.some((t) => set.kinds.has(t))) continue;
       if (set.events.kind === 'some') {
         const key = set.events.key;
+        seen ??= new Map();
         let ok = seen.get(key);
         if (ok === undefined) seen.set(key, (ok = filterSees(set.events, e)));
         if (!ok) continue;
