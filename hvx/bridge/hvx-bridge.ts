@@ -165,7 +165,8 @@ export class HvxBridge {
     const app = applicationOfCommand(r.commandId);
     if (app === undefined || !hostResultMatters(r.commandId, r.ok)) return undefined;
     const disks = r.ok && r.value.kind === 'snapshot' ? { disks: r.value.disks.map((d) => ({ diskId: d.diskId, image: d.image, version: d.version })) } : {};
-    const msg = { type: 'hostResult', host, commandId: r.commandId, ok: r.ok, seq: m.seq, ...disks };
+    const state = r.ok && r.value.kind === 'vm' ? { state: r.value.state } : {};
+    const msg = { type: 'hostResult', host, commandId: r.commandId, ok: r.ok, seq: m.seq, ...disks, ...state };
     return { key: String(app), ref: applicationRef(app), msg, idempotencyKey: `hvx-result:${m.seq}` };
   }
 }

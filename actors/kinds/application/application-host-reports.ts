@@ -19,6 +19,7 @@ import type { ApplicationDeploymentDeps } from './application-deployment.ts';
 import type { VmRuntime } from './application-state.ts';
 import { abandonHostless } from './application-repair.ts';
 import { snapshotResult } from './application-snapshots.ts';
+import { eventOfState, isSentAgain } from './application-settle.ts';
 import { moveStoppedVm } from './application-vm-actions.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
@@ -59,7 +60,8 @@ function onVmEvent(ctx: Ctx, s: Live, vmKey: string, event: VmEvent | undefined,
  * moves the VM; a snapshot's versions are recorded). What they would leave behind is bookkeeping that a later report of the VM overwrites.
  */
 export const hostStatusMatters = (state: Msg<'hostStatus'>['state']): boolean => state !== 'starting' && state !== 'stopping';
-export const hostResultMatters = (commandId: string, ok: boolean): boolean => !ok || commandKindOf(commandId) === 'define' || commandKindOf(commandId) === 'snapshot';
+export const hostResultMatters = (commandId: string, ok: boolean): boolean =>
+  !ok || commandKindOf(commandId) === 'define' || commandKindOf(commandId) === 'snapshot' || isSentAgain(commandId);
 
 export async function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readonly Region[]): Promise<null> {
   const s = deployed(ctx);
@@ -75,11 +77,15 @@ export async function hostStatus(ctx: Ctx, m: Msg<'hostStatus'>, regions: readon
     .with('starting', 'stopping', () => undefined)
     .exhaustive();
   onVmEvent(ctx, s, m.vmKey, event, (r) => ({ ...r, lastStatusSeq: m.seq }), regions);
-  // A redeploy of the running VM goes on now that it is stopped (its snapshot asked).
-  const after = deployed(ctx);
-  const stopped = after?.app.deployment?.vms.find((v) => idKey(v.id) === m.vmKey)?.state === 'STOPPED';
-  if (after !== undefined && stopped && rt.moveWhenStopped === true) await moveStoppedVm(ctx, after, m.vmKey);
+  await moveIfRedeployed(ctx, m.vmKey, rt);
   return null;
+}
+
+/** A redeploy of the running VM goes on once it is stopped (its snapshot asked). */
+async function moveIfRedeployed(ctx: Ctx, vmKey: string, before: VmRuntime): Promise<void> {
+  const after = deployed(ctx);
+  const stopped = after?.app.deployment?.vms.find((v) => idKey(v.id) === vmKey)?.state === 'STOPPED';
+  if (after !== undefined && stopped && before.moveWhenStopped === true) await moveStoppedVm(ctx, after, vmKey);
 }
 
 export async function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readonly Region[]): Promise<null> {
@@ -94,8 +100,11 @@ export async function hostResult(ctx: Ctx, m: Msg<'hostResult'>, regions: readon
     ? { kind: 'host', report: 'failed' }
     : commandKindOf(m.commandId) === 'define'
       ? { kind: 'host', report: 'provisioned', startAfter: rt.startAfter }
-      : undefined;
+      : isSentAgain(m.commandId)
+        ? eventOfState(m.state)
+        : undefined;
   onVmEvent(ctx, s, vmKey, event, () => settled, regions);
+  await moveIfRedeployed(ctx, vmKey, rt);
   return null;
 }
 

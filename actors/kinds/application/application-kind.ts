@@ -20,6 +20,7 @@ import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PRE
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
 import { saveBlueprint } from './application-task-blueprint.ts';
+import { settle, SETTLE_REMINDER } from './application-settle.ts';
 import { ApplicationMsgSchema, type ApplicationMsg } from './application-messages.ts';
 import { decodeApplicationState, type ApplicationState } from './application-state.ts';
 import { EXPIRATION_REMINDER, HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
@@ -85,6 +86,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with(OUTBOX_REMINDER, () => forwardEvents(ctx))
         .with(HOST_COMMANDS_REMINDER, () => sendQueuedCommands(ctx, deps()))
         .with(EXPIRATION_REMINDER, async () => expire(ctx))
+        .with(SETTLE_REMINDER, async () => settle(ctx))
         .with(USAGE_REMINDER, () => reportUsage(ctx))
         .when((name) => name.startsWith(TASK_REMINDER_PREFIX), async () => fireTask(ctx, reminder))
         .otherwise(async () => undefined);

@@ -53,7 +53,11 @@ export const ApplicationDeploymentMsgSchema = Type.Union([
   Type.Object({ type: Type.Literal('calcPrice'), principal: PrincipalSchema, aspect: Type.Union([Type.Literal('design'), Type.Literal('deployment')]) }),
   Type.Object({ type: Type.Literal('setExpiration'), principal: PrincipalSchema, request: SetExpiration }),
   Type.Object({ type: Type.Literal('hostStatus'), host: HostToken, vmKey: Type.String({ minLength: 1, maxLength: 32 }), state: HostVmState, seq: Seq }),
-  Type.Object({ type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq, disks: Type.Optional(SnapshotDisks) }),
+  Type.Object({
+    type: Type.Literal('hostResult'), host: HostToken, commandId: HostToken, ok: Type.Boolean(), seq: Seq, disks: Type.Optional(SnapshotDisks),
+    /** The VM's state on the host after the command (for a command sent again: application-settle.ts). */
+    state: Type.Optional(Type.Union([HostVmState, Type.Literal('undefined')])),
+  }),
   Type.Object({ type: Type.Literal('hostLost'), host: HostToken, vmKeys: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 1024 }) }),
 ]);
 

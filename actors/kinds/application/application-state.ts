@@ -26,6 +26,8 @@ export interface VmRuntime {
    * new host once the snapshot is in, and the old host keeps its room until then.
    */
   readonly snapshot?: { readonly command: string; readonly host: string; readonly defineAfter?: boolean };
+  /** When the VM last entered STARTING or STOPPING with a command sent (application-settle.ts). */
+  readonly transitionAt?: number;
   /** A redeploy of the running VM: moved once it has stopped (and its disks been snapshotted). */
   readonly moveWhenStopped?: boolean;
 }

@@ -11,6 +11,7 @@ import type { Reminders } from '../../actor-kind.ts';
 import type { Live } from './application-design.ts';
 import { hvxCommandsFor } from './application-host-commands.ts';
 import type { VmRuntime } from './application-state.ts';
+import { armSettle } from './application-settle.ts';
 
 export const HOST_COMMANDS_REMINDER = 'host-commands';
 export const EXPIRATION_REMINDER = 'expiration';
@@ -52,6 +53,10 @@ export function applyVmTransitions(s: Live, changes: readonly VmChange[], now: n
       const cmds = c.commands.flatMap((hc) => hvxCommandsFor(hc, target));
       outgoing.push(...cmds);
       rt = { ...rt, gen, pending: cmds[cmds.length - 1]?.id ?? '' };
+      if (c.to === 'STARTING' || c.to === 'STOPPING') {
+        rt = { ...rt, transitionAt: now };
+        armSettle(reminders, now);
+      }
       const snapshot = cmds.find((x) => x.kind === 'snapshot');
       if (snapshot !== undefined) rt = { ...rt, snapshot: { command: snapshot.id, host: snapshot.host } };
     }
