@@ -8,7 +8,6 @@ import { RavelError } from '../../core/errors.ts';
 import type { Design } from '../schemas/application.ts';
 import { idKey } from '../schemas/common.ts';
 import { formatCidr, intToIp, ipToInt, maskToPrefix, parseCidr, subnetBounds, subnetContains, subnetOf, type Subnet } from './ipv4.ts';
-import { isTaken, newPool, take, takeNext, type RangePool } from './range-allocator.ts';
 
 export const DEFAULT_SUBNET = '10.0.0.0/16';
 /** Locally administered MACs: 2c:c2:60 is Ravello's prefix, kept so guests see familiar NICs. */
@@ -39,18 +38,51 @@ function bad(field: string, message: string): RavelError {
   return new RavelError('INVALID_ARGUMENT', `${field}: ${message}`, { details: { field } });
 }
 
+/**
+ * The values of [lo, hi] a plan has handed out. Mutable, as it lives only while one plan is made;
+ * nothing is given back meanwhile, so a cursor past the last value handed out keeps `next` the
+ * lowest free value without walking the taken ones again for every NIC.
+ */
+class Taken {
+  private readonly taken: Set<number>;
+  private cursor: number;
+  constructor(
+    readonly lo: number,
+    readonly hi: number,
+    reserved: readonly number[] = [],
+  ) {
+    this.taken = new Set(reserved);
+    this.cursor = lo;
+  }
+  has(v: number): boolean {
+    return this.taken.has(v);
+  }
+  add(v: number): void {
+    this.taken.add(v);
+  }
+  next(): number {
+    for (let v = this.cursor; v <= this.hi; v++) {
+      if (this.taken.has(v)) continue;
+      this.taken.add(v);
+      this.cursor = v + 1;
+      return v;
+    }
+    throw new RavelError('QUOTA_EXCEEDED', `no free value left in [${this.lo}, ${this.hi}]`);
+  }
+}
+
 interface SubnetState {
   subnet: Subnet;
   gateway: number;
   dns: number;
-  pool: RangePool;
+  pool: Taken;
 }
 
 function openSubnet(subnet: Subnet, gateway?: number, dns?: number): SubnetState {
   const [lo, hi] = subnetBounds(subnet);
   const gw = gateway ?? lo + 1;
   const ns = dns ?? lo + 2;
-  return { subnet, gateway: gw, dns: ns, pool: newPool(lo, hi, [lo, hi, gw, ns]) };
+  return { subnet, gateway: gw, dns: ns, pool: new Taken(lo, hi, [lo, hi, gw, ns]) };
 }
 
 /** Plans addresses for every NIC of the design; throws INVALID_ARGUMENT for a collision. */
@@ -60,13 +92,13 @@ export function planNetwork(design: Design, previous?: NetworkPlan): NetworkPlan
   const claim = (ip: number, field: string): void => {
     const s = findSubnet(ip);
     if (s === undefined) throw bad(field, `${intToIp(ip)} is in no subnet of the application`);
-    if (isTaken(s.pool, ip)) throw bad(field, `${intToIp(ip)} is already used (or is the subnet's network, broadcast, gateway or DNS address)`);
-    s.pool = take(s.pool, ip);
+    if (s.pool.has(ip)) throw bad(field, `${intToIp(ip)} is already used (or is the subnet's network, broadcast, gateway or DNS address)`);
+    s.pool.add(ip);
   };
   const nicsOut = new Map<string, NicPlan>();
   const dhcpLater: { vmKey: string; nicKey: string; field: string; mac: string }[] = [];
   const prevByNic = new Map((previous?.nics ?? []).map((n) => [`${n.vmKey}/${n.nicKey}`, n]));
-  let macs = newPool(0, 0xffffff);
+  const macs = new Taken(0, 0xffffff);
   const usedMacs = new Map<string, string>();
 
   // Static subnets first, so a DHCP reservation inside one is known when claimed.
@@ -94,7 +126,7 @@ export function planNetwork(design: Design, previous?: NetworkPlan): NetworkPlan
       if (mac !== undefined) {
         if (usedMacs.has(mac)) throw bad(`${field}/device/mac`, `MAC ${mac} is already used at ${usedMacs.get(mac)}`);
         usedMacs.set(mac, field);
-        if (mac.startsWith(MAC_PREFIX)) macs = take(macs, parseInt(mac.slice(9).replaceAll(':', ''), 16));
+        if (mac.startsWith(MAC_PREFIX)) macs.add(parseInt(mac.slice(9).replaceAll(':', ''), 16));
       }
       const cfg = nic.ipConfig;
       if (cfg?.staticIpConfig !== undefined) {
@@ -121,26 +153,19 @@ export function planNetwork(design: Design, previous?: NetworkPlan): NetworkPlan
     const prev = prevByNic.get(`${n.vmKey}/${n.nicKey}`);
     if (prev?.mode !== 'DHCP') continue;
     const p = ipToInt(prev.ip);
-    if (!subnetContains(dhcp.subnet, p) || isTaken(dhcp.pool, p)) continue;
-    dhcp.pool = take(dhcp.pool, p);
+    if (!subnetContains(dhcp.subnet, p) || dhcp.pool.has(p)) continue;
+    dhcp.pool.add(p);
     kept.set(`${n.vmKey}/${n.nicKey}`, p);
   }
   for (const n of dhcpLater) {
-    let ip = kept.get(`${n.vmKey}/${n.nicKey}`);
-    if (ip === undefined) {
-      const r = takeNext(dhcp.pool);
-      dhcp.pool = r.pool;
-      ip = r.value;
-    }
+    const ip = kept.get(`${n.vmKey}/${n.nicKey}`) ?? dhcp.pool.next();
     nicsOut.set(`${n.vmKey}/${n.nicKey}`, { vmKey: n.vmKey, nicKey: n.nicKey, ip: intToIp(ip), mode: 'DHCP', mac: n.mac });
   }
 
   // Automatic MACs last, so none collides with a fixed one.
   const nics = [...nicsOut.values()].map((n) => {
     if (n.mac !== '') return n;
-    const r = takeNext(macs);
-    macs = r.pool;
-    const hex = r.value.toString(16).padStart(6, '0');
+    const hex = macs.next().toString(16).padStart(6, '0');
     return { ...n, mac: `${MAC_PREFIX}:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}` };
   });
 

@@ -43,7 +43,9 @@ export function take(pool: RangePool, v: number): RangePool {
   if (!Number.isSafeInteger(v) || v < pool.lo || v > pool.hi) throw new RavelError('INVALID_ARGUMENT', `${v} is outside [${pool.lo}, ${pool.hi}]`);
   const i = lowerBound(pool.used, v);
   if (pool.used[i] === v) throw new RavelError('CONFLICT', `${v} is already taken`, { details: { value: v } });
-  return { ...pool, used: [...pool.used.slice(0, i), v, ...pool.used.slice(i)] };
+  const used = pool.used.slice(); // one copy: the old state stays as it was
+  used.splice(i, 0, v);
+  return { ...pool, used };
 }
 
 /**
