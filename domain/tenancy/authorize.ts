@@ -38,9 +38,20 @@ export function authorize(principal: Principal, action: Action, resource: Resour
     .exhaustive();
 }
 
+type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+
+// Principals are immutable and the gateway reuses one per credential, so the grants are worked
+// out once per principal, not on every request (they were ~17% of an embedded read's ask).
+const grantsOf = new WeakMap<UserPrincipal, readonly Permission[]>();
+
 /** What a user may do: its roles' grants and its permission groups'. */
-export function userGrants(p: Extract<Principal, { kind: 'user' }>): readonly Permission[] {
-  return [...p.roles.flatMap(roleGrants), ...p.groupPermissions];
+export function userGrants(p: UserPrincipal): readonly Permission[] {
+  let grants = grantsOf.get(p);
+  if (grants === undefined) {
+    grants = [...p.roles.flatMap(roleGrants), ...p.groupPermissions];
+    grantsOf.set(p, grants);
+  }
+  return grants;
 }
 
 /** Throws the refusal, for callers that stop at the first error. */
@@ -50,9 +61,13 @@ export function authorizeOrThrow(principal: Principal, action: Action, resource:
 }
 
 function decide(grants: readonly Permission[], action: Action, resource: ResourceRef): Decision {
-  const applicable = grants.filter((g) => g.resourceType === resource.type && appliesTo(g, resource));
-  if (applicable.some((g) => g.actions.includes(action))) return ALLOW;
-  if (!applicable.some((g) => g.actions.includes('READ'))) return notFound(resource);
+  let readable = false;
+  for (const g of grants) {
+    if (g.resourceType !== resource.type || !appliesTo(g, resource)) continue;
+    if (g.actions.includes(action)) return ALLOW;
+    readable ||= g.actions.includes('READ');
+  }
+  if (!readable) return notFound(resource);
   return { allowed: false, error: new RavelError('PERMISSION_DENIED', `${action} on ${resource.type} is not permitted`) };
 }
 
