@@ -1,7 +1,7 @@
 /**
  * Over real HTTP on simulated hosts: edit a published application and `publishUpdates`
- * (`?startAllDraftVms=false`), redeploy/repair/resetDisks refused with 409 when the state does
- * not allow them, several VMs at once, and `DELETE` of a published application (204, then 404,
+ * (`?startAllDraftVms=false`), repair/resetDisks refused with 409 when the state does not allow
+ * them, redeploy of a running VM (shut down, snapshotted, booted elsewhere), several VMs at once, and `DELETE` of a published application (204, then 404,
  * its VMs gone from the hosts).
  */
 import { after, before, test } from 'node:test';
@@ -70,7 +70,11 @@ test('publishUpdates, per-VM redeploy/repair/resetDisks, several VMs, and deleti
   assert.equal((upd.entity as AppObj).designDiffersFromDeployment, false);
   await waitFor(c, id, ['100:STARTED', '200:STOPPED']);
 
-  for (const action of ['redeploy', 'repair', 'resetDisks']) refused(await c.request('POST', `/applications/${id}/vms/100/${action}`), 409, 'ILLEGAL_STATE');
+  for (const action of ['repair', 'resetDisks']) refused(await c.request('POST', `/applications/${id}/vms/100/${action}`), 409, 'ILLEGAL_STATE');
+  ok(await c.request('POST', `/applications/${id}/vms/100/redeploy`));
+  await waitFor(c, id, ['100:STARTED', '200:STOPPED']);
+  const running = [...t.h.sim.hosts.values()].flatMap((x) => x.hv.list()).filter((v) => v.spec.id === `a${id}-100`);
+  assert.deepEqual(running.map((v) => v.state), ['running'], 'the redeployed VM runs, on one host only');
   refused(await c.request('POST', `/applications/${id}/vms/repair`, { ids: [200] }), 409, 'ILLEGAL_STATE');
   ok(await c.request('POST', `/applications/${id}/vms/200/resetDisks`));
   ok(await c.request('POST', `/applications/${id}/vms/redeploy`, { ids: [200] }));
