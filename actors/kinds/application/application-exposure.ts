@@ -11,7 +11,7 @@ import { elasticIpOf, exposeVm, needsPublicAddress } from '../../../domain/netwo
 import { idKey, type ElasticIp, type LocalId, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { organizationRef } from '../organization/organization-kind.ts';
-import { regionIpsRef } from '../organization/region-ips-kind.ts';
+import { regionIpsRef, type RegionIpsMsg } from '../organization/region-ips-kind.ts';
 import type { Ctx, Live } from './application-design.ts';
 
 /** The domain FQDNs end in when the configuration names none. */
@@ -30,10 +30,16 @@ async function checkedElasticIp(ctx: Ctx, s: Live, vm: VmDeployment, region: str
 }
 
 /**
- * `vms` with their public addresses, ports and FQDNs; VMs that need none, or already have them,
- * unchanged. Region addresses are taken with keys derived from the VM and the turn, so a retried
- * turn gets the same address back instead of a second one.
+ * The key a VM holds its region address under (domain/network/region-addresses.ts). The region
+ * keeps it with the address, in the state its take and release write, and forgets it on release:
+ * a turn retried after a crash (nothing given back) gets the address its first try took, while a
+ * try after a refusal gave the address back gets a fresh one, never the one given back, which
+ * may be someone else's by then. Only this key's release frees the address, so a release repeated
+ * after the address went elsewhere changes nothing. Durable, unlike a key moved on in memory.
  */
+const exposureKey = (ctx: Ctx, vm: VmDeployment): string => `expose:${ctx.self.id}:${idKey(vm.id)}`;
+
+/** `vms` with their public addresses, ports and FQDNs; VMs that need none, or already have them, unchanged. */
 export async function exposeDeployedVms(ctx: Ctx, s: Live, vms: readonly VmDeployment[], region: string, baseDomain: string): Promise<VmDeployment[]> {
   const out: VmDeployment[] = [];
   try {
@@ -45,7 +51,7 @@ export async function exposeDeployedVms(ctx: Ctx, s: Live, vms: readonly VmDeplo
       const elastic = elasticIpOf(vm);
       const ip = elastic !== undefined
         ? await checkedElasticIp(ctx, s, vm, region, elastic)
-        : await ctx.actors.ask<string>(regionIpsRef(region), { type: 'take' }, { idempotencyKey: `expose:${s.app.id}:${idKey(vm.id)}:${s.outbox.lastLocalSeq}` });
+        : await ctx.actors.ask<string, RegionIpsMsg>(regionIpsRef(region), { type: 'take', key: exposureKey(ctx, vm) });
       const e = exposeVm(vm, s.app.id, region, baseDomain, ip, elastic !== undefined);
       out.push({ ...vm, fqdn: e.fqdn, publicIps: [e.publicIp], publicServices: [...e.services] });
     }
@@ -62,7 +68,7 @@ export async function releaseExposures(ctx: Ctx, region: string, vms: readonly V
   for (const vm of vms) {
     const elastic = elasticIpOf(vm);
     for (const ip of vm.publicIps ?? []) {
-      if (ip !== elastic) await ctx.actors.ask(regionIpsRef(region), { type: 'release', ip });
+      if (ip !== elastic) await ctx.actors.ask<null, RegionIpsMsg>(regionIpsRef(region), { type: 'release', ip, key: exposureKey(ctx, vm) });
     }
   }
 }

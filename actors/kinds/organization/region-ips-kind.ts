@@ -8,17 +8,20 @@ import { Type } from '@sinclair/typebox';
 import { match } from 'ts-pattern';
 import { RavelError } from '../../../core/errors.ts';
 import { Ipv4, parseInput } from '../../../domain/schemas/index.ts';
-import { regionAddresses, releaseAddress, takeAddress, type RegionAddresses } from '../../../domain/network/region-addresses.ts';
+import { regionAddresses, releaseAddress, takeAddress, withKeys, type RegionAddresses } from '../../../domain/network/region-addresses.ts';
 import { defineActorKind, type ActorRef } from '../../actor-kind.ts';
 
 /** Region name to its public CIDR. */
 export type RegionCidrs = Readonly<Record<string, string>>;
 
+// `key`: who holds the address (domain/network/region-addresses.ts): a take with the key of an
+// address held answers it, only that key's release frees it, and the release forgets the key.
+const HolderKey = Type.String({ minLength: 1, maxLength: 200 });
 const RegionIpsMsgSchema = Type.Union([
-  Type.Object({ type: Type.Literal('take') }),
-  Type.Object({ type: Type.Literal('release'), ip: Ipv4 }),
+  Type.Object({ type: Type.Literal('take'), key: Type.Optional(HolderKey) }),
+  Type.Object({ type: Type.Literal('release'), ip: Ipv4, key: Type.Optional(HolderKey) }),
 ]);
-type RegionIpsMsg = { readonly type: 'take' } | { readonly type: 'release'; readonly ip: string };
+export type RegionIpsMsg = { readonly type: 'take'; readonly key?: string } | { readonly type: 'release'; readonly ip: string; readonly key?: string };
 
 export function regionIpsRef(region: string): ActorRef {
   return { kind: 'region-ips', id: region };
@@ -36,20 +39,20 @@ export function regionIpsKind(regions: RegionCidrs) {
     decodeMessage: (raw) => parseInput(RegionIpsMsgSchema, raw),
     decodeState(stored) {
       const s = stored as RegionAddresses | null;
-      if (s !== null && (typeof s.region !== 'string' || typeof s.pool !== 'object')) throw new RavelError('CORRUPT', 'bad region addresses');
-      return s;
+      if (s !== null && (typeof s.region !== 'string' || typeof s.pool !== 'object' || (s.keys !== undefined && typeof s.keys !== 'object'))) throw new RavelError('CORRUPT', 'bad region addresses');
+      return s === null ? s : withKeys(s);
     },
     handle(ctx, msg) {
       const r = ctx.state;
       if (r === null) throw new RavelError('NOT_FOUND', `no region ${ctx.self.id}`, { details: { field: 'location' } });
       return match(msg)
-        .with({ type: 'take' }, () => {
-          const t = takeAddress(r);
+        .with({ type: 'take' }, ({ key }) => {
+          const t = takeAddress(r, key);
           ctx.setState(t.addresses);
           return t.ip;
         })
-        .with({ type: 'release' }, ({ ip }) => {
-          ctx.setState(releaseAddress(r, ip));
+        .with({ type: 'release' }, ({ ip, key }) => {
+          ctx.setState(releaseAddress(r, ip, key));
           return null;
         })
         .exhaustive();
