@@ -1,5 +1,5 @@
 /**
- * A publish refused after its placement (no public address left) gives the room back, and a
+ * A publish (or publish of updates) refused after its placement (no public address left) gives the room back, and a
  * publish tried again holds room again: it must not be answered the first attempt's placement,
  * whose room is gone, or another application is placed over it.
  */
@@ -26,5 +26,26 @@ test('a publish refused after placing, then tried again, holds its room on the h
     const published = await h.run(c.publishApplication(p, app.id, {}));
     assert.deepEqual(published.deployment?.vms.map((v) => v.hostId), ['h1', 'h1']);
     assert.equal(await free(), HOST_CAPACITY.cpus - 4, 'the published VMs hold their room');
+  });
+});
+
+test('publishing updates refused after placing the added VMs, then tried again, holds their room on the hosts', async () => {
+  await withHostedTenant(['h1'], async ({ h, c, p }) => {
+    const plain = sampleVm(1, { numCpus: 2, memorySize: { unit: 'MB', value: 512 } });
+    const app = await h.run(c.createApplication(p, { name: 'web', design: { vms: [plain] } }));
+    await h.run(c.publishApplication(p, app.id, {}));
+    const free = async (): Promise<number | undefined> => (await h.run(c.listHosts(operator, REGION)))[0]?.freeCpus;
+    assert.equal(await free(), HOST_CAPACITY.cpus - 2);
+
+    const held = [];
+    for (let i = 0; i < 14; i++) held.push(await h.run(c.allocateElasticIp(p, { location: REGION })));
+    await h.run(c.updateApplication(p, app.id, { design: { vms: [plain, exposedVm(2), exposedVm(3)] } }));
+    await assert.rejects(h.run(c.publishUpdates(p, app.id, {})), code('QUOTA_EXCEEDED'));
+    assert.equal(await free(), HOST_CAPACITY.cpus - 2, 'the refused update gave its room back');
+
+    for (const e of held.slice(0, 2)) await h.run(c.releaseElasticIp(p, e.ip));
+    const updated = await h.run(c.publishUpdates(p, app.id, {}));
+    assert.deepEqual(updated.deployment?.vms.map((v) => v.hostId), ['h1', 'h1', 'h1']);
+    assert.equal(await free(), HOST_CAPACITY.cpus - 6, 'the added VMs hold their room');
   });
 });

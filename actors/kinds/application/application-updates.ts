@@ -10,7 +10,7 @@ import { RavelError } from '../../../core/errors.ts';
 import { designDiffersFromDeployment } from '../../../domain/application/application-state.ts';
 import { idKey, sizeInMb, type Application } from '../../../domain/schemas/index.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
-import { place, provisionDisks, type ApplicationDeploymentDeps } from './application-deployment.ts';
+import { givePlacedRoomBack, place, provisionDisks, type ApplicationDeploymentDeps } from './application-deployment.ts';
 import { planDeploymentNetwork } from '../../../domain/network/deployment-network.ts';
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
@@ -41,7 +41,7 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
     const planned = plan.application.deployment?.vms ?? [];
     const added = planned.filter((v) => addedKeys.has(idKey(v.id)));
     const exposed = await exposeDeployedVms(ctx, s, added, dep.regionName, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
-      await releaseHostRoom(ctx, s.app.id, added); // refused: the room placement took goes back
+      await givePlacedRoomBack(ctx, s, deps, added); // refused: the room goes back, and a retry places anew
       throw e;
     });
     const byKey = new Map(exposed.map((v) => [idKey(v.id), v]));
