@@ -53,7 +53,7 @@ export function takeAddress(r: RegionAddresses, key?: string): { addresses: Regi
 
 /**
  * Gives `ip` back, forgetting its key. A keyed address is freed only by its key's release, an
- * unkeyed one (an elastic IP) only by an unkeyed release: a keyed release repeated after the
+ * unkeyed one (an elastic IP allocated before elastic IPs had keys) only by an unkeyed release: a keyed release repeated after the
  * address went to someone else changes nothing, as does an unkeyed one after it went to a keyed
  * taker (between two unkeyed takers it cannot tell). Releasing a free address is a no-op.
  */

@@ -5,12 +5,12 @@
  */
 import { RavelError } from '../../../core/errors.ts';
 import { createKeyPair, deleteKeyPair, generateKeyPair, keyPairSummary } from '../../../domain/library/key-pairs.ts';
-import { attachElasticIp, detachAllOf, detachElasticIp } from '../../../domain/network/elastic-ips.ts';
+import { addElasticIp, allocationsIn, attachElasticIp, detachAllOf, detachElasticIp, elasticIpKey, removeElasticIp } from '../../../domain/network/elastic-ips.ts';
 import type { ElasticIp, KeyPair, Limits } from '../../../domain/schemas/index.ts';
 import type { OrganizationMsg } from './organization-messages.ts';
 import { MAX_APPLICATIONS, MAX_KEY_PAIRS, takeId, type ActiveOrganization } from './organization-state.ts';
 import { active, allow, commit, subject, withIds, type OrganizationDeps, type OrgCtx } from './org-turn.ts';
-import { regionIpsRef } from './region-ips-kind.ts';
+import { regionIpsRef, type RegionIpsMsg } from './region-ips-kind.ts';
 
 type Msg<T extends OrganizationMsg['type']> = Extract<OrganizationMsg, { type: T }>;
 
@@ -89,9 +89,12 @@ export async function allocateIp(ctx: OrgCtx, m: Msg<'allocateElasticIp'>, deps:
   allow(ctx, org, m.principal, 'CREATE', 'ELASTIC_IP');
   const max = deps.maxElasticIpsPerOrganization ?? 16;
   if (org.elasticIps.ips.length >= max) throw new RavelError('QUOTA_EXCEEDED', `at most ${max} elastic IPs per organization`, { details: { limit: max } });
-  const ip = await ctx.actors.ask<string, { type: 'take' }>(regionIpsRef(m.request.location), { type: 'take' });
+  // Keyed by the region's allocation count, saved only with the address: a turn retried after a
+  // crash takes under the same key and gets the same address; the next allocation, a new one.
+  const key = elasticIpKey(org.organization.id, allocationsIn(org.elasticIps, m.request.location));
+  const ip = await ctx.actors.ask<string, RegionIpsMsg>(regionIpsRef(m.request.location), { type: 'take', key });
   const e: ElasticIp = { ip, location: m.request.location };
-  commit(ctx, { ...org, elasticIps: { ips: [...org.elasticIps.ips, e] } }, m.principal, [{ name: 'ELASTIC_IP_ALLOCATED', subjects: [subject('ELASTIC_IP', ip)], details: { location: e.location } }]);
+  commit(ctx, { ...org, elasticIps: addElasticIp(org.elasticIps, e, key) }, m.principal, [{ name: 'ELASTIC_IP_ALLOCATED', subjects: [subject('ELASTIC_IP', ip)], details: { location: e.location } }]);
   return e;
 }
 
@@ -107,8 +110,11 @@ export function releaseIp(ctx: OrgCtx, m: Msg<'releaseElasticIp'>): null {
   const e = org.elasticIps.ips.find((x) => x.ip === m.ip);
   if (e === undefined) throw new RavelError('NOT_FOUND', `no elastic IP ${m.ip}`);
   if (e.attachedTo !== undefined) throw new RavelError('ILLEGAL_STATE', `elastic IP ${m.ip} is attached; detach it first`);
-  const releases = [...org.releases, { ref: regionIpsRef(e.location), msg: { type: 'release' as const, ip: e.ip } }];
-  commit(ctx, { ...org, elasticIps: { ips: org.elasticIps.ips.filter((x) => x !== e) }, releases }, m.principal, [{ name: 'ELASTIC_IP_RELEASED', subjects: [subject('ELASTIC_IP', m.ip)] }]);
+  // With the key it was taken under (none for addresses from before keys): this release, sent
+  // again after the address became someone else's, frees nothing.
+  const r = removeElasticIp(org.elasticIps, e.ip);
+  const releases = [...org.releases, { ref: regionIpsRef(e.location), msg: { type: 'release' as const, ip: e.ip, ...(r.key === undefined ? {} : { key: r.key }) } }];
+  commit(ctx, { ...org, elasticIps: r.state, releases }, m.principal, [{ name: 'ELASTIC_IP_RELEASED', subjects: [subject('ELASTIC_IP', m.ip)] }]);
   return null;
 }
 

@@ -47,7 +47,7 @@ export interface ActiveOrganization {
 /** A `release` to send, after the commit, by the outbox drain. */
 export interface PendingRelease {
   readonly ref: ActorRef;
-  readonly msg: { readonly type: 'release'; readonly organizationId: number } | { readonly type: 'release'; readonly ip: string };
+  readonly msg: { readonly type: 'release'; readonly organizationId: number } | { readonly type: 'release'; readonly ip: string; readonly key?: string };
 }
 
 export type OrganizationState = { readonly status: 'absent' } | ActiveOrganization;
