@@ -37,38 +37,21 @@ export interface ApplicationDeploymentDeps {
 const demandsOf = (app: Application): VmDemand[] => app.design.vms.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) }));
 
 /**
- * Placement keys whose room a refused turn gave back, by node (its deps), with how many times.
- * The region answers a key it has seen with its first placement, whose room is then gone: the
- * next try must place anew under a key of its own, or it would run on room the hosts hand to
- * others. In memory: a try on another node after a refusal here (the application moved between
- * them) still gets the old answer. A crash gives nothing back, so a retry after one keeps the
- * key and gets the room its first try holds.
+ * The key a publish (or publish of updates) places under. A retried turn sees the same outbox
+ * sequence, hence the same key, and the region answers it the placement its first try holds (a
+ * crash gives nothing back). The region keeps that memo in its own state; a turn refused after
+ * placing gives the room back and has the region forget the key first (givePlacedRoomBack), so
+ * a retry on any node places anew instead of being answered room the hosts offer to others.
  */
-const givenBack = new WeakMap<ApplicationDeploymentDeps, Map<string, number>>();
-const GIVEN_BACK_KEPT = 1024;
+const placeKey = (s: Live): string => `place:${s.app.id}:${s.outbox.lastLocalSeq}`;
 
-// A retried turn sees the same outbox sequence, hence the same key: the region answers it once.
-const firstPlaceKey = (s: Live): string => `place:${s.app.id}:${s.outbox.lastLocalSeq}`;
-
-function placeKey(deps: ApplicationDeploymentDeps, s: Live): string {
-  const key = firstPlaceKey(s);
-  const n = givenBack.get(deps)?.get(key) ?? 0;
-  return n === 0 ? key : `${key}:${n}`;
-}
-
-/** Gives back the room a placement took for `vms` when the turn is refused after it (see givenBack). */
-export async function givePlacedRoomBack(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, vms: readonly VmDeployment[]): Promise<void> {
-  let keys = givenBack.get(deps);
-  if (keys === undefined) givenBack.set(deps, (keys = new Map<string, number>()));
-  const key = firstPlaceKey(s);
-  const n = (keys.get(key) ?? 0) + 1;
-  // Marked first: even a release that fails halfway has given some room back.
-  keys.delete(key);
-  keys.set(key, n);
-  for (const old of keys.keys()) {
-    if (keys.size <= GIVEN_BACK_KEPT) break;
-    keys.delete(old);
-  }
+/**
+ * Gives back the room a placement in `region` took for `vms` when the turn is refused after it.
+ * The key is forgotten before the room goes back: a release failing halfway then leaves room
+ * held for nobody (a leak) rather than a memo answering room that is gone (two owners).
+ */
+export async function givePlacedRoomBack(ctx: Ctx, s: Live, region: string, vms: readonly VmDeployment[]): Promise<void> {
+  await ctx.actors.ask<null, RegionMsg>(regionRef(region), { type: 'forgetPlacement', key: placeKey(s) });
   await releaseHostRoom(ctx, s.app.id, vms);
 }
 
@@ -78,10 +61,10 @@ export async function place(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, 
     throw new RavelError('INVALID_ARGUMENT', `unknown region ${preferred}`, { details: { field: 'preferredRegion' } });
   }
   const candidates = preferred !== undefined ? [preferred] : deps.regions.slice().sort((a, b) => hourlyCost(vms, a) - hourlyCost(vms, b)).map((r) => r.name);
-  const key = placeKey(deps, s);
+  const key = placeKey(s);
   for (const region of candidates) {
     try {
-      return await ctx.actors.ask<Placement, RegionMsg>(regionRef(region), { type: 'place', applicationId: s.app.id, vms, optimization }, { idempotencyKey: key });
+      return await ctx.actors.ask<Placement, RegionMsg>(regionRef(region), { type: 'place', applicationId: s.app.id, vms, optimization, key });
     } catch (e) {
       if (!isRavelError(e, 'UNAVAILABLE')) throw e;
     }
@@ -105,7 +88,7 @@ export async function publish(ctx: Ctx, m: Msg<'publish'>, deps: ApplicationDepl
     const placedDep = placed.deployment;
     if (placedDep === undefined) throw new RavelError('INTERNAL', 'a published application without a deployment');
     const vms = await exposeDeployedVms(ctx, s, placedDep.vms, p.region, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
-      await givePlacedRoomBack(ctx, s, deps, placedDep.vms); // refused: the room placement took goes back
+      await givePlacedRoomBack(ctx, s, p.region, placedDep.vms); // refused: the room placement took goes back
       throw e;
     });
     const state: Live = { ...s, app: { ...placed, deployment: { ...placedDep, vms } }, ...(disks === null ? {} : { disks }) };

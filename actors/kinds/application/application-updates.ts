@@ -41,7 +41,7 @@ export async function publishUpdates(ctx: Ctx, m: Msg<'publishUpdates'>, deps: A
     const planned = plan.application.deployment?.vms ?? [];
     const added = planned.filter((v) => addedKeys.has(idKey(v.id)));
     const exposed = await exposeDeployedVms(ctx, s, added, dep.regionName, deps.baseDomain ?? DEFAULT_BASE_DOMAIN).catch(async (e: unknown) => {
-      await givePlacedRoomBack(ctx, s, deps, added); // refused: the room goes back, and a retry places anew
+      await givePlacedRoomBack(ctx, s, dep.regionName, added); // refused: the room goes back, and a retry places anew
       throw e;
     });
     const byKey = new Map(exposed.map((v) => [idKey(v.id), v]));

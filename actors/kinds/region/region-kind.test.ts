@@ -75,3 +75,52 @@ test('a host silent for longer than deadAfterMs is declared dead; heartbeats kee
     await tc.close();
   }
 });
+
+test('a keyed placement is answered again without reserving twice, until its key is forgotten: then it places anew', async () => {
+  const tc = new TestCluster();
+  try {
+    const sys = await tc.start('n1', [regionKind([region]), hvxHostKind({ deadAfterMs: 30_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY })]);
+    await tc.drive(sys.ask(regionRef('r1'), { type: 'addHost', hostId: 'h1' }));
+    const place = (applicationId: number, vmKey: string): Promise<Placement> =>
+      tc.drive(sys.ask<Placement, RegionMsg>(regionRef('r1'), { type: 'place', applicationId, vms: [{ vmKey, cpus: 2, memoryMb: 1024 }], optimization: 'COST_OPTIMIZED', key: 'place:1:7' }));
+    const free = async (): Promise<number | undefined> => (await tc.drive(sys.ask<HostView[]>(regionRef('r1'), { type: 'listHosts' })))[0]?.freeCpus;
+    const first = await place(1, '100');
+    // A retry after a crash: same key, so the same answer and the room held once.
+    assert.deepEqual(await place(1, '100'), first);
+    assert.equal(await free(), 6);
+    // The asker gave the room back and forgets the key: the same key reserves again.
+    await tc.drive(sys.ask(hvxHostRef('h1'), { type: 'release', applicationId: 1, vmKey: '100' }));
+    await tc.drive(sys.ask<null, RegionMsg>(regionRef('r1'), { type: 'forgetPlacement', key: 'place:1:7' }));
+    assert.equal(await free(), 8);
+    const again = await place(1, '101');
+    assert.deepEqual(again.assignments.map((a) => a.vmKey), ['101'], 'placed anew, not the first answer');
+    assert.equal(await free(), 6);
+    // Forgetting a key the region does not hold changes nothing.
+    await tc.drive(sys.ask<null, RegionMsg>(regionRef('r1'), { type: 'forgetPlacement', key: 'place:9:9' }));
+    assert.deepEqual(await place(1, '102'), again);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a keyed placement survives a crash of the region’s node: the retry on the next node gets the room its first try holds', async () => {
+  const tc = new TestCluster();
+  const kinds = () => [regionKind([region]), hvxHostKind({ deadAfterMs: 30_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY })];
+  try {
+    const first = await tc.start('n1', kinds());
+    // h1 has room for exactly this VM: placing it again without the memo would find h1 full and take h2.
+    await tc.drive(first.ask(regionRef('r1'), { type: 'addHost', hostId: 'h1', capacity: { cpus: 2, memoryMb: 1024 } }));
+    await tc.drive(first.ask(regionRef('r1'), { type: 'addHost', hostId: 'h2' }));
+    const msg: RegionMsg = { type: 'place', applicationId: 1, vms: [{ vmKey: '100', cpus: 2, memoryMb: 1024 }], optimization: 'COST_OPTIMIZED', key: 'place:1:3' };
+    const placed = await tc.drive(first.ask<Placement, RegionMsg>(regionRef('r1'), msg));
+    assert.deepEqual(placed.assignments, [{ vmKey: '100', hostId: 'h1' }]);
+    await tc.drive(first.halt());
+    await tc.restartInfrastructure();
+    const next = await tc.start('n2', kinds());
+    assert.deepEqual(await tc.drive(next.ask<Placement, RegionMsg>(regionRef('r1'), msg)), placed);
+    const hosts = await tc.drive(next.ask<HostView[]>(regionRef('r1'), { type: 'listHosts' }));
+    assert.deepEqual(hosts.map((x) => x.freeCpus), [0, 8], 'the room is held once');
+  } finally {
+    await tc.close();
+  }
+});

@@ -5,7 +5,8 @@
  * reserves the room on the chosen hosts before answering. The views it read are kept on this
  * node as a hint: a host refuses a reservation it has no room for (then the region reads every
  * host again), and before renting the region reads every host again, so a stale hint never
- * places beyond a host's room nor rents a host that was not needed.
+ * places beyond a host's room nor rents a host that was not needed. A keyed placement is
+ * remembered in the region's state until its asker forgets it (region-placements.ts).
  *
  * With a cloud provider, a placement that needs more hosts rents them (region-renting.ts) within
  * the region's configured limit, and hosts given up by their actor (idle too long, or dead) are
@@ -20,11 +21,13 @@ import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
 import type { CloudProvider } from '../../../cloud/cloud-provider.ts';
 import { defineActorKind } from '../../actor-kind.ts';
 import { hvxHostRef, type HvxHostMsg } from '../hvx-host/hvx-host-kind.ts';
+import { forgetPlacement, rememberedPlacement, rememberPlacement } from './region-placements.ts';
 import { adoptRentedHosts, rentHosts, type RegionCtx as Ctx, type RegionState } from './region-renting.ts';
 
 export type { RegionState };
 
 const HostId = Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_-]+$' });
+const PlacementKey = Type.String({ minLength: 1, maxLength: 200 });
 const Demand = Type.Object({ vmKey: Type.String({ minLength: 1, maxLength: 32 }), cpus: Type.Integer({ minimum: 0 }), memoryMb: Type.Integer({ minimum: 0 }) });
 
 export const RegionMsgSchema = Type.Union([
@@ -37,7 +40,11 @@ export const RegionMsgSchema = Type.Union([
     optimization: Type.Union([Type.Literal('COST_OPTIMIZED'), Type.Literal('PERFORMANCE_OPTIMIZED')]),
     /** Hosts to leave out: a dead one, when repairing its VMs. */
     excludeHosts: Type.Optional(Type.Array(HostId, { maxItems: 64 })),
+    /** A key answered before gets its first placement again, until forgotten (region-placements.ts). */
+    key: Type.Optional(PlacementKey),
   }),
+  /** The placement `key` was answered is given back by its asker: the key places anew. */
+  Type.Object({ type: Type.Literal('forgetPlacement'), key: PlacementKey }),
   /** From a host's actor: it was released (idle) or declared dead; give it back to the cloud. */
   Type.Object({ type: Type.Literal('hostGone'), hostId: HostId }),
 ]);
@@ -112,6 +119,16 @@ async function place(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<Regi
   }
 }
 
+/** A keyed place answers the key's placement when it has one, else places and remembers it with the room it reserved. */
+async function placeKeyed(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<RegionMsg, { type: 'place' }>, cloud: CloudProvider | undefined): Promise<Placement> {
+  const now = ctx.clock.now();
+  const earlier = m.key === undefined ? undefined : rememberedPlacement(ctx.state.placements, m.key, now);
+  if (earlier !== undefined) return earlier;
+  const p = await place(ctx, hints, region, m, cloud);
+  if (m.key !== undefined) ctx.setState({ ...ctx.state, placements: rememberPlacement(ctx.state.placements, m.key, p, now) });
+  return p;
+}
+
 /**
  * Reserves the placement's room: one `reserveMany` per host, the hosts asked at once, so a
  * placement costs the region's turn one host write, not one per VM in a row. When any host
@@ -177,10 +194,12 @@ export function regionKind(regions: readonly Region[], deps: RegionDeps = {}) {
     initialState: () => ({ hosts: [], rented: 0 }),
     decodeMessage: (raw) => parseInput(RegionMsgSchema, raw),
     decodeState: (stored) => {
-      const s = stored as { hosts?: unknown; rented?: unknown } | null;
+      const s = stored as { hosts?: unknown; rented?: unknown; placements?: unknown } | null;
       if (!Array.isArray(s?.hosts)) throw new RavelError('CORRUPT', 'bad region state');
-      // State written before renting existed has no counter.
-      return { hosts: s.hosts as string[], rented: typeof s.rented === 'number' ? s.rented : 0 };
+      if (s.placements !== undefined && (typeof s.placements !== 'object' || s.placements === null)) throw new RavelError('CORRUPT', 'bad region placements');
+      // State written before renting existed has no counter, before keyed placements no memo.
+      const rented = typeof s.rented === 'number' ? s.rented : 0;
+      return { hosts: s.hosts as string[], rented, ...(s.placements === undefined ? {} : { placements: s.placements as RegionState['placements'] & object }) };
     },
     async handle(ctx, msg) {
       const region = regionOf(regions, ctx.self.id);
@@ -194,7 +213,12 @@ export function regionKind(regions: readonly Region[], deps: RegionDeps = {}) {
           return h;
         })
         .with({ type: 'listHosts' }, async () => views(ctx, hints, true))
-        .with({ type: 'place' }, async (m) => place(ctx, hints, region, m, deps.cloud))
+        .with({ type: 'place' }, async (m) => placeKeyed(ctx, hints, region, m, deps.cloud))
+        .with({ type: 'forgetPlacement' }, ({ key }) => {
+          const placements = forgetPlacement(ctx.state.placements, key);
+          if (placements !== undefined && placements !== ctx.state.placements) ctx.setState({ ...ctx.state, placements });
+          return null;
+        })
         .with({ type: 'hostGone' }, async (m) => hostGone(ctx, hints, m.hostId, deps.cloud))
         .exhaustive();
     },

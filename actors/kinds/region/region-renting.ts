@@ -11,11 +11,14 @@ import type { CloudProvider, RentedHost } from '../../../cloud/cloud-provider.ts
 import type { Placement, Region } from '../../../domain/placement/placement-types.ts';
 import type { ActorContext } from '../../actor-kind.ts';
 import { hvxHostRef } from '../hvx-host/hvx-host-kind.ts';
+import type { PlacementMemos } from './region-placements.ts';
 
 export interface RegionState {
   readonly hosts: readonly string[];
   /** How many hosts this region has asked the cloud for: the next one is named from it. */
   readonly rented: number;
+  /** Keyed placements this region answered, oldest first (region-placements.ts). */
+  readonly placements?: PlacementMemos;
 }
 
 export type RegionCtx = ActorContext<RegionState>;
