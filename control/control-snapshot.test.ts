@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Blueprint } from '../domain/schemas/index.ts';
 import { imageTenantOf } from '../domain/tenancy/image-tenant.ts';
 import type { AgentImages } from '../hvx/agent/agent-images.ts';
 import { ImageStoreImages } from '../hvx/agent/image-store-images.ts';
@@ -65,6 +66,31 @@ async function written(t: HostedTenant, write = true): Promise<Written> {
 
 /** The VM's disk as defined on `host`. */
 const diskOn = (w: Written, host: string): DiskSpec | undefined => w.hv(host).get(w.vmId)?.spec.disks[0];
+
+/** A blueprint of the application asked, SAVING, the snapshot of its running VM held. */
+async function blueprintHeld(w: Written, name: string): Promise<Blueprint> {
+  w.gate.hold = true;
+  const saving = await w.h.run(w.c.createBlueprint(w.p, { applicationId: w.appId, blueprintName: name }));
+  assert.equal(saving.loadingStatus, 'SAVING');
+  return saving;
+}
+
+/** The blueprint once its save is over (within 30 s of clock time: well within the library's 10-minute wait). */
+async function savedBlueprint(w: Written, saving: Blueprint): Promise<Blueprint> {
+  let bp = saving;
+  await w.h.tc.until(() => {
+    void w.c.getBlueprint(w.p, saving.id).then((x) => (bp = x), () => undefined);
+    return bp.loadingStatus !== 'SAVING';
+  }, 30_000, 200);
+  return bp;
+}
+
+/** The store version the blueprint saved of the VM's disk. */
+async function savedVersion(w: Written, bp: Blueprint): Promise<string> {
+  const id = bp.design.vms[0]?.hardDrives[0]?.baseDiskImageId;
+  assert.ok(id !== undefined);
+  return (await w.h.run(w.c.locateDiskImage(w.p, id))).version;
+}
 
 test('a stopped VM started anew on another host (its host lost) boots from the snapshot of its stop', async () => {
   await withTenant(async (t) => {
@@ -148,23 +174,30 @@ test('a blueprint of a running application snapshots its VMs first (they run on)
   await withTenant(async (t) => {
     const w = await written(t);
     const { h, c, p } = w;
-    w.gate.hold = true;
-    const saving = await h.run(c.createBlueprint(p, { applicationId: w.appId, blueprintName: 'live' }));
-    assert.equal(saving.loadingStatus, 'SAVING');
+    const saving = await blueprintHeld(w, 'live');
     await h.tc.advance(10_000, 250);
     assert.equal((await h.run(c.getBlueprint(p, saving.id))).loadingStatus, 'SAVING', 'waits for the snapshot');
     w.gate.release();
-    let bp = saving;
-    await h.tc.until(() => {
-      void c.getBlueprint(p, saving.id).then((x) => (bp = x), () => undefined);
-      return bp.loadingStatus !== 'SAVING';
-    }, 30_000, 200);
+    const bp = await savedBlueprint(w, saving);
     assert.equal(bp.loadingStatus, 'DONE');
     assert.equal(w.hv(w.first).get(w.vmId)?.state, 'running', 'the VM kept running');
-    const id = bp.design.vms[0]?.hardDrives[0]?.baseDiskImageId;
-    assert.ok(id !== undefined);
-    const saved = await h.run(c.locateDiskImage(p, id));
-    assert.equal(await w.block3(saved.version), 'guest', "the blueprint holds the running guest's write");
+    assert.equal(await w.block3(await savedVersion(w, bp)), 'guest', "the blueprint holds the running guest's write");
     await allVms(h, p, w.appId, 'STARTED');
+  }, { images: true, deployment: true });
+});
+
+test('a blueprint waiting on the snapshot of a VM whose host dies is saved at once from the newest stored versions', async () => {
+  await withTenant(async (t) => {
+    const w = await written(t);
+    const { h } = w;
+    const saving = await blueprintHeld(w, 'lost');
+    await h.tc.drive(h.sim.silence(w.first));
+    await h.tc.advance(HOST_DEAD_AFTER_MS, 250);
+    // The snapshot is given up when the host is declared dead, not after the library's 10-minute wait.
+    const bp = await savedBlueprint(w, saving);
+    assert.equal(bp.loadingStatus, 'DONE');
+    assert.equal(w.gate.written, 0, 'nothing was snapshotted');
+    assert.equal(await w.block3(await savedVersion(w, bp)), '', 'the newest stored version: the unsnapshotted write is lost with its host');
+    w.gate.release();
   }, { images: true, deployment: true });
 });

@@ -9,17 +9,14 @@
  */
 import { idKey, sizeInMb, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
-import type { StoreRef } from '../../../domain/library/library-records.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
 import { match } from 'ts-pattern';
 import { isExpired } from '../../../domain/schedule/expiration.ts';
 import { transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
-import { libraryRef } from '../library/library-kind.ts';
-import type { LibraryMsg } from '../library/library-messages.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import { releaseHostRoom } from './application-retire.ts';
-import { settleSnapshots, snapshotsAskedOf } from './application-snapshots.ts';
+import { newestVersions, settleSnapshots, snapshotsAskedOf } from './application-snapshots.ts';
 import type { VmRuntime } from './application-state.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 
@@ -45,11 +42,11 @@ export const abandonHostless = (vms: readonly VmDeployment[]): VmChange[] => vms
 export async function hostLost(ctx: Ctx, m: Msg<'hostLost'>): Promise<null> {
   const before = deployed(ctx);
   if (before === undefined) return null;
-  // VMs moved off the host that await its snapshot of their stop: a dead host cannot be
-  // snapshotted, so they are defined on their new hosts from the newest version in the store.
-  const onHost = new Set(before.app.deployment.vms.filter((v) => v.hostId === m.host).map((v) => idKey(v.id)));
-  const away = snapshotsAskedOf(before, m.host, m.vmKeys).filter((k) => !onHost.has(k));
-  if (away.length > 0) await settleSnapshots(ctx, before, away, []);
+  // Snapshots asked of the host never come: a dead host cannot be snapshotted. VMs moved off it
+  // that await the snapshot of their stop are defined on their new hosts, and a blueprint waiting
+  // on one is saved now, from the newest versions in the store (application-snapshots.ts).
+  const asked = snapshotsAskedOf(before, m.host, m.vmKeys);
+  if (asked.length > 0) await settleSnapshots(ctx, before, asked, []);
   const s = deployed(ctx);
   if (s === undefined) return null;
   const named = new Set(m.vmKeys);
@@ -122,21 +119,9 @@ function meantToRun(s: Live, v: VmDeployment, now: number): boolean {
  * while running keeps only what was snapshotted before: a dead host cannot be snapshotted.
  */
 export async function withNewestDisks<S extends Live>(ctx: Ctx, s: S, vms: readonly VmDeployment[]): Promise<S> {
-  if (s.disks === undefined || vms.length === 0) return s;
-  const msg: Extract<LibraryMsg, { type: 'provisionApplicationDisks' }> = {
-    type: 'provisionApplicationDisks',
-    principal: { kind: 'system' },
-    applicationId: s.app.id,
-    drives: vms.flatMap((v) => v.hardDrives),
-    newest: true,
-  };
-  try {
-    const newest = await ctx.actors.ask<Record<string, StoreRef> | null, typeof msg>(libraryRef(s.organizationId), msg);
-    return newest === null ? s : { ...s, disks: { ...s.disks, ...newest } };
-  } catch (e) {
-    ctx.log.warn({ err: e, application: s.app.id }, 'disks moved at the versions recorded: the library did not answer their newest');
-    return s;
-  }
+  if (s.disks === undefined) return s;
+  const newest = await newestVersions(ctx, s, vms.flatMap((v) => v.hardDrives));
+  return newest === null ? s : { ...s, disks: { ...s.disks, ...newest } };
 }
 
 /**

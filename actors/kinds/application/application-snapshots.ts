@@ -8,7 +8,7 @@
  * cannot be snapshotted. A start meanwhile needs no wait: it boots on the same host, whose disks
  * still hold the guest's writes (a host applies one VM's commands in order, the snapshot first).
  */
-import { idKey, type VmDeployment } from '../../../domain/schemas/index.ts';
+import { idKey, type HardDrive, type VmDeployment } from '../../../domain/schemas/index.ts';
 import type { StoreRef } from '../../../domain/library/library-records.ts';
 import type { HvxCommand } from '../../../hvx/protocol.ts';
 import type { Reminders } from '../../actor-kind.ts';
@@ -72,7 +72,7 @@ export async function settleSnapshots(ctx: Ctx, s: Live, vmKeys: readonly string
     if (snapshot.host !== vm.hostId) oldHosts.push({ ...vm, hostId: snapshot.host });
   }
   const done = waits.filter((w) => Object.keys(w.awaiting).length === 0);
-  for (const w of done) await tellLibrary(ctx, s, w);
+  for (const w of done) await tellLibrary(ctx, s, await withNewestOfRest(ctx, s, w));
   const pendingWaits = waits.filter((w) => !done.includes(w));
   const noted: Live = {
     ...s,
@@ -87,6 +87,33 @@ export async function settleSnapshots(ctx: Ctx, s: Live, vmKeys: readonly string
 }
 
 const without = (r: Readonly<Record<string, string>>, key: string): Record<string, string> => Object.fromEntries(Object.entries(r).filter(([k]) => k !== key));
+
+/**
+ * A blueprint's versions with those of the disks no snapshot wrote (it failed, or its host died,
+ * or the guest wrote nothing) at their newest in the store, as a move off a dead host takes them:
+ * a version written since the save began (a stop's snapshot) is not lost. When the library cannot
+ * answer, its save keeps the versions it read when it began.
+ */
+async function withNewestOfRest(ctx: Ctx, s: Live, w: BlueprintSnapshots): Promise<BlueprintSnapshots> {
+  const rest = (s.app.deployment?.vms ?? []).flatMap((v) => v.hardDrives).filter((d) => d.type === 'DISK' && w.versions[idKey(d.id)] === undefined);
+  const newest = await newestVersions(ctx, s, rest);
+  return newest === null ? w : { ...w, versions: { ...newest, ...w.versions } };
+}
+
+/**
+ * The newest version in the store (the last snapshot a host wrote) of each of `drives`, by disk
+ * id key; null without an image store, or when the library cannot answer (the reason logged).
+ */
+export async function newestVersions(ctx: Ctx, s: Live, drives: readonly HardDrive[]): Promise<Record<string, StoreRef> | null> {
+  if (s.disks === undefined || drives.length === 0) return null;
+  const msg: Extract<LibraryMsg, { type: 'provisionApplicationDisks' }> = { type: 'provisionApplicationDisks', principal: { kind: 'system' }, applicationId: s.app.id, drives: [...drives], newest: true };
+  try {
+    return await ctx.actors.ask<Record<string, StoreRef> | null, typeof msg>(libraryRef(s.organizationId), msg);
+  } catch (e) {
+    ctx.log.warn({ err: e, application: s.app.id }, 'disks taken at the versions recorded: the library did not answer their newest');
+    return null;
+  }
+}
 
 /** A blueprint's snapshots are all in: its save goes on from them (an ask: a failure fails the turn, and the report comes again). */
 async function tellLibrary(ctx: Ctx, s: Live, w: BlueprintSnapshots): Promise<void> {
