@@ -11,6 +11,7 @@ import { imageTenantOf } from '../domain/tenancy/image-tenant.ts';
 import type { AgentImages } from '../hvx/agent/agent-images.ts';
 import { ImageStoreImages } from '../hvx/agent/image-store-images.ts';
 import type { DiskChanges, DiskSpec, PreparedDisk } from '../hvx/hypervisor.ts';
+import { SNAPSHOT_GIVE_UP_MS } from '../actors/kinds/application/application-snapshots.ts';
 import { HOST_DEAD_AFTER_MS } from './testing/control-harness.ts';
 import { withTenant, type HostedTenant } from './testing/control-fixtures.ts';
 import { allVms } from './testing/deployment-helpers.ts';
@@ -198,6 +199,25 @@ test('a blueprint waiting on the snapshot of a VM whose host dies is saved at on
     assert.equal(bp.loadingStatus, 'DONE');
     assert.equal(w.gate.written, 0, 'nothing was snapshotted');
     assert.equal(await w.block3(await savedVersion(w, bp)), '', 'the newest stored version: the unsnapshotted write is lost with its host');
+    w.gate.release();
+  }, { images: true, deployment: true });
+});
+
+test('a VM moved while the snapshot of its stop never comes (its host alive) is defined on its new host from the newest stored version', async () => {
+  await withTenant(async (t) => {
+    const w = await written(t);
+    const { h, c, p } = w;
+    w.gate.hold = true; // never released before the end: the snapshot hangs on a host that keeps beating
+    await h.run(c.stopApplication(p, w.appId));
+    await allVms(h, p, w.appId, 'STOPPED');
+    const moved = await h.run(c.vmAction(p, w.appId, 100, 'redeploy'));
+    assert.equal(moved.deployment?.vms[0]?.hostId, w.other);
+    await h.tc.advance(SNAPSHOT_GIVE_UP_MS - 60_000, 5000);
+    assert.equal(diskOn(w, w.other), undefined, 'waits for the snapshot while it may still come');
+    await h.tc.until(() => diskOn(w, w.other) !== undefined, 120_000, 1000);
+    assert.deepEqual(diskOn(w, w.other), { id: 'd101', image: w.image, version: w.published }, 'the newest stored version');
+    assert.equal(w.gate.written, 0);
+    await allVms(h, p, w.appId, 'STOPPED');
     w.gate.release();
   }, { images: true, deployment: true });
 });

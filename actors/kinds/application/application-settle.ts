@@ -4,6 +4,7 @@
  * SETTLE_AFTER_MS after a VM entered that transition, sends its start or stop again under a new
  * id. The agent applies it (a no-op if the first one was applied) and answers with the VM's state
  * now, which settles it (application-host-reports.ts). Generous, so a slow boot is not disturbed.
+ * The same reminder gives up a snapshot never answered (application-snapshots.ts).
  */
 import { match } from 'ts-pattern';
 import { idKey } from '../../../domain/schemas/index.ts';
@@ -13,6 +14,7 @@ import type { Reminders } from '../../actor-kind.ts';
 import type { Ctx } from './application-design.ts';
 import { commandKindOf, hvxVmId } from './application-host-commands.ts';
 import type { VmRuntime } from './application-state.ts';
+import { giveUpSnapshots } from './application-snapshots.ts';
 import { HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
 
 export const SETTLE_REMINDER = 'settle';
@@ -38,8 +40,18 @@ export function eventOfState(state: string | undefined): VmEvent | undefined {
     .otherwise(() => undefined);
 }
 
-/** The reminder: sends again the command of each VM in transition past the bound; re-arms while any is. */
-export function settle(ctx: Ctx): void {
+/**
+ * The reminder: gives up snapshots never answered (application-snapshots.ts), and sends again the
+ * command of each VM in transition past the bound; re-arms while any is.
+ */
+export async function settle(ctx: Ctx): Promise<void> {
+  const snapshotDue = await giveUpSnapshots(ctx);
+  resend(ctx);
+  const at = ctx.reminders.get(SETTLE_REMINDER)?.dueAt;
+  if (snapshotDue !== undefined && (at === undefined || snapshotDue < at)) ctx.reminders.set(SETTLE_REMINDER, snapshotDue);
+}
+
+function resend(ctx: Ctx): void {
   const s = ctx.state;
   const dep = s.status === 'live' ? s.app.deployment : undefined;
   if (s.status !== 'live' || dep === undefined || s.runtime === null) return;

@@ -17,6 +17,7 @@ import type { LibraryMsg } from '../library/library-messages.ts';
 import { commit, type Ctx, type Live, type Msg } from './application-design.ts';
 import { hvxCommandsFor } from './application-host-commands.ts';
 import { releaseHostRoom } from './application-retire.ts';
+import { armSettle } from './application-settle.ts';
 import type { BlueprintSnapshots, VmRuntime } from './application-state.ts';
 import { applyVmTransitions, HOST_COMMANDS_REMINDER } from './application-vm-transitions.ts';
 
@@ -68,7 +69,11 @@ export async function settleSnapshots(ctx: Ctx, s: Live, vmKeys: readonly string
     for (const d of disks) if (own.has(d.diskId)) written[d.diskId.slice(1)] = { image: d.image, version: d.version };
     Object.assign(snapshots, written);
     waits = waits.map((w) => (w.awaiting[key] !== snapshot.command ? w : { ...w, awaiting: without(w.awaiting, key), versions: { ...w.versions, ...written } }));
-    if (snapshot.defineAfter === true) defines.push({ id: vm.id, to: vm.state, commands: ['reprovision' as const] });
+    if (snapshot.defineAfter === true) {
+      // Nothing written (failed, given up, its host dead): defined from the newest version in the store.
+      if (Object.keys(written).length === 0) Object.assign(snapshots, await newestVersions(ctx, s, vm.hardDrives));
+      defines.push({ id: vm.id, to: vm.state, commands: ['reprovision' as const] });
+    }
     if (snapshot.host !== vm.hostId) oldHosts.push({ ...vm, hostId: snapshot.host });
   }
   const done = waits.filter((w) => Object.keys(w.awaiting).length === 0);
@@ -136,11 +141,40 @@ export function queueSnapshots(s: Live, running: readonly VmDeployment[], now: n
     const cmd = hvxCommandsFor('snapshot', { organizationId: s.organizationId, applicationId: s.app.id, vm, gen, now })[0];
     if (cmd === undefined) continue;
     outgoing.push(cmd);
-    vms[key] = { ...rt, gen, snapshot: { command: cmd.id, host: cmd.host } };
+    vms[key] = { ...rt, gen, snapshot: { command: cmd.id, host: cmd.host, askedAt: now } };
     commands[key] = cmd.id;
   }
   if (outgoing.length > 0 && reminders.get(HOST_COMMANDS_REMINDER) === undefined) reminders.set(HOST_COMMANDS_REMINDER, now);
+  if (Object.keys(commands).length > 0) armSettle(reminders, now);
   return { state: { ...s, runtime: { vms, outgoing } }, commands };
+}
+
+/** How long a snapshot may go unanswered (its command refused, or its result lost) before it is given up on. */
+// Twice the settle reminder's bound, written out: the two files import each other.
+export const SNAPSHOT_GIVE_UP_MS = 10 * 60_000;
+
+/**
+ * The settle reminder's part for snapshots: those asked SNAPSHOT_GIVE_UP_MS ago and never
+ * answered are given up on, as failed ones are (what awaits them goes on from the newest versions
+ * in the store), so a move or a blueprint is not held forever. A late result then changes
+ * nothing. Answers when the next one is due, if any is awaited.
+ */
+export async function giveUpSnapshots(ctx: Ctx): Promise<number | undefined> {
+  const s = ctx.state;
+  if (s.status !== 'live' || s.runtime === null) return undefined;
+  const now = ctx.clock.now();
+  const stale: string[] = [];
+  let next: number | undefined;
+  for (const [key, rt] of Object.entries(s.runtime.vms)) {
+    if (rt.snapshot === undefined) continue;
+    const due = (rt.snapshot.askedAt ?? now) + SNAPSHOT_GIVE_UP_MS;
+    if (due <= now) stale.push(key);
+    else next = Math.min(next ?? due, due);
+  }
+  if (stale.length === 0) return next;
+  ctx.log.warn({ application: s.app.id, vms: stale }, 'snapshot never answered: given up, the newest version in the store taken');
+  await settleSnapshots(ctx, s, stale, []);
+  return next;
 }
 
 /** The VMs whose awaited snapshot was asked of `host`, which is lost: it never comes. */

@@ -23,9 +23,10 @@ export interface VmRuntime {
   /**
    * A snapshot of the VM's disks asked of `host` (by its command id) and not answered yet
    * (application-snapshots.ts). `defineAfter`: the VM was moved meanwhile; it is defined on its
-   * new host once the snapshot is in, and the old host keeps its room until then.
+   * new host once the snapshot is in, and the old host keeps its room until then. `askedAt`: when
+   * it was asked; one never answered is given up on (application-settle.ts).
    */
-  readonly snapshot?: { readonly command: string; readonly host: string; readonly defineAfter?: boolean };
+  readonly snapshot?: { readonly command: string; readonly host: string; readonly defineAfter?: boolean; readonly askedAt?: number };
   /** When the VM last entered STARTING or STOPPING with a command sent (application-settle.ts). */
   readonly transitionAt?: number;
   /** A redeploy of the running VM: moved once it has stopped (and its disks been snapshotted). */

@@ -58,7 +58,10 @@ export function applyVmTransitions(s: Live, changes: readonly VmChange[], now: n
         armSettle(reminders, now);
       }
       const snapshot = cmds.find((x) => x.kind === 'snapshot');
-      if (snapshot !== undefined) rt = { ...rt, snapshot: { command: snapshot.id, host: snapshot.host } };
+      if (snapshot !== undefined) {
+        rt = { ...rt, snapshot: { command: snapshot.id, host: snapshot.host, askedAt: now } };
+        armSettle(reminders, now);
+      }
     }
     runtimeVms[key] = rt;
     return next;
