@@ -4,8 +4,9 @@
  * (the same host or another) starts from what the guest wrote. A move asked while a snapshot is
  * awaited defines the VM on its new host only once it is in (application-vm-actions.ts), and the
  * old host keeps the VM's room until then, so it is not released as idle first. A snapshot that
- * failed, or whose host died, leaves the newest version in the store as what there is: a dead host
- * cannot be snapshotted. A start meanwhile needs no wait: it boots on the same host, whose disks
+ * failed, whose host died, or never answered (given up after SNAPSHOT_GIVE_UP_MS by the settle
+ * reminder) leaves the newest version in the store as what there is: a dead host cannot be
+ * snapshotted. What waited on it (a move, a blueprint) goes on at once from that version. A start meanwhile needs no wait: it boots on the same host, whose disks
  * still hold the guest's writes (a host applies one VM's commands in order, the snapshot first).
  */
 import { idKey, type HardDrive, type VmDeployment } from '../../../domain/schemas/index.ts';
