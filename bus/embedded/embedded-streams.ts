@@ -102,7 +102,7 @@ export class EmbeddedStreams implements Streams {
       case 'duplicate':
         return { stream, seq: r.seq, duplicate: true };
       case 'stored':
-        this.wakeups.fire(stream);
+        this.wakeups.fire(stream, subject);
         return { stream, seq: r.seq, duplicate: false };
     }
   }
@@ -149,7 +149,7 @@ export class EmbeddedStreams implements Streams {
     let entry = this.engines.get(key);
     if (entry === undefined) {
       const engine = new WorkQueueEngine(this.store, this.clock, this.log, stream, options, () => this.configs.get(stream)?.retention === 'workqueue');
-      entry = { engine, unlisten: this.wakeups.listen(stream, () => engine.pump()) };
+      entry = { engine, unlisten: this.wakeups.listen(stream, (subject) => engine.stored(subject)) };
       this.engines.set(key, entry);
     } else {
       entry.engine.configure(options);

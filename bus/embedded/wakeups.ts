@@ -1,7 +1,11 @@
-/** Per-stream wake-up calls: replays wait for the next stored message, consumers listen. */
+/**
+ * Per-stream wake-up calls: replays wait for the next stored message, consumers listen. A
+ * listener is told the subject stored (undefined: anything may have changed), so a consumer
+ * filtered on one host's subject is not woken by the other hosts' messages.
+ */
 export class Wakeups {
   private readonly waiting = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new Map<string, Set<(subject: string | undefined) => void>>();
 
   /** A promise that resolves at the next `fire(stream)` (or `fireAll`). */
   next(stream: string): Promise<void> {
@@ -15,18 +19,18 @@ export class Wakeups {
     return w.promise;
   }
 
-  listen(stream: string, fn: () => void): () => void {
+  listen(stream: string, fn: (subject: string | undefined) => void): () => void {
     let set = this.listeners.get(stream);
     if (set === undefined) this.listeners.set(stream, (set = new Set()));
     set.add(fn);
     return () => set.delete(fn);
   }
 
-  fire(stream: string): void {
+  fire(stream: string, subject?: string): void {
     const w = this.waiting.get(stream);
     this.waiting.delete(stream);
     w?.resolve();
-    for (const fn of this.listeners.get(stream) ?? []) fn();
+    for (const fn of this.listeners.get(stream) ?? []) fn(subject);
   }
 
   fireAll(): void {
