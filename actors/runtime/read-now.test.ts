@@ -127,3 +127,40 @@ test('a "read" that changes state or sends still gets a turn: the change is writ
     await tc.close();
   }
 });
+
+test('a local read answered at delivery reads the message as sent; one that takes a turn is decoded first', async () => {
+  const tc = new TestCluster();
+  let decoded = 0;
+  type ProbeMsg = { type: 'read' | 'write'; decoded?: true };
+  const probe = defineActorKind<number, ProbeMsg, { decoded: boolean; value: number }>({
+    name: 'probe',
+    schemaVersion: 1,
+    initialState: () => 0,
+    decodeMessage: (raw) => {
+      decoded++;
+      return { ...(raw as ProbeMsg), decoded: true };
+    },
+    decodeState: (s) => s as number,
+    handle(ctx, msg) {
+      if (msg.type === 'write') ctx.setState(ctx.state + 1);
+      return { decoded: msg.decoded === true, value: ctx.state };
+    },
+  });
+  const p: ActorRef = { kind: 'probe', id: 'p1' };
+  try {
+    const a = await tc.start('a', [probe]);
+    await tc.drive(a.ask(p, { type: 'write' }));
+    const before = decoded;
+    const read = await a.ask<{ decoded: boolean; value: number }>(p, { type: 'read' }, READ);
+    assert.deepEqual(read, { decoded: false, value: 1 }, 'answered at delivery from the message as sent');
+    assert.equal(decoded, before);
+    // Marked read-only but it writes: it takes a turn, with the decoded message, and the write is kept.
+    const wrote = await tc.drive(a.ask<{ decoded: boolean; value: number }>(p, { type: 'write' }, READ));
+    assert.deepEqual(wrote, { decoded: true, value: 2 });
+    assert.equal(decoded, before + 1);
+    // Without the read-only mark every message is decoded.
+    assert.deepEqual(await tc.drive(a.ask(p, { type: 'read' })), { decoded: true, value: 2 });
+  } finally {
+    await tc.close();
+  }
+});

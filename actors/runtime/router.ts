@@ -93,7 +93,7 @@ export class Router implements ActorSender {
   /** Not async (see withRetries): a refusal is a rejected promise, as an async function's throw would be. */
   private askOnce(ref: ActorRef, kind: AnyActorKind, msg: ActorMessage, key: string | undefined, deadline: number, readOnly: boolean): Promise<unknown> {
     const pending = new LocalAsk(this.clock);
-    const o = { ask: true, idempotencyKey: key, deadline, readOnly };
+    const o = { ask: true, idempotencyKey: key, deadline, readOnly, local: true };
     const refused = this.host.deliver(ref, kind, msg, kind.schemaVersion, o, (e, v) => pending.settle(e, v));
     if (refused === undefined) {
       pending.expireAt(deadline, ref);

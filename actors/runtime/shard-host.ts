@@ -37,6 +37,14 @@ export interface DeliveryOptions {
   readonly deadline: number | undefined;
   /** The sender's word that the message only reads: answered at once when the actor is idle (read-now.ts). */
   readonly readOnly?: boolean;
+  /**
+   * Sent by typed code in this process (the Router), not decoded from the bus. A local read
+   * answered at delivery then reads the message as it is, undecoded: a read keeps nothing of
+   * it, and decoding copied and re-checked the principal on every read (~10% of an embedded
+   * REST read, and the copy missed the per-principal grants cache). A message that must take a
+   * turn is decoded like any other.
+   */
+  readonly local?: boolean;
 }
 
 /** What the one door reports, when a tracer is set. */
@@ -81,25 +89,21 @@ export class ShardHost implements ActivationHost {
     if (owned === undefined || owned.status !== 'active' || this.clock.now() >= owned.lease.validUntil) {
       return notOwner(shard);
     }
+    let readNow = o.readOnly === true && o.idempotencyKey === undefined;
+    if (readNow && o.local === true && act !== undefined) {
+      if (this.readAsSent(ref, act, raw as ActorMessage, o, reply)) return undefined;
+      readNow = false; // not a pure read, or not idle: it takes a turn, and the handler is not run twice here
+    }
     let msg: ActorMessage;
     try {
       msg = kind.decodeMessage(raw, fromVersion);
     } catch (e) {
       return this.refuse(ref, typeOf(raw), toRavelError(e, 'DECODE_FAILED'));
     }
-    const counter = this.metrics.counter(ref.kind, msg.type);
     act ??= this.activate(ref, kind, owned);
-    const d: MessageDelivery = {
-      type: 'message',
-      msg,
-      ask: o.ask,
-      idempotencyKey: o.idempotencyKey,
-      deadline: o.deadline,
-      reply: this.trace === undefined ? reply : this.traced(ref, msg.type, reply),
-      counter,
-      acceptedAt: performance.now(),
-    };
-    if (o.readOnly === true && o.idempotencyKey === undefined && act.answerRead(d)) {
+    const d = this.delivery(ref, msg, o, reply);
+    const counter = d.counter;
+    if (readNow && act.answerRead(d)) {
       counter.accepted++;
       this.trace?.({ phase: 'accepted', ref, type: msg.type });
       return undefined;
@@ -111,6 +115,28 @@ export class ShardHost implements ActivationHost {
     counter.accepted++;
     this.trace?.({ phase: 'accepted', ref, type: msg.type });
     return undefined;
+  }
+
+  private delivery(ref: ActorRef, msg: ActorMessage, o: DeliveryOptions, reply: ReplyFn): MessageDelivery {
+    return {
+      type: 'message',
+      msg,
+      ask: o.ask,
+      idempotencyKey: o.idempotencyKey,
+      deadline: o.deadline,
+      reply: this.trace === undefined ? reply : this.traced(ref, msg.type, reply),
+      counter: this.metrics.counter(ref.kind, msg.type),
+      acceptedAt: performance.now(),
+    };
+  }
+
+  /** A local read of a live, idle actor, answered with the message as sent; false when it must be decoded and queued. */
+  private readAsSent(ref: ActorRef, act: Activation, msg: ActorMessage, o: DeliveryOptions, reply: ReplyFn): boolean {
+    const d = this.delivery(ref, msg, o, reply);
+    if (!act.answerRead(d)) return false;
+    d.counter.accepted++;
+    this.trace?.({ phase: 'accepted', ref, type: msg.type });
+    return true;
   }
 
   /** Wakes an actor whose reminder is due, activating it when it is not live. */

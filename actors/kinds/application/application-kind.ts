@@ -58,9 +58,10 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
     decodeState: (stored) => decodeApplicationState(stored),
     handle(ctx, msg) {
       return match(msg)
-        .with({ type: 'create' }, (m) => create(ctx, m))
+        // The reads first: the most frequent, and ts-pattern tries the patterns in order.
         .with({ type: 'get' }, (m) => get(ctx, m))
         .with({ type: 'peek' }, (m) => peek(ctx, m))
+        .with({ type: 'create' }, (m) => create(ctx, m))
         .with({ type: 'update' }, (m) => update(ctx, m))
         .with({ type: 'addVm' }, (m) => addVm(ctx, m))
         .with({ type: 'delete' }, (m) => remove(ctx, m, deployment))
