@@ -3,7 +3,8 @@
  * every named VM first (planVmAction), so one refusal (ILLEGAL_STATE, NOT_FOUND) refuses all and
  * nothing changes. `redeploy` and `repair` move the VM: placed again in the region away from its
  * host (kept on it when the region has no other room), taken off the old host, defined on the
- * new one. `resetDisks` undefines and defines it again where it is.
+ * new one; a move refused after placing some VMs gives their new room back (givingMovesBack).
+ * `resetDisks` undefines and defines it again where it is.
  */
 import { planVmAction, type PlannedVmChange } from '../../../domain/application/application-actions.ts';
 import { RavelError } from '../../../core/errors.ts';
@@ -25,20 +26,69 @@ function published(s: Live): Deployment {
   return s.app.deployment;
 }
 
-/** A new host for `vm` in the region, away from its current one; its current one when none other has room. */
-async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment): Promise<string | undefined> {
+/**
+ * The key a move of `vm` places under, in the region's memo (region-placements.ts) rather than
+ * the runtime's idempotency record, which cannot be forgotten. A retried turn sees the same
+ * outbox sequence, hence the same key, and is answered the room its first try holds (a crash
+ * gives nothing back); a turn refused after placing gives the room back and has the region
+ * forget the key first (givingMovesBack), so a retry places anew.
+ */
+const moveKey = (s: Live, vm: VmDeployment): string => `move:${s.app.id}:${idKey(vm.id)}:${s.outbox.lastLocalSeq}`;
+
+/** A VM placed on a new host this turn under `key`: its room there goes back if the turn is refused. */
+interface Taken {
+  readonly vm: VmDeployment;
+  readonly hostId: string;
+  readonly key: string;
+}
+
+/**
+ * A new host for `vm` in the region, away from its current one, noted in `taken`; its current
+ * one when none other has room (nothing taken).
+ */
+async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment, taken: Taken[]): Promise<string | undefined> {
+  const key = moveKey(s, vm);
   const msg: RegionMsg = {
     type: 'place',
     applicationId: s.app.id,
     vms: [{ vmKey: idKey(vm.id), cpus: vm.numCpus, memoryMb: sizeInMb(vm.memorySize) }],
     optimization: dep.optimizationLevel,
     ...(vm.hostId === undefined ? {} : { excludeHosts: [vm.hostId] }),
+    key,
   };
+  let p: Placement;
   try {
-    const p = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg, { idempotencyKey: `move:${s.app.id}:${idKey(vm.id)}:${s.outbox.lastLocalSeq}` });
-    return p.assignments[0]?.hostId;
+    p = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg);
   } catch (e) {
     if (isRavelError(e, 'UNAVAILABLE') && vm.hostId !== undefined) return vm.hostId;
+    throw e;
+  }
+  const hostId = p.assignments[0]?.hostId;
+  if (hostId !== undefined) taken.push({ vm, hostId, key });
+  return hostId;
+}
+
+/**
+ * Runs `turn`, which moves VMs of `s` noting what it takes; refused (a later VM without room, an
+ * old host not answering its release), it gives that room back before the refusal: the refusal
+ * drops the turn's state, while the hosts would hold the room for nobody. Each key is forgotten
+ * before its room goes back: a release failing halfway then leaves room held for nobody (a leak)
+ * rather than a memo answering room that is gone (two owners). The refusal is what the caller
+ * sees; a failed giving back is logged.
+ */
+async function givingMovesBack<T>(ctx: Ctx, s: Live, turn: (taken: Taken[]) => Promise<T>): Promise<T> {
+  const taken: Taken[] = [];
+  try {
+    return await turn(taken);
+  } catch (e) {
+    if (taken.length === 0) throw e;
+    const region = regionRef(published(s).regionName);
+    try {
+      for (const t of taken) await ctx.actors.ask<null, RegionMsg>(region, { type: 'forgetPlacement', key: t.key });
+      await releaseHostRoom(ctx, s.app.id, taken.map((t) => ({ ...t.vm, hostId: t.hostId })));
+    } catch (back) {
+      ctx.log.warn({ err: back, application: s.app.id, vms: taken.map((t) => idKey(t.vm.id)) }, 'room of a refused move not given back');
+    }
     throw e;
   }
 }
@@ -59,14 +109,14 @@ interface Moved {
  * on the new host only once it has: that snapshot holds what its guest wrote. The old host keeps
  * the VM's room until then, so it is not released as idle with the snapshot still to take.
  */
-async function moveReprovisioned(ctx: Ctx, s: Live, changes: readonly VmChange[]): Promise<Moved> {
+async function moveReprovisioned(ctx: Ctx, s: Live, changes: readonly VmChange[], taken: Taken[]): Promise<Moved> {
   const dep = published(s);
   const moving = new Set(changes.filter((c) => c.commands.includes('reprovision')).map((c) => idKey(c.id)));
   if (moving.size === 0) return { state: s, left: [], deferred: new Set() };
   const hostOf = new Map<string, string>();
   for (const vm of dep.vms) {
     if (!moving.has(idKey(vm.id))) continue;
-    const host = await newHostFor(ctx, s, dep, vm);
+    const host = await newHostFor(ctx, s, dep, vm, taken);
     if (host !== undefined) hostOf.set(idKey(vm.id), host);
   }
   const old = dep.vms.filter((v) => moving.has(idKey(v.id)));
@@ -96,10 +146,12 @@ export async function moveStoppedVm(ctx: Ctx, s: Live, vmKey: string): Promise<v
   if (vm === undefined) return;
   const t = transitionVmOrThrow(vm.state, action('redeploy'));
   const changes: VmChange[] = [{ id: vm.id, to: t.state, commands: t.commands, startAfter: true }];
-  const moved = await moveReprovisioned(ctx, s, changes);
-  const next = applyVmTransitions(moved.state, withoutDeferred(changes, moved.deferred), ctx.clock.now(), ctx.reminders);
-  await releaseHostRoom(ctx, s.app.id, moved.left);
-  commit(ctx, next, { kind: 'system' }, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state, redeploy: true });
+  await givingMovesBack(ctx, s, async (taken) => {
+    const moved = await moveReprovisioned(ctx, s, changes, taken);
+    const next = applyVmTransitions(moved.state, withoutDeferred(changes, moved.deferred), ctx.clock.now(), ctx.reminders);
+    await releaseHostRoom(ctx, s.app.id, moved.left);
+    commit(ctx, next, { kind: 'system' }, ['VM_STATE_CHANGED'], { vmId: vmKey, from: vm.state, to: t.state, redeploy: true });
+  });
 }
 
 /** The VMs a plan takes from not running to running: what a quota check adds. */
@@ -124,14 +176,16 @@ export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>)
     const later = m.action === 'redeploy' && c.to === 'STOPPING' ? { moveWhenStopped: true } : {};
     return { id: c.id, to: c.to, commands: c.commands, ...(c.commands.includes('reprovision') ? { startAfter: false } : {}), ...later };
   });
-  const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => {
-    const placed = await placeHostless(ctx, s, planChanges);
-    const m2 = await moveReprovisioned(ctx, placed.state, placed.changes);
-    return { ...m2, changes: withoutDeferred(placed.changes, m2.deferred) };
+  return givingMovesBack(ctx, s, async (taken) => {
+    const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => {
+      const placed = await placeHostless(ctx, s, planChanges);
+      const m2 = await moveReprovisioned(ctx, placed.state, placed.changes, taken);
+      return { ...m2, changes: withoutDeferred(placed.changes, m2.deferred) };
+    });
+    const next = applyVmTransitions(moved.state, moved.changes, ctx.clock.now(), ctx.reminders);
+    await releaseHostRoom(ctx, s.app.id, moved.left);
+    const details = { vms: planned.map((c) => idKey(c.id)), action: m.action, ...(m.type === 'vmAction' ? { vmId: idKey(m.vmId) } : {}) };
+    commit(ctx, next, m.principal, ['VM_ACTION_REQUESTED'], details);
+    return next.app;
   });
-  const next = applyVmTransitions(moved.state, moved.changes, ctx.clock.now(), ctx.reminders);
-  await releaseHostRoom(ctx, s.app.id, moved.left);
-  const details = { vms: planned.map((c) => idKey(c.id)), action: m.action, ...(m.type === 'vmAction' ? { vmId: idKey(m.vmId) } : {}) };
-  commit(ctx, next, m.principal, ['VM_ACTION_REQUESTED'], details);
-  return next.app;
 }
