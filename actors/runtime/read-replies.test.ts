@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRavelError, RavelError } from '../../core/errors.ts';
-import type { ActorRef } from '../actor-kind.ts';
+import { defineActorKind, type ActorRef } from '../actor-kind.ts';
 import { ActorClient } from './actor-client.ts';
 import { encodeErrorReply, encodeReply } from './envelope.ts';
 import { ReadReplies } from './read-replies.ts';
@@ -49,6 +49,44 @@ test('read-only asks over the bus: answered at delivery by an idle actor, unchan
     const plain = await tc.drive(client.ask<CounterState>(c1, { type: 'get' }));
     assert.deepEqual(plain, r3);
     assert.notEqual(plain, r3);
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a node sends the same object read again as the bytes it encoded before, and encodes a changed one', async () => {
+  const tc = new TestCluster();
+  /** How many times the reply's field was read: encoding reads it once per reply. */
+  let encoded = 0;
+  const withTally = (n: number): { n: number } => {
+    const o = {} as { n: number };
+    Object.defineProperty(o, 'n', { enumerable: true, get: () => (encoded++, n) });
+    return o;
+  };
+  const tally = defineActorKind<{ n: number }, { type: 'get' | 'bump' }, { n: number }>({
+    name: 'tally',
+    schemaVersion: 1,
+    initialState: () => withTally(0),
+    decodeMessage: (raw) => raw as { type: 'get' | 'bump' },
+    decodeState: (s) => withTally((s as { n: number }).n),
+    handle(ctx, msg) {
+      if (msg.type === 'bump') ctx.setState(withTally(ctx.state.n + 1));
+      return ctx.state;
+    },
+  });
+  const t1: ActorRef = { kind: 'tally', id: 't1' };
+  try {
+    await tc.start('a', [tally]);
+    const client = new ActorClient({ bus: tc.bus, clock: tc.clock, shards: 16, askTimeoutMs: 30_000 }).register(tally);
+    await tc.drive(client.ask(t1, { type: 'bump' }));
+    const before = encoded;
+    assert.equal((await tc.drive(client.ask<{ n: number }>(t1, { type: 'get' }, READ))).n, 1);
+    const once = encoded;
+    assert.ok(once > before, 'the first read was not encoded');
+    for (let i = 0; i < 3; i++) assert.equal((await tc.drive(client.ask<{ n: number }>(t1, { type: 'get' }, READ))).n, 1);
+    assert.equal(encoded, once, 'an unchanged object was encoded again');
+    await tc.drive(client.ask(t1, { type: 'bump' }));
+    assert.equal((await tc.drive(client.ask<{ n: number }>(t1, { type: 'get' }, READ))).n, 2, 'a stale reply after a change');
   } finally {
     await tc.close();
   }

@@ -47,6 +47,9 @@ const grantsOf = new WeakMap<UserPrincipal, readonly Permission[]>();
 
 /** What a user may do: its roles' grants and its permission groups'. */
 export function userGrants(p: UserPrincipal): readonly Permission[] {
+  // A principal decoded from the bus is a new object every time: the usual one role and no
+  // group needs neither a new array nor a cache entry (whose upkeep was ~6% of a node's read).
+  if (p.groupPermissions.length === 0 && p.roles.length === 1 && p.roles[0] !== undefined) return roleGrants(p.roles[0]);
   let grants = grantsOf.get(p);
   if (grants === undefined) {
     grants = [...p.roles.flatMap(roleGrants), ...p.groupPermissions];
