@@ -22,6 +22,7 @@ import { openLmdbBlockStore, type LmdbBlockStore } from '../../storage-engine/lm
 import { LocalImageService } from '../../storage-engine/image-service/local-image-service.ts';
 import type { ImageService } from '../../storage-engine/image-service/image-service.ts';
 import type { LibraryDeps } from '../../actors/kinds/library/library-kind.ts';
+import type { AnyActorKind } from '../../actors/actor-kind.ts';
 
 export const operator: Principal = { kind: 'operator', name: 'ops' };
 export const REGION = 'us-east';
@@ -37,6 +38,8 @@ export interface ControlHarnessOptions {
   readonly images?: boolean;
   /** What the library sees of the store (to make it fail in tests), and how often a save is tried. */
   readonly libraryStore?: { readonly wrap?: (images: ImageService) => ImageService; readonly maxAttempts?: number };
+  /** The control kinds as registered (to wrap one, making its turns fail in tests). */
+  readonly wrapKinds?: (kinds: AnyActorKind[]) => AnyActorKind[];
 }
 
 export class ControlHarness {
@@ -78,7 +81,7 @@ export class ControlHarness {
       ? { regions: placementRegions, bus: this.tc.bus, hosts: { deadAfterMs: HOST_DEAD_AFTER_MS, releaseIdleAfterMs: Number.POSITIVE_INFINITY } }
       : undefined;
     const kinds = controlKinds({ events: this.events, regions, scrypt: { N: 1024, r: 8, p: 1 }, ...(deployment === undefined ? {} : { deployment }), ...(this.images === undefined ? {} : { library: this.libraryDeps(this.images) }) });
-    this.system = await this.tc.start(`node-${this.tc.systems.length}`, kinds);
+    this.system = await this.tc.start(`node-${this.tc.systems.length}`, this.o.wrapKinds?.(kinds) ?? kinds);
     this.control = new ControlPlaneImpl({ actors: this.system, events: this.events, clock: this.tc.clock, regions: Object.keys(regions) });
     if (deployment !== undefined) {
       this.bridge = new HvxBridge({ bus: this.tc.bus, actors: this.system, clock: this.tc.clock });

@@ -23,6 +23,7 @@ import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './applic
 import { DEFAULT_BASE_DOMAIN, exposeDeployedVms } from './application-exposure.ts';
 import { releaseHostRoom } from './application-retire.ts';
 import { placeHostless } from './application-placing.ts';
+import { givingMovesBack } from './application-vm-actions.ts';
 import { abandonHostless } from './application-repair.ts';
 import { withClaim } from './application-usage.ts';
 
@@ -148,18 +149,21 @@ export async function applicationAction(ctx: Ctx, m: Msg<'start'> | Msg<'stop'> 
   const s = visible(ctx, m.principal, 'EXECUTE');
   const abandoned = m.type === 'stop' ? abandonHostless(published(s).vms) : [];
   const planned = planOrNone(published(s).vms, m.type, abandoned.length);
-  const { state, changes } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => {
-    const placed = await placeHostless(ctx, s, asChanges(planned));
-    return { ...placed, changes: [...placed.changes, ...abandoned] };
+  // Refused after placing hostless VMs anew, the turn gives their room back (givingMovesBack).
+  return givingMovesBack(ctx, s, async (placedAnew) => {
+    const { state, changes } = await withClaim(ctx, s, m.type === 'start' ? startingVms(s, planned) : [], async () => {
+      const placed = await placeHostless(ctx, s, asChanges(planned), placedAnew);
+      return { ...placed, changes: [...placed.changes, ...abandoned] };
+    });
+    const next = applyVmTransitions(state, changes, ctx.clock.now(), ctx.reminders);
+    const event = match(m.type)
+      .with('start', () => 'APPLICATION_STARTED' as const)
+      .with('stop', () => 'APPLICATION_STOPPED' as const)
+      .with('restart', () => 'APPLICATION_RESTARTED' as const)
+      .exhaustive();
+    commit(ctx, next, m.principal, [event], { vms: [...planned, ...abandoned].map((c) => idKey(c.id)) });
+    return next.app;
   });
-  const next = applyVmTransitions(state, changes, ctx.clock.now(), ctx.reminders);
-  const event = match(m.type)
-    .with('start', () => 'APPLICATION_STARTED' as const)
-    .with('stop', () => 'APPLICATION_STOPPED' as const)
-    .with('restart', () => 'APPLICATION_RESTARTED' as const)
-    .exhaustive();
-  commit(ctx, next, m.principal, [event], { vms: [...planned, ...abandoned].map((c) => idKey(c.id)) });
-  return next.app;
 }
 
 /** `setExpiration`: the stop time as `nextStopTime`, kept by a durable reminder; -1 clears both. */

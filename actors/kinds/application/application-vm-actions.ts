@@ -69,14 +69,15 @@ async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment, 
 }
 
 /**
- * Runs `turn`, which moves VMs of `s` noting what it takes; refused (a later VM without room, an
- * old host not answering its release), it gives that room back before the refusal: the refusal
- * drops the turn's state, while the hosts would hold the room for nobody. Each key is forgotten
+ * Runs `turn`, which moves VMs of `s` or places hostless ones anew (application-placing.ts),
+ * noting what it takes; refused (a later VM without room, an old host not answering its
+ * release), it gives that room back before the refusal: the refusal drops the turn's state,
+ * while the hosts would hold the room for nobody. Each key is forgotten
  * before its room goes back: a release failing halfway then leaves room held for nobody (a leak)
  * rather than a memo answering room that is gone (two owners). The refusal is what the caller
  * sees; a failed giving back is logged.
  */
-async function givingMovesBack<T>(ctx: Ctx, s: Live, turn: (taken: Taken[]) => Promise<T>): Promise<T> {
+export async function givingMovesBack<T>(ctx: Ctx, s: Live, turn: (taken: Taken[]) => Promise<T>): Promise<T> {
   const taken: Taken[] = [];
   try {
     return await turn(taken);
@@ -84,7 +85,7 @@ async function givingMovesBack<T>(ctx: Ctx, s: Live, turn: (taken: Taken[]) => P
     if (taken.length === 0) throw e;
     const region = regionRef(published(s).regionName);
     try {
-      for (const t of taken) await ctx.actors.ask<null, RegionMsg>(region, { type: 'forgetPlacement', key: t.key });
+      for (const key of new Set(taken.map((t) => t.key))) await ctx.actors.ask<null, RegionMsg>(region, { type: 'forgetPlacement', key });
       await releaseHostRoom(ctx, s.app.id, taken.map((t) => ({ ...t.vm, hostId: t.hostId })));
     } catch (back) {
       ctx.log.warn({ err: back, application: s.app.id, vms: taken.map((t) => idKey(t.vm.id)) }, 'room of a refused move not given back');
@@ -178,7 +179,7 @@ export async function vmsAction(ctx: Ctx, m: Msg<'vmAction'> | Msg<'vmsAction'>)
   });
   return givingMovesBack(ctx, s, async (taken) => {
     const moved = await withClaim(ctx, s, m.action === 'start' ? startingVms(dep, planned) : [], async () => {
-      const placed = await placeHostless(ctx, s, planChanges);
+      const placed = await placeHostless(ctx, s, planChanges, taken);
       const m2 = await moveReprovisioned(ctx, placed.state, placed.changes, taken);
       return { ...m2, changes: withoutDeferred(placed.changes, m2.deferred) };
     });
