@@ -46,7 +46,17 @@ export interface ActorSender {
    * refused or undeliverable message is an error here, never silently lost); the turn runs later.
    */
   tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void>;
+  /**
+   * A read-only ask answered here and now, with no await, when it can be: the actor is served by
+   * this node, live, idle, with an empty mailbox, and the handler turns out a pure read (the rules
+   * of a `readOnly` ask answered at delivery). Undefined when it cannot: the caller then asks.
+   * Absent on senders that reach actors only over the bus.
+   */
+  readNow?<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M): ReadNow<R> | undefined;
 }
+
+/** What `readNow` answers: the handler's value, or the error it threw (a refusal, as an ask's). */
+export type ReadNow<R> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: unknown };
 
 export interface Reminder {
   readonly name: string;

@@ -42,6 +42,12 @@ export class ApplicationCalls {
     return this.ask.app<Application>(p, id, { type: 'get' }, READ).then((app) => applicationView(app, aspect ?? 'whole'));
   }
 
+  /** `get` answered without waiting when the application's actor is idle on this node; else undefined. */
+  getNow(p: Principal, id: number): Application | undefined {
+    const app = this.ask.appNow<Application>(p, id, { type: 'get' });
+    return app === undefined ? undefined : applicationView(app, 'whole');
+  }
+
   async design(p: Principal, id: number): Promise<Design> {
     return (await this.get(p, id, 'design')).design;
   }

@@ -56,6 +56,17 @@ export class ActorAsks {
     }
   }
 
+  /**
+   * A read of an application answered without waiting, or undefined when the actor cannot
+   * answer here and now (see ActorSender.readNow): the caller then asks. A refusal is thrown.
+   */
+  appNow<R>(p: Principal, applicationId: number, msg: Msg): R | undefined {
+    const r = this.actors.readNow?.<R, Msg>(applicationRef(checkId(applicationId, 'applicationId')), { ...msg, principal: p });
+    if (r === undefined) return undefined;
+    if (!r.ok) throw toRavelError(r.error);
+    return r.value;
+  }
+
   async raw<R>(ref: { kind: string; id: string }, msg: Msg, options: AskOptions = {}): Promise<R> {
     return this.actors.ask<R, Msg>(ref, msg, options);
   }

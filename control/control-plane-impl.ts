@@ -361,6 +361,10 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.apps.get(p, applicationId, aspect);
   }
 
+  getApplicationNow(p: Principal, applicationId: number): Application | undefined {
+    return this.apps.getNow(p, applicationId);
+  }
+
   async getApplicationDesign(p: Principal, applicationId: number): Promise<Design> {
     return this.apps.design(p, applicationId);
   }

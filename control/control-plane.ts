@@ -229,6 +229,11 @@ export interface ControlPlane {
   getApplication(p: Principal, applicationId: number, aspect?: 'design'): Promise<Application>;
   /** The deployment aspect: the application without its design; each VM with its `state`. */
   getApplication(p: Principal, applicationId: number, aspect: 'deployment'): Promise<DeploymentView>;
+  /**
+   * The application, answered without waiting when it can be (its actor idle on this node), as
+   * getApplication would; undefined when it cannot (call getApplication). Throws its refusals.
+   */
+  getApplicationNow?(p: Principal, applicationId: number): Application | undefined;
   getApplicationDesign(p: Principal, applicationId: number): Promise<Design>;
   /** The applications `p` may read: of its own organization, or of `organizationId` (an operator's choice; another tenant's is NOT_FOUND). */
   listApplications(p: Principal, organizationId?: number): Promise<ApplicationSummary[]>;

@@ -10,7 +10,7 @@ import type { Lifecycle } from '../../core/lifecycle.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Bus } from '../../bus/bus.ts';
 import type { Grid, Unlisten } from '../../grid/grid.ts';
-import type { ActorKind, ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } from '../actor-kind.ts';
+import type { ActorKind, ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions, ReadNow } from '../actor-kind.ts';
 import { checkKindName } from './actor-address.ts';
 import { Membership, type NodeHeartbeat } from './membership.ts';
 import { ActorMetrics, type ActorMetricsSnapshot, type ActorMetricsSource } from './metrics.ts';
@@ -151,6 +151,10 @@ export class ActorSystem implements ActorSender, ActorMetricsSource {
 
   tell<M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M, options?: Omit<AskOptions, 'timeoutMs'>): Promise<void> {
     return this.sender().tell(ref, msg, options);
+  }
+
+  readNow<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M): ReadNow<R> | undefined {
+    return this.lifecycle.status === 'stopped' ? undefined : this.run?.router.readNow<R, M>(ref, msg);
   }
 
   metrics(): ActorMetricsSnapshot {

@@ -164,3 +164,29 @@ test('a local read answered at delivery reads the message as sent; one that take
     await tc.close();
   }
 });
+
+test('readNow answers a pure read of an idle local actor during the call; otherwise undefined, and nothing runs', async () => {
+  const tc = new TestCluster();
+  const gates = new Gates();
+  try {
+    const a = await tc.start('a', [counterKind({ gates })]);
+    assert.equal(a.readNow(c1, { type: 'get' }), undefined, 'an actor not yet live here is not read now');
+    await tc.drive(a.ask(c1, { type: 'add', by: 4 }));
+    await tc.drive(a.ask(c1, { type: 'noop' }));
+    const now = a.readNow<CounterState>(c1, { type: 'get' });
+    assert.equal(now?.ok, true);
+    assert.equal(now?.ok === true ? now.value.count : undefined, 4);
+    const refused = a.readNow(c1, { type: 'fail' });
+    assert.equal(refused?.ok, false, 'a handler that throws answers its error');
+    assert.ok(refused?.ok === false && isRavelError(refused.error, 'ILLEGAL_STATE'));
+    assert.equal(a.readNow(c1, { type: 'add', by: 1 }), undefined, 'a change is not a read');
+    assert.equal((await tc.drive(a.ask<CounterState>(c1, { type: 'get' }))).count, 4, 'the refused change ran nowhere');
+    const waiting = a.ask(c1, { type: 'wait', gate: 'g' }, { timeoutMs: 60_000 });
+    await tc.advance(10);
+    assert.equal(a.readNow(c1, { type: 'get' }), undefined, 'read during a running turn');
+    gates.release('g');
+    await tc.drive(waiting);
+  } finally {
+    await tc.close();
+  }
+});

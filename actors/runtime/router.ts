@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { RavelError } from '../../core/errors.ts';
 import type { Bus } from '../../bus/bus.ts';
-import type { ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions } from '../actor-kind.ts';
+import type { ActorMessage, ActorRef, ActorSender, AnyActorKind, AskOptions, ReadNow } from '../actor-kind.ts';
 import { checkRef, refString } from './actor-address.ts';
 import { ignoreReply } from './delivery.ts';
 import { isRetryable } from './envelope.ts';
@@ -81,6 +81,11 @@ export class Router implements ActorSender {
     if (!isRetryable(refused)) return Promise.reject(refused);
     const deadline = this.clock.now() + this.settings.askTimeoutMs;
     return this.withRetries(ref, deadline, () => this.tellOnce(ref, kind, msg, key, deadline));
+  }
+
+  readNow<R = unknown, M extends ActorMessage = ActorMessage>(ref: ActorRef, msg: M): ReadNow<R> | undefined {
+    const kind = this.kinds.get(ref.kind);
+    return kind === undefined ? undefined : (this.host.readNow(ref, msg) as ReadNow<R> | undefined);
   }
 
   private kindOf(ref: ActorRef): AnyActorKind {

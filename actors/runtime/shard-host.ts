@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { RavelError, toRavelError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Subscription } from '../../bus/bus.ts';
-import type { ActorMessage, ActorRef, ActorSender, AnyActorKind } from '../actor-kind.ts';
+import type { ActorMessage, ActorRef, ActorSender, AnyActorKind, ReadNow } from '../actor-kind.ts';
 import { actorKey, refString } from './actor-address.ts';
 import { Activation, earliestDue } from './activation.ts';
 import type { ActivationHost } from './activation-host.ts';
@@ -128,6 +128,23 @@ export class ShardHost implements ActivationHost {
       counter: this.metrics.counter(ref.kind, msg.type),
       acceptedAt: performance.now(),
     };
+  }
+
+  /**
+   * A local read answered during this call (ActorSender.readNow), counted and traced as any
+   * message; undefined when the actor is not live and idle here, or the read is not pure.
+   */
+  readNow(ref: ActorRef, msg: ActorMessage): ReadNow<unknown> | undefined {
+    const act = this.live.get(ref.kind)?.get(ref.id);
+    if (act === undefined) return undefined;
+    const owned = this.owned.get(act.shard);
+    if (owned === undefined || owned.status !== 'active' || this.clock.now() >= owned.lease.validUntil) return undefined;
+    let answer: ReadNow<unknown> | undefined;
+    const o = { ask: true, idempotencyKey: undefined, deadline: undefined, readOnly: true, local: true };
+    const answered = this.readAsSent(ref, act, msg, o, (error, value) => {
+      answer = error === undefined ? { ok: true, value } : { ok: false, error };
+    });
+    return answered ? answer : undefined;
   }
 
   /** A local read of a live, idle actor, answered with the message as sent; false when it must be decoded and queued. */

@@ -69,6 +69,11 @@ export function applicationRoutes(control: ControlPlane): AnyRoute[] {
       schema: { params: IdParams },
       // The actor's state object itself in embedded mode: encoded once while unchanged.
       handler: async (req) => jsonValue(await control.getApplication(who(req), req.params.id)),
+      // An idle application actor on this node answers within uWS's handler.
+      answerNow: (req) => {
+        const app = control.getApplicationNow?.(who(req), req.params.id);
+        return app === undefined ? undefined : jsonValue(app);
+      },
     }),
     defineRoute({
       method: 'GET',

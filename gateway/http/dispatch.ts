@@ -23,7 +23,7 @@ import type { GatewayMetrics } from '../ops/metrics.ts';
 import { Exchange } from './exchange.ts';
 import { declaredLength, readBody } from './request-body.ts';
 import { REQUEST_ID_HEADER, type HttpMethod, type ParsedRequest, type Principal } from './route.ts';
-import type { FoundRoute, Router } from './router.ts';
+import type { CompiledRoute, FoundRoute, Router } from './router.ts';
 import { encodeError, encodeReply, type WireReply } from './wire-reply.ts';
 import type { Inflight } from './inflight.ts';
 
@@ -81,7 +81,7 @@ export function rateLimited(retryAfterSeconds: number, who: string): RavelError 
 export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
     const started = performance.now();
-    const ex = new Exchange(res);
+    const ex = new Exchange(res, false);
     const method = req.getCaseSensitiveMethod().toUpperCase();
     const path = req.getUrl().slice(ctx.prefix.length) || '/';
     if (ctx.inflight.draining) {
@@ -125,14 +125,54 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
       const wire = encodeError(rateLimited(byAddress.retryAfterSeconds, 'address'));
       return answerNow(ctx, ex, route.spec.path, method, started, wire, hasBody);
     }
+    const copied: Copied = { method: method as HttpMethod, path, query, headers, remoteAddress };
+    if (!hasBody && route.spec.answerNow !== undefined && answeredAtOnce(ctx, ex, match, copied, started)) return;
+    ex.watchAborts();
     // onData must be registered now, in the synchronous part, or uWS drops the chunks.
     const body = hasBody ? readBody(ex, ctx.maxBodyBytes, length) : undefined;
     // run takes its refusal (413, client gone), but starts a little later (startSoon): meanwhile it is not unhandled.
     body?.catch(() => undefined);
-    const copied: Copied = { method: method as HttpMethod, path, query, headers, remoteAddress };
     ctx.inflight.enter();
     startSoon(() => void run(ctx, ex, match, copied, body, started));
   };
+}
+
+/**
+ * The synchronous lane (RouteSpec.answerNow): a request with no body and a credential the
+ * authenticator holds, prepared and answered within uWS's handler. False when its credential
+ * needs a lookup (the request then takes the usual way); true once it is answered, refused, or
+ * handed to its handler because answerNow declined (its checks and rate token already taken).
+ */
+function answeredAtOnce(ctx: DispatchContext, ex: Exchange, found: FoundRoute, c: Copied, started: number): boolean {
+  const route = found.route;
+  const answerNow = route.spec.answerNow;
+  if (answerNow === undefined) return false;
+  const creds = credentialsOf(c);
+  const needsLookup = route.spec.auth !== 'none' || creds.token !== undefined || creds.sessionCookie !== undefined;
+  let principal: Principal | undefined;
+  try {
+    principal = needsLookup ? knownPrincipal(ctx.authenticator, creds, route.spec.auth) : undefined;
+  } catch {
+    return false; // a refused credential: the usual way answers it, as for every route
+  }
+  if (needsLookup && principal === undefined) return false;
+  let req: ParsedRequest | undefined;
+  try {
+    req = prepare(ctx, found, c, principal, undefined, creds.sessionCookie);
+    const reply = answerNow(req);
+    if (reply !== undefined) ex.send(encodeReply(reply, ctx.secure, c.headers[REQUEST_ID_HEADER]));
+  } catch (e) {
+    failed(ctx, ex, route, c, e, true);
+  }
+  if (ex.done || req === undefined) {
+    ctx.metrics.observe(route.spec.path, c.method, ex.status, (performance.now() - started) / 1000);
+    return true;
+  }
+  ex.watchAborts();
+  ctx.inflight.enter();
+  const prepared = req;
+  startSoon(() => void runPrepared(ctx, ex, route, prepared, c, started));
+  return true;
 }
 
 /**
@@ -187,11 +227,7 @@ async function run(
   let bodyRead = bodyP === undefined;
   const route = found.route;
   try {
-    const sessionCookie =
-      c.headers['cookie'] === undefined
-        ? undefined
-        : readCookie(c.headers['cookie'], SESSION_COOKIE);
-    const token = c.headers[TOKEN_HEADER];
+    const { sessionCookie, token } = credentialsOf(c);
     const needsLookup =
       route.spec.auth !== 'none' || token !== undefined || sessionCookie !== undefined;
     // The fast lane: a credential the authenticator holds already costs no await.
@@ -220,60 +256,85 @@ async function run(
     }
     bodyRead = true;
     if (!ex.open) return;
-    if (principal !== undefined) {
-      const byPrincipal = ctx.perPrincipal.take(principal.id);
-      if (!byPrincipal.ok) throw rateLimited(byPrincipal.retryAfterSeconds, 'user or token');
-    }
-    const requestId = requestIdOf(c.headers[REQUEST_ID_HEADER], principal);
-    // Checked once per path (the answer depends on the path alone), after the credentials as before.
-    const params = found.checked ?? (found.checked = Object.freeze(route.checks.params(found.params)));
-    const query =
-      c.query === ''
-        ? route.checks.emptyQuery()
-        : route.checks.query(Object.fromEntries(new URLSearchParams(c.query)));
-    let parsed: unknown;
-    if (route.checks.wantsBody && bytes !== undefined && bytes.byteLength > 0) {
-      const type = (c.headers['content-type'] ?? '').toLowerCase();
-      if (!type.startsWith('application/json'))
-        throw new RavelError('INVALID_ARGUMENT', 'Content-Type must be application/json');
-      parsed = parseJson(bytes, ctx.json);
-    }
-    const body = route.checks.body(parsed);
-    const parsedReq: ParsedRequest = {
-      method: c.method,
-      path: c.path,
-      params: params,
-      query: query,
-      body: body,
-      principal,
-      headers: c.headers,
-      basicAuth:
-        c.headers['authorization'] === undefined
-          ? undefined
-          : parseBasic(c.headers['authorization']),
-      sessionCookie,
-      remoteAddress: c.remoteAddress,
-      secure: ctx.secure,
-      requestId,
-    };
-    const reply = await route.spec.handler(parsedReq);
-    if (route.spec.changesCredentials === true) ctx.authenticator.invalidate?.(principal);
-    ex.send(encodeReply(reply, ctx.secure, c.headers[REQUEST_ID_HEADER]));
+    await respond(ctx, ex, route, prepare(ctx, found, c, principal, bytes, sessionCookie), c);
   } catch (e) {
-    // After an abort only our own errors are expected; anything else (uWS refusing a
-    // write, a handler bug) is worth a log line even though nobody is listening.
-    if (!ex.open) {
-      if (!isRavelError(e))
-        ctx.log.error({ err: e, route: route.spec.path }, 'request failed after its client left');
-    } else {
-      if (!isRavelError(e) || e.httpStatus >= 500)
-        ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
-      const echo = c.headers[REQUEST_ID_HEADER];
-      const extra: [string, string][] = echo !== undefined && REQUEST_ID.test(echo) ? [['X-Request-Id', echo]] : [];
-      ex.send(encodeError(e, extra), !bodyRead);
-    }
+    failed(ctx, ex, route, c, e, bodyRead);
   } finally {
     ctx.inflight.leave();
     ctx.metrics.observe(route.spec.path, c.method, ex.status, (performance.now() - started) / 1000);
   }
+}
+
+/** A request prepared in the synchronous lane whose answerNow declined: its handler answers. */
+async function runPrepared(ctx: DispatchContext, ex: Exchange, route: CompiledRoute, req: ParsedRequest, c: Copied, started: number): Promise<void> {
+  try {
+    if (ex.open) await respond(ctx, ex, route, req, c);
+  } catch (e) {
+    failed(ctx, ex, route, c, e, true);
+  } finally {
+    ctx.inflight.leave();
+    ctx.metrics.observe(route.spec.path, c.method, ex.status, (performance.now() - started) / 1000);
+  }
+}
+
+function credentialsOf(c: Copied): { sessionCookie: string | undefined; token: string | undefined } {
+  const cookie = c.headers['cookie'];
+  return { sessionCookie: cookie === undefined ? undefined : readCookie(cookie, SESSION_COOKIE), token: c.headers[TOKEN_HEADER] };
+}
+
+/**
+ * The checks after the credential, the same in both lanes: the principal's rate, the request
+ * id, the route's schemas (params once per path), the JSON body. Throws the refusal.
+ */
+function prepare(ctx: DispatchContext, found: FoundRoute, c: Copied, principal: Principal | undefined, bytes: Uint8Array | undefined, sessionCookie: string | undefined): ParsedRequest {
+  const route = found.route;
+  if (principal !== undefined) {
+    const byPrincipal = ctx.perPrincipal.take(principal.id);
+    if (!byPrincipal.ok) throw rateLimited(byPrincipal.retryAfterSeconds, 'user or token');
+  }
+  const requestId = requestIdOf(c.headers[REQUEST_ID_HEADER], principal);
+  // Checked once per path (the answer depends on the path alone), after the credentials as before.
+  const params = found.checked ?? (found.checked = Object.freeze(route.checks.params(found.params)));
+  const query = c.query === '' ? route.checks.emptyQuery() : route.checks.query(Object.fromEntries(new URLSearchParams(c.query)));
+  let parsed: unknown;
+  if (route.checks.wantsBody && bytes !== undefined && bytes.byteLength > 0) {
+    const type = (c.headers['content-type'] ?? '').toLowerCase();
+    if (!type.startsWith('application/json')) throw new RavelError('INVALID_ARGUMENT', 'Content-Type must be application/json');
+    parsed = parseJson(bytes, ctx.json);
+  }
+  return {
+    method: c.method,
+    path: c.path,
+    params,
+    query,
+    body: route.checks.body(parsed),
+    principal,
+    headers: c.headers,
+    basicAuth: c.headers['authorization'] === undefined ? undefined : parseBasic(c.headers['authorization']),
+    sessionCookie,
+    remoteAddress: c.remoteAddress,
+    secure: ctx.secure,
+    requestId,
+  };
+}
+
+/** The handler's answer, sent. */
+async function respond(ctx: DispatchContext, ex: Exchange, route: CompiledRoute, req: ParsedRequest, c: Copied): Promise<void> {
+  const reply = await route.spec.handler(req);
+  if (route.spec.changesCredentials === true) ctx.authenticator.invalidate?.(req.principal);
+  ex.send(encodeReply(reply, ctx.secure, c.headers[REQUEST_ID_HEADER]));
+}
+
+/** A refusal or failure, answered (or logged when nobody is listening). */
+function failed(ctx: DispatchContext, ex: Exchange, route: CompiledRoute, c: Copied, e: unknown, bodyRead: boolean): void {
+  // After an abort only our own errors are expected; anything else (uWS refusing a
+  // write, a handler bug) is worth a log line even though nobody is listening.
+  if (!ex.open) {
+    if (!isRavelError(e)) ctx.log.error({ err: e, route: route.spec.path }, 'request failed after its client left');
+    return;
+  }
+  if (!isRavelError(e) || e.httpStatus >= 500) ctx.log.error({ err: e, route: route.spec.path }, 'request failed');
+  const echo = c.headers[REQUEST_ID_HEADER];
+  const extra: [string, string][] = echo !== undefined && REQUEST_ID.test(echo) ? [['X-Request-Id', echo]] : [];
+  ex.send(encodeError(e, extra), !bodyRead);
 }

@@ -13,9 +13,24 @@ export class Exchange {
   /** Status sent, for metrics; 0 when aborted before any answer. */
   status = 0;
   private abortListener: (() => void) | undefined;
+  private watching = false;
 
-  constructor(readonly res: HttpResponse) {
-    res.onAborted(() => {
+  /** `watch` false: the caller answers within uWS's handler, or calls watchAborts before it returns. */
+  constructor(
+    readonly res: HttpResponse,
+    watch = true,
+  ) {
+    if (watch) this.watchAborts();
+  }
+
+  /**
+   * Learns of the client leaving. uWS requires it, before its handler returns, of any response
+   * answered later; one answered within the handler needs none (a registration per request saved).
+   */
+  watchAborts(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.res.onAborted(() => {
       this.aborted = true;
       this.abortListener?.();
     });

@@ -106,6 +106,13 @@ export interface RouteSpec<S extends RouteSchemas = RouteSchemas> {
   readonly auth: AuthRequirement;
   readonly schema: S;
   readonly handler: Handler<S>;
+  /**
+   * The answer without waiting, when it can be had so (a read its actor answers at once on this
+   * node); undefined falls back to `handler`. Tried only for a request with no body whose
+   * credential the gateway already holds: such a request is answered within uWS's own handler,
+   * with no promise, no hop and no abort registration.
+   */
+  readonly answerNow?: (req: ParsedRequest<S>) => Reply | undefined;
   /** Extra request headers (lower-case) the handler reads, e.g. tus's `upload-offset`. */
   readonly headers?: readonly string[];
   readonly summary?: string;

@@ -7,6 +7,7 @@ import { silentLogger } from '../../core/log.ts';
 import type { RavelConfig } from '../../config/schema.ts';
 import { createGateway } from '../create-gateway.ts';
 import type { Gateway, GatewayDeps } from '../gateway.ts';
+import type { AnyRoute } from '../http/route.ts';
 import { FakeAuthenticator } from './fake-authenticator.ts';
 import { testRoutes, type RouteCalls } from './test-routes.ts';
 
@@ -30,10 +31,11 @@ export const generousRateLimit = {
 export async function startTestGateway(
   gateway: Partial<RavelConfig['gateway']> = {},
   extra: Partial<Omit<GatewayDeps, 'config' | 'clock' | 'authenticator' | 'routes'>> = {},
+  own: { readonly routes?: readonly AnyRoute[]; readonly auth?: FakeAuthenticator } = {},
 ): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ravel-gw-'));
   const clock = new ManualClock();
-  const auth = new FakeAuthenticator();
+  const auth = own.auth ?? new FakeAuthenticator();
   const calls: RouteCalls = { count: 0, slowFinished: 0 };
   const gw = await createGateway({
     config: {
@@ -50,7 +52,7 @@ export async function startTestGateway(
     },
     clock,
     log: silentLogger,
-    routes: testRoutes(calls),
+    routes: own.routes ?? testRoutes(calls),
     authenticator: auth,
     ...extra,
   });
