@@ -125,14 +125,28 @@ export async function withNewestDisks<S extends Live>(ctx: Ctx, s: S, vms: reado
 }
 
 /**
+ * The key a repair places under, in the region's memo (region-placements.ts): a turn retried
+ * after a crash sees the same outbox sequence, hence the same key, and is answered the room its
+ * first try holds.
+ */
+const repairKey = (s: Live, deadHost: string): string => `repair:${s.app.id}:${deadHost}:${s.outbox.lastLocalSeq}`;
+
+/**
  * Places the VMs of a dead host anew and defines them there, to boot once defined. Without room
  * they stay in ERROR with no host; if the expiration has come due meanwhile, its reminder is
  * armed to stop them now rather than leave them so.
+ *
+ * A failed placement ask may still have placed them (its answer lost, a timeout): the region is
+ * asked to withdraw the key, giving back whatever room it holds, before the VMs are left without
+ * a host; a refusal for want of room holds none, and withdrawing it only retires the key. Were
+ * the withdrawal to fail too, the room would stay held for nobody: that is logged.
  */
 async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string): Promise<void> {
   const s = deployed(ctx);
   if (s === undefined) return;
   const dep = s.app.deployment;
+  const key = repairKey(s, deadHost);
+  const region = regionRef(dep.regionName);
   let placement: Placement;
   try {
     const msg: RegionMsg = {
@@ -141,10 +155,16 @@ async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string)
       vms: lost.map((v) => ({ vmKey: idKey(v.id), cpus: v.numCpus, memoryMb: sizeInMb(v.memorySize) })),
       optimization: dep.optimizationLevel,
       excludeHosts: [deadHost],
+      key,
     };
-    placement = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg, { idempotencyKey: `repair:${s.app.id}:${deadHost}:${s.outbox.lastLocalSeq}` });
+    placement = await ctx.actors.ask<Placement, RegionMsg>(region, msg);
   } catch (e) {
     ctx.log.warn({ err: e, application: s.app.id, host: deadHost }, 'VMs of a dead host left in ERROR: no room to repair them');
+    try {
+      await ctx.actors.ask<null, RegionMsg>(region, { type: 'withdrawPlacement', key, applicationId: s.app.id });
+    } catch (back) {
+      ctx.log.warn({ err: back, application: s.app.id, key }, 'repair placement not withdrawn: room it may hold is held for nobody');
+    }
     const now = ctx.clock.now();
     if (isExpired(s.app.nextStopTime, now)) ctx.reminders.set(EXPIRATION_REMINDER, now);
     return;

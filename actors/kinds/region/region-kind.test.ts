@@ -103,6 +103,32 @@ test('a keyed placement is answered again without reserving twice, until its key
   }
 });
 
+test('a withdrawn placement key gives its room back; a place with it arriving late is refused and takes none', async () => {
+  const tc = new TestCluster();
+  try {
+    const sys = await tc.start('n1', [regionKind([region]), hvxHostKind({ deadAfterMs: 30_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY })]);
+    await tc.drive(sys.ask(regionRef('r1'), { type: 'addHost', hostId: 'h1' }));
+    const place = (key: string): Promise<Placement> =>
+      tc.drive(sys.ask<Placement, RegionMsg>(regionRef('r1'), { type: 'place', applicationId: 1, vms: [{ vmKey: '100', cpus: 2, memoryMb: 1024 }, { vmKey: '200', cpus: 2, memoryMb: 1024 }], optimization: 'COST_OPTIMIZED', key }));
+    const withdraw = (key: string): Promise<null> => tc.drive(sys.ask<null, RegionMsg>(regionRef('r1'), { type: 'withdrawPlacement', key, applicationId: 1 }));
+    const free = async (): Promise<number | undefined> => (await tc.drive(sys.ask<HostView[]>(regionRef('r1'), { type: 'listHosts' })))[0]?.freeCpus;
+    await place('repair:1:h0:3');
+    assert.equal(await free(), 4);
+    await withdraw('repair:1:h0:3');
+    assert.equal(await free(), 8, 'the key’s room given back');
+    await withdraw('repair:1:h0:3');
+    assert.equal(await free(), 8, 'withdrawing again gives nothing more back');
+    await assert.rejects(place('repair:1:h0:3'), (e: unknown) => isRavelError(e, 'CONFLICT'), 'a late place with the key');
+    assert.equal(await free(), 8, 'the late place took no room');
+    // A key never placed (its place still on its way) is withdrawn too: it arrives refused.
+    await withdraw('repair:1:h0:4');
+    await assert.rejects(place('repair:1:h0:4'), (e: unknown) => isRavelError(e, 'CONFLICT'));
+    assert.equal(await free(), 8);
+  } finally {
+    await tc.close();
+  }
+});
+
 test('a keyed placement survives a crash of the region’s node: the retry on the next node gets the room its first try holds', async () => {
   const tc = new TestCluster();
   const kinds = () => [regionKind([region]), hvxHostKind({ deadAfterMs: 30_000, releaseIdleAfterMs: Number.POSITIVE_INFINITY })];

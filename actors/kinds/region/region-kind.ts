@@ -45,6 +45,11 @@ export const RegionMsgSchema = Type.Union([
   }),
   /** The placement `key` was answered is given back by its asker: the key places anew. */
   Type.Object({ type: Type.Literal('forgetPlacement'), key: PlacementKey }),
+  /**
+   * From an asker that lost the answer to its keyed `place` (the ask timed out): whatever room the
+   * key holds is given back, and the key withdrawn, so a `place` with it arriving late is refused.
+   */
+  Type.Object({ type: Type.Literal('withdrawPlacement'), key: PlacementKey, applicationId: ServerId }),
   /** From a host's actor: it was released (idle) or declared dead; give it back to the cloud. */
   Type.Object({ type: Type.Literal('hostGone'), hostId: HostId }),
 ]);
@@ -123,10 +128,31 @@ async function place(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<Regi
 async function placeKeyed(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<RegionMsg, { type: 'place' }>, cloud: CloudProvider | undefined): Promise<Placement> {
   const now = ctx.clock.now();
   const earlier = m.key === undefined ? undefined : rememberedPlacement(ctx.state.placements, m.key, now);
+  if (earlier === null) throw new RavelError('CONFLICT', `placement ${m.key ?? ''} was withdrawn by its asker`, { details: { key: m.key } });
   if (earlier !== undefined) return earlier;
   const p = await place(ctx, hints, region, m, cloud);
   if (m.key !== undefined) ctx.setState({ ...ctx.state, placements: rememberPlacement(ctx.state.placements, m.key, p, now) });
   return p;
+}
+
+/**
+ * Gives back the room `key`'s placement holds, then withdraws the key (withdrawing twice changes
+ * nothing more). A host that does not answer refuses the withdrawal, the memo kept for another.
+ */
+async function withdrawPlacement(ctx: Ctx, hints: ViewHints, m: Extract<RegionMsg, { type: 'withdrawPlacement' }>): Promise<null> {
+  const now = ctx.clock.now();
+  const held = rememberedPlacement(ctx.state.placements, m.key, now);
+  if (held === null) return null;
+  const byHost = new Map<string, string[]>();
+  for (const a of held?.assignments ?? []) byHost.set(a.hostId, [...(byHost.get(a.hostId) ?? []), a.vmKey]);
+  await Promise.all(
+    [...byHost].map(async ([hostId, vmKeys]) => {
+      hints.delete(hostId);
+      hints.set(hostId, await ctx.actors.ask<HostView, HvxHostMsg>(hvxHostRef(hostId), { type: 'releaseMany', applicationId: m.applicationId, vmKeys }));
+    }),
+  );
+  ctx.setState({ ...ctx.state, placements: rememberPlacement(ctx.state.placements, m.key, null, now) });
+  return null;
 }
 
 /**
@@ -219,6 +245,7 @@ export function regionKind(regions: readonly Region[], deps: RegionDeps = {}) {
           if (placements !== undefined && placements !== ctx.state.placements) ctx.setState({ ...ctx.state, placements });
           return null;
         })
+        .with({ type: 'withdrawPlacement' }, async (m) => withdrawPlacement(ctx, hints, m))
         .with({ type: 'hostGone' }, async (m) => hostGone(ctx, hints, m.hostId, deps.cloud))
         .exhaustive();
     },

@@ -11,6 +11,7 @@ test('placement memos: answered within the window, forgotten on demand, the olde
   assert.equal(rememberedPlacement(m, 'a', 1000 + PLACEMENT_MEMO_MS), undefined, 'older than the window');
   assert.equal(rememberedPlacement(forgetPlacement(m, 'a'), 'a', 1000), undefined);
   assert.equal(forgetPlacement(m, 'b'), m, 'forgetting a key not held changes nothing');
+  assert.equal(rememberedPlacement(rememberPlacement(m, 'a', null, 1000), 'a', 1000), null, 'withdrawn: null, not undefined');
   for (let i = 0; i < PLACEMENT_MEMOS_KEPT; i++) m = rememberPlacement(m, `k${i}`, placement('h2'), 2000);
   assert.equal(Object.keys(m ?? {}).length, PLACEMENT_MEMOS_KEPT);
   assert.equal(rememberedPlacement(m, 'a', 2000), undefined, 'the oldest went first');

@@ -1,0 +1,83 @@
+/**
+ * A repair whose placement answer is lost (the region placed the VMs and reserved their room,
+ * but the application's ask timed out): the application cannot tell that from "no room", so it
+ * has the region withdraw the placement key, giving back whatever room the key holds, and leaves
+ * the VMs in ERROR with no host. Before, the room stayed held for nobody.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ActorMessage, ActorSender, AnyActorKind } from '../actors/actor-kind.ts';
+import { RavelError } from '../core/errors.ts';
+import type { ControlHarness } from './testing/control-harness.ts';
+import { HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, operator } from './testing/control-harness.ts';
+import { startedApp, withTenant } from './testing/control-fixtures.ts';
+import { allVms } from './testing/deployment-helpers.ts';
+
+/** A region `place` that leaves a host out: a repair's. */
+const isRepairPlace = (m: ActorMessage): boolean => m.type === 'place' && Array.isArray((m as { excludeHosts?: unknown }).excludeHosts);
+
+/**
+ * The application kind, the region's answer to its first repair placement once `armed` lost:
+ * the region runs the placement to the end (room reserved, key remembered), the asker sees TIMEOUT.
+ */
+function losingRepairAnswer(armed: { on: boolean }): (kinds: AnyActorKind[]) => AnyActorKind[] {
+  return (kinds) =>
+    kinds.map((k): AnyActorKind => {
+      if (k.name !== 'application') return k;
+      const lossy = (actors: ActorSender): ActorSender =>
+        new Proxy(actors, {
+          get(target, prop, receiver) {
+            if (prop !== 'ask') return Reflect.get(target, prop, receiver) as unknown;
+            const ask: ActorSender['ask'] = async (ref, msg, options) => {
+              const r = await target.ask(ref, msg, options);
+              if (!armed.on || ref.kind !== 'region' || !isRepairPlace(msg)) return r as never;
+              armed.on = false;
+              throw new RavelError('TIMEOUT', 'the region’s answer was lost');
+            };
+            return ask;
+          },
+        });
+      return {
+        ...k,
+        handle(ctx, msg) {
+          const wrapped = new Proxy(ctx, { get: (target, prop, receiver) => (prop === 'actors' ? lossy(target.actors) : (Reflect.get(target, prop, receiver) as unknown)) });
+          return k.handle(wrapped, msg);
+        },
+      };
+    });
+}
+
+async function freeCpus(h: ControlHarness, host: string): Promise<number | undefined> {
+  return (await h.run(h.control.listHosts(operator, REGION))).find((x) => x.id === host)?.freeCpus;
+}
+
+test('a repair whose placement answer is lost holds no room for nobody; a later start places the VMs once', async () => {
+  const armed = { on: false };
+  await withTenant(
+    async ({ h, p }) => {
+      const app = await startedApp(h, p, [1, 2]);
+      await h.addHost('h2');
+      armed.on = true;
+      await h.tc.drive(h.sim.silence('h1'));
+      await h.tc.advance(HOST_DEAD_AFTER_MS + 5_000, 250);
+      assert.equal(armed.on, false, 'the repair asked the region, which placed the VMs');
+      await allVms(h, p, app.id, 'ERROR');
+      const lost = await h.run(h.control.getApplication(p, app.id, 'deployment'));
+      assert.deepEqual(lost.deployment?.vms.map((v) => v.hostId), [undefined, undefined], 'off the dead host, on none');
+      assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus, 'no room held on h2 for VMs placed nowhere');
+
+      // Stopped (given up), then started: placed anew on h2, each holding its room once.
+      await h.run(h.control.stopApplication(p, app.id));
+      await allVms(h, p, app.id, 'STOPPED');
+      assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus);
+      await h.run(h.control.startApplication(p, app.id));
+      await allVms(h, p, app.id, 'STARTED');
+      const started = await h.run(h.control.getApplication(p, app.id, 'deployment'));
+      assert.deepEqual(started.deployment?.vms.map((v) => v.hostId), ['h2', 'h2']);
+      assert.deepEqual(h.sim.hosts.get('h2')?.hv.list().map((v) => v.state), ['running', 'running']);
+      assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus - 4, 'each VM holds its room once');
+    },
+    { deployment: true, wrapKinds: losingRepairAnswer(armed) },
+    ['h1'],
+  );
+});
