@@ -23,7 +23,7 @@ import type { Blueprint, CreateBlueprint, CreateDiskImage, CreateImage, DiskImag
 import { DeploymentCalls, deploymentView } from './control-deployment.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
-import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration } from '../domain/schemas/index.ts';
+import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration, TokenPatch } from '../domain/schemas/index.ts';
 import { ActorAsks, checkId, keyed, tenantOf } from './control-asks.ts';
 import type { DeploymentView, HostInput, PublishUpdatesOptions, VmActionName } from './control-plane.ts';
 import type { ApplicationSummary, ControlPlane, CreateOrganizationInput, LoginOutcome, NotificationsQuery, PermissionsGroupInput, RequestOptions, TokenInput } from './control-plane.ts';
@@ -202,7 +202,7 @@ export class ControlPlaneImpl implements ControlPlane {
     return this.ask.org(p, { type: 'getToken', tokenId });
   }
 
-  async updateToken(p: Principal, tokenId: number, patch: { name?: string; description?: string; expirationTime?: number }): Promise<EphemeralToken> {
+  async updateToken(p: Principal, tokenId: number, patch: TokenPatch): Promise<EphemeralToken> {
     return this.ask.org(p, { type: 'updateToken', tokenId, patch });
   }
 

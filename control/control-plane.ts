@@ -25,7 +25,7 @@ import type { NicRef } from '../domain/network/elastic-ips.ts';
 import type { Principal } from '../domain/tenancy/principal.ts';
 import type { HostState } from '../domain/host/host-model.ts';
 import type { HostView } from '../domain/placement/placement-types.ts';
-import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration } from '../domain/schemas/index.ts';
+import type { CreateScheduledTask, LocalId, PublishRequest, ScheduledTask, SetExpiration, TokenPatch } from '../domain/schemas/index.ts';
 import type { VmActionName } from '../actors/kinds/application/application-messages.ts';
 import type { BillingLine, BillingQuery } from './control-billing.ts';
 import type { PriceQuote } from '../domain/billing/pricing.ts';
@@ -154,7 +154,8 @@ export interface ControlPlane {
   /** Answers the token's value once, in `token`; it never grants more than its creator holds. */
   createToken(p: Principal, token: TokenInput): Promise<EphemeralToken & { token: string }>;
   getToken(p: Principal, tokenId: number): Promise<EphemeralToken>;
-  updateToken(p: Principal, tokenId: number, patch: { name?: string; description?: string; expirationTime?: number }): Promise<EphemeralToken>;
+  /** New permissions are checked as at creation, against `p`'s own grants (PERMISSION_DENIED if wider). */
+  updateToken(p: Principal, tokenId: number, patch: TokenPatch): Promise<EphemeralToken>;
   deleteToken(p: Principal, tokenId: number): Promise<void>;
 
   // ---- key pairs

@@ -25,6 +25,33 @@ test('tokens: a READ-only token reads but cannot create; an expired token is ref
   });
 });
 
+test('tokens: re-scoped by PUT, never wider than the one who re-scopes holds; a scoped token cannot mint a wider one', async () => {
+  await withTenant(async ({ h, c, p }) => {
+    const app = await h.run(c.createApplication(p, { name: 'web' }));
+    const expirationTime = h.tc.clock.now() + 60_000;
+    const onlyWeb = { type: 'SIMPLE', operator: 'Equals', propertyName: 'name', operand: 'web' } as const;
+    const t = await h.run(c.createToken(p, { name: 'reader', expirationTime, permissions: [{ actions: ['READ'], resourceType: 'APPLICATION' }] }));
+    const tp = await h.run(c.resolveToken(t.token));
+    assert.ok(tp !== undefined);
+    await assert.rejects(h.run(c.updateApplication(tp, app.id, { name: 'renamed' })), code('PERMISSION_DENIED'));
+    // The admin widens it: the token may now update applications.
+    const widened = await h.run(c.updateToken(p, t.id, { permissions: [{ actions: ['READ', 'UPDATE'], resourceType: 'APPLICATION' }] }));
+    assert.deepEqual(widened.permissions[0]?.actions, ['READ', 'UPDATE']);
+    const tp2 = await h.run(c.resolveToken(t.token));
+    assert.ok(tp2 !== undefined);
+    assert.equal((await h.run(c.updateApplication(tp2, app.id, { name: 'renamed' }))).name, 'renamed');
+    // A token scoped to one application can neither mint nor re-scope a token to all of them.
+    const scoped = await h.run(c.createToken(p, { name: 'web', expirationTime, permissions: [{ actions: ['READ', 'UPDATE'], resourceType: 'APPLICATION', filterCriterion: onlyWeb }, { actions: ['CREATE', 'READ', 'UPDATE'], resourceType: 'EPHEMERAL_TOKEN' }] }));
+    const sp = await h.run(c.resolveToken(scoped.token));
+    assert.ok(sp !== undefined);
+    await assert.rejects(h.run(c.createToken(sp, { name: 'all', expirationTime, permissions: [{ actions: ['UPDATE'], resourceType: 'APPLICATION' }] })), code('PERMISSION_DENIED'));
+    await assert.rejects(h.run(c.updateToken(sp, t.id, { permissions: [{ actions: ['READ', 'UPDATE', 'DELETE'], resourceType: 'APPLICATION' }] })), code('PERMISSION_DENIED'));
+    assert.deepEqual((await h.run(c.getToken(p, t.id))).permissions[0]?.actions, ['READ', 'UPDATE'], 'a refused re-scope changed nothing');
+    const narrowed = await h.run(c.createToken(sp, { name: 'web too', expirationTime, permissions: [{ actions: ['READ'], resourceType: 'APPLICATION', filterCriterion: onlyWeb }] }));
+    assert.equal(narrowed.permissions[0]?.filterCriterion?.type, 'SIMPLE');
+  });
+});
+
 test('applications: create empty or from a design, get whole and ;design, list, update, add a library VM, filter, delete', async () => {
   await withTenant(async ({ h, c, p, organizationId }) => {
     const { id: _id, ...stub } = sampleImage();

@@ -102,12 +102,24 @@ export const EphemeralToken = Type.Object({
 });
 export type EphemeralToken = Static<typeof EphemeralToken>;
 
+/** A token's permissions: what it may do, each no wider than its creator's own grants. */
+export const TokenPermissions = Type.Array(Permission, { minItems: 1, maxItems: 64 });
+
 export const CreateEphemeralToken = Type.Object({
   name: Name,
   description: Type.Optional(Description),
   expirationTime: EpochMillis,
-  permissions: Type.Array(Permission, { minItems: 1, maxItems: 64 }),
+  permissions: TokenPermissions,
 });
+
+/** `PUT /ephemeralAccessTokens/{id}`: what may change; new permissions are checked as at creation, against the one who changes them. */
+export const TokenPatch = Type.Object({
+  name: Type.Optional(Name),
+  description: Type.Optional(Description),
+  expirationTime: Type.Optional(EpochMillis),
+  permissions: Type.Optional(TokenPermissions),
+});
+export type TokenPatch = Static<typeof TokenPatch>;
 
 /** What an organization may use at once; absent: no limit. */
 export const Limits = Type.Object({

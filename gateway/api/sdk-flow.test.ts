@@ -228,6 +228,11 @@ test('the same calls with X-Ephemeral-Token-Authorization', async () => {
   const edited = await admin.request('PUT', `/ephemeralAccessTokens/${ro.id}`, { name: 'read-only' });
   ok(edited);
   assert.equal((edited.entity as Obj).name, 'read-only');
+  // Re-scoped over REST: the same token may now create applications.
+  const rescoped = await admin.request('PUT', `/ephemeralAccessTokens/${ro.id}`, { permissions: [{ actions: ['READ', 'CREATE'], resourceType: 'APPLICATION' }] });
+  ok(rescoped);
+  ok(await roClient.request('POST', '/applications', { name: 'made-by-token' }), 201);
+  assert.equal((await admin.request('PUT', `/ephemeralAccessTokens/${ro.id}`, { permissions: [] })).status, 400, 'a token of no permission');
   ok(await admin.request('DELETE', `/ephemeralAccessTokens/${ro.id}`), 204);
   assert.equal((await admin.request('GET', `/ephemeralAccessTokens/${ro.id}`)).status, 404);
   assert.equal((await roClient.request('GET', '/applications')).status, 401, 'a deleted token no longer works');

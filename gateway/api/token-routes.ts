@@ -1,16 +1,9 @@
 /** `GET/POST /ephemeralAccessTokens`, `GET/PUT/DELETE /ephemeralAccessTokens/{id}`. */
-import { Type } from '@sinclair/typebox';
 import type { ControlPlane } from '../../control/control-plane.ts';
-import { CreateEphemeralToken, Description, EpochMillis, Name } from '../../domain/schemas/index.ts';
+import { CreateEphemeralToken, TokenPatch } from '../../domain/schemas/index.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { only } from './api-paths.ts';
 import { createRoute, deleteRoute, idBodyRoute, idRoute, readRoute } from './route-shapes.ts';
-
-const TokenPatch = Type.Object({
-  name: Type.Optional(Name),
-  description: Type.Optional(Description),
-  expirationTime: Type.Optional(EpochMillis),
-});
 
 export function tokenRoutes(control: ControlPlane): AnyRoute[] {
   return [
@@ -28,7 +21,8 @@ export function tokenRoutes(control: ControlPlane): AnyRoute[] {
       changesCredentials: true,
       path: '/ephemeralAccessTokens/{id}',
       body: TokenPatch,
-      answer: (p, id, b) => control.updateToken(p, id, only(b, ['name', 'description', 'expirationTime'])),
+      summary: 'Renames, re-describes, extends or re-scopes it; new permissions no wider than the caller holds',
+      answer: (p, id, b) => control.updateToken(p, id, only(b, ['name', 'description', 'expirationTime', 'permissions'])),
     }),
     deleteRoute({ path: '/ephemeralAccessTokens/{id}', changesCredentials: true, remove: (p, id) => control.deleteToken(p, id) }),
   ];

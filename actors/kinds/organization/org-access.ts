@@ -2,7 +2,7 @@
 import { RavelError } from '../../../core/errors.ts';
 import type { EphemeralToken, PermissionsGroup } from '../../../domain/schemas/index.ts';
 import type { Principal } from '../../../domain/tenancy/principal.ts';
-import { issueToken, MAX_TOKEN_LIFETIME_MS, tokenPrincipal, type StoredToken } from '../../../domain/tenancy/tokens.ts';
+import { checkGrantable, issueToken, MAX_TOKEN_LIFETIME_MS, tokenPrincipal, type StoredToken } from '../../../domain/tenancy/tokens.ts';
 import type { OrganizationMsg } from './organization-messages.ts';
 import { MAX_GROUPS, MAX_TOKENS, takeId, type ActiveOrganization } from './organization-state.ts';
 import { active, allow, commit, subject, withIds, type OrgCtx } from './org-turn.ts';
@@ -128,7 +128,13 @@ export function updateToken(ctx: OrgCtx, m: Msg<'updateToken'>): EphemeralToken 
   if (exp !== undefined && (exp <= now || exp > now + MAX_TOKEN_LIFETIME_MS)) {
     throw new RavelError('INVALID_ARGUMENT', 'expirationTime: in the future, within a year', { details: { field: 'expirationTime' } });
   }
-  const t = { ...findToken(org, m.tokenId), ...m.patch };
+  if (m.patch.permissions !== undefined) {
+    const p = m.principal;
+    if (p.kind !== 'user' && p.kind !== 'token') throw new RavelError('PERMISSION_DENIED', 'tokens are scoped by users of the organization');
+    checkGrantable(p, m.patch.permissions, now);
+  }
+  const { permissions, ...rest } = m.patch;
+  const t = { ...findToken(org, m.tokenId), ...rest, ...(permissions === undefined ? {} : { permissions: permissions.map((x) => structuredClone(x)) }) };
   commit(ctx, withTokens(ctx, org, org.tokens.map((x) => (x.id === t.id ? t : x))), m.principal, [{ name: 'EPHEMERAL_TOKEN_UPDATED', subjects: [subject('EPHEMERAL_TOKEN', t.id)] }]);
   return publicToken(t);
 }

@@ -4,7 +4,7 @@
  * from callers carry the principal; the actor authorizes it against its own organization.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, EpochMillis, IdentityDomain, InviteUser, Ipv4, Limits, LocalId, Name, Password, Permission, Role, ServerId, UserName } from '../../../domain/schemas/index.ts';
+import { AllocateElasticIp, ChangePassword, CreateEphemeralToken, CreateKeyPair, Description, ElasticIpAttachment, IdentityDomain, InviteUser, Ipv4, Limits, LocalId, Name, Password, Permission, Role, ServerId, TokenPatch, UserName } from '../../../domain/schemas/index.ts';
 import { MAX_PASSWORD_LENGTH } from '../../../domain/schemas/organization.ts';
 import { MAX_HANDOVER } from '../../../events/event-outbox.ts';
 import { ForwardedEventSchema } from './forwarded-event-schema.ts';
@@ -50,7 +50,7 @@ export const OrganizationMsgSchema = Type.Union([
   asks('createToken', { token: CreateEphemeralToken }),
   asks('getToken', { tokenId: ServerId }),
   asks('listTokens', {}),
-  asks('updateToken', { tokenId: ServerId, patch: Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description), expirationTime: Type.Optional(EpochMillis) }) }),
+  asks('updateToken', { tokenId: ServerId, patch: TokenPatch }),
   asks('deleteToken', { tokenId: ServerId }),
   asks('createKeyPair', { keyPair: CreateKeyPair }),
   asks('generateKeyPair', { name: Name }),
