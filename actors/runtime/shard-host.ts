@@ -102,12 +102,8 @@ export class ShardHost implements ActivationHost {
     }
     act ??= this.activate(ref, kind, owned);
     const d = this.delivery(ref, msg, o, reply);
+    if (readNow && this.answeredAtDelivery(ref, act, d)) return undefined;
     const counter = d.counter;
-    if (readNow && act.answerRead(d)) {
-      counter.accepted++;
-      this.trace?.({ phase: 'accepted', ref, type: msg.type });
-      return undefined;
-    }
     if (!act.enqueue(d)) {
       counter.refused++;
       return this.refuse(ref, msg.type, new RavelError('MAILBOX_FULL', `mailbox of ${refString(ref)} is full`, { details: { capacity: this.settings.mailboxCapacity } }), true);
@@ -149,10 +145,14 @@ export class ShardHost implements ActivationHost {
 
   /** A local read of a live, idle actor, answered with the message as sent; false when it must be decoded and queued. */
   private readAsSent(ref: ActorRef, act: Activation, msg: ActorMessage, o: DeliveryOptions, reply: ReplyFn): boolean {
-    const d = this.delivery(ref, msg, o, reply);
+    return this.answeredAtDelivery(ref, act, this.delivery(ref, msg, o, reply));
+  }
+
+  /** A read answered by an idle actor during delivery (read-now.ts), counted and traced as accepted. */
+  private answeredAtDelivery(ref: ActorRef, act: Activation, d: MessageDelivery): boolean {
     if (!act.answerRead(d)) return false;
     d.counter.accepted++;
-    this.trace?.({ phase: 'accepted', ref, type: msg.type });
+    this.trace?.({ phase: 'accepted', ref, type: d.msg.type });
     return true;
   }
 
