@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleVm } from '../domain/test-fixtures.ts';
 import { code, HOST_CAPACITY, operator, REGION } from './testing/control-harness.ts';
+import { onceAddressesAreBack } from './testing/deployment-helpers.ts';
 import { withHostedTenant } from './testing/control-fixtures.ts';
 
 const exposedVm = (n: number) =>
@@ -29,7 +30,7 @@ async function refusedThenRetried(moved: boolean): Promise<void> {
     assert.equal(await free(), HOST_CAPACITY.cpus, 'the refused publish gave its room back');
 
     for (const e of held.slice(0, 2)) await h.run(h.control.releaseElasticIp(p, e.ip));
-    const published = await h.run(h.control.publishApplication(p, app.id, {}));
+    const published = await onceAddressesAreBack(h, () => h.control.publishApplication(p, app.id, {}));
     assert.deepEqual(published.deployment?.vms.map((v) => v.hostId), ['h1', 'h1']);
     assert.equal(await free(), HOST_CAPACITY.cpus - 4, 'the published VMs hold their room');
   });
@@ -54,7 +55,7 @@ test('publishing updates refused after placing the added VMs, then tried again, 
     assert.equal(await free(), HOST_CAPACITY.cpus - 2, 'the refused update gave its room back');
 
     for (const e of held.slice(0, 2)) await h.run(c.releaseElasticIp(p, e.ip));
-    const updated = await h.run(c.publishUpdates(p, app.id, {}));
+    const updated = await onceAddressesAreBack(h, () => c.publishUpdates(p, app.id, {}));
     assert.deepEqual(updated.deployment?.vms.map((v) => v.hostId), ['h1', 'h1', 'h1']);
     assert.equal(await free(), HOST_CAPACITY.cpus - 6, 'the added VMs hold their room');
   });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { sampleVm } from '../domain/test-fixtures.ts';
 import { code, REGION } from './testing/control-harness.ts';
 import { withHostedTenant } from './testing/control-fixtures.ts';
+import { onceAddressesAreBack } from './testing/deployment-helpers.ts';
 
 const exposedVm = (n: number) => sampleVm(n, {
   numCpus: 1,
@@ -25,7 +26,7 @@ test('a publish refused after taking an address, then tried again, does not use 
     // The address VM 1 took and gave back is now the organization's.
     const x = await h.run(c.allocateElasticIp(p, { location: REGION }));
     for (const e of held.slice(0, 2)) await h.run(c.releaseElasticIp(p, e.ip));
-    const published = await h.run(c.publishApplication(p, app.id, {}));
+    const published = await onceAddressesAreBack(h, () => c.publishApplication(p, app.id, {}));
     const ips = published.deployment?.vms.map((v) => v.publicIps?.[0]) ?? [];
     assert.equal(ips.length, 2);
     assert.ok(!ips.includes(x.ip), `published ${JSON.stringify(ips)} reuses the organization's elastic IP ${x.ip}`);

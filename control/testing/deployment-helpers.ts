@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Organization, User, VmState } from '../../domain/schemas/index.ts';
 import type { Principal } from '../../domain/tenancy/principal.ts';
 import type { LoginOutcome } from '../control-plane.ts';
-import { operator, type ControlHarness } from './control-harness.ts';
+import { code, operator, type ControlHarness } from './control-harness.ts';
 
 /** Makes an organization named `name` and logs its admin (`root@<name>`, `root-password`) in. */
 export async function tenant(
@@ -34,4 +34,21 @@ export async function allVms(h: ControlHarness, p: Principal, id: number, want: 
     }
     return ok();
   }, maxMs, 50);
+}
+
+/**
+ * `call` again while it is refused QUOTA_EXCEEDED, up to 20 times, a second of clock apart. An
+ * elastic IP's release is acknowledged once the organization has written it; the region gets the
+ * address back from the organization's drain reminder just after (never before that write, or a
+ * failed write would leave the address with two owners), so a publish at once may still find none.
+ */
+export async function onceAddressesAreBack<T>(h: ControlHarness, call: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await h.run(call());
+    } catch (e) {
+      if (i >= 20 || !code('QUOTA_EXCEEDED')(e)) throw e;
+      await h.tc.advance(1000);
+    }
+  }
 }
