@@ -148,7 +148,7 @@ function answeredAtOnce(ctx: DispatchContext, ex: Exchange, found: FoundRoute, c
   const answerNow = route.spec.answerNow;
   if (answerNow === undefined) return false;
   const creds = credentialsOf(c);
-  const needsLookup = route.spec.auth !== 'none' || creds.token !== undefined || creds.sessionCookie !== undefined;
+  const needsLookup = needsPrincipal(route, creds);
   let principal: Principal | undefined;
   try {
     principal = needsLookup ? knownPrincipal(ctx.authenticator, creds, route.spec.auth) : undefined;
@@ -228,8 +228,7 @@ async function run(
   const route = found.route;
   try {
     const { sessionCookie, token } = credentialsOf(c);
-    const needsLookup =
-      route.spec.auth !== 'none' || token !== undefined || sessionCookie !== undefined;
+    const needsLookup = needsPrincipal(route, { sessionCookie, token });
     // The fast lane: a credential the authenticator holds already costs no await.
     let principal = needsLookup
       ? knownPrincipal(ctx.authenticator, { sessionCookie, token }, route.spec.auth)
@@ -275,6 +274,11 @@ async function runPrepared(ctx: DispatchContext, ex: Exchange, route: CompiledRo
     ctx.inflight.leave();
     ctx.metrics.observe(route.spec.path, c.method, ex.status, (performance.now() - started) / 1000);
   }
+}
+
+/** A route that asks for a principal, or a request that offers a credential (checked even where none is asked). */
+function needsPrincipal(route: CompiledRoute, creds: { sessionCookie: string | undefined; token: string | undefined }): boolean {
+  return route.spec.auth !== 'none' || creds.token !== undefined || creds.sessionCookie !== undefined;
 }
 
 function credentialsOf(c: Copied): { sessionCookie: string | undefined; token: string | undefined } {
