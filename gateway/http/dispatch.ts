@@ -19,6 +19,7 @@ import {
   TOKEN_HEADER,
 } from '../auth/credentials.ts';
 import type { TokenBuckets } from '../limits/token-buckets.ts';
+import { clientAddress } from '../limits/client-address.ts';
 import type { GatewayMetrics } from '../ops/metrics.ts';
 import { Exchange } from './exchange.ts';
 import { declaredLength, readBody } from './request-body.ts';
@@ -115,7 +116,7 @@ export function apiHandler(ctx: DispatchContext): (res: HttpResponse, req: HttpR
     }
     const route = match.route;
     const query = req.getQuery() ?? '';
-    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+    const remoteAddress = clientAddress(res);
     const length = declaredLength(headers['content-length'] ?? '');
     const hasBody =
       (length !== undefined && length > 0) || headers['transfer-encoding'] !== undefined;

@@ -9,12 +9,13 @@ import { rateLimited } from '../http/dispatch.ts';
 import { Exchange } from '../http/exchange.ts';
 import { encodeError } from '../http/wire-reply.ts';
 import type { TokenBuckets } from './token-buckets.ts';
+import { clientAddress } from './client-address.ts';
 
 type UwsHandler = (res: HttpResponse, req: HttpRequest) => void;
 
 export function limitedByAddress(perAddress: TokenBuckets, inner: UwsHandler): UwsHandler {
   return (res, req) => {
-    const taken = perAddress.take(Buffer.from(res.getRemoteAddressAsText()).toString('latin1'));
+    const taken = perAddress.take(clientAddress(res));
     if (taken.ok) return inner(res, req);
     const length = req.getHeader('content-length');
     const hasBody = (length !== '' && length !== '0') || req.getHeader('transfer-encoding') !== '';

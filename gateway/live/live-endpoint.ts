@@ -37,6 +37,7 @@ import { rateLimited } from '../http/dispatch.ts';
 import type { Inflight } from '../http/inflight.ts';
 import { encodeError } from '../http/wire-reply.ts';
 import type { TokenBuckets } from '../limits/token-buckets.ts';
+import { clientAddress } from '../limits/client-address.ts';
 import { stringifyJson } from '../json/big-json.ts';
 import { matches } from '../../domain/schemas/index.ts';
 import { LIVE_TOPICS, type LiveCommand, type LiveConnection } from './live-events.ts';
@@ -130,7 +131,7 @@ function upgrade(
   const sessionCookie = readCookie(req.getHeader('cookie'), SESSION_COOKIE);
   const tokenHeader = req.getHeader(TOKEN_HEADER);
   const token = tokenHeader === '' ? undefined : tokenHeader;
-  const address = Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+  const address = clientAddress(res);
   if (o.inflight.draining) {
     ex.send(encodeError(new RavelError('UNAVAILABLE', 'the gateway is shutting down')), true);
     return;
