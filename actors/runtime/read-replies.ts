@@ -2,7 +2,7 @@
  * The last reply of each actor's read-only asks, kept as its bytes and its decoded value: a
  * reply whose bytes equal the last one's is answered with the same value, not decoded again.
  * A read of an unchanged object (the REST read of an application, over the bus) then costs a
- * byte comparison, and the gateway's JSON text cached per object (stringifyValue) is reused
+ * byte comparison, and the gateway's JSON text cached per object (encodeValue) is reused
  * too. Equal bytes mean an equal value, so this is exact, whatever the key; the key only says
  * which reply to compare with. Values are shared between callers as an actor's state object is
  * in embedded mode: read-only replies are never changed in place.

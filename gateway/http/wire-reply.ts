@@ -4,7 +4,7 @@
  * `ERROR-MESSAGE` and a `{code, message}` body. This is the one place errors become HTTP.
  */
 import { errorToWire, RavelError, toRavelError } from '../../core/errors.ts';
-import { stringifyJson, stringifyValue } from '../json/big-json.ts';
+import { encodeValue, stringifyJson } from '../json/big-json.ts';
 import type { CookieSpec, Reply } from './route.ts';
 
 export type HeaderList = [string, string][];
@@ -13,7 +13,8 @@ export type HeaderList = [string, string][];
 export interface WireReply {
   readonly status: number;
   readonly headers: HeaderList;
-  readonly body: string | undefined;
+  /** Bytes: an encoding kept for an unchanged value (big-json.ts encodeValue). */
+  readonly body: string | Uint8Array | undefined;
 }
 
 export const JSON_TYPE = 'application/json';
@@ -21,7 +22,7 @@ export const JSON_TYPE = 'application/json';
 /** `requestId`: the client's X-Request-Id, echoed back (already checked by the dispatcher). */
 export function encodeReply(reply: Reply, secure: boolean, requestId?: string): WireReply {
   const headers: HeaderList = [];
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   let status: number;
   switch (reply.kind) {
     case 'json':
@@ -29,7 +30,7 @@ export function encodeReply(reply: Reply, secure: boolean, requestId?: string): 
       headers.push(['Content-Type', JSON_TYPE]);
       body =
         reply.immutable === true && typeof reply.body === 'object' && reply.body !== null
-          ? stringifyValue(reply.body)
+          ? encodeValue(reply.body)
           : stringifyJson(reply.body);
       break;
     case 'text':

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJson, stringifyJson, stringifyValue } from './big-json.ts';
+import { encodeValue, parseJson, stringifyJson } from './big-json.ts';
+
+/** encodeValue's answer as text (bytes when it was kept). */
+const stringifyValue = (v: object): string => String(encodeValue(v));
 import { scanJson } from './json-scan.ts';
 import { isRavelError } from '../../core/errors.ts';
 
@@ -69,6 +72,8 @@ test('an immutable value is encoded once per object, exactly as stringifyJson, b
   assert.equal(first, stringifyJson(app));
   assert.equal(first, '{"id":9223372036854775807,"name":"a","design":{"vms":[{"id":4611686018427387905}]}}');
   assert.equal(stringifyValue(app), first, 'the same object answers the same text');
+  const kept = encodeValue(app);
+  assert.ok(Buffer.isBuffer(kept) && kept === encodeValue(app), 'kept as its UTF-8 bytes, sent as they are');
   // A changed state is a new object (actors replace theirs): it gets its own encoding.
   const renamed = { ...app, name: 'b' };
   assert.equal(stringifyValue(renamed), stringifyJson(renamed));

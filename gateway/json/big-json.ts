@@ -60,7 +60,7 @@ export function stringifyJson(value: unknown): string {
   }
 }
 
-const encodedValues = new WeakMap<object, string>();
+const encodedValues = new WeakMap<object, Buffer>();
 
 /** Misses in a row after which encodings are not remembered for a while, and how long (encodings). */
 const MISSES_BEFORE_REST = 256;
@@ -76,8 +76,11 @@ let resting = 0;
  * a new object, found never, and remembering each costs a WeakMap entry (an ephemeron, dearer to
  * insert and to collect than an encoding's worth of lookups): after a run of misses the texts are
  * not remembered for a while, then remembered again. The answer is the same either way.
+ *
+ * What is remembered is the UTF-8 bytes, which uWS sends as they are: a text is measured and
+ * converted again on every send (~2% of an embedded REST read for a 1.2 kB application).
  */
-export function stringifyValue(value: object): string {
+export function encodeValue(value: object): string | Buffer {
   const known = encodedValues.get(value);
   if (known !== undefined) {
     missesInARow = 0;
@@ -88,10 +91,11 @@ export function stringifyValue(value: object): string {
     resting--;
     return text;
   }
-  encodedValues.set(value, text);
+  const bytes = Buffer.from(text, 'utf8');
+  encodedValues.set(value, bytes);
   if (++missesInARow >= MISSES_BEFORE_REST) {
     missesInARow = 0;
     resting = REST;
   }
-  return text;
+  return bytes;
 }
