@@ -1,5 +1,4 @@
 /** The application actor's design-side handlers: create, read, edit, add a library VM (delete: application-delete.ts). */
-import { match } from 'ts-pattern';
 import { RavelError } from '../../../core/errors.ts';
 import { createApplication, setDesign } from '../../../domain/application/application-lifecycle.ts';
 import { addVmFromImage } from '../../../domain/design/design-edit.ts';
@@ -41,13 +40,9 @@ export function commit(ctx: Ctx, next: ApplicationState, p: Principal, names: re
 
 /** The API's shape: the whole application, or its design aspect only. */
 export function applicationView(app: Application, aspect: 'whole' | 'design'): Application {
-  return match(aspect)
-    .with('whole', () => app)
-    .with('design', () => {
-      const { deployment: _d, ...rest } = app;
-      return rest;
-    })
-    .exhaustive();
+  if (aspect === 'whole') return app; // every read: no pattern chain built for it
+  const { deployment: _d, ...rest } = app;
+  return rest;
 }
 
 export function create(ctx: Ctx, m: Msg<'create'>): Application {
