@@ -63,12 +63,17 @@ export class Exchange {
     if (!this.open) return false;
     this.done = true;
     this.status = reply.status;
-    this.res.cork(() => {
-      // uWS writes `200 OK` itself when no status was written: one call into it fewer per read.
-      if (reply.status !== 200) this.res.writeStatus(statusLine(reply.status));
-      for (const [k, v] of reply.headers) this.res.writeHeader(k, v);
-      this.res.end(reply.body ?? '', closeConnection);
-    });
+    // Not watching aborts means answered within uWS's handler, where uWS has corked the socket
+    // already: a cork of our own would only be one more call into uWS and back.
+    if (this.watching) this.res.cork(() => this.write(reply, closeConnection));
+    else this.write(reply, closeConnection);
     return true;
+  }
+
+  private write(reply: WireReply, closeConnection: boolean): void {
+    // uWS writes `200 OK` itself when no status was written: one call into it fewer per read.
+    if (reply.status !== 200) this.res.writeStatus(statusLine(reply.status));
+    for (const [k, v] of reply.headers) this.res.writeHeader(k, v);
+    this.res.end(reply.body ?? '', closeConnection);
   }
 }
