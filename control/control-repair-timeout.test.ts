@@ -12,6 +12,7 @@ import type { ControlHarness } from './testing/control-harness.ts';
 import { HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, operator } from './testing/control-harness.ts';
 import { startedApp, withTenant } from './testing/control-fixtures.ts';
 import { allVms } from './testing/deployment-helpers.ts';
+import { WITHDRAW_RETRY_MS } from '../actors/kinds/application/application-withdrawals.ts';
 
 /** A region `place` that leaves a host out: a repair's. */
 const isRepairPlace = (m: ActorMessage): boolean => m.type === 'place' && Array.isArray((m as { excludeHosts?: unknown }).excludeHosts);
@@ -20,7 +21,7 @@ const isRepairPlace = (m: ActorMessage): boolean => m.type === 'place' && Array.
  * The application kind, the region's answer to its first repair placement once `armed` lost:
  * the region runs the placement to the end (room reserved, key remembered), the asker sees TIMEOUT.
  */
-function losingRepairAnswer(armed: { on: boolean }): (kinds: AnyActorKind[]) => AnyActorKind[] {
+function losingRepairAnswer(armed: { on: boolean; failWithdrawals?: number }): (kinds: AnyActorKind[]) => AnyActorKind[] {
   return (kinds) =>
     kinds.map((k): AnyActorKind => {
       if (k.name !== 'application') return k;
@@ -29,6 +30,10 @@ function losingRepairAnswer(armed: { on: boolean }): (kinds: AnyActorKind[]) => 
           get(target, prop, receiver) {
             if (prop !== 'ask') return Reflect.get(target, prop, receiver) as unknown;
             const ask: ActorSender['ask'] = async (ref, msg, options) => {
+              if (ref.kind === 'region' && msg.type === 'withdrawPlacement' && (armed.failWithdrawals ?? 0) > 0) {
+                armed.failWithdrawals = (armed.failWithdrawals ?? 0) - 1;
+                throw new RavelError('UNAVAILABLE', 'the region cannot be reached');
+              }
               const r = await target.ask(ref, msg, options);
               if (!armed.on || ref.kind !== 'region' || !isRepairPlace(msg)) return r as never;
               armed.on = false;
@@ -37,12 +42,12 @@ function losingRepairAnswer(armed: { on: boolean }): (kinds: AnyActorKind[]) => 
             return ask;
           },
         });
+      const wrap = <C extends { actors: ActorSender }>(ctx: C): C =>
+        new Proxy(ctx, { get: (target, prop, receiver) => (prop === 'actors' ? lossy(target.actors) : (Reflect.get(target, prop, receiver) as unknown)) });
       return {
         ...k,
-        handle(ctx, msg) {
-          const wrapped = new Proxy(ctx, { get: (target, prop, receiver) => (prop === 'actors' ? lossy(target.actors) : (Reflect.get(target, prop, receiver) as unknown)) });
-          return k.handle(wrapped, msg);
-        },
+        handle: (ctx, msg) => k.handle(wrap(ctx), msg),
+        onReminder: async (ctx, r) => k.onReminder?.(wrap(ctx), r),
       };
     });
 }
@@ -76,6 +81,33 @@ test('a repair whose placement answer is lost holds no room for nobody; a later 
       assert.deepEqual(started.deployment?.vms.map((v) => v.hostId), ['h2', 'h2']);
       assert.deepEqual(h.sim.hosts.get('h2')?.hv.list().map((v) => v.state), ['running', 'running']);
       assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus - 4, 'each VM holds its room once');
+    },
+    { deployment: true, wrapKinds: losingRepairAnswer(armed) },
+    ['h1'],
+  );
+});
+
+test('a withdrawal that fails too is tried again until the region answers: the room comes back', async () => {
+  const armed = { on: false, failWithdrawals: 0 };
+  await withTenant(
+    async ({ h, p }) => {
+      const app = await startedApp(h, p, [1, 2]);
+      await h.addHost('h2');
+      armed.on = true;
+      armed.failWithdrawals = 2; // the repair's own try and the first retry
+      await h.tc.drive(h.sim.silence('h1'));
+      await h.tc.advance(HOST_DEAD_AFTER_MS + 5_000, 250);
+      assert.equal(armed.on, false, 'the repair asked the region, which placed the VMs');
+      await allVms(h, p, app.id, 'ERROR');
+      assert.equal(armed.failWithdrawals, 1, 'the withdrawal failed once');
+      assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus - 4, 'held for nobody, for now');
+
+      await h.tc.advance(WITHDRAW_RETRY_MS + 1_000, 1_000);
+      assert.equal(armed.failWithdrawals, 0, 'tried again after a minute, and failed again');
+      assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus - 4);
+
+      await h.tc.advance(WITHDRAW_RETRY_MS + 1_000, 1_000);
+      assert.equal(await freeCpus(h, 'h2'), HOST_CAPACITY.cpus, 'withdrawn at the next try: the room is back');
     },
     { deployment: true, wrapKinds: losingRepairAnswer(armed) },
     ['h1'],

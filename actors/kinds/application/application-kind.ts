@@ -17,6 +17,7 @@ import { vmsAction } from './application-vm-actions.ts';
 import { price } from './application-price.ts';
 import { reportUsage, USAGE_REMINDER } from './application-usage.ts';
 import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PREFIX, updateTask } from './application-tasks.ts';
+import { retryWithdrawal, WITHDRAW_REMINDER_PREFIX } from './application-withdrawals.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
 import { saveBlueprint } from './application-task-blueprint.ts';
@@ -92,6 +93,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with(SETTLE_REMINDER, async () => settle(ctx))
         .with(USAGE_REMINDER, () => reportUsage(ctx))
         .when((name) => name.startsWith(TASK_REMINDER_PREFIX), async () => fireTask(ctx, reminder))
+        .when((name) => name.startsWith(WITHDRAW_REMINDER_PREFIX), async () => retryWithdrawal(ctx, reminder))
         .otherwise(async () => undefined);
     },
   });

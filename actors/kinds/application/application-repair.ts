@@ -19,6 +19,7 @@ import { releaseHostRoom } from './application-retire.ts';
 import { newestVersions, settleSnapshots, snapshotsAskedOf } from './application-snapshots.ts';
 import type { VmRuntime } from './application-state.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
+import { withdrawPlacement } from './application-withdrawals.ts';
 
 const system: Principal = { kind: 'system' };
 
@@ -138,8 +139,8 @@ const repairKey = (s: Live, deadHost: string): string => `repair:${s.app.id}:${d
  *
  * A failed placement ask may still have placed them (its answer lost, a timeout): the region is
  * asked to withdraw the key, giving back whatever room it holds, before the VMs are left without
- * a host; a refusal for want of room holds none, and withdrawing it only retires the key. Were
- * the withdrawal to fail too, the room would stay held for nobody: that is logged.
+ * a host; a refusal for want of room holds none, and withdrawing it only retires the key. A
+ * withdrawal that fails too is tried again (application-withdrawals.ts).
  */
 async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string): Promise<void> {
   const s = deployed(ctx);
@@ -160,11 +161,7 @@ async function repair(ctx: Ctx, lost: readonly VmDeployment[], deadHost: string)
     placement = await ctx.actors.ask<Placement, RegionMsg>(region, msg);
   } catch (e) {
     ctx.log.warn({ err: e, application: s.app.id, host: deadHost }, 'VMs of a dead host left in ERROR: no room to repair them');
-    try {
-      await ctx.actors.ask<null, RegionMsg>(region, { type: 'withdrawPlacement', key, applicationId: s.app.id });
-    } catch (back) {
-      ctx.log.warn({ err: back, application: s.app.id, key }, 'repair placement not withdrawn: room it may hold is held for nobody');
-    }
+    await withdrawPlacement(ctx, dep.regionName, key, s.app.id);
     const now = ctx.clock.now();
     if (isExpired(s.app.nextStopTime, now)) ctx.reminders.set(EXPIRATION_REMINDER, now);
     return;
