@@ -131,6 +131,10 @@ export async function runCluster(spec: ClusterSpec, log: (line: string) => void 
     const procs = sampler.stop();
     // With the histories: what the checker read last (VMs' hosts included), for a breach's investigation.
     writeFileSync(join(kept, 'final.json'), JSON.stringify({ start, faults, final, breaches: result.breaches }));
+    // And what each node wrote last (its warnings and errors, up to 64 kB): a run whose nodes
+    // stopped answering leaves nothing else to go on.
+    for (const [id, child] of cluster.nodes) writeFileSync(join(kept, `node-${id}.log`), child.output());
+    cluster.fleets.forEach((child, f) => child !== undefined && writeFileSync(join(kept, `fleet-${f}.log`), child.output()));
     return { spec, start, durationS: spec.durationS, history, faults, check: result, final, settleMs: Date.now() - settleStart, procs, startupMs, keptDir: kept };
   } finally {
     sampler?.stop();
