@@ -6,51 +6,33 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ActorMessage, ActorSender, AnyActorKind } from '../actors/actor-kind.ts';
+import type { ActorMessage, AnyActorKind } from '../actors/actor-kind.ts';
 import { RavelError } from '../core/errors.ts';
 import type { ControlHarness } from './testing/control-harness.ts';
 import { HOST_CAPACITY, HOST_DEAD_AFTER_MS, REGION, operator } from './testing/control-harness.ts';
 import { startedApp, withTenant } from './testing/control-fixtures.ts';
 import { allVms } from './testing/deployment-helpers.ts';
+import { interceptApplicationAsks } from './testing/intercepted-asks.ts';
 import { WITHDRAW_RETRY_MS } from '../actors/kinds/application/application-withdrawals.ts';
 
 /** A region `place` that leaves a host out: a repair's. */
 const isRepairPlace = (m: ActorMessage): boolean => m.type === 'place' && Array.isArray((m as { excludeHosts?: unknown }).excludeHosts);
 
 /**
- * The application kind, the region's answer to its first repair placement once `armed` lost:
- * the region runs the placement to the end (room reserved, key remembered), the asker sees TIMEOUT.
+ * The region's answer to the application's first repair placement once `armed`, lost: the region
+ * runs the placement to the end (room reserved, key remembered), the asker sees TIMEOUT.
  */
-function losingRepairAnswer(armed: { on: boolean; failWithdrawals?: number }): (kinds: AnyActorKind[]) => AnyActorKind[] {
-  return (kinds) =>
-    kinds.map((k): AnyActorKind => {
-      if (k.name !== 'application') return k;
-      const lossy = (actors: ActorSender): ActorSender =>
-        new Proxy(actors, {
-          get(target, prop, receiver) {
-            if (prop !== 'ask') return Reflect.get(target, prop, receiver) as unknown;
-            const ask: ActorSender['ask'] = async (ref, msg, options) => {
-              if (ref.kind === 'region' && msg.type === 'withdrawPlacement' && (armed.failWithdrawals ?? 0) > 0) {
-                armed.failWithdrawals = (armed.failWithdrawals ?? 0) - 1;
-                throw new RavelError('UNAVAILABLE', 'the region cannot be reached');
-              }
-              const r = await target.ask(ref, msg, options);
-              if (!armed.on || ref.kind !== 'region' || !isRepairPlace(msg)) return r as never;
-              armed.on = false;
-              throw new RavelError('TIMEOUT', 'the region’s answer was lost');
-            };
-            return ask;
-          },
-        });
-      const wrap = <C extends { actors: ActorSender }>(ctx: C): C =>
-        new Proxy(ctx, { get: (target, prop, receiver) => (prop === 'actors' ? lossy(target.actors) : (Reflect.get(target, prop, receiver) as unknown)) });
-      return {
-        ...k,
-        handle: (ctx, msg) => k.handle(wrap(ctx), msg),
-        onReminder: async (ctx, r) => k.onReminder?.(wrap(ctx), r),
-      };
-    });
-}
+const losingRepairAnswer = (armed: { on: boolean; failWithdrawals?: number }): ((kinds: AnyActorKind[]) => AnyActorKind[]) =>
+  interceptApplicationAsks(async (ask, ref, msg, options) => {
+    if (ref.kind === 'region' && msg.type === 'withdrawPlacement' && (armed.failWithdrawals ?? 0) > 0) {
+      armed.failWithdrawals = (armed.failWithdrawals ?? 0) - 1;
+      throw new RavelError('UNAVAILABLE', 'the region cannot be reached');
+    }
+    const r = await ask(ref, msg, options);
+    if (!armed.on || ref.kind !== 'region' || !isRepairPlace(msg)) return r;
+    armed.on = false;
+    throw new RavelError('TIMEOUT', 'the region’s answer was lost');
+  });
 
 async function freeCpus(h: ControlHarness, host: string): Promise<number | undefined> {
   return (await h.run(h.control.listHosts(operator, REGION))).find((x) => x.id === host)?.freeCpus;

@@ -18,6 +18,7 @@ import type { Bus } from '../../../bus/bus.ts';
 import { libraryRef } from '../library/library-kind.ts';
 import type { LibraryMsg } from '../library/library-messages.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
+import { isNoRoom } from '../region/region-no-room.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { applyVmTransitions, EXPIRATION_REMINDER, type VmChange } from './application-vm-transitions.ts';
 import { DEFAULT_BASE_DOMAIN, exposeDeployedVms } from './application-exposure.ts';
@@ -67,7 +68,9 @@ export async function place(ctx: Ctx, s: Live, deps: ApplicationDeploymentDeps, 
     try {
       return await ctx.actors.ask<Placement, RegionMsg>(regionRef(region), { type: 'place', applicationId: s.app.id, vms, optimization, key });
     } catch (e) {
-      if (!isRavelError(e, 'UNAVAILABLE')) throw e;
+      // The next region only after this one's own "no room": an ask lost in transit may have
+      // placed the VMs here, and a retry under the same key is answered that room.
+      if (!isNoRoom(e)) throw e;
     }
   }
   throw new RavelError('UNAVAILABLE', 'no region has room for these VMs', { details: { regions: candidates } });

@@ -8,11 +8,11 @@
  */
 import { planVmAction, type PlannedVmChange } from '../../../domain/application/application-actions.ts';
 import { RavelError } from '../../../core/errors.ts';
-import { isRavelError } from '../../../core/errors.ts';
 import type { Placement } from '../../../domain/placement/placement-types.ts';
 import { idKey, sizeInMb, type Application, type Deployment, type VmDeployment } from '../../../domain/schemas/index.ts';
 import { action, isVmRunning, transitionVmOrThrow } from '../../../domain/vm/vm-state-machine.ts';
 import { regionRef, type RegionMsg } from '../region/region-kind.ts';
+import { isNoRoom } from '../region/region-no-room.ts';
 import { commit, visible, type Ctx, type Live, type Msg } from './application-design.ts';
 import { withClaim } from './application-usage.ts';
 import { releaseHostRoom, retireVms } from './application-retire.ts';
@@ -44,7 +44,7 @@ interface Taken {
 
 /**
  * A new host for `vm` in the region, away from its current one, noted in `taken`; its current
- * one when none other has room (nothing taken).
+ * one when the region answers that none other has room (nothing taken).
  */
 async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment, taken: Taken[]): Promise<string | undefined> {
   const key = moveKey(s, vm);
@@ -60,7 +60,9 @@ async function newHostFor(ctx: Ctx, s: Live, dep: Deployment, vm: VmDeployment, 
   try {
     p = await ctx.actors.ask<Placement, RegionMsg>(regionRef(dep.regionName), msg);
   } catch (e) {
-    if (isRavelError(e, 'UNAVAILABLE') && vm.hostId !== undefined) return vm.hostId;
+    // Only the region's own "no room" keeps the VM where it is: a failed ask may have placed
+    // it (answer lost), and the refusal lets a retry under the same key be answered that room.
+    if (isNoRoom(e) && vm.hostId !== undefined) return vm.hostId;
     throw e;
   }
   const hostId = p.assignments[0]?.hostId;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isRavelError } from '../../../core/errors.ts';
+import { isNoRoom } from './region-no-room.ts';
 import type { HostState } from '../../../domain/host/host-model.ts';
 import type { HostView, Placement, Region } from '../../../domain/placement/placement-types.ts';
 import { TestCluster } from '../../runtime/testing/harness.ts';
@@ -22,7 +23,7 @@ test('placements in one region are serialized: concurrent publishes never reserv
     const placed = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o) => o.status === 'rejected');
     assert.equal(placed.length, 6, 'twelve CPUs hold six 2-CPU VMs');
-    assert.ok(refused.every((o) => o.status === 'rejected' && isRavelError(o.reason, 'UNAVAILABLE')));
+    assert.ok(refused.every((o) => o.status === 'rejected' && isNoRoom(o.reason)), 'refused for want of room, as such');
     const hosts = await tc.drive(sys.ask<HostView[]>(regionRef('r1'), { type: 'listHosts' }));
     assert.deepEqual(hosts.map((x) => x.freeCpus), [0, 0]);
     await assert.rejects(tc.drive(sys.ask(regionRef('mars'), { type: 'listHosts' })), (e: unknown) => isRavelError(e, 'NOT_FOUND'));
@@ -44,7 +45,7 @@ test('a placement across hosts that one host refuses (its hint was stale) gives 
       { vmKey: '2', cpus: 6, memoryMb: 1024 },
     ];
     const place = (): Promise<Placement> => tc.drive(sys.ask<Placement, RegionMsg>(regionRef('r1'), { type: 'place', applicationId: 1, vms, optimization: 'COST_OPTIMIZED' }));
-    await assert.rejects(place(), (e: unknown) => isRavelError(e, 'UNAVAILABLE'));
+    await assert.rejects(place(), isNoRoom);
     assert.deepEqual((await tc.drive(sys.ask<HostState>(hvxHostRef('h1'), { type: 'get' }))).vms, [], 'the room h1 took was given back');
     assert.deepEqual((await tc.drive(sys.ask<HostState>(hvxHostRef('h2'), { type: 'get' }))).vms.map((v) => v.applicationId), [99]);
     // With room again the same VMs are placed, one per host, each reserved once.

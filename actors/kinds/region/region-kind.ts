@@ -22,6 +22,7 @@ import type { CloudProvider } from '../../../cloud/cloud-provider.ts';
 import { defineActorKind } from '../../actor-kind.ts';
 import { hvxHostRef, type HvxHostMsg } from '../hvx-host/hvx-host-kind.ts';
 import { forgetPlacement, rememberedPlacement, rememberPlacement } from './region-placements.ts';
+import { noRoom } from './region-no-room.ts';
 import { adoptRentedHosts, rentHosts, type RegionCtx as Ctx, type RegionState } from './region-renting.ts';
 
 export type { RegionState };
@@ -110,7 +111,7 @@ async function place(ctx: Ctx, hints: ViewHints, region: Region, m: Extract<Regi
       continue;
     }
     if (planned === undefined) {
-      throw new RavelError('UNAVAILABLE', `region ${region.name} has no room for these VMs`, { details: { region: region.name, vms: m.vms.length } });
+      throw noRoom(`region ${region.name} has no room for these VMs`, { region: region.name, vms: m.vms.length });
     }
     const p = cloud === undefined || planned.newHosts.length === 0 ? planned : await rentHosts(ctx, region, cloud, planned);
     try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRavelError } from '../../../core/errors.ts';
+import { isNoRoom } from './region-no-room.ts';
 import type { HostState } from '../../../domain/host/host-model.ts';
 import type { HostView, Placement, Region } from '../../../domain/placement/placement-types.ts';
 import type { RegionInfo } from '../../../cloud/cloud-provider.ts';
@@ -64,7 +64,7 @@ test('a region with no room rents a host through the cloud, packs onto it, and s
     assert.equal(s.fleet.size, 1, 'the cloud started the host’s agent');
     assert.deepEqual((await place(s, 2, 4)).assignments.map((x) => x.hostId), ['r1-h1'], 'the rented host is filled first');
     assert.deepEqual((await place(s, 3, 8)).assignments.map((x) => x.hostId), ['r1-h2']);
-    await assert.rejects(place(s, 4, 1), (e: unknown) => isRavelError(e, 'UNAVAILABLE'), 'maxHosts 2 from the configuration');
+    await assert.rejects(place(s, 4, 1), isNoRoom, 'maxHosts 2 from the configuration');
     assert.deepEqual(s.cloud.list('r1').map((h) => h.id).sort(), ['r1-h1', 'r1-h2']);
     assert.deepEqual((await hostsOf(s)).map((h) => [h.id, h.freeCpus]), [['r1-h1', 0], ['r1-h2', 0]]);
   } finally {
@@ -123,7 +123,7 @@ test('the region’s remembered host views are only a hint: room freed behind it
     assert.deepEqual((await place(s, 3, 8)).assignments.map((x) => x.hostId), ['r1-h1'], 'no host rented while one has room');
     // Taken directly on r1-h2: the region remembers 4 CPUs free there, the host refuses, the region reads again.
     await s.tc.drive(s.sys.ask(hvxHostRef('r1-h2'), { type: 'reserve', applicationId: 9, vmKey: '1', cpus: 4, memoryMb: 1024 }));
-    await assert.rejects(place(s, 4, 4), (e: unknown) => isRavelError(e, 'UNAVAILABLE'), 'both hosts full and the limit reached');
+    await assert.rejects(place(s, 4, 4), isNoRoom, 'both hosts full and the limit reached');
     assert.deepEqual((await hostsOf(s)).map((h) => h.freeCpus), [0, 0], 'nothing reserved beyond a host’s room');
   } finally {
     await s.close();

@@ -6,12 +6,13 @@
  * at the next placement, and released in time like any idle host.
  */
 import { createHash } from 'node:crypto';
-import { RavelError, isRavelError } from '../../../core/errors.ts';
+import { isRavelError } from '../../../core/errors.ts';
 import type { CloudProvider, RentedHost } from '../../../cloud/cloud-provider.ts';
 import type { Placement, Region } from '../../../domain/placement/placement-types.ts';
 import type { ActorContext } from '../../actor-kind.ts';
 import { hvxHostRef } from '../hvx-host/hvx-host-kind.ts';
 import type { PlacementMemos } from './region-placements.ts';
+import { noRoom } from './region-no-room.ts';
 
 export interface RegionState {
   readonly hosts: readonly string[];
@@ -65,7 +66,7 @@ export async function rentHosts(ctx: RegionCtx, region: Region, cloud: CloudProv
   if (failed !== undefined) {
     const e: unknown = failed.reason;
     // Hosts that were rented are adopted by the next placement.
-    if (isRavelError(e, 'QUOTA_EXCEEDED')) throw new RavelError('UNAVAILABLE', `region ${region.name} may rent no more hosts`, { cause: e, details: { region: region.name } });
+    if (isRavelError(e, 'QUOTA_EXCEEDED')) throw noRoom(`region ${region.name} may rent no more hosts`, { region: region.name }, e);
     throw e;
   }
   const hosts = rents.map((r) => (r as PromiseFulfilledResult<RentedHost>).value);
