@@ -17,6 +17,8 @@ export interface VmReservation {
   readonly vmKey: string;
   readonly cpus: number;
   readonly memoryMb: number;
+  /** When it was reserved (a room audit spares newer ones); absent in records written before. */
+  readonly at?: number;
 }
 
 export interface HostState {
@@ -71,6 +73,21 @@ export function reserveVm(h: HostState, vm: VmReservation): HostState {
 /** Reserves room for several VMs at once, all or none: the first that does not fit refuses them all. */
 export function reserveVms(h: HostState, vms: readonly VmReservation[]): HostState {
   return vms.reduce(reserveVm, h);
+}
+
+/**
+ * The VMs reserved at or before `before` (records without a time count as old), by application:
+ * what a room audit asks their applications about.
+ */
+export function reservedBefore(h: HostState, before: number): Map<number, string[]> {
+  const byApp = new Map<number, string[]>();
+  for (const v of h.vms) {
+    if ((v.at ?? 0) > before) continue;
+    const keys = byApp.get(v.applicationId);
+    if (keys === undefined) byApp.set(v.applicationId, [v.vmKey]);
+    else keys.push(v.vmKey);
+  }
+  return byApp;
 }
 
 /** Frees several VMs' room; see releaseVm. */

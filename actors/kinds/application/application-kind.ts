@@ -20,6 +20,7 @@ import { createTask, deleteTask, fireTask, getTask, listTasks, TASK_REMINDER_PRE
 import { retryWithdrawal, WITHDRAW_REMINDER_PREFIX } from './application-withdrawals.ts';
 import { expire, hostResult, hostStatus, sendQueuedCommands } from './application-host-reports.ts';
 import { hostLost } from './application-repair.ts';
+import { roomHeld } from './application-room.ts';
 import { saveBlueprint } from './application-task-blueprint.ts';
 import { settle, SETTLE_REMINDER } from './application-settle.ts';
 import { ApplicationMsgSchema, type ApplicationMsg } from './application-messages.ts';
@@ -83,6 +84,7 @@ export function applicationKind(deployment?: ApplicationDeploymentDeps) {
         .with({ type: 'hostStatus' }, (m) => hostStatus(ctx, m, deployment?.regions ?? []))
         .with({ type: 'hostResult' }, (m) => hostResult(ctx, m, deployment?.regions ?? []))
         .with({ type: 'hostLost' }, (m) => hostLost(ctx, m))
+        .with({ type: 'roomHeld' }, (m) => roomHeld(ctx.state, m.host, m.vmKeys))
         .exhaustive();
     },
     async onReminder(ctx, reminder) {

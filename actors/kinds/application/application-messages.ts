@@ -59,6 +59,8 @@ export const ApplicationDeploymentMsgSchema = Type.Union([
     state: Type.Optional(Type.Union([HostVmState, Type.Literal('undefined')])),
   }),
   Type.Object({ type: Type.Literal('hostLost'), host: HostToken, vmKeys: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 1024 }) }),
+  /** From a host's room audit (room-audit.ts): which of these VMs' room on `host` the application holds. A read. */
+  Type.Object({ type: Type.Literal('roomHeld'), host: HostToken, vmKeys: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 1024 }) }),
 ]);
 
 /** Scheduled tasks (application-tasks.ts). Task ids are the application's own, from 1. */

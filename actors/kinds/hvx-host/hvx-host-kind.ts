@@ -18,6 +18,7 @@ import type { HostView } from '../../../domain/placement/placement-types.ts';
 import { parseInput, ServerId } from '../../../domain/schemas/index.ts';
 import { defineActorKind, type ActorContext } from '../../actor-kind.ts';
 import { hear, lastHeard, silentSince, succeed } from './host-liveness.ts';
+import { armRoomAudit, auditRoom, ROOM_AUDIT_REMINDER } from './room-audit.ts';
 
 const LIVENESS_REMINDER = 'liveness';
 
@@ -71,6 +72,17 @@ function setHost(ctx: Ctx, host: HostState): HostState {
 function armLiveness(ctx: Ctx, h: HostState, t: HostTimings): void {
   if (h.status === 'UP') ctx.reminders.set(LIVENESS_REMINDER, h.lastHeartbeat + t.deadAfterMs + 1);
   else ctx.reminders.cancel(LIVENESS_REMINDER);
+}
+
+/**
+ * A reservation on the known host, stamped with the time, and the room audit armed (hosts
+ * registered before it existed have none until they reserve).
+ */
+function reserving(ctx: Ctx, set: (h: HostState) => HostState, reserve: (h: HostState, at: number) => HostState): HostState {
+  const before = known(ctx);
+  const after = set(reserve(before, ctx.clock.now()));
+  if (after !== before) armRoomAudit(ctx);
+  return after;
 }
 
 /** Tells the region to give the host back; keyed so a retried reminder tells it once. */
@@ -134,11 +146,15 @@ export function hvxHostKind(timings: HostTimings) {
           if (ctx.state.status === 'known') return ctx.state.host;
           const h = set(newHost(ctx.self.id, m.region, m.capacity, ctx.clock.now()));
           armLiveness(ctx, h, timings);
+          armRoomAudit(ctx);
           return h;
         })
-        .with({ type: 'reserve' }, (m): HostView => hostView(set(reserveVm(known(ctx), m))))
+        .with({ type: 'reserve' }, (m): HostView => {
+          const { applicationId, vmKey, cpus, memoryMb } = m;
+          return hostView(reserving(ctx, set, (h, at) => reserveVm(h, { applicationId, vmKey, cpus, memoryMb, at })));
+        })
         .with({ type: 'release' }, (m): HostView => hostView(set(releaseVm(known(ctx), m, ctx.clock.now()))))
-        .with({ type: 'reserveMany' }, (m): HostView => hostView(set(reserveVms(known(ctx), m.vms.map((v) => ({ applicationId: m.applicationId, ...v }))))))
+        .with({ type: 'reserveMany' }, (m): HostView => hostView(reserving(ctx, set, (h, at) => reserveVms(h, m.vms.map((v) => ({ applicationId: m.applicationId, ...v, at }))))))
         .with({ type: 'releaseMany' }, (m): HostView => hostView(set(releaseVms(known(ctx), m.vmKeys.map((vmKey) => ({ applicationId: m.applicationId, vmKey })), ctx.clock.now()))))
         .with({ type: 'heartbeat' }, (m): null => {
           // Remembered, not written (see the header).
@@ -151,6 +167,11 @@ export function hvxHostKind(timings: HostTimings) {
     },
     async onReminder(ctx, reminder) {
       if (reminder.name === LIVENESS_REMINDER) await checkLiveness(ctx, timings);
+      else if (reminder.name === ROOM_AUDIT_REMINDER && ctx.state.status === 'known') {
+        const h = ctx.state.host;
+        const audited = await auditRoom(ctx, h);
+        if (audited !== h) setHost(ctx, audited);
+      }
     },
   });
 }
