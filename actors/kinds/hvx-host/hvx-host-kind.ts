@@ -3,7 +3,8 @@
  * reserved on it and its last heartbeat (domain/host/host-model.ts). A liveness reminder, re-armed
  * after every check, declares the host dead after `deadAfterMs` of silence and tells each
  * application that had a VM there (`hostLost`). A host dead, or empty for `releaseIdleAfterMs`,
- * is given up: its region releases it to the cloud (`hostGone`).
+ * is given up: its region releases it to the cloud (`hostGone`). A room audit reminder gives back
+ * room reserved for VMs their application does not place here (room-audit.ts).
  *
  * Heartbeats write nothing durable: the last one heard is kept in memory (host-liveness.ts, which
  * says how a failover neither declares a live host dead nor hides a dead one) and written with
