@@ -91,7 +91,11 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
   let checkedApps = 0;
   for (const [tenant, list] of Object.entries(final.apps)) {
     const byName = new Map<string, AppState[]>();
-    for (const a of list) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
+    for (const a of list) {
+      const same = byName.get(a.name);
+      if (same === undefined) byName.set(a.name, [a]);
+      else same.push(a);
+    }
     for (const [name, same] of byName) {
       const create = createsByName.get(`${tenant}/${name}`);
       if (!name.startsWith(`${tenant}-`)) {
@@ -143,7 +147,12 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
   // One VM on two hosts.
   const where = new Map<string, string[]>();
   for (const [host, vms] of Object.entries(final.hostVms)) {
-    for (const v of vms) if (v.state === 'running' || v.state === 'starting') where.set(v.id, [...(where.get(v.id) ?? []), host]);
+    for (const v of vms) {
+      if (v.state !== 'running' && v.state !== 'starting') continue;
+      const hosts = where.get(v.id);
+      if (hosts === undefined) where.set(v.id, [host]);
+      else hosts.push(host);
+    }
   }
   for (const [vm, hosts] of where) {
     if (hosts.length > 1) breaches.push({ rule: 'duplicated', tenant: '-', ops: [], at: final.readAt, detail: `VM ${vm} runs on ${hosts.join(' and ')}` });
