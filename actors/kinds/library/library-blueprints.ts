@@ -11,7 +11,7 @@ import type { LibraryMsg } from './library-messages.ts';
 import { deleteStoreImage } from './library-disk-images.ts';
 import { SNAPSHOT_WAIT_MS, saveReminder, startSave } from './library-save-job.ts';
 import { currentVersions } from './library-app-disks.ts';
-import { docKey, MAX_BLUEPRINTS, MAX_SAVE_KEYS, type ApplicationDisk, type LibraryState } from './library-state.ts';
+import { assertLibraryRoom, docKey, MAX_BLUEPRINTS, MAX_SAVE_KEYS, type ApplicationDisk, type LibraryState } from './library-state.ts';
 import { allow, commit, find, organizationOf, store, storeTenant, subject, takeIds, type LibCtx, type LibraryDeps } from './library-turn.ts';
 
 type Msg<T extends LibraryMsg['type']> = Extract<LibraryMsg, { type: T }>;
@@ -56,6 +56,7 @@ export async function saveBlueprint(ctx: LibCtx, m: Msg<'saveBlueprint'>, deps: 
   const earlier = m.requestKey === undefined ? undefined : ctx.state.saveKeys?.[m.requestKey];
   if (earlier !== undefined) return find(ctx.state.blueprints, earlier, 'blueprint (deleted since it was saved)');
   if (ctx.state.blueprints.length >= MAX_BLUEPRINTS) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_BLUEPRINTS} blueprints`);
+  assertLibraryRoom(ctx.state);
   const drives = drivesOf(m.design);
   const current = await currentVersions(ctx, deps, m.applicationId, drives);
   const items = planSave(drives, (id) => ctx.state.diskImages.find((d) => d.id === id), current);

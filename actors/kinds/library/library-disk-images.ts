@@ -7,7 +7,7 @@ import { diskImageOf, diskImageView, patched, planSave, sizeOfBytes, type Stored
 import { startSave } from './library-save-job.ts';
 import type { DiskImage } from '../../../domain/schemas/index.ts';
 import type { LibraryMsg } from './library-messages.ts';
-import { docKey, MAX_DISK_IMAGES } from './library-state.ts';
+import { assertLibraryRoom, docKey, MAX_DISK_IMAGES } from './library-state.ts';
 import { allow, commit, find, store, storeTenant, subject, takeIds, type LibCtx, type LibraryDeps } from './library-turn.ts';
 
 type Msg<T extends LibraryMsg['type']> = Extract<LibraryMsg, { type: T }>;
@@ -67,6 +67,7 @@ export async function registerDiskImage(ctx: LibCtx, m: Msg<'registerDiskImage'>
   const known = s.diskImages.find((d) => d.store?.image === m.storeImageId);
   if (known !== undefined) return diskImageView(known);
   if (s.diskImages.length >= MAX_DISK_IMAGES) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_DISK_IMAGES} disk images`);
+  assertLibraryRoom(ctx.state);
   const info = await store(deps).get(storeTenant(ctx), m.storeImageId);
   const t = await takeIds(ctx, s, 1);
   const d = diskImageOf(t.ids[0]!, info, ctx.clock.now(), m.name === undefined ? {} : { name: m.name });
@@ -79,6 +80,7 @@ export async function saveDiskImage(ctx: LibCtx, m: Msg<'saveDiskImage'>): Promi
   allow(ctx, m.principal, 'CREATE', 'DISK_IMAGE');
   if (m.drive.type !== 'DISK') throw new RavelError('INVALID_ARGUMENT', 'only a DISK is saved as a disk image; a CD-ROM already is one', { details: { field: 'diskId' } });
   if (ctx.state.diskImages.length >= MAX_DISK_IMAGES) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_DISK_IMAGES} disk images`);
+  assertLibraryRoom(ctx.state);
   const items = planSave([m.drive], (id) => ctx.state.diskImages.find((d) => d.id === id));
   const t = await takeIds(ctx, ctx.state, 1);
   const id = t.ids[0]!;

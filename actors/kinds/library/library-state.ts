@@ -4,6 +4,7 @@
  * disks of applications made from blueprints, documentation notes, and the events it has yet
  * to hand to its organization.
  */
+import { encode } from '../../../core/codec.ts';
 import { RavelError } from '../../../core/errors.ts';
 import type { Owner, SaveItem, StoredDiskImage, StoreRef } from '../../../domain/library/library-records.ts';
 import type { Blueprint, LibraryImage, LibraryObjectKind } from '../../../domain/schemas/index.ts';
@@ -14,6 +15,25 @@ import type { IdRange } from '../organization/id-sequence-kind.ts';
 export const MAX_DISK_IMAGES = 10_000;
 export const MAX_IMAGES = 2_000;
 export const MAX_BLUEPRINTS = 2_000;
+
+/**
+ * The most bytes a library's record may take before it takes no new disk image, library VM or
+ * blueprint. The whole library is one actor record, and a record store refuses a record over
+ * its limit (NATS's max_payload, 1 MiB): past it every later write of the library failed (a
+ * 30-minute soak's uploads filled one at ~3,900 disk images), and with it every publish and
+ * delete of the organization's applications that touch their disks. The counts above do not
+ * bound the bytes; this does, with room left for one more item and the events waiting to go.
+ */
+export const LIBRARY_RECORD_BUDGET = 640 * 1024;
+
+/** Refuses to add to a library whose record has reached `budget` bytes (QUOTA_EXCEEDED, changing nothing). */
+export function assertLibraryRoom(s: LibraryState, budget = LIBRARY_RECORD_BUDGET): void {
+  const bytes = encode(s).byteLength;
+  if (bytes < budget) return;
+  throw new RavelError('QUOTA_EXCEEDED', `the organization's library is full (${Math.ceil(bytes / 1024)} KiB of ${budget / 1024} KiB): delete disk images, library VMs or blueprints first`, {
+    details: { libraryBytes: bytes, budgetBytes: budget },
+  });
+}
 
 /** A save the job has yet to finish: the blueprint or library VM it fills in, and its plan. */
 export interface PendingSave {

@@ -9,7 +9,7 @@ import { imageOfVm } from '../../../domain/library/library-saves.ts';
 import type { LibraryImage } from '../../../domain/schemas/index.ts';
 import type { LibraryMsg } from './library-messages.ts';
 import { startSave } from './library-save-job.ts';
-import { docKey, MAX_IMAGES, type LibraryState } from './library-state.ts';
+import { assertLibraryRoom, docKey, MAX_IMAGES, type LibraryState } from './library-state.ts';
 import { deleteOwned } from './library-blueprints.ts';
 import { allow, commit, find, subject, takeIds, type LibCtx, type LibraryDeps } from './library-turn.ts';
 
@@ -28,6 +28,7 @@ export function getImage(ctx: LibCtx, m: Msg<'getImage'>): LibraryImage {
 async function newImage(ctx: LibCtx, m: { principal: Msg<'putImage'>['principal'] }): Promise<{ state: LibraryState; id: number }> {
   allow(ctx, m.principal, 'CREATE', 'IMAGE');
   if (ctx.state.images.length >= MAX_IMAGES) throw new RavelError('QUOTA_EXCEEDED', `at most ${MAX_IMAGES} library VMs`);
+  assertLibraryRoom(ctx.state);
   const t = await takeIds(ctx, ctx.state, 1);
   return { state: t.state, id: t.ids[0]! };
 }
