@@ -135,9 +135,16 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
   }
   for (const t of final.unreadable) breaches.push({ rule: 'unreadable', tenant: t, ops: [], at: final.readAt, detail: 'the final state could not be read' });
 
-  // Acknowledged uploads: the image is on its node with the same content.
+  // Acknowledged uploads: the image is on its node with the same content, unless a delete of it
+  // may have happened; an acknowledged delete: the image is gone.
+  const deleting = new Set(completions.filter((c) => c.op === 'delete-upload' && c.type !== 'fail').map((c) => c.image));
   for (const c of completions) {
-    if (c.op !== 'upload' || c.type !== 'ok' || c.image === undefined) continue;
+    if (c.op === 'delete-upload' && c.type === 'ok' && c.image !== undefined) {
+      const img = final.images[c.image];
+      if (img?.status !== 404) breaches.push({ rule: 'lost', tenant: c.tenant, ops: [c.id], at: c.at, detail: `delete of disk image ${c.image} acknowledged, read back ${img?.status ?? 'not read'}` });
+      continue;
+    }
+    if (c.op !== 'upload' || c.type !== 'ok' || c.image === undefined || deleting.has(c.image)) continue;
     const img = final.images[c.image];
     if (img === undefined || img.status !== 200 || img.sha256 !== c.sha256) {
       breaches.push({ rule: 'lost', tenant: c.tenant, ops: [c.id], at: c.at, detail: `upload ${c.image} acknowledged, read back ${img?.status ?? 'not read'} ${img?.sha256 === c.sha256 ? '' : '(content differs)'}` });

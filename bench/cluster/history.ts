@@ -22,6 +22,7 @@ export type OpName =
   | 'organization'
   | 'probe-other'
   | 'upload'
+  | 'delete-upload'
   | 'ws-connect';
 
 export interface Invoke {
@@ -48,7 +49,7 @@ export interface Completion {
   readonly code?: string;
   /** expire: when the application should stop by itself (epoch ms). */
   readonly expiresAt?: number;
-  /** upload: the disk image made, its SHA-256, and the gateway (whose node stores it). */
+  /** upload: the disk image made, its SHA-256, and the gateway (whose node stores it); delete-upload: the disk image deleted. */
   readonly image?: string;
   readonly sha256?: string;
   readonly gateway?: string;
@@ -96,7 +97,7 @@ export function readHistory(files: readonly string[]): HistoryLine[] {
 export const isCompletion = (l: HistoryLine): l is Completion => l.type === 'ok' || l.type === 'fail' || l.type === 'info';
 
 /** Operations that change what exists or its state (the rest only read). */
-export const writeOps: ReadonlySet<OpName> = new Set(['create', 'publish', 'start', 'stop', 'expire', 'delete', 'upload']);
+export const writeOps: ReadonlySet<OpName> = new Set(['create', 'publish', 'start', 'stop', 'expire', 'delete', 'upload', 'delete-upload']);
 
 /** What a workload running inside a load-generator process is given. */
 export interface WorkloadContext {

@@ -49,13 +49,35 @@ async function uploadOnce(gateway: string, cookie: string, data: Buffer): Promis
 
 let serial = 0;
 
+/**
+ * Each worker keeps its newest KEPT uploads and deletes older ones, as a user of the library
+ * would: a library is one record with a byte budget (library-state.ts), and a long soak that
+ * never deleted filled it. The checker reads back what was kept, and a deleted one must be gone.
+ */
+const KEPT = 100;
+
+async function deleteUpload(o: WorkloadContext, rest: TenantClient, tenant: string, image: string): Promise<void> {
+  const id = `${o.proc}-d${++serial}`;
+  const t0 = Date.now();
+  o.record({ type: 'invoke', id, op: 'delete-upload', tenant, at: t0, gateway: rest.gateway });
+  const r = await rest.call('DELETE', `/diskImages/${image}`);
+  const at = Date.now();
+  o.record({ type: r.outcome, id, op: 'delete-upload', tenant, at, ms: at - t0, gateway: r.gateway, image, status: r.status, ...(r.code === undefined ? {} : { code: r.code }) });
+}
+
 export async function runUploads(o: WorkloadContext): Promise<void> {
   const workers: Array<Promise<void>> = [];
   o.tenants.forEach((tenant, ti) => {
     for (let w = 0; w < o.concurrency; w++) {
       workers.push((async () => {
         const rest = new TenantClient(tenant, o.gateways, ti + w);
+        const kept: string[] = [];
         while (Date.now() < o.deadline) {
+          const oldest = kept.length > KEPT ? kept.shift() : undefined;
+          if (oldest !== undefined) {
+            await deleteUpload(o, rest, tenant.name, oldest);
+            continue;
+          }
           if (!(await rest.ensureLogin())) {
             await new Promise((r) => setTimeout(r, 500));
             continue;
@@ -75,8 +97,10 @@ export async function runUploads(o: WorkloadContext): Promise<void> {
           }
           const at = Date.now();
           const base = { id, op: 'upload' as const, tenant: tenant.name, at, ms: at - t0, gateway };
-          if (step.ok) o.record({ type: 'ok', ...base, status: 200, image: step.image, sha256: createHash('sha256').update(data).digest('hex') });
-          else {
+          if (step.ok) {
+            o.record({ type: 'ok', ...base, status: 200, image: step.image, sha256: createHash('sha256').update(data).digest('hex') });
+            kept.push(step.image);
+          } else {
             o.record({ type: step.definite ? 'fail' : 'info', ...base, status: step.status, code: step.code });
             if (step.status === 401) await rest.call('GET', '/organization');
             rest.rotate();
