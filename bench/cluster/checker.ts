@@ -15,7 +15,7 @@
  */
 import { imageTenantOf } from '../../domain/tenancy/image-tenant.ts';
 import type { FaultRecord } from './faults.ts';
-import { isCompletion, writeOps, type Completion, type HistoryLine, type Invoke } from './history.ts';
+import { isCompletion, maybeDeletedUploads, writeOps, type Completion, type HistoryLine, type Invoke } from './history.ts';
 import type { AppState, FinalState } from './final-state.ts';
 
 export type Rule = 'lost' | 'duplicated' | 'state' | 'isolation' | 'unreadable';
@@ -137,7 +137,7 @@ export function check(history: readonly HistoryLine[], final: FinalState, faults
 
   // Acknowledged uploads: the image is on its node with the same content, unless a delete of it
   // may have happened; an acknowledged delete: the image is gone.
-  const deleting = new Set(completions.filter((c) => c.op === 'delete-upload' && c.type !== 'fail').map((c) => c.image));
+  const deleting = maybeDeletedUploads(completions);
   for (const c of completions) {
     if (c.op === 'delete-upload' && c.type === 'ok' && c.image !== undefined) {
       const img = final.images[c.image];

@@ -1,9 +1,9 @@
 /**
  * The final state, read back through the API as each tenant (and from the hosts themselves):
  * every application a tenant sees with its VMs' states and hosts, every acknowledged upload's
- * disk image from the node that stored it, and where the hosts say VMs run.
+ * disk image from the node that stored it (and each acknowledged delete of one), and where the hosts say VMs run.
  */
-import { isCompletion, type HistoryLine } from './history.ts';
+import { maybeDeletedUploads, type HistoryLine } from './history.ts';
 import { TenantClient, type TenantLogin } from './rest-client.ts';
 
 export interface AppState {
@@ -79,9 +79,8 @@ export async function readFinalState(
     else apps[name] = got;
   }
   const images: Record<string, ImageState> = {};
-  // Read back: each acknowledged upload not deleted since (or maybe deleted), and each acknowledged delete (it must be gone).
-  const deleting = new Set<string | undefined>();
-  for (const l of history) if (isCompletion(l) && l.op === 'delete-upload' && l.type !== 'fail') deleting.add(l.image);
+  // Read back: each acknowledged upload whose delete cannot have happened, and each acknowledged delete (it must be gone).
+  const deleting = maybeDeletedUploads(history);
   for (const l of history) {
     if (l.type !== 'ok' || l.image === undefined || l.gateway === undefined) continue;
     if (l.op !== 'delete-upload' && (l.op !== 'upload' || deleting.has(l.image))) continue;

@@ -97,6 +97,13 @@ export function readHistory(files: readonly string[]): HistoryLine[] {
 export const isCompletion = (l: HistoryLine): l is Completion => l.type === 'ok' || l.type === 'fail' || l.type === 'info';
 
 /** Operations that change what exists or its state (the rest only read). */
+/** Disk images whose delete may have happened (acknowledged or indeterminate): no longer read back as kept. */
+export function maybeDeletedUploads(history: readonly HistoryLine[]): Set<string | undefined> {
+  const out = new Set<string | undefined>();
+  for (const l of history) if (isCompletion(l) && l.op === 'delete-upload' && l.type !== 'fail') out.add(l.image);
+  return out;
+}
+
 export const writeOps: ReadonlySet<OpName> = new Set(['create', 'publish', 'start', 'stop', 'expire', 'delete', 'upload', 'delete-upload']);
 
 /** What a workload running inside a load-generator process is given. */
