@@ -200,6 +200,11 @@ export interface KvCasWrite {
  */
 export interface KeyValue {
   readonly bucket: string;
+  /**
+   * The largest value a write takes (kv-limits.ts). A larger one is refused with
+   * PAYLOAD_TOO_LARGE before anything is written; in `updateMany`, the whole batch is.
+   */
+  readonly maxValueBytes: number;
   get(key: string): Promise<KvEntry | undefined>;
   /** Writes unconditionally. */
   put(key: string, value: Uint8Array): Promise<number>;
@@ -214,7 +219,8 @@ export interface KeyValue {
    * Resolves once every winning write is durable. It exists to share the cost among writers
    * that commit at the same moment: the embedded bus writes the batch in one LMDB transaction
    * with one flush to disk; NATS sends every publish before awaiting any acknowledgement
-   * (pipelined on the one connection). INVALID_ARGUMENT for a bad key, before anything is written.
+   * (pipelined on the one connection). INVALID_ARGUMENT for a bad key, PAYLOAD_TOO_LARGE for a value
+   * over `maxValueBytes`, before anything is written.
    */
   updateMany(writes: readonly KvCasWrite[]): Promise<KvCasResult[]>;
   /** Removes the key; with `expectedRevision`, only if it still matches. */

@@ -117,6 +117,26 @@ export function kvCases(setup: FixtureFactory): void {
     for (const k of ['', 'a b', '.a', 'a.', 'a..b', 'a*']) await assert.rejects(kv.put(k, bytes('x')), hasCode('INVALID_ARGUMENT'));
   }));
 
+  it('takes a value of maxValueBytes and refuses one byte more with PAYLOAD_TOO_LARGE, changing nothing', withFixture(setup, async ({ bus }) => {
+    const kv = await bus.kv(uniq());
+    // What the actor runtime sizes its records by: NATS's default less the headers' room, at least.
+    assert.ok(kv.maxValueBytes >= 1000 * 1024, `maxValueBytes ${kv.maxValueBytes}`);
+    const full = new Uint8Array(kv.maxValueBytes).fill(7);
+    const over = new Uint8Array(kv.maxValueBytes + 1).fill(8);
+    const r = await kv.put('full', full);
+    assert.ok(Buffer.from(full).equals((await kv.get('full'))?.value ?? new Uint8Array()), 'the full value reads back');
+    await assert.rejects(kv.put('full', over), hasCode('PAYLOAD_TOO_LARGE'));
+    await assert.rejects(kv.update('full', over, r), hasCode('PAYLOAD_TOO_LARGE'));
+    await assert.rejects(kv.create('other', over), hasCode('PAYLOAD_TOO_LARGE'));
+    await assert.rejects(
+      kv.updateMany([{ key: 'small', value: bytes('x'), expectedRevision: 0 }, { key: 'full', value: over, expectedRevision: r }]),
+      hasCode('PAYLOAD_TOO_LARGE'),
+    );
+    assert.equal((await kv.get('full'))?.revision, r, 'the record kept its revision');
+    assert.equal(await kv.get('other'), undefined);
+    assert.equal(await kv.get('small'), undefined, 'an oversized value refuses its whole batch before anything is written');
+  }));
+
   it('keeps integers up to 2^64-1 exact through a bucket', withFixture(setup, async ({ bus }) => {
     const kv = await bus.kv(uniq());
     const value = { epoch: 2n ** 63n, id: 2n ** 64n - 1n };

@@ -1,9 +1,13 @@
 /** A key-value bucket of the embedded bus: one revision counter per bucket, CAS in a write txn. */
 import type { KeyValue, KvCasResult, KvCasWrite, KvEntry } from '../bus.ts';
+import { checkKvValue, maxValueBytesFor, NATS_DEFAULT_MAX_PAYLOAD } from '../kv-limits.ts';
 import { checkKvKey } from '../subject.ts';
 import type { DurableStore, KvRecord } from './store.ts';
 
 export class EmbeddedKv implements KeyValue {
+  /** What a NATS bucket takes at the server's default, so a record that fits here fits a cluster. */
+  readonly maxValueBytes = maxValueBytesFor(NATS_DEFAULT_MAX_PAYLOAD);
+
   constructor(
     private readonly store: DurableStore,
     readonly bucket: string,
@@ -34,7 +38,10 @@ export class EmbeddedKv implements KeyValue {
   /** One write transaction and one flush for the whole batch. */
   async updateMany(writes: readonly KvCasWrite[]): Promise<KvCasResult[]> {
     this.guard();
-    for (const w of writes) checkKvKey(w.key);
+    for (const w of writes) {
+      checkKvKey(w.key);
+      checkKvValue(this.bucket, w.key, w.value, this.maxValueBytes);
+    }
     if (writes.length === 0) return [];
     const copies = writes.map((w) => Uint8Array.prototype.slice.call(w.value));
     return this.store.write((): KvCasResult[] => {
@@ -76,6 +83,7 @@ export class EmbeddedKv implements KeyValue {
   ): Promise<KvCasResult> {
     this.guard();
     checkKvKey(key);
+    checkKvValue(this.bucket, key, value, this.maxValueBytes);
     const copy = Uint8Array.prototype.slice.call(value);
     return this.store.write((): KvCasResult => {
       const meta = this.store.buckets.get(this.bucket);

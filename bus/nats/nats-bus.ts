@@ -24,6 +24,7 @@ import { checkName, checkSubject } from '../subject.ts';
 import { fromNatsHeaders, mapError, toNatsHeaders, type NatsContext } from './nats-context.ts';
 import { fromNats } from './nats-errors.ts';
 import { NatsKv } from './nats-kv.ts';
+import { maxValueBytesFor, NATS_DEFAULT_MAX_PAYLOAD } from '../kv-limits.ts';
 import { NatsRequests } from './nats-requests.ts';
 import { NatsStreams } from './nats-streams.ts';
 
@@ -231,7 +232,7 @@ export class NatsBus implements Bus {
         history: config.history ?? 1,
         storage: StorageType.File,
       });
-      return new NatsKv(this.ctx, bucket, kv);
+      return new NatsKv(this.ctx, bucket, kv, maxValueBytesFor(this.ctx.nc.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD));
     } catch (e) {
       throw mapError(this.ctx, e, `kv bucket ${bucket}`);
     }

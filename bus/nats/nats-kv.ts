@@ -1,6 +1,7 @@
 /** A key-value bucket on JetStream (`js.views.kv`); compare-and-set through expected revisions. */
 import { Empty, headers, type KV } from 'nats';
 import type { KeyValue, KvCasResult, KvCasWrite, KvEntry } from '../bus.ts';
+import { checkKvValue } from '../kv-limits.ts';
 import { checkKvKey } from '../subject.ts';
 import { beforeReconnect, mapError, type NatsContext } from './nats-context.ts';
 import { JsErr, jsErrCode } from './nats-errors.ts';
@@ -10,6 +11,8 @@ export class NatsKv implements KeyValue {
     private readonly ctx: NatsContext,
     readonly bucket: string,
     private readonly kv: KV,
+    /** From the server's max_payload when the bucket was opened (kv-limits.ts). */
+    readonly maxValueBytes: number,
   ) {}
 
   async get(key: string): Promise<KvEntry | undefined> {
@@ -26,6 +29,7 @@ export class NatsKv implements KeyValue {
   async put(key: string, value: Uint8Array): Promise<number> {
     this.ctx.guard();
     checkKvKey(key);
+    checkKvValue(this.bucket, key, value, this.maxValueBytes);
     try {
       return await beforeReconnect(this.ctx, `kv put ${this.bucket}/${key}`, this.kv.put(key, value));
     } catch (err) {
@@ -34,17 +38,20 @@ export class NatsKv implements KeyValue {
   }
 
   create(key: string, value: Uint8Array): Promise<KvCasResult> {
-    return this.cas(key, 'create', () => this.kv.create(key, value));
+    return this.cas(key, value, 'create', () => this.kv.create(key, value));
   }
 
   update(key: string, value: Uint8Array, expectedRevision: number): Promise<KvCasResult> {
-    return this.cas(key, 'update', () => this.kv.update(key, value, expectedRevision));
+    return this.cas(key, value, 'update', () => this.kv.update(key, value, expectedRevision));
   }
 
   /** Every publish goes out before any acknowledgement is awaited: one flush, pipelined acks. */
   async updateMany(writes: readonly KvCasWrite[]): Promise<KvCasResult[]> {
     this.ctx.guard();
-    for (const w of writes) checkKvKey(w.key);
+    for (const w of writes) {
+      checkKvKey(w.key);
+      checkKvValue(this.bucket, w.key, w.value, this.maxValueBytes);
+    }
     return Promise.all(writes.map((w) => (w.expectedRevision === 0 ? this.create(w.key, w.value) : this.update(w.key, w.value, w.expectedRevision))));
   }
 
@@ -52,7 +59,7 @@ export class NatsKv implements KeyValue {
   delete(key: string, expectedRevision?: number): Promise<KvCasResult> {
     const h = headers();
     h.set('KV-Operation', 'DEL');
-    return this.cas(key, 'delete', async () => {
+    return this.cas(key, Empty, 'delete', async () => {
       const ack = await this.ctx.js.publish(`$KV.${this.bucket}.${key}`, Empty, {
         headers: h,
         ...(expectedRevision === undefined ? {} : { expect: { lastSubjectSequence: expectedRevision } }),
@@ -72,9 +79,10 @@ export class NatsKv implements KeyValue {
     }
   }
 
-  private async cas(key: string, what: string, write: () => Promise<number>): Promise<KvCasResult> {
+  private async cas(key: string, value: Uint8Array, what: string, write: () => Promise<number>): Promise<KvCasResult> {
     this.ctx.guard();
     checkKvKey(key);
+    checkKvValue(this.bucket, key, value, this.maxValueBytes);
     try {
       return { ok: true, revision: await beforeReconnect(this.ctx, `kv ${what} ${this.bucket}/${key}`, write()) };
     } catch (err) {
