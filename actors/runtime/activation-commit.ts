@@ -6,7 +6,8 @@
 import { encodeRecord, trimIdempotency } from './actor-record.ts';
 import { earliestDue, type Activation } from './activation.ts';
 
-export async function commitActivation(a: Activation, turns: number): Promise<void> {
+/** Resolves with the record's size once written; QUOTA_EXCEEDED (record-room.ts) before writing one over the limit. */
+export async function commitActivation(a: Activation, turns: number): Promise<number> {
   const { host } = a;
   const { clock, settings, reminderIndex, records, metrics } = host;
   const due = earliestDue(a.reminders);
@@ -30,6 +31,7 @@ export async function commitActivation(a: Activation, turns: number): Promise<vo
     reminders: [...a.reminders.values()],
     idempotency,
   });
+  records.room.check(a.key, bytes.byteLength);
   const started = performance.now();
   a.revision = await records.commit(a.key, bytes, a.revision);
   metrics.commits.observe((performance.now() - started) * 1000);
@@ -41,4 +43,5 @@ export async function commitActivation(a: Activation, turns: number): Promise<vo
     await reminderIndex.put(a.shard, a.ref, due).catch((e: unknown) => host.log.warn({ err: e }, 'early reminder hint kept'));
     a.indexedDue = due;
   }
+  return bytes.byteLength;
 }

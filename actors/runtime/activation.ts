@@ -13,13 +13,15 @@ import { type IdempotencyEntry } from './actor-record.ts';
 import { commitActivation } from './activation-commit.ts';
 import { settle, wake, type Delivery, type MessageDelivery } from './delivery.ts';
 import { retryable } from './envelope.ts';
+import { isRecordFull } from './record-room.ts';
 import { Mailbox } from './mailbox.ts';
 import { readNow } from './read-now.ts';
 import { TurnContext, type ReminderMap } from './turn-context.ts';
 
 export type ActivationStatus = 'loading' | 'idle' | 'running' | 'dropped';
 
-type Held = readonly [MessageDelivery, RavelError | undefined, unknown];
+/** A turn's answer held until its batch is written; `ran` when the turn ran (not a repeat's memo). */
+type Held = readonly [d: MessageDelivery, err: RavelError | undefined, value: unknown, ran: boolean];
 
 const noReminders: ReminderMap = new Map();
 
@@ -40,6 +42,14 @@ export class Activation {
   private wakeQueued = false;
   private timer: TimerHandle | undefined;
   private idleWaiters: Array<() => void> | undefined;
+  /** Whether each turn is written on its own: the record is near the store's limit (record-room.ts). */
+  private oneByOne: boolean;
+  /** What the batch being run started from, to take it back if its record would be too large. */
+  private batchState: unknown;
+  private batchReminders: ReminderMap = noReminders;
+  private batchTurns = 0;
+  private batchKeys: string[] | undefined;
+  private batchFiredReminders = false;
 
   constructor(
     readonly ref: ActorRef,
@@ -51,6 +61,7 @@ export class Activation {
   ) {
     this.mailbox = new Mailbox(host.settings.mailboxCapacity);
     this.lastActive = host.clock.now();
+    this.oneByOne = host.records.room.oneTurnAtATime(key, this.lastActive);
   }
 
   /** Claims the durable record and reads the state; messages wait in the mailbox meanwhile. */
@@ -152,10 +163,11 @@ export class Activation {
   }
 
   private async run(): Promise<void> {
-    const max = this.host.settings.maxTurnsPerCommit;
     while (this.status === 'running' && !this.mailbox.isEmpty) {
+      const max = this.oneByOne ? 1 : this.host.settings.maxTurnsPerCommit;
       const held: Held[] = [];
       let dirty = false;
+      this.beginBatch();
       for (let n = 0; n < max && this.status === 'running'; n++) {
         const d = this.mailbox.shift();
         if (d === undefined) break;
@@ -172,6 +184,7 @@ export class Activation {
               if (!(await this.commitBatch(held))) return;
               held.length = 0;
               dirty = false;
+              this.beginBatch();
             }
             r = this.fireDueReminders();
             break;
@@ -198,26 +211,67 @@ export class Activation {
     }
   }
 
+  private beginBatch(): void {
+    this.batchState = this.state;
+    this.batchReminders = this.reminders;
+    this.batchTurns = 0;
+    this.batchKeys = undefined;
+    this.batchFiredReminders = false;
+  }
+
   /**
    * Writes what the batch changed and releases its held answers; false when the activation
    * stopped or the write failed (the answers then carry the error, and the activation is dropped).
+   * A batch whose record would be too large is taken back instead, and the activation goes on.
    */
   private async commitBatch(held: Held[]): Promise<boolean> {
     if (this.status !== 'running') {
       for (const [d] of held) settle(d, retryable('activation stopped before its write', 'dropped'), undefined);
       return false;
     }
+    let recordBytes: number;
     try {
-      await commitActivation(this, held.length);
+      recordBytes = await commitActivation(this, held.length);
     } catch (e) {
       const err = toRavelError(e);
+      if (isRecordFull(err) && this.status === 'running') {
+        this.takeBackBatch(held, err);
+        return true;
+      }
       for (const [d] of held) settle(d, err, undefined);
       this.drop(err.code === 'FENCED' ? err : retryable('activation dropped after a failed write', 'dropped'));
       return false;
     }
+    if (this.oneByOne) this.oneByOne = this.host.records.room.stillOneByOne(this.key, recordBytes);
     this.armReminderTimer();
     for (const [d, err, value] of held) settle(d, err, value);
     return true;
+  }
+
+  /**
+   * The batch's record would pass the store's limit: its changes are taken back (state is never
+   * changed in place, so the batch's starting state is whole), and the turns that ran are
+   * refused; of several, each is tried again on its own (record-room.ts).
+   */
+  private takeBackBatch(held: Held[], full: RavelError): void {
+    const { clock, log, records, settings } = this.host;
+    const now = clock.now();
+    const answer = records.room.overfull(this.key, this.batchTurns, full, now);
+    if (answer !== full) this.oneByOne = true;
+    this.state = this.batchState;
+    this.reminders = this.batchReminders;
+    if (this.batchKeys !== undefined) for (const k of this.batchKeys) this.idempotency?.delete(k);
+    log.warn({ actor: refString(this.ref), turns: this.batchTurns, ...full.details }, 'a batch would overfill the actor record; taken back');
+    if (this.batchFiredReminders) {
+      // No one retries a reminder but the actor: it fires again after the usual pause, not at once.
+      log.error({ actor: refString(this.ref) }, 'a reminder turn would overfill the actor record; it is tried again later');
+      this.reminderBackoffUntil = now + settings.reminderRetryMs;
+    }
+    this.armReminderTimer();
+    for (const [d, err, value, ran] of held) {
+      if (ran && err === undefined) settle(d, answer, undefined);
+      else settle(d, err, value);
+    }
   }
 
   /**
@@ -226,42 +280,44 @@ export class Activation {
    */
   private turn(d: MessageDelivery, held: Held[], dirtyBefore: boolean): boolean | Promise<boolean> {
     if (d.deadline !== undefined && this.host.clock.now() > d.deadline) {
-      return this.out(d, held, dirtyBefore, new RavelError('TIMEOUT', 'the ask waited in the mailbox past its deadline'), undefined);
+      return this.out(d, held, dirtyBefore, new RavelError('TIMEOUT', 'the ask waited in the mailbox past its deadline'), undefined, false);
     }
     const key = d.idempotencyKey;
     const earlier = key === undefined ? undefined : this.idempotency?.get(key);
-    if (earlier !== undefined) return this.out(d, held, dirtyBefore, undefined, earlier.reply);
+    if (earlier !== undefined) return this.out(d, held, dirtyBefore, undefined, earlier.reply, false);
     const ctx = this.context();
     let value: unknown;
     try {
       value = this.kind.handle(ctx, d.msg);
     } catch (e) {
-      return this.out(d, held, dirtyBefore, toRavelError(e), undefined);
+      return this.out(d, held, dirtyBefore, toRavelError(e), undefined, false);
     }
     if (!isThenable(value)) return this.finish(d, held, dirtyBefore, ctx, value);
     return Promise.resolve(value).then(
       (v) => this.finish(d, held, dirtyBefore, ctx, v),
-      (e: unknown) => this.out(d, held, dirtyBefore, toRavelError(e), undefined),
+      (e: unknown) => this.out(d, held, dirtyBefore, toRavelError(e), undefined, false),
     );
   }
 
   /** Takes a finished turn's changes and the idempotency key with its reply. */
   private finish(d: MessageDelivery, held: Held[], dirtyBefore: boolean, ctx: TurnContext<unknown>, value: unknown): boolean {
     if (this.status !== 'running') {
-      return this.out(d, held, dirtyBefore, retryable('activation stopped during its turn', 'dropped'), undefined);
+      return this.out(d, held, dirtyBefore, retryable('activation stopped during its turn', 'dropped'), undefined, false);
     }
     let dirty = this.apply(ctx);
     const key = d.idempotencyKey;
     if (key !== undefined) {
       (this.idempotency ??= new Map()).set(key, { key, at: this.host.clock.now(), reply: value ?? null });
+      (this.batchKeys ??= []).push(key);
       dirty = true;
     }
-    return this.out(d, held, dirtyBefore || dirty, undefined, value) || dirty;
+    this.batchTurns++;
+    return this.out(d, held, dirtyBefore || dirty, undefined, value, true) || dirty;
   }
 
   /** Answers now, or holds the answer until the batch's write when anything in it is unwritten. */
-  private out(d: MessageDelivery, held: Held[], hold: boolean, err: RavelError | undefined, value: unknown): boolean {
-    if (hold) held.push([d, err, value]);
+  private out(d: MessageDelivery, held: Held[], hold: boolean, err: RavelError | undefined, value: unknown, ran: boolean): boolean {
+    if (hold) held.push([d, err, value, ran]);
     else settle(d, err, value);
     return false;
   }
@@ -293,6 +349,8 @@ export class Activation {
       }
       counter.done(started, true);
       if (this.status !== 'running') return dirty;
+      this.batchTurns++;
+      this.batchFiredReminders = true;
       dirty = this.apply(ctx) || dirty;
     }
     // A timer may fire a millisecond before the clock says the reminder is due: with nothing

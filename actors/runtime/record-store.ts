@@ -14,6 +14,7 @@ import type { KeyValue } from '../../bus/bus.ts';
 import type { GridMap } from '../../grid/grid.ts';
 import { decodeRecord, encodeRecord, type ActorRecord } from './actor-record.ts';
 import { CommitBatcher } from './commit-batch.ts';
+import { RecordRoom } from './record-room.ts';
 
 /** The grid's copy: the record's bytes and the durable revision they were written at. */
 export interface HotCopy {
@@ -34,6 +35,8 @@ export class RecordStore {
   private readonly hotPending = new Map<string, HotCopy>();
 
   private readonly batcher: CommitBatcher | undefined;
+  /** How large a record may be written: what the bucket takes. */
+  readonly room: RecordRoom;
 
   constructor(
     private readonly kv: KeyValue,
@@ -43,6 +46,7 @@ export class RecordStore {
     batchCommits = true,
   ) {
     this.batcher = batchCommits ? new CommitBatcher(kv) : undefined;
+    this.room = new RecordRoom(kv.maxValueBytes);
   }
 
   /** Loads the record and fences older activations out. Throws FENCED if a newer one holds it. */
