@@ -11,9 +11,12 @@ import { defineActorKind, type ActorRef } from '../actor-kind.ts';
 import { ActorSystem } from './actor-system.ts';
 import { realPause, TestCluster } from './testing/harness.ts';
 import { holdRecordWrites } from './testing/held-records.ts';
+import { compileSettings } from './runtime-settings.ts';
 
 interface Blobs { readonly items: ReadonlyArray<{ tag: string; body: string }> }
-type BlobMsg = { type: 'add'; tag: string; bytes: number } | { type: 'tags' };
+type BlobMsg = { type: 'add'; tag: string; bytes: number } | { type: 'tags' } | { type: 'addLater'; tag: string; bytes: number; at: number };
+
+let reminderTurns = 0;
 
 const blobKind = defineActorKind<Blobs, BlobMsg, unknown>({
   name: 'blobs',
@@ -23,8 +26,17 @@ const blobKind = defineActorKind<Blobs, BlobMsg, unknown>({
   decodeState: (stored) => stored as Blobs,
   handle(ctx, msg) {
     if (msg.type === 'tags') return ctx.state.items.map((i) => i.tag);
+    if (msg.type === 'addLater') {
+      ctx.reminders.set(`add-${msg.tag}`, msg.at, { tag: msg.tag, bytes: msg.bytes });
+      return msg.tag;
+    }
     ctx.setState({ items: [...ctx.state.items, { tag: msg.tag, body: 'x'.repeat(msg.bytes) }] });
     return msg.tag;
+  },
+  onReminder(ctx, r) {
+    reminderTurns++;
+    const { tag, bytes } = r.data as { tag: string; bytes: number };
+    ctx.setState({ items: [...ctx.state.items, { tag, body: 'x'.repeat(bytes) }] });
   },
 });
 
@@ -86,6 +98,27 @@ test('of a batch of turns that overfills the record together, only the turn that
     assert.equal(three, 'three');
     assert.deepEqual(await tc.drive(sys.ask(b1, { type: 'tags' })), ['base', 'one', 'two', 'three']);
     await tc.drive(sys.halt());
+  } finally {
+    await tc.close();
+  }
+});
+
+test('a reminder turn that would overfill the record is taken back and kept, tried again after the retry pause, not in a loop', async () => {
+  const tc = new TestCluster({ shards: 4 });
+  try {
+    const sys = await tc.start('a', [blobKind]);
+    await tc.drive(sys.ask(b1, { type: 'add', tag: 'first', bytes: 700 * KB }));
+    const at = tc.clock.now() + 1000;
+    await tc.drive(sys.ask(b1, { type: 'addLater', tag: 'later', bytes: 400 * KB, at }));
+    reminderTurns = 0;
+    const retryMs = compileSettings({ ...defaults.actors, shards: 4 }).reminderRetryMs;
+    await tc.advance(1000 + 3 * retryMs, 50);
+    assert.ok(reminderTurns >= 2, `the reminder was tried again (${reminderTurns} turns)`);
+    assert.ok(reminderTurns <= 5, `tried after a pause each time, not in a loop (${reminderTurns} turns in ${1000 + 3 * retryMs} ms)`);
+    // The actor answers, with nothing of the reminder's turn kept.
+    assert.deepEqual(await tc.drive(sys.ask(b1, { type: 'tags' })), ['first']);
+    assert.equal(await tc.drive(sys.ask(b1, { type: 'add', tag: 'small', bytes: 10 * KB })), 'small');
+    assert.deepEqual(await tc.drive(sys.ask(b1, { type: 'tags' })), ['first', 'small']);
   } finally {
     await tc.close();
   }
