@@ -8,6 +8,7 @@
  * in embedded mode: read-only replies are never changed in place.
  */
 import { decodeReply } from './envelope.ts';
+import { ownedCopy } from '../../core/owned-bytes.ts';
 
 /** Actors whose last reply is kept; the oldest entry goes first past this. */
 const MAX_ENTRIES = 4096;
@@ -29,8 +30,8 @@ export class ReadReplies {
       const oldest = this.last.keys().next();
       if (oldest.done !== true) this.last.delete(oldest.value);
     }
-    // A copy: the client may reuse the buffer the reply arrived in.
-    this.last.set(key, { bytes: Buffer.from(data), value });
+    // A copy of its own: the client may reuse the buffer the reply arrived in.
+    this.last.set(key, { bytes: ownedCopy(data), value });
     return value;
   }
 

@@ -12,6 +12,7 @@ import type { AnyActorKind } from '../actor-kind.ts';
 import { shardSubject } from './actor-address.ts';
 import { decodeRequest, encodeErrorReply, encodeReply, type WireRequest } from './envelope.ts';
 import type { ShardHost } from './shard-host.ts';
+import { ownedCopy } from '../../core/owned-bytes.ts';
 
 const queueGroup = 'actors';
 
@@ -86,7 +87,7 @@ export class ShardEndpoint {
       if (oldest.done !== true) this.lastReads.delete(oldest.value);
     }
     // A copy: the encoder's bytes are a view of its shared buffer, which a kept view would pin.
-    this.lastReads.set(key, { value, bytes: bytes.slice() });
+    this.lastReads.set(key, { value, bytes: ownedCopy(bytes) });
   }
 
   private answerError(m: BusMessage, e: RavelError): void {

@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
 import { RavelError } from '../../core/errors.ts';
 import { scanJson } from './json-scan.ts';
+import { ownedUtf8 } from '../../core/owned-bytes.ts';
 
 export interface JsonLimits {
   /** Deepest nesting of arrays and objects accepted. */
@@ -91,7 +92,7 @@ export function encodeValue(value: object): string | Buffer {
     resting--;
     return text;
   }
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = ownedUtf8(text);
   encodedValues.set(value, bytes);
   if (++missesInARow >= MISSES_BEFORE_REST) {
     missesInARow = 0;

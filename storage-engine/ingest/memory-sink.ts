@@ -5,6 +5,7 @@
  */
 import { RavelError } from '../../core/errors.ts';
 import type { DiskSink } from './disk-sink.ts';
+import { ownedCopy } from '../../core/owned-bytes.ts';
 
 const PAGE = 1024 * 1024;
 
@@ -73,7 +74,7 @@ export class MemorySink implements DiskSink {
   }
 
   async stage(uploadOffset: number, data: Uint8Array): Promise<void> {
-    this.staged.push({ offset: uploadOffset, data: data.slice() });
+    this.staged.push({ offset: uploadOffset, data: ownedCopy(data) });
     this.peakStagedBytes = Math.max(this.peakStagedBytes, this.stagedBytes);
   }
 
