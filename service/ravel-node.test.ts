@@ -35,6 +35,15 @@ test('an embedded node serves health, readiness and a login for the demo admin, 
     assert.equal(ok.headers.get('content-type'), 'application/json');
     assert.match(ok.headers.get('set-cookie') ?? '', /HttpOnly/);
 
+    // /metrics carries the actor runtime's figures of this node beside the gateway's.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const activations = /^ravel_actor_activations (\d+)$/m.exec(metrics);
+    assert.ok(activations !== null && Number(activations[1]) >= 1, 'live actors counted');
+    const completed = [...metrics.matchAll(/^ravel_actor_messages_total\{kind="([^"]+)",type="[^"]+",outcome="completed"\} (\d+)$/gm)];
+    assert.ok(completed.some(([, kind, n]) => kind === 'organization' && Number(n) >= 1), 'the login and the demo set-up asked the organization');
+    assert.match(metrics, /^ravel_actor_commit_duration_seconds_count \d+$/m);
+    assert.match(metrics, /^ravel_actor_message_duration_seconds_bucket\{le="\+Inf",kind="organization",type="[^"]+"\} \d+$/m);
+
     await node.close();
     node = await embeddedNode(dataDir);
     const again = await ensureDemoOrganization(node.control, 'another password');

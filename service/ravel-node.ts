@@ -26,6 +26,7 @@ import { openLmdbBlockStore } from '../storage-engine/lmdb/lmdb-block-store.ts';
 import { LocalImageService } from '../storage-engine/image-service/local-image-service.ts';
 import { ImageServer } from '../storage-engine/image-service/image-server.ts';
 import { createGateway } from '../gateway/create-gateway.ts';
+import { renderActorMetrics } from '../gateway/ops/actor-series.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { ControlAuthenticator } from '../gateway/auth/control-authenticator.ts';
 import { CredentialInvalidations } from '../gateway/auth/credential-invalidation.ts';
@@ -159,6 +160,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
       const authenticator = new ControlAuthenticator(control, () => clock.now(), new OperatorTokens(deps.operatorTokens ?? []), 1000, invalidations);
       const heard = authenticator.listen();
       if (heard !== undefined) stops.push(() => heard.unsubscribe());
+      const actorsHere = system;
       gateway = await createGateway({
         config,
         clock,
@@ -172,6 +174,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
           { name: 'grid', check: () => grid.ping() },
           { name: 'bus', check: () => bus.flush() },
         ],
+        metrics: actorsHere === undefined ? [] : [() => renderActorMetrics(actorsHere.metrics())],
       });
       const g = gateway;
       stops.push(() => g.close());

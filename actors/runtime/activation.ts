@@ -254,7 +254,8 @@ export class Activation {
    * refused; of several, each is tried again on its own (record-room.ts).
    */
   private takeBackBatch(held: Held[], full: RavelError): void {
-    const { clock, log, records, settings } = this.host;
+    const { clock, log, records, settings, metrics } = this.host;
+    metrics.batchesOverfull++;
     const now = clock.now();
     const answer = records.room.overfull(this.key, this.batchTurns, full, now);
     if (answer !== full) this.oneByOne = true;

@@ -61,6 +61,8 @@ export interface ActorMetricsSnapshot {
   readonly fenced: number;
   /** Read-only asks answered at delivery, without a mailbox round (read-now.ts). */
   readonly readsAnsweredAtOnce: number;
+  /** Batches taken back because their record would not fit the record store (record-room.ts). */
+  readonly batchesOverfull: number;
 }
 
 /** The one interface the gateway reads. */
@@ -95,6 +97,7 @@ export class ActorMetrics {
   passivations = 0;
   fenced = 0;
   readsAnsweredAtOnce = 0;
+  batchesOverfull = 0;
 
   /** The counter of a kind and type; two map lookups, no string building, on the hot path. */
   counter(kind: string, type: string): MessageCounter {
@@ -124,6 +127,7 @@ export class ActorMetrics {
       passivations: this.passivations,
       fenced: this.fenced,
       readsAnsweredAtOnce: this.readsAnsweredAtOnce,
+      batchesOverfull: this.batchesOverfull,
     };
   }
 }

@@ -58,6 +58,7 @@ test('a turn that would overfill its record is refused with QUOTA_EXCEEDED, noth
     );
     assert.ok(isRecordFull(refused), `refused with record-full: ${String(refused)}`);
     assert.match((refused as RavelError).message, /nothing was changed/);
+    assert.equal(sys.metrics().batchesOverfull, 1, 'counted for /metrics');
     assert.deepEqual(await tc.drive(sys.ask(b1, { type: 'tags' })), ['first']);
     // The same key again is refused again: the memo of the taken-back turn went with it.
     await assert.rejects(tc.drive(sys.ask(b1, { type: 'add', tag: 'huge', bytes: 500 * KB }, { idempotencyKey: 'k-huge' })), isRecordFull);

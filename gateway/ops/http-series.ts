@@ -72,6 +72,7 @@ export class HttpSeries {
   }
 }
 
-function escape(v: string): string {
+/** A Prometheus label value, escaped. */
+export function escape(v: string): string {
   return v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
