@@ -33,6 +33,7 @@ export const envOverrides: ReadonlyArray<readonly [string, readonly string[], En
   ['RAVEL_ACTOR_SHARDS', ['actors', 'shards'], int],
   ['RAVEL_ASK_TIMEOUT_MS', ['actors', 'askTimeoutMs'], int],
   ['RAVEL_LEASE_MS', ['actors', 'leaseMs'], int],
+  ['RAVEL_EVENT_RETENTION_DAYS', ['events', 'retentionDays'], int],
 ];
 
 export function compileConfig(

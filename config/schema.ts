@@ -80,6 +80,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * Each organization's event stream (events, notifications, live resume) keeps events this many
+     * days, and at most this many bytes, dropping the oldest first; a live client resuming from a
+     * dropped event gets a fresh snapshot.
+     */
+    events: Type.Object(
+      {
+        retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        maxBytesPerOrganization: Type.Integer({ minimum: 1024 * 1024, maximum: 2 ** 40 }),
+      },
+      { additionalProperties: false },
+    ),
     /** Where applications run: each region's prices, host size, how many hosts it rents, public range. */
     regions: RegionsSchema,
     hosts: Type.Object(
@@ -125,6 +137,7 @@ export const defaults: RavelConfig = {
     idempotencyKeysPerActor: 256,
     maxTurnsPerCommit: 64,
   },
+  events: { retentionDays: 90, maxBytesPerOrganization: 1024 * 1024 * 1024 },
   regions: defaultRegions.map((r) => ({ ...r, hostSize: { ...r.hostSize } })),
   hosts: { heartbeatMs: 2000, deadAfterMs: 15_000, releaseIdleAfterMs: 600_000 },
 };

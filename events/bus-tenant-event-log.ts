@@ -31,10 +31,23 @@ export function decodeEventRecord(data: Uint8Array): EventRecord {
   return v;
 }
 
+/** How much of its history a tenant's stream keeps (config `events`); nothing is dropped without one. */
+export interface EventRetention {
+  readonly maxAgeMs: number;
+  readonly maxBytes: number;
+}
+
+export function eventRetention(c: { readonly retentionDays: number; readonly maxBytesPerOrganization: number }): EventRetention {
+  return { maxAgeMs: c.retentionDays * 86_400_000, maxBytes: c.maxBytesPerOrganization };
+}
+
 export class BusTenantEventLog implements TenantEventLog {
   private readonly ensured = new Set<number>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly retention?: EventRetention,
+  ) {}
 
   async append(record: EventRecord, origin?: EventOrigin): Promise<void> {
     const tenant = record.tenantId;
@@ -71,8 +84,10 @@ export class BusTenantEventLog implements TenantEventLog {
 
   /** The stored messages from `fromSequence` up to the last one as of the call. */
   private async *storedUpToNow(tenantId: number, fromSequence: number): AsyncIterable<StoredMessage> {
-    const last = await this.lastSequence(tenantId);
-    if (last < fromSequence) return;
+    if (!(await this.exists(tenantId))) return;
+    const { lastSeq: last, messages } = await this.bus.streams.info(tenantStreamName(tenantId));
+    // With every event past its retention, a replay would wait for the next one.
+    if (last < fromSequence || messages === 0) return;
     const stop = new AbortController();
     try {
       for await (const m of this.bus.streams.replay(tenantStreamName(tenantId), { fromSeq: fromSequence }, stop.signal)) {
@@ -104,7 +119,12 @@ export class BusTenantEventLog implements TenantEventLog {
 
   private async ensure(tenantId: number): Promise<void> {
     if (this.ensured.has(tenantId)) return;
-    await this.bus.streams.ensure({ name: tenantStreamName(tenantId), subjects: [tenantSubject(tenantId)], retention: 'limits' });
+    await this.bus.streams.ensure({
+      name: tenantStreamName(tenantId),
+      subjects: [tenantSubject(tenantId)],
+      retention: 'limits',
+      ...(this.retention === undefined ? {} : { maxAgeMs: this.retention.maxAgeMs, maxBytes: this.retention.maxBytes }),
+    });
     this.ensured.add(tenantId);
   }
 }

@@ -20,7 +20,7 @@ import type { ActorSender } from '../actors/actor-kind.ts';
 import { controlKinds } from '../control/control-kinds.ts';
 import { ControlPlaneImpl } from '../control/control-plane-impl.ts';
 import type { ControlPlane } from '../control/control-plane.ts';
-import { BusTenantEventLog } from '../events/bus-tenant-event-log.ts';
+import { BusTenantEventLog, eventRetention } from '../events/bus-tenant-event-log.ts';
 import { TenantLiveEvents } from '../events/live-event-source.ts';
 import { openLmdbBlockStore } from '../storage-engine/lmdb/lmdb-block-store.ts';
 import { LocalImageService } from '../storage-engine/image-service/local-image-service.ts';
@@ -93,7 +93,7 @@ export async function startRavelNode(config: RavelConfig, deps: NodeDeps): Promi
     stops.push(() => grid.close());
     const bus: Bus = await createBus(config, clock);
     stops.push(() => bus.close());
-    const events = new BusTenantEventLog(bus);
+    const events = new BusTenantEventLog(bus, eventRetention(config.events));
     const regions = regionCidrs(config);
 
     let cloud = deps.cloud;

@@ -344,6 +344,7 @@ export class LiveHub {
     try {
       // A sequence past the stream's end is not from this stream: start afresh.
       let snapshot = withSnapshot || sync.delivered > (await source.lastSequence(id));
+      let snapshotSent = false;
       for (;;) {
         if (gone()) return;
         if (snapshot) {
@@ -365,6 +366,7 @@ export class LiveHub {
           sync.delivered = seq;
           this.send(ws, message);
           snapshot = false;
+          snapshotSent = true;
         }
         const before = sync.delivered;
         for await (const e of source.resume(id, sync.delivered + 1)) {
@@ -385,6 +387,11 @@ export class LiveHub {
         }
         if (snapshot) continue;
         if (gone()) return;
+        if (sync.delivered === before && !snapshotSent && (await source.lastSequence(id)) > before) {
+          // The stream read nothing it holds past the client's place (past its retention): afresh.
+          snapshot = true;
+          continue;
+        }
         // It joins the feed with room to spare, or the next publish would find it too slow.
         if (ws.getBufferedAmount() > this.options.maxBufferedBytes) {
           await this.room(ws);

@@ -163,6 +163,37 @@ test('after a reconnect with its last sequence a client gets every later event o
   }
 });
 
+test('a client resuming from events the stream no longer holds (past its retention) gets a fresh snapshot, then what follows', async () => {
+  const events = new MemoryLiveEvents();
+  const t = await startTestGateway({}, { events, snapshots });
+  const vm = (n: number): void => void events.append('org-1', ['events', 'vms'], { n });
+  try {
+    const first = await connect(t, session(t));
+    const got1 = collect(first);
+    first.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
+    await waitFor(() => parse(got1).some((m) => m.op === 'snapshot'), 'snapshot');
+    for (let i = 1; i <= 3; i++) vm(i);
+    await waitFor(() => seqsOf(got1).length === 3, 'three events');
+    const closing = closed(first);
+    first.close();
+    await closing;
+    await waitFor(() => t.gw.liveClients === 0, 'first connection gone');
+
+    for (let i = 4; i <= 9; i++) vm(i); // while away, and then past the stream's retention
+    events.expireUpTo('org-1', 9);
+    const second = await connect(t, session(t));
+    const got2 = collect(second);
+    second.send(JSON.stringify({ op: 'subscribe', topics: ['vms'], fromSeq: 3 }));
+    await waitFor(() => parse(got2).some((m) => m.op === 'snapshot'), 'a fresh snapshot');
+    assert.equal(parse(got2).find((m) => m.op === 'snapshot')?.['seq'], 9, 'at the stream\'s end');
+    vm(10);
+    await waitFor(() => seqsOf(got2).includes(10), 'the next event, live');
+    second.close();
+  } finally {
+    await t.stop();
+  }
+});
+
 test('a live event that skips ahead makes the client read the gap from the stream', async () => {
   const events = new MemoryLiveEvents();
   const t = await startTestGateway({}, { events });

@@ -8,6 +8,8 @@ import { ALL_EVENTS, type LiveEvent, type LiveEventSource, type LiveSnapshotSour
 
 export class MemoryLiveEvents implements LiveEventSource {
   private readonly streams = new Map<string, LiveEvent[]>();
+  /** Per tenant, the last sequence dropped by `expireUpTo`. */
+  private readonly expired = new Map<string, number>();
   private readonly listeners = new Set<(event: LiveEvent) => void>();
 
   subscribe(listener: (event: LiveEvent) => void): () => void {
@@ -18,7 +20,7 @@ export class MemoryLiveEvents implements LiveEventSource {
   async *resume(tenantId: string, fromSeq: number): AsyncIterable<LiveEvent> {
     const stream = this.streams.get(tenantId) ?? [];
     const end = stream.length;
-    for (let i = Math.max(0, fromSeq - 1); i < end; i++) {
+    for (let i = Math.max(0, fromSeq - 1, this.expired.get(tenantId) ?? 0); i < end; i++) {
       await Promise.resolve(); // as a real stream: each record after an await
       const e = stream[i];
       if (e !== undefined) yield e;
@@ -27,6 +29,11 @@ export class MemoryLiveEvents implements LiveEventSource {
 
   async lastSequence(tenantId: string): Promise<number> {
     return Promise.resolve(this.streams.get(tenantId)?.length ?? 0);
+  }
+
+  /** Drops the tenant's events up to `seq`, as a stream's retention does; sequences go on. */
+  expireUpTo(tenantId: string, seq: number): void {
+    this.expired.set(tenantId, Math.max(seq, this.expired.get(tenantId) ?? 0));
   }
 
   /** Stores the next event of the tenant's stream and, unless `publish` is false, publishes it. */
