@@ -122,21 +122,27 @@ test('a subscriber gets a snapshot at the stream’s end, then its tenant’s ev
   }
 });
 
+/** A client that subscribes to VMs, sees `n` events made by `vm` after its snapshot, and leaves; what it got. */
+async function visitOnce(t: TestGateway, vm: (n: number) => void, n: number): Promise<string[]> {
+  const ws = await connect(t, session(t));
+  const got = collect(ws);
+  ws.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
+  await waitFor(() => parse(got).some((m) => m.op === 'snapshot'), 'snapshot');
+  for (let i = 1; i <= n; i++) vm(i);
+  await waitFor(() => seqsOf(got).length === n, `${n} events`);
+  const closing = closed(ws);
+  ws.close();
+  await closing;
+  await waitFor(() => t.gw.liveClients === 0, 'the connection gone');
+  return got;
+}
+
 test('after a reconnect with its last sequence a client gets every later event once, in order, also those the live feed missed', async () => {
   const events = new MemoryLiveEvents();
   const t = await startTestGateway({}, { events, snapshots });
   const vm = (n: number): void => void events.append('org-1', ['events', 'vms'], { n });
   try {
-    const first = await connect(t, session(t));
-    const got1 = collect(first);
-    first.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
-    await waitFor(() => parse(got1).some((m) => m.op === 'snapshot'), 'snapshot');
-    for (let i = 1; i <= 5; i++) vm(i);
-    await waitFor(() => seqsOf(got1).length === 5, 'five events');
-    const closing = closed(first);
-    first.close();
-    await closing;
-    await waitFor(() => t.gw.liveClients === 0, 'first connection gone');
+    const got1 = await visitOnce(t, vm, 5);
     const last = seqsOf(got1).at(-1) ?? 0;
 
     for (let i = 6; i <= 40; i++) vm(i); // while away
@@ -168,16 +174,7 @@ test('a client resuming from events the stream no longer holds (past its retenti
   const t = await startTestGateway({}, { events, snapshots });
   const vm = (n: number): void => void events.append('org-1', ['events', 'vms'], { n });
   try {
-    const first = await connect(t, session(t));
-    const got1 = collect(first);
-    first.send(JSON.stringify({ op: 'subscribe', topics: ['vms'] }));
-    await waitFor(() => parse(got1).some((m) => m.op === 'snapshot'), 'snapshot');
-    for (let i = 1; i <= 3; i++) vm(i);
-    await waitFor(() => seqsOf(got1).length === 3, 'three events');
-    const closing = closed(first);
-    first.close();
-    await closing;
-    await waitFor(() => t.gw.liveClients === 0, 'first connection gone');
+    await visitOnce(t, vm, 3);
 
     for (let i = 4; i <= 9; i++) vm(i); // while away, and then past the stream's retention
     events.expireUpTo('org-1', 9);
