@@ -82,16 +82,12 @@ export const ConfigSchema = Type.Object(
     ),
     /**
      * Each organization's event stream (events, notifications, live resume) keeps events this many
-     * days, and at most this many bytes, dropping the oldest first; a live client resuming from a
-     * dropped event gets a fresh snapshot.
+     * days, dropping the oldest first; a live client resuming from a dropped event gets a fresh
+     * snapshot. There is no cap in bytes: JetStream reserves a stream's max_bytes against the
+     * server's max_file_store when the stream is made, so a cap per organization would refuse new
+     * organizations' streams long before the disk filled.
      */
-    events: Type.Object(
-      {
-        retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
-        maxBytesPerOrganization: Type.Integer({ minimum: 1024 * 1024, maximum: 2 ** 40 }),
-      },
-      { additionalProperties: false },
-    ),
+    events: Type.Object({ retentionDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false }),
     /** Where applications run: each region's prices, host size, how many hosts it rents, public range. */
     regions: RegionsSchema,
     hosts: Type.Object(
@@ -137,7 +133,7 @@ export const defaults: RavelConfig = {
     idempotencyKeysPerActor: 256,
     maxTurnsPerCommit: 64,
   },
-  events: { retentionDays: 90, maxBytesPerOrganization: 1024 * 1024 * 1024 },
+  events: { retentionDays: 90 },
   regions: defaultRegions.map((r) => ({ ...r, hostSize: { ...r.hostSize } })),
   hosts: { heartbeatMs: 2000, deadAfterMs: 15_000, releaseIdleAfterMs: 600_000 },
 };

@@ -34,11 +34,10 @@ export function decodeEventRecord(data: Uint8Array): EventRecord {
 /** How much of its history a tenant's stream keeps (config `events`); nothing is dropped without one. */
 export interface EventRetention {
   readonly maxAgeMs: number;
-  readonly maxBytes: number;
 }
 
-export function eventRetention(c: { readonly retentionDays: number; readonly maxBytesPerOrganization: number }): EventRetention {
-  return { maxAgeMs: c.retentionDays * 86_400_000, maxBytes: c.maxBytesPerOrganization };
+export function eventRetention(c: { readonly retentionDays: number }): EventRetention {
+  return { maxAgeMs: c.retentionDays * 86_400_000 };
 }
 
 export class BusTenantEventLog implements TenantEventLog {
@@ -123,7 +122,7 @@ export class BusTenantEventLog implements TenantEventLog {
       name: tenantStreamName(tenantId),
       subjects: [tenantSubject(tenantId)],
       retention: 'limits',
-      ...(this.retention === undefined ? {} : { maxAgeMs: this.retention.maxAgeMs, maxBytes: this.retention.maxBytes }),
+      ...(this.retention === undefined ? {} : { maxAgeMs: this.retention.maxAgeMs }),
     });
     this.ensured.add(tenantId);
   }

@@ -39,7 +39,7 @@ test('events past the retention are dropped, oldest first, and the stream goes o
   const clock = new ManualClock(1_000_000);
   const bus = new EmbeddedBus({ dir, clock });
   try {
-    const retention = eventRetention({ retentionDays: 2, maxBytesPerOrganization: 1024 * 1024 });
+    const retention = eventRetention({ retentionDays: 2 });
     const log = new BusTenantEventLog(bus, retention);
     for (let s = 1; s <= 3; s++) await log.append(record(s, clock.now()));
     await clock.advance(DAY);
