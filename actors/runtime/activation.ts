@@ -50,6 +50,7 @@ export class Activation {
   private batchTurns = 0;
   private batchKeys: string[] | undefined;
   private batchFiredReminders = false;
+  private remindersHeld = false;
 
   constructor(
     readonly ref: ActorRef,
@@ -384,7 +385,7 @@ export class Activation {
   armReminderTimer(): void {
     this.disarmReminderTimer();
     const due = earliestDue(this.reminders);
-    if (due === undefined || this.status === 'dropped') return;
+    if (due === undefined || this.status === 'dropped' || this.remindersHeld) return;
     const { clock } = this.host;
     this.timer = clock.setTimeout(() => {
       this.timer = undefined;
@@ -397,9 +398,18 @@ export class Activation {
     this.timer = undefined;
   }
 
+  /**
+   * Fires no more reminders here: its shard is being handed over, and the hand-over waits for
+   * its turns to end (the new owner wakes its reminders from the durable record and index).
+   */
+  holdReminders(): void {
+    this.remindersHeld = true;
+    this.disarmReminderTimer();
+  }
+
   /** Wakes the actor to fire due reminders; a full mailbox defers the wake-up a little. */
   queueWake(): void {
-    if (this.wakeQueued || this.status === 'dropped') return;
+    if (this.wakeQueued || this.status === 'dropped' || this.remindersHeld) return;
     if (this.enqueue(wake)) this.wakeQueued = true;
     else this.retryWakeLater();
   }

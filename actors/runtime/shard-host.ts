@@ -214,10 +214,25 @@ export class ShardHost implements ActivationHost {
     owned.status = 'handing-over';
     for (const t of owned.wakes.values()) this.clock.clearTimeout(t);
     owned.wakes.clear();
+    // No new turns start (messages are refused, reminders held): the turns under way end, each
+    // bounded by its asks' deadlines. Actors retrying failed reminders took turns one after
+    // another and held a hand-over forever (a partition chaos run: a shard served by nobody).
+    for (const act of owned.activations) act.holdReminders();
+    const giveUpAt = this.clock.now() + QUIESCE_TURNS_FACTOR * this.settings.askTimeoutMs;
     for (;;) {
       const busy = [...owned.activations].filter((a) => a.isBusy);
       if (busy.length === 0) break;
-      await Promise.all(busy.map((a) => a.whenIdle()));
+      const left = giveUpAt - this.clock.now();
+      if (left <= 0) {
+        // A turn stuck past every deadline: its activation goes, unwritten; the next owner
+        // fences it out when it claims the record, and the senders retry there.
+        this.log.warn({ shard, busy: busy.length }, 'hand-over: turns still running; their activations are dropped');
+        for (const act of busy) act.drop(retryable('the shard was handed over during the turn', 'handed-over'));
+        break;
+      }
+      const stop = new AbortController();
+      await Promise.race([Promise.all(busy.map((a) => a.whenIdle())), this.clock.sleep(left, stop.signal).catch(() => undefined)]);
+      stop.abort();
     }
     for (const act of [...owned.activations]) {
       act.passivateIfIdle(Number.POSITIVE_INFINITY, 0);
@@ -298,6 +313,9 @@ export class ShardHost implements ActivationHost {
     };
   }
 }
+
+/** A hand-over waits this many ask timeouts at most for the turns under way to end. */
+const QUIESCE_TURNS_FACTOR = 3;
 
 export function notOwner(shard: number): RavelError {
   return retryable(`this node does not serve shard ${shard}`, 'not-owner', { shard });
