@@ -270,10 +270,8 @@ export class Activation {
       this.reminderBackoffUntil = now + settings.reminderRetryMs;
     }
     this.armReminderTimer();
-    for (const [d, err, value, ran] of held) {
-      if (ran && err === undefined) settle(d, answer, undefined);
-      else settle(d, err, value);
-    }
+    // A turn that ran changed nothing it can keep; a repeat's memo or a refusal stands as it was.
+    for (const [d, err, value, ran] of held) settle(d, ran ? answer : err, ran ? undefined : value);
   }
 
   /**
